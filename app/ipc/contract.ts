@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { JournalEdit } from '../journal/edits';
+import { SearchHit } from '../journal/search';
+import { AttachmentKind, CellRun, Id, Journal, JournalSummary } from '../journal/schema';
+
+/**
+ * The one contract between renderer and main, as GitHub Desktop keeps it: every call and event by name,
+ * with schemas that main checks at the boundary. The Electron preload and the browser-mode WebSocket
+ * both carry exactly this; nothing else crosses.
+ */
+
+const Empty = z.object({});
+const JournalRef = z.object({ journalId: Id });
+
+export const WorkspaceInfo = z.object({
+  /** Absolute path of the open workspace folder, or null before one is chosen. */
+  path: z.string().nullable(),
+  name: z.string().nullable(),
+  journals: z.array(JournalSummary),
+});
+export type WorkspaceInfo = z.infer<typeof WorkspaceInfo>;
+
+export const OpenedJournal = z.object({
+  journal: Journal,
+  /** False for a journal not created (or trusted) on this machine: its cells do not run until the user trusts it. */
+  trusted: z.boolean(),
+  /** Id of the cell whose command is running now, if any. */
+  runningCellId: z.string().nullable(),
+});
+export type OpenedJournal = z.infer<typeof OpenedJournal>;
+
+export const NewAttachment = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096) }),
+  z.object({ kind: z.literal('workspace-file'), path: z.string().min(1).max(4096) }),
+  z.object({ kind: z.literal('url'), url: z.url({ protocol: /^https?$/ }), title: z.string().max(500).optional() }),
+  z.object({ kind: z.literal('text'), title: z.string().min(1).max(500), text: z.string().max(5_000_000) }),
+]);
+export type NewAttachment = z.infer<typeof NewAttachment>;
+
+export const AttachmentContent = z.object({
+  kind: AttachmentKind,
+  title: z.string(),
+  /** The text to show; for a URL, the URL itself (fetching comes with the assistant). */
+  text: z.string(),
+  truncated: z.boolean(),
+});
+
+export const StoredOutput = z.object({ output: z.string(), truncated: z.boolean() });
+
+export const calls = {
+  'workspace.info': { input: Empty, output: WorkspaceInfo },
+  'workspace.open': { input: z.object({ path: z.string().min(1).max(4096) }), output: WorkspaceInfo },
+  /** Workspace files (relative paths), for attaching one to a step. Bounded; ignores .git, node_modules, .steerway. */
+  'workspace.files': { input: z.object({ query: z.string().max(500) }), output: z.array(z.string()) },
+  'journal.create': { input: z.object({ title: z.string().min(1).max(500) }), output: OpenedJournal },
+  'journal.open': { input: JournalRef, output: OpenedJournal },
+  'journal.close': { input: JournalRef, output: Empty },
+  'journal.edit': { input: z.object({ journalId: Id, edit: JournalEdit }), output: Journal },
+  'journal.trust': { input: JournalRef, output: OpenedJournal },
+  'journal.search': { input: z.object({ journalId: Id, query: z.string().max(1000) }), output: z.array(SearchHit) },
+  'journal.export': { input: JournalRef, output: z.object({ path: z.string(), markdown: z.string() }) },
+  /** Runs a cell in the journal's persistent shell; queued behind a running one. */
+  'cell.run': { input: z.object({ journalId: Id, cellId: Id }), output: z.object({ runId: Id }) },
+  'cell.interrupt': { input: JournalRef, output: Empty },
+  /** Keys typed into the running cell's terminal: its stdin. */
+  'cell.input': { input: z.object({ journalId: Id, data: z.string().max(65_536) }), output: Empty },
+  'cell.resize': { input: z.object({ journalId: Id, cols: z.number().int().min(10).max(1000), rows: z.number().int().min(2).max(500) }), output: Empty },
+  'cell.output': { input: z.object({ journalId: Id, cellId: Id }), output: StoredOutput },
+  'attachment.add': { input: z.object({ journalId: Id, stepId: Id, attachment: NewAttachment }), output: Journal },
+  'attachment.read': { input: z.object({ journalId: Id, attachmentId: Id }), output: AttachmentContent },
+  /** Opens a link in the system browser; only http and https. */
+  'shell.openExternal': { input: z.object({ url: z.url({ protocol: /^https?$/ }) }), output: Empty },
+} as const;
+
+export const events = {
+  'journal.changed': z.object({ journalId: Id, journal: Journal }),
+  'cell.started': z.object({ journalId: Id, cellId: Id, run: CellRun }),
+  /** Live output of the running cell, batched; raw terminal text for xterm.js. */
+  'cell.data': z.object({ journalId: Id, cellId: Id, runId: Id, data: z.string() }),
+  'cell.finished': z.object({ journalId: Id, cellId: Id, run: CellRun }),
+  /** The journal's shell ended (exit or crash); the next run starts a new one. */
+  'shell.exited': z.object({ journalId: Id, exitCode: z.number().int().nullable() }),
+} as const;
+
+export type CallName = keyof typeof calls;
+export type EventName = keyof typeof events;
+export type CallInput<K extends CallName> = z.input<(typeof calls)[K]['input']>;
+export type CallOutput<K extends CallName> = z.output<(typeof calls)[K]['output']>;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.hasOwn(calls, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name);
+}

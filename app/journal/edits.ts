@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { Attachment, Cell, CellRun, Id, Journal, Step, StepStatus, newStep } from './schema';
+
+/**
+ * Every change a user makes to a journal, as data: the renderer sends one, main validates it,
+ * applies it with `applyEdit` and saves. Keeping edits as values makes undo and tests simple.
+ */
+export const JournalEdit = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('setTitle'), title: z.string().min(1).max(500) }),
+  z.object({ type: z.literal('addStep'), stepId: Id, title: z.string().max(500), index: z.number().int().nonnegative().optional() }),
+  z.object({ type: z.literal('renameStep'), stepId: Id, title: z.string().max(500) }),
+  z.object({ type: z.literal('moveStep'), stepId: Id, toIndex: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('deleteStep'), stepId: Id }),
+  /** Undo of deleteStep: puts the step back where it was. */
+  z.object({ type: z.literal('restoreStep'), step: Step, index: z.number().int().nonnegative() }),
+  z.object({ type: z.literal('setStepStatus'), stepId: Id, status: StepStatus }),
+  z.object({ type: z.literal('setNotes'), stepId: Id, notes: z.string().max(1_000_000) }),
+  z.object({ type: z.literal('setCurrentStep'), stepId: Id }),
+  z.object({ type: z.literal('addCell'), stepId: Id, cellId: Id, command: z.string().max(100_000) }),
+  z.object({ type: z.literal('setCellCommand'), cellId: Id, command: z.string().max(100_000) }),
+  z.object({ type: z.literal('setCellCollapsed'), cellId: Id, collapsed: z.boolean() }),
+  z.object({ type: z.literal('deleteCell'), cellId: Id }),
+  z.object({ type: z.literal('removeAttachment'), attachmentId: Id }),
+]);
+export type JournalEdit = z.infer<typeof JournalEdit>;
+
+export class JournalEditError extends Error {
+  override readonly name = 'JournalEditError';
+}
+
+function mapSteps(journal: Journal, stepId: string, change: (step: Step) => Step): Journal {
+  if (!journal.steps.some((step) => step.id === stepId)) throw new JournalEditError(`no step ${stepId}`);
+  return { ...journal, steps: journal.steps.map((step) => (step.id === stepId ? change(step) : step)) };
+}
+
+function mapCell(journal: Journal, cellId: string, change: (cell: Cell) => Cell | null): Journal {
+  let found = false;
+  const steps = journal.steps.map((step) => {
+    if (!step.cells.some((cell) => cell.id === cellId)) return step;
+    found = true;
+    const cells = step.cells.flatMap((cell) => {
+      if (cell.id !== cellId) return [cell];
+      const changed = change(cell);
+      return changed ? [changed] : [];
+    });
+    return { ...step, cells };
+  });
+  if (!found) throw new JournalEditError(`no cell ${cellId}`);
+  return { ...journal, steps };
+}
+
+function assertFreshId(journal: Journal, id: string): void {
+  const taken = journal.steps.some(
+    (step) => step.id === id || step.cells.some((c) => c.id === id) || step.attachments.some((a) => a.id === id),
+  );
+  if (taken) throw new JournalEditError(`id ${id} is already used`);
+}
+
+function insertAt<T>(items: readonly T[], index: number, item: T): T[] {
+  const at = Math.min(index, items.length);
+  return [...items.slice(0, at), item, ...items.slice(at)];
+}
+
+/** Applies one edit and returns the new journal; the input is never mutated. */
+export function applyEdit(journal: Journal, edit: JournalEdit): Journal {
+  switch (edit.type) {
+    case 'setTitle':
+      return { ...journal, title: edit.title };
+    case 'addStep': {
+      assertFreshId(journal, edit.stepId);
+      const steps = insertAt(journal.steps, edit.index ?? journal.steps.length, newStep(edit.stepId, edit.title));
+      // The first step of a journal becomes current, so there is always somewhere to type a command.
+      return { ...journal, steps, currentStepId: journal.currentStepId ?? edit.stepId };
+    }
+    case 'renameStep':
+      return mapSteps(journal, edit.stepId, (step) => ({ ...step, title: edit.title }));
+    case 'moveStep': {
+      const from = journal.steps.findIndex((step) => step.id === edit.stepId);
+      if (from < 0) throw new JournalEditError(`no step ${edit.stepId}`);
+      const rest = journal.steps.filter((step) => step.id !== edit.stepId);
+      return { ...journal, steps: insertAt(rest, edit.toIndex, journal.steps[from]!) };
+    }
+    case 'deleteStep': {
+      const index = journal.steps.findIndex((step) => step.id === edit.stepId);
+      if (index < 0) throw new JournalEditError(`no step ${edit.stepId}`);
+      const steps = journal.steps.filter((step) => step.id !== edit.stepId);
+      let currentStepId = journal.currentStepId;
+      if (currentStepId === edit.stepId) currentStepId = (steps[index] ?? steps[index - 1])?.id ?? null;
+      return { ...journal, steps, currentStepId };
+    }
+    case 'restoreStep': {
+      const ids = [edit.step.id, ...edit.step.cells.map((c) => c.id), ...edit.step.attachments.map((a) => a.id)];
+      ids.forEach((id) => assertFreshId(journal, id));
+      return { ...journal, steps: insertAt(journal.steps, edit.index, edit.step), currentStepId: journal.currentStepId ?? edit.step.id };
+    }
+    case 'setStepStatus':
+      return mapSteps(journal, edit.stepId, (step) => ({ ...step, status: edit.status }));
+    case 'setNotes':
+      return mapSteps(journal, edit.stepId, (step) => ({ ...step, notes: edit.notes }));
+    case 'setCurrentStep':
+      if (!journal.steps.some((step) => step.id === edit.stepId)) throw new JournalEditError(`no step ${edit.stepId}`);
+      return { ...journal, currentStepId: edit.stepId };
+    case 'addCell':
+      assertFreshId(journal, edit.cellId);
+      return mapSteps(journal, edit.stepId, (step) => ({
+        ...step,
+        cells: [...step.cells, { id: edit.cellId, command: edit.command, collapsed: false, lastRun: null }],
+      }));
+    case 'setCellCommand':
+      return mapCell(journal, edit.cellId, (cell) => ({ ...cell, command: edit.command }));
+    case 'setCellCollapsed':
+      return mapCell(journal, edit.cellId, (cell) => ({ ...cell, collapsed: edit.collapsed }));
+    case 'deleteCell':
+      return mapCell(journal, edit.cellId, () => null);
+    case 'removeAttachment': {
+      const steps = journal.steps.map((step) => ({
+        ...step,
+        attachments: step.attachments.filter((a) => a.id !== edit.attachmentId),
+      }));
+      if (steps.every((step, i) => step.attachments.length === journal.steps[i]!.attachments.length)) {
+        throw new JournalEditError(`no attachment ${edit.attachmentId}`);
+      }
+      return { ...journal, steps };
+    }
+  }
+}
+
+/** Records a cell's run; main calls this as a run starts, streams, and finishes. */
+export function withCellRun(journal: Journal, cellId: string, run: CellRun): Journal {
+  return mapCell(journal, cellId, (cell) => ({ ...cell, lastRun: run }));
+}
+
+/** Adds an attachment that main has already read and sized. */
+export function withAttachment(journal: Journal, stepId: string, attachment: Attachment): Journal {
+  assertFreshId(journal, attachment.id);
+  return mapSteps(journal, stepId, (step) => ({ ...step, attachments: [...step.attachments, attachment] }));
+}

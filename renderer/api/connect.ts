@@ -1,0 +1,124 @@
+import type { ClientFrame, Disposable, Reply, ServerFrame, SteerwayApi } from '../../app/ipc/api';
+import { RemoteError, unwrapReply } from '../../app/ipc/api';
+import type { CallName, EventName } from '../../app/ipc/contract';
+
+/** What the Electron preload puts on `window.steerway` (see main/electron/preload.ts). */
+export interface PreloadBridge {
+  call(name: string, input: unknown): Promise<Reply>;
+  on(event: string, listener: (payload: unknown) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    steerway?: PreloadBridge;
+  }
+}
+
+type Listener = (payload: unknown) => void;
+
+class ListenerSet {
+  private readonly byEvent = new Map<string, Set<Listener>>();
+  add(event: string, listener: Listener): Disposable {
+    const set = this.byEvent.get(event) ?? new Set();
+    this.byEvent.set(event, set);
+    set.add(listener);
+    return { dispose: () => set.delete(listener) };
+  }
+  emit(event: string, payload: unknown): void {
+    for (const listener of this.byEvent.get(event) ?? []) listener(payload);
+  }
+}
+
+/** Electron: the preload's bridge already speaks the contract. */
+function electronApi(bridge: PreloadBridge): SteerwayApi {
+  return {
+    call: async (name, input) => unwrapReply(await bridge.call(name, input)) as never,
+    on: (event, listener) => {
+      const off = bridge.on(event, listener as Listener);
+      return { dispose: off };
+    },
+  };
+}
+
+const TOKEN_KEY = 'steerway.token';
+
+/** The per-run token arrives in the page URL once; keep it for reloads of this tab and take it out of the address bar. */
+function takeToken(): string {
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', url.toString());
+    return fromUrl;
+  }
+  const stored = sessionStorage.getItem(TOKEN_KEY);
+  if (!stored) throw new Error('No access token: open the URL that `npm start` printed.');
+  return stored;
+}
+
+/** Browser mode: the same contract over a WebSocket to the local server, reconnecting if it drops. */
+class WebSocketApi implements SteerwayApi {
+  private socket: WebSocket | null = null;
+  private opened: Promise<WebSocket> | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private readonly listeners = new ListenerSet();
+
+  constructor(private readonly endpoint: string) {}
+
+  private connect(): Promise<WebSocket> {
+    if (this.opened) return this.opened;
+    this.opened = new Promise((resolve, reject) => {
+      const socket = new WebSocket(this.endpoint);
+      socket.onopen = () => {
+        this.socket = socket;
+        resolve(socket);
+      };
+      socket.onmessage = (message) => this.receive(JSON.parse(String(message.data)) as ServerFrame);
+      socket.onclose = () => {
+        this.socket = null;
+        this.opened = null;
+        for (const { reject: fail } of this.pending.values()) fail(new RemoteError('disconnected', 'Lost the connection to Steerway.'));
+        this.pending.clear();
+        reject(new RemoteError('disconnected', 'Cannot reach Steerway: is it still running?'));
+      };
+    });
+    return this.opened;
+  }
+
+  private receive(frame: ServerFrame): void {
+    if ('event' in frame) {
+      this.listeners.emit(frame.event, frame.payload);
+      return;
+    }
+    const waiter = this.pending.get(frame.id);
+    this.pending.delete(frame.id);
+    waiter?.resolve(frame.reply);
+  }
+
+  async call<K extends CallName>(name: K, input: unknown): Promise<never> {
+    const socket = await this.connect();
+    const id = this.nextId++;
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const frame: ClientFrame = { id, call: name, input };
+      socket.send(JSON.stringify(frame));
+    });
+    return unwrapReply(reply) as never;
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: never) => void): Disposable {
+    // Events flow only over an open socket: connect now so a subscriber hears them without making a call first.
+    void this.connect().catch(() => undefined);
+    return this.listeners.add(event, listener as Listener);
+  }
+}
+
+/** The API for this window: Electron's bridge when the preload provided one, otherwise the browser-mode socket. */
+export function connectApi(): SteerwayApi {
+  if (window.steerway) return electronApi(window.steerway);
+  const protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const endpoint = `${protocol}//${window.location.host}/api?token=${encodeURIComponent(takeToken())}`;
+  return new WebSocketApi(endpoint) as SteerwayApi;
+}
