@@ -1,0 +1,58 @@
+import { app, BrowserWindow, ipcMain } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { EventName, EventPayload } from '../../app/ipc/contract';
+import { PtyHost, defaultPtyHostEntry } from '../pty/ptyHost';
+import { SteerwayServices } from '../services/steerwayServices';
+import { TrustStore } from '../storage/trustStore';
+import { createDispatcher } from '../transport/dispatcher';
+import { parseStartArgs } from '../startArgs';
+import { utilityHostLauncher } from './utilityHostLauncher';
+import { createMainWindow, denyAllPermissions, hardenWebContents, isTrustedSender, openExternalSafely } from './window';
+
+/** Electron's main process: the services of main/, one window, and the contract over IPC. */
+
+const indexHtml = join(__dirname, '../renderer/index.html');
+const appUrl = pathToFileURL(indexHtml).href;
+const args = parseStartArgs(process.argv.slice(app.isPackaged ? 1 : 2));
+
+app.enableSandbox();
+app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
+
+function broadcast<E extends EventName>(event: E, payload: EventPayload<E>): void {
+  for (const window of BrowserWindow.getAllWindows()) window.webContents.send('steerway:event', event, payload);
+}
+
+void app.whenReady().then(async () => {
+  denyAllPermissions();
+  const ptyHost = PtyHost.start({ launcher: utilityHostLauncher, entryPath: defaultPtyHostEntry() });
+  const services = new SteerwayServices({
+    workspacePath: args.workspace,
+    trust: new TrustStore(app.getPath('userData')),
+    ptyHost,
+    emit: broadcast,
+    openExternal: openExternalSafely,
+  });
+  await services.init();
+  const dispatch = createDispatcher(services.handlers, (message) => console.error(message));
+
+  ipcMain.handle('steerway:call', (event, name: unknown, input: unknown) => {
+    if (!isTrustedSender(event.senderFrame, appUrl)) {
+      return { ok: false, error: { code: 'forbidden', message: 'IPC from an unexpected frame was refused.' } };
+    }
+    return dispatch(name, input);
+  });
+
+  createMainWindow({ preloadPath: join(__dirname, 'preload.cjs'), indexHtml });
+
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting) return;
+    // End every shell and flush every save before Electron exits.
+    event.preventDefault();
+    quitting = true;
+    void services.dispose().finally(() => void ptyHost.dispose().finally(() => app.quit()));
+  });
+});
+
+app.on('window-all-closed', () => app.quit());

@@ -1,0 +1,146 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ClientFrame, ServerFrame } from '../../app/ipc/api';
+import type { EventName, EventPayload } from '../../app/ipc/contract';
+import type { Dispatch } from '../transport/dispatcher';
+
+/**
+ * Browser mode: the renderer's files over HTTP and the contract over a WebSocket, on loopback only.
+ * Defences against other local processes and DNS rebinding (see ../shared/notes/anchors.md):
+ * a per-run token compared in constant time, an allow-list of Host values (empty rejected),
+ * Origin must be this server, bounded frame sizes.
+ */
+
+const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.wasm': 'application/wasm',
+};
+
+export interface WebServerOptions {
+  /** Folder of the built renderer (index.html and assets). */
+  staticRoot: string;
+  dispatch: Dispatch;
+  port?: number;
+  /** Fixed token for tests; a random one otherwise. */
+  token?: string;
+  log?: (message: string) => void;
+}
+
+export interface RunningWebServer {
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  broadcast<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  close(): Promise<void>;
+}
+
+function sameSecret(given: string | null, expected: string): boolean {
+  if (given === null) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const log = options.log ?? (() => undefined);
+  const sockets = new Set<WebSocket>();
+  let port = 0;
+
+  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
+  const hostAllowed = (request: IncomingMessage) => allowedHosts().has(request.headers.host ?? '');
+
+  const server: Server = createServer((request, response) => {
+    void serveStatic(request, response).catch((error: unknown) => {
+      log(`static: ${String(error)}`);
+      if (!response.headersSent) response.writeHead(500).end();
+    });
+  });
+
+  async function serveStatic(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!hostAllowed(request)) return void response.writeHead(421, { 'content-type': 'text/plain' }).end('Unknown host\n');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return void response.writeHead(405).end();
+    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    const relative = normalize(pathname === '/' ? 'index.html' : pathname.slice(1));
+    const file = join(options.staticRoot, relative);
+    if (relative.startsWith('..') || !file.startsWith(options.staticRoot + sep)) return void response.writeHead(404).end();
+    const info = await stat(file).catch(() => null);
+    if (!info?.isFile()) return void response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found\n');
+    response.writeHead(200, {
+      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-length': info.size,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+    });
+    if (request.method === 'HEAD') return void response.end();
+    createReadStream(file).pipe(response);
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const refuse = (status: number, why: string) => {
+      log(`websocket refused: ${why}`);
+      socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== '/api') return refuse(404, 'Not Found');
+    if (!hostAllowed(request)) return refuse(421, 'Misdirected Request');
+    if (!allowedOrigins().has(request.headers.origin ?? '')) return refuse(403, 'Forbidden');
+    if (!sameSecret(url.searchParams.get('token'), token)) return refuse(401, 'Unauthorized');
+    wss.handleUpgrade(request, socket, head, (ws) => attach(ws));
+  });
+
+  function send(ws: WebSocket, frame: ServerFrame): void {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+  }
+
+  function attach(ws: WebSocket): void {
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    ws.on('message', (data) => {
+      let frame: ClientFrame;
+      try {
+        frame = JSON.parse(String(data)) as ClientFrame;
+      } catch {
+        return ws.close(1003, 'frames are JSON');
+      }
+      if (typeof frame !== 'object' || frame === null || typeof frame.id !== 'number') return ws.close(1003, 'frames need an id');
+      void options.dispatch(frame.call, frame.input).then((reply) => send(ws, { id: frame.id, reply }));
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    broadcast(event, payload) {
+      for (const ws of sockets) send(ws, { event, payload });
+    },
+    async close() {
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

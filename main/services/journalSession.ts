@@ -1,0 +1,185 @@
+import { newId } from '../../app/ids';
+import { applyEdit, withAttachment, withCellRun, type JournalEdit } from '../../app/journal/edits';
+import { findCell, type Attachment, type CellRun, type Journal } from '../../app/journal/schema';
+import type { OpenedJournal } from '../../app/ipc/contract';
+import type { PtyHost, ShellSession } from '../pty/ptyHost';
+import type { JournalSaver, WorkspaceStore } from '../storage/workspaceStore';
+import type { TrustStore } from '../storage/trustStore';
+import { UserFacingError, type EventSink } from '../transport/dispatcher';
+
+/**
+ * One open journal: its state (main is authoritative), its autosave, its trust, and its persistent shell.
+ * Cells run one at a time, in the order asked, in the same shell, so state carries from cell to cell.
+ */
+export class JournalSession {
+  private shell: ShellSession | null = null;
+  private runQueue: Promise<void> = Promise.resolve();
+  private runningCellId: string | null = null;
+  private terminalSize = { cols: 120, rows: 30 };
+  private disposed = false;
+
+  private constructor(
+    private journal: Journal,
+    private trusted: boolean,
+    private readonly saver: JournalSaver,
+    private readonly store: WorkspaceStore,
+    private readonly trust: TrustStore,
+    private readonly ptyHost: PtyHost,
+    private readonly workspacePath: string,
+    private readonly emit: EventSink,
+  ) {
+    // A trusted journal stays trusted across our own saves: re-sign what we wrote, as Jupyter does.
+    saver.onSaved((text) => {
+      if (this.trusted) void this.trust.trust(store.journalPath(journal.id), text);
+    });
+  }
+
+  static async open(
+    journalId: string,
+    deps: { store: WorkspaceStore; trust: TrustStore; ptyHost: PtyHost; workspacePath: string; emit: EventSink },
+  ): Promise<JournalSession> {
+    const { journal, text, path } = await deps.store.readJournal(journalId);
+    const trusted = await deps.trust.isTrusted(path, text);
+    return new JournalSession(journal, trusted, deps.store.openSaver(journal), deps.store, deps.trust, deps.ptyHost, deps.workspacePath, deps.emit);
+  }
+
+  /** A journal created here is trusted from the start. */
+  static async create(
+    title: string,
+    deps: { store: WorkspaceStore; trust: TrustStore; ptyHost: PtyHost; workspacePath: string; emit: EventSink },
+  ): Promise<JournalSession> {
+    const { journal, text } = await deps.store.createJournal(title);
+    await deps.trust.trust(deps.store.journalPath(journal.id), text);
+    return new JournalSession(journal, true, deps.store.openSaver(journal), deps.store, deps.trust, deps.ptyHost, deps.workspacePath, deps.emit);
+  }
+
+  get id(): string {
+    return this.journal.id;
+  }
+
+  snapshot(): OpenedJournal {
+    return { journal: this.journal, trusted: this.trusted, runningCellId: this.runningCellId };
+  }
+
+  current(): Journal {
+    return this.journal;
+  }
+
+  private async commit(next: Journal): Promise<Journal> {
+    this.journal = next;
+    this.emit('journal.changed', { journalId: next.id, journal: next });
+    await this.saver.save(next);
+    return next;
+  }
+
+  async edit(edit: JournalEdit): Promise<Journal> {
+    let next: Journal;
+    try {
+      next = applyEdit(this.journal, edit);
+    } catch (error) {
+      throw new UserFacingError('bad-edit', (error as Error).message);
+    }
+    if (edit.type === 'deleteCell') {
+      if (edit.cellId === this.runningCellId) throw new UserFacingError('busy', 'Interrupt the cell before deleting it.');
+      await this.store.deleteOutput(this.journal.id, edit.cellId);
+    }
+    if (edit.type === 'removeAttachment') await this.store.deleteAttachmentText(this.journal.id, edit.attachmentId);
+    return this.commit(next);
+  }
+
+  async attach(stepId: string, attachment: Attachment): Promise<Journal> {
+    try {
+      return await this.commit(withAttachment(this.journal, stepId, attachment));
+    } catch (error) {
+      throw new UserFacingError('bad-edit', (error as Error).message);
+    }
+  }
+
+  async markTrusted(): Promise<OpenedJournal> {
+    const text = await this.saver.save(this.journal);
+    await this.trust.trust(this.store.journalPath(this.journal.id), text);
+    this.trusted = true;
+    return this.snapshot();
+  }
+
+  /** Queues a run of the cell; resolves with its run id once it is queued, not when it ends. */
+  run(cellId: string): { runId: string } {
+    if (!this.trusted) {
+      throw new UserFacingError('untrusted', 'This journal was not created on this machine: trust it before running its cells.');
+    }
+    if (!findCell(this.journal, cellId)) throw new UserFacingError('not-found', `No cell ${cellId}`);
+    const runId = newId();
+    this.runQueue = this.runQueue.then(() => this.runNow(cellId, runId)).catch(() => undefined);
+    return { runId };
+  }
+
+  private async ensureShell(): Promise<ShellSession> {
+    if (this.shell) return this.shell;
+    const shell = await this.ptyHost.createShell({ cwd: this.workspacePath, ...this.terminalSize });
+    shell.onExit((exitCode) => {
+      if (this.shell === shell) this.shell = null;
+      this.emit('shell.exited', { journalId: this.journal.id, exitCode });
+    });
+    this.shell = shell;
+    return shell;
+  }
+
+  private async runNow(cellId: string, runId: string): Promise<void> {
+    const found = findCell(this.journal, cellId);
+    if (!found || this.disposed) return;
+    const journalId = this.journal.id;
+    const startedAt = new Date();
+    const started: CellRun = {
+      runId, startedAt: startedAt.toISOString(), durationMs: null, exitCode: null, cwd: null,
+      interrupted: false, outputBytes: 0, outputTruncated: false,
+    };
+    this.runningCellId = cellId;
+    await this.commit(withCellRun(this.journal, cellId, started));
+    this.emit('cell.started', { journalId, cellId, run: started });
+    const output = await this.store.openOutput(journalId, cellId);
+    let finished: CellRun = started;
+    try {
+      const shell = await this.ensureShell();
+      const result = await shell.run(found.cell.command, (data) => {
+        output.write(data);
+        this.emit('cell.data', { journalId, cellId, runId, data });
+      });
+      const written = await output.close();
+      finished = { ...started, durationMs: Math.round(result.durationMs), exitCode: result.exitCode, cwd: result.cwd,
+        interrupted: result.interrupted, outputBytes: written.bytes, outputTruncated: written.truncated };
+    } catch (error) {
+      const message = `\r\n[steerway] ${(error as Error).message}\r\n`;
+      output.write(message);
+      this.emit('cell.data', { journalId, cellId, runId, data: message });
+      const written = await output.close();
+      finished = { ...started, durationMs: Date.now() - startedAt.getTime(), outputBytes: written.bytes, outputTruncated: written.truncated };
+    } finally {
+      this.runningCellId = null;
+    }
+    // The cell may have been deleted while it ran; then there is nothing to record.
+    if (findCell(this.journal, cellId)) await this.commit(withCellRun(this.journal, cellId, finished));
+    this.emit('cell.finished', { journalId, cellId, run: finished });
+  }
+
+  interrupt(): void {
+    this.shell?.interrupt();
+  }
+
+  input(data: string): void {
+    if (this.runningCellId) this.shell?.input(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.terminalSize = { cols, rows };
+    this.shell?.resize(cols, rows);
+  }
+
+  /** Ends the shell (and whatever it runs) and waits for the last save. */
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.shell?.dispose();
+    this.shell = null;
+    await this.saver.flush();
+  }
+}

@@ -1,0 +1,193 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { exportJournalMarkdown } from '../../app/journal/export';
+import { searchJournal } from '../../app/journal/search';
+import { findAttachment } from '../../app/journal/schema';
+import type { WorkspaceInfo } from '../../app/ipc/contract';
+import type { PtyHost } from '../pty/ptyHost';
+import { writeFileAtomic } from '../storage/atomicFile';
+import type { TrustStore } from '../storage/trustStore';
+import { JournalLoadError, WorkspaceStore } from '../storage/workspaceStore';
+import { UserFacingError, type CallHandlers, type EventSink } from '../transport/dispatcher';
+import { describeAttachment, readFileForView } from './attachments';
+import { JournalSession } from './journalSession';
+import { listWorkspaceFiles, resolveInsideWorkspace } from './workspaceFiles';
+
+export interface ServicesOptions {
+  /** The workspace given on the command line, if any. */
+  workspacePath: string | null;
+  trust: TrustStore;
+  ptyHost: PtyHost;
+  emit: EventSink;
+  /** Opens http(s) links outside the app; Electron's shell.openExternal, or a no-op in browser mode (the page opens them). */
+  openExternal: (url: string) => Promise<void>;
+}
+
+/**
+ * Everything main does for the renderer, behind the contract's handlers. The same object serves the
+ * Electron window (IPC) and browser mode (WebSocket).
+ */
+export class SteerwayServices {
+  private workspacePath: string | null = null;
+  private store: WorkspaceStore | null = null;
+  private readonly sessions = new Map<string, JournalSession>();
+
+  constructor(private readonly options: ServicesOptions) {}
+
+  async init(): Promise<void> {
+    if (this.options.workspacePath) await this.openWorkspace(this.options.workspacePath);
+  }
+
+  private requireStore(): { store: WorkspaceStore; workspacePath: string } {
+    if (!this.store || !this.workspacePath) throw new UserFacingError('no-workspace', 'Open a workspace folder first.');
+    return { store: this.store, workspacePath: this.workspacePath };
+  }
+
+  private async openWorkspace(path: string): Promise<void> {
+    const absolute = resolve(path);
+    const info = await stat(absolute).catch(() => null);
+    if (!info?.isDirectory()) throw new UserFacingError('not-found', `Not a folder: ${absolute}`);
+    await this.closeAllSessions();
+    this.workspacePath = absolute;
+    this.store = new WorkspaceStore(absolute);
+  }
+
+  private async workspaceInfo(): Promise<WorkspaceInfo> {
+    if (!this.store || !this.workspacePath) return { path: null, name: null, journals: [] };
+    return { path: this.workspacePath, name: basename(this.workspacePath), journals: await this.store.listJournals() };
+  }
+
+  private sessionDeps() {
+    const { store, workspacePath } = this.requireStore();
+    return { store, workspacePath, trust: this.options.trust, ptyHost: this.options.ptyHost, emit: this.options.emit };
+  }
+
+  private session(journalId: string): JournalSession {
+    const session = this.sessions.get(journalId);
+    if (!session) throw new UserFacingError('not-open', 'That journal is not open.');
+    return session;
+  }
+
+  private async openSession(journalId: string): Promise<JournalSession> {
+    const existing = this.sessions.get(journalId);
+    if (existing) return existing;
+    try {
+      const session = await JournalSession.open(journalId, this.sessionDeps());
+      this.sessions.set(journalId, session);
+      return session;
+    } catch (error) {
+      if (error instanceof JournalLoadError) throw new UserFacingError('journal-unreadable', error.message);
+      throw error;
+    }
+  }
+
+  /** Stored outputs of every cell, for search and export (which need them all at once). */
+  private async outputsOf(session: JournalSession): Promise<Map<string, string>> {
+    const { store } = this.requireStore();
+    const outputs = new Map<string, string>();
+    for (const step of session.current().steps) {
+      for (const cell of step.cells) {
+        const stored = await store.readOutput(session.id, cell.id);
+        if (stored) outputs.set(cell.id, stored.output);
+      }
+    }
+    return outputs;
+  }
+
+  readonly handlers: CallHandlers = {
+    'workspace.info': () => this.workspaceInfo(),
+    'workspace.open': async ({ path }) => {
+      await this.openWorkspace(path);
+      return this.workspaceInfo();
+    },
+    'workspace.files': ({ query }) => listWorkspaceFiles(this.requireStore().workspacePath, query),
+    'journal.create': async ({ title }) => {
+      const session = await JournalSession.create(title, this.sessionDeps());
+      this.sessions.set(session.id, session);
+      return session.snapshot();
+    },
+    'journal.open': async ({ journalId }) => (await this.openSession(journalId)).snapshot(),
+    'journal.close': async ({ journalId }) => {
+      await this.sessions.get(journalId)?.dispose();
+      this.sessions.delete(journalId);
+      return {};
+    },
+    'journal.edit': ({ journalId, edit }) => this.session(journalId).edit(edit),
+    'journal.trust': ({ journalId }) => this.session(journalId).markTrusted(),
+    'journal.search': async ({ journalId, query }) => {
+      const session = this.session(journalId);
+      const outputs = await this.outputsOf(session);
+      return searchJournal(session.current(), query, (cellId) => outputs.get(cellId) ?? null);
+    },
+    'journal.export': async ({ journalId }) => {
+      const session = this.session(journalId);
+      const { store } = this.requireStore();
+      const outputs = await this.outputsOf(session);
+      const markdown = exportJournalMarkdown(session.current(), (cellId) => outputs.get(cellId) ?? null);
+      const slug = session.current().title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'journal';
+      const path = join(store.root, 'exports', `${slug}.md`);
+      await mkdir(join(store.root, 'exports'), { recursive: true });
+      await writeFileAtomic(path, markdown);
+      return { path, markdown };
+    },
+    'cell.run': async ({ journalId, cellId }) => this.session(journalId).run(cellId),
+    'cell.interrupt': async ({ journalId }) => {
+      this.session(journalId).interrupt();
+      return {};
+    },
+    'cell.input': async ({ journalId, data }) => {
+      this.session(journalId).input(data);
+      return {};
+    },
+    'cell.resize': async ({ journalId, cols, rows }) => {
+      this.session(journalId).resize(cols, rows);
+      return {};
+    },
+    'cell.output': async ({ journalId, cellId }) => {
+      this.session(journalId);
+      return (await this.requireStore().store.readOutput(journalId, cellId)) ?? { output: '', truncated: false };
+    },
+    'attachment.add': async ({ journalId, stepId, attachment: request }) => {
+      const session = this.session(journalId);
+      const { store, workspacePath } = this.requireStore();
+      const { attachment, text } = await describeAttachment(workspacePath, request, new Date());
+      if (text !== null) await store.writeAttachmentText(journalId, attachment.id, text);
+      return session.attach(stepId, attachment);
+    },
+    'attachment.read': async ({ journalId, attachmentId }) => {
+      const found = findAttachment(this.session(journalId).current(), attachmentId);
+      if (!found) throw new UserFacingError('not-found', `No attachment ${attachmentId}`);
+      const { attachment } = found;
+      const { store, workspacePath } = this.requireStore();
+      const base = { kind: attachment.kind, title: attachment.title };
+      switch (attachment.kind) {
+        case 'text': {
+          const text = await store.readAttachmentText(journalId, attachmentId);
+          if (text === null) throw new UserFacingError('not-found', `The text of "${attachment.title}" is missing from the journal folder.`);
+          return { ...base, text, truncated: false };
+        }
+        case 'url':
+          return { ...base, text: attachment.source, truncated: false };
+        case 'file':
+          return { ...base, ...(await readFileForView(attachment.source)) };
+        case 'workspace-file':
+          return { ...base, ...(await readFileForView(await resolveInsideWorkspace(workspacePath, attachment.source))) };
+      }
+    },
+    'shell.openExternal': async ({ url }) => {
+      await this.options.openExternal(url);
+      return {};
+    },
+  };
+
+  private async closeAllSessions(): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(sessions.map((session) => session.dispose()));
+  }
+
+  /** On quit: every shell ended, every save flushed. */
+  async dispose(): Promise<void> {
+    await this.closeAllSessions();
+  }
+}

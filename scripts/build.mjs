@@ -1,0 +1,25 @@
+// Builds everything `npm start` runs: the renderer (vite) and the Node side (esbuild), into out/.
+import { build as buildRenderer } from 'vite';
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // Native and large packages stay in node_modules; everything else (our code, zod, ...) is bundled.
+  packages: 'external',
+};
+
+await buildRenderer({ configFile: `${root}/vite.config.ts`, logLevel: 'warn' });
+await Promise.all([
+  build({ ...common, format: 'esm', entryPoints: { cli: 'main/cli.ts', ptyHost: 'main/pty/ptyHostMain.ts' }, outdir: 'out/main' }),
+  build({ ...common, format: 'cjs', entryPoints: { 'electron-main': 'main/electron/electronMain.ts' }, outdir: 'out/main', outExtension: { '.js': '.cjs' } }),
+  // A sandboxed preload may require nothing but `electron`: bundle it whole.
+  build({ ...common, packages: undefined, external: ['electron'], format: 'cjs', entryPoints: { preload: 'main/electron/preload.ts' }, outdir: 'out/main', outExtension: { '.js': '.cjs' } }),
+]);
+console.log('built out/');

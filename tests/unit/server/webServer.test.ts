@@ -1,0 +1,116 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { connect as connectTcp } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createDispatcher, type CallHandlers } from '../../../main/transport/dispatcher';
+import { startWebServer, type RunningWebServer } from '../../../main/server/webServer';
+
+const handlers = {
+  'workspace.info': async () => ({ path: '/ws', name: 'ws', journals: [] }),
+} as unknown as CallHandlers;
+
+let server: RunningWebServer;
+let origin: string;
+
+beforeAll(async () => {
+  const staticRoot = await mkdtemp(join(tmpdir(), 'steerway-static-'));
+  await writeFile(join(staticRoot, 'index.html'), '<!doctype html><title>Steerway</title>');
+  await mkdir(join(staticRoot, 'assets'));
+  await writeFile(join(staticRoot, '..', 'secret.txt'), 'not for the web');
+  server = await startWebServer({ staticRoot, dispatch: createDispatcher(handlers), token: 'the-token' });
+  origin = `http://127.0.0.1:${server.port}`;
+});
+afterAll(() => server.close());
+
+/** Opens a socket and resolves with the HTTP status of a refusal, or 101 when it opens. */
+function connect(path: string, headers: Record<string, string>): Promise<{ status: number; socket?: WebSocket }> {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, { headers });
+    socket.on('open', () => resolve({ status: 101, socket }));
+    socket.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
+    socket.on('error', () => resolve({ status: 0 }));
+  });
+}
+
+function get(path: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Node's client always fills in Host; an empty or absent one needs a raw request. */
+function rawStatusLine(text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp(server.port, '127.0.0.1', () => socket.write(text));
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk));
+    socket.on('end', () => resolve(received.split('\r\n')[0]!));
+    socket.on('error', reject);
+  });
+}
+
+describe('browser-mode web server', () => {
+  it('binds to loopback and prints a URL with the token', () => {
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/?token=the-token`);
+  });
+
+  it('answers calls over a socket with the token, its own Origin and Host', async () => {
+    const { status, socket } = await connect('/api?token=the-token', { origin });
+    expect(status).toBe(101);
+    const reply = await new Promise<unknown>((resolve) => {
+      socket!.once('message', (data) => resolve(JSON.parse(String(data))));
+      socket!.send(JSON.stringify({ id: 7, call: 'workspace.info', input: {} }));
+    });
+    expect(reply).toEqual({ id: 7, reply: { ok: true, value: { path: '/ws', name: 'ws', journals: [] } } });
+    socket!.close();
+  });
+
+  it('refuses a socket without the token or with a wrong one', async () => {
+    expect((await connect('/api', { origin })).status).toBe(401);
+    expect((await connect('/api?token=the-tokem', { origin })).status).toBe(401);
+  });
+
+  it('refuses a foreign or missing Origin', async () => {
+    expect((await connect('/api?token=the-token', { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await connect('/api?token=the-token', { origin: 'null' })).status).toBe(403);
+    expect((await connect('/api?token=the-token', {})).status).toBe(403);
+  });
+
+  it('refuses a rebinding Host, including an empty one', async () => {
+    expect((await connect('/api?token=the-token', { origin, host: `evil.example:${server.port}` })).status).toBe(421);
+    expect((await get('/', `evil.example:${server.port}`)).status).toBe(421);
+    expect(await rawStatusLine('GET / HTTP/1.1\r\nHost: \r\nConnection: close\r\n\r\n')).toBe('HTTP/1.1 421 Misdirected Request');
+    expect(await rawStatusLine('GET / HTTP/1.0\r\n\r\n')).toBe('HTTP/1.1 421 Misdirected Request');
+  });
+
+  it('serves the renderer but nothing outside its folder', async () => {
+    const page = await get('/', `127.0.0.1:${server.port}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>Steerway</title>');
+    expect((await get('/../secret.txt', `localhost:${server.port}`)).status).toBe(404);
+    expect((await get('/%2e%2e/secret.txt', `localhost:${server.port}`)).status).toBe(404);
+  });
+
+  it('rejects a call that is not in the contract, and a malformed input, with a clear error', async () => {
+    const { socket } = await connect('/api?token=the-token', { origin });
+    const ask = (frame: unknown) =>
+      new Promise<{ reply: { ok: boolean; error?: { code: string; message: string } } }>((resolve) => {
+        socket!.once('message', (data) => resolve(JSON.parse(String(data))));
+        socket!.send(JSON.stringify(frame));
+      });
+    expect((await ask({ id: 1, call: 'fs.readFile', input: {} })).reply.error?.code).toBe('unknown-call');
+    const bad = await ask({ id: 2, call: 'journal.open', input: { journalId: '../etc' } });
+    expect(bad.reply.error?.code).toBe('bad-request');
+    expect(bad.reply.error?.message).toMatch(/journalId/);
+    socket!.close();
+  });
+});
