@@ -91,6 +91,9 @@ export function applyEdit(journal: Journal, edit: JournalEdit): Journal {
     case 'restoreStep': {
       const ids = [edit.step.id, ...edit.step.cells.map((c) => c.id), ...edit.step.attachments.map((a) => a.id)];
       ids.forEach((id) => assertFreshId(journal, id));
+      // A step that repeats an id inside itself would make the journal fail validation on every later save.
+      const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+      if (repeated !== undefined) throw new JournalEditError(`id ${repeated} is used twice in the restored step`);
       return { ...journal, steps: insertAt(journal.steps, edit.index, edit.step), currentStepId: journal.currentStepId ?? edit.step.id };
     }
     case 'setStepStatus':
