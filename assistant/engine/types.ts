@@ -1,0 +1,254 @@
+// Public API of the completion engine (issue 3). Keep changes additive: the benchmark builds on it.
+// Factory: `createCompletionEngine(options: EngineOptions): Promise<CompletionEngine>` from `assistant/engine` (index.ts).
+import type { FlashAttention, GpuType, KvCacheType, LogLevel } from '../../native/binding';
+
+/** How the prompt is evaluated: `full` causal prefill (reference), `prefix` reuse of the previous prompt's common prefix, `sparse` document blocks. */
+export type CompletionMode = 'full' | 'prefix' | 'sparse';
+
+/** Prompt layout picked from the model's FIM tokens; `plain-prefix` when the model has none (the suffix is then ignored). */
+export type PromptFormatName = 'qwen2.5-coder' | 'starcoder2' | 'codellama' | 'deepseek-coder' | 'fim-generic' | 'plain-prefix';
+
+/** Where the generated text should stop besides end-of-generation tokens and `maxTokens`. */
+export type StopBoundary = 'none' | 'line' | 'block';
+
+export interface EngineOptions {
+  /** Path of the GGUF model file. */
+  modelPath: string;
+  /** KV cells of the one context (default 4096). */
+  contextSize?: number;
+  /** Most tokens per decode call (default 512). Also the largest block. */
+  batchSize?: number;
+  /** Largest document block in tokens (default 256, at most `batchSize`). */
+  blockTokens?: number;
+  /** KV cache types (default f16). They change the KV layout, hence the cache keys. */
+  typeK?: KvCacheType;
+  typeV?: KvCacheType;
+  flashAttention?: FlashAttention;
+  threads?: number;
+  /** Byte budget of the in-memory block tier (default 256 MiB; 0 disables it). */
+  memoryBudgetBytes?: number;
+  /** Folder of the disk block tier; omitted or null: no disk tier. */
+  cacheDir?: string | null;
+  /** Byte budget of the disk tier (default 2 GiB). */
+  diskBudgetBytes?: number;
+  /** Repository name written in the shared header where the format has a repository token (default 'workspace'). */
+  repoName?: string;
+  /** Memory the model and its KV cache may take (default: total system memory); larger gives ModelTooLargeError. */
+  memoryLimitBytes?: number;
+  gpu?: GpuType;
+  /** Pin one CPU backend variant ('x64', 'haswell', or a path) for bit-exact results. */
+  cpuBackend?: string;
+  logLevel?: LogLevel;
+}
+
+/** An attached document; `name` is its path as shown to the model. */
+export interface DocumentInput {
+  name: string;
+  text: string;
+}
+
+export interface CompletionRequest {
+  /** Code before the cursor. */
+  prefix: string;
+  /** Code after the cursor (ignored by the `plain-prefix` format). */
+  suffix?: string;
+  /** Path of the file being edited, shown where the format has file separators. */
+  fileName?: string;
+  documents?: readonly DocumentInput[];
+  /** Default 'sparse'. */
+  mode?: CompletionMode;
+  /** Sparse mode: recompute the first k tokens of each placed block inside the query (default 0). */
+  boundary?: number;
+  /** Default 64. 0 evaluates the prompt only (warming the cache). */
+  maxTokens?: number;
+  /** 0 (default) is greedy. */
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  seed?: number;
+  /** Default 'none'. */
+  stopAt?: StopBoundary;
+  /** Report the top K tokens with log-probabilities at each generated position (default 0). */
+  logprobs?: number;
+  /** Return the logits of the last prompt token (for correctness checks). */
+  returnPromptLogits?: boolean;
+  signal?: AbortSignal;
+}
+
+/** How a document block reached the query: already placed at this offset, shifted from another offset in the context, restored from a tier, or computed. */
+export type BlockSource = 'resident' | 'shifted' | 'memory' | 'disk' | 'computed';
+
+export interface BlockReport {
+  document: string;
+  /** Index of the block within its document. */
+  index: number;
+  tokens: number;
+  /** First position of the block in the prompt. */
+  position: number;
+  source: BlockSource;
+  /** Disk files rejected (corrupt, truncated, foreign, wrong version) before this block was recomputed. */
+  rejectedFile?: string;
+}
+
+export interface CompletionReport {
+  mode: CompletionMode;
+  format: PromptFormatName;
+  /** Plain words on anything degraded, e.g. a model without FIM tokens. */
+  notes: string[];
+  promptTokens: number;
+  /** Prompt tokens whose KV was already in the context (shared prefix, resident or shifted blocks, common prefix). */
+  reusedFromContext: number;
+  reusedFromMemory: number;
+  reusedFromDisk: number;
+  /** Prompt tokens decoded by this request (including boundary recompute). */
+  computedTokens: number;
+  boundaryRecomputed: number;
+  blocks: BlockReport[];
+  generatedTokens: number;
+  stopReason: 'eog' | 'maxTokens' | 'line' | 'block';
+  /** From the call to the first generated token (or the end of the prompt when maxTokens is 0). */
+  timeToFirstTokenMs: number;
+  /** Generated tokens per second after the first one. */
+  tokensPerSecond: number;
+  promptMs: number;
+  totalMs: number;
+}
+
+export interface TokenLogprob {
+  token: number;
+  text: string;
+  logprob: number;
+}
+
+export interface GeneratedTokenInfo {
+  token: number;
+  text: string;
+  logprob: number;
+  top: TokenLogprob[];
+}
+
+export interface CompletionResult {
+  text: string;
+  tokens: number[];
+  /** The prompt's token ids in order (identical for every mode). */
+  promptTokenIds: number[];
+  /** Only when `logprobs` > 0. */
+  logprobs?: GeneratedTokenInfo[];
+  /** Only when `returnPromptLogits`. */
+  promptLogits?: Float32Array;
+  report: CompletionReport;
+}
+
+export interface FimTokens {
+  prefix: number | null;
+  suffix: number | null;
+  middle: number | null;
+  repoName: number | null;
+  fileSeparator: number | null;
+}
+
+export interface ModelDescription {
+  path: string;
+  /** sha256 of the model file. */
+  identity: string;
+  architecture: string;
+  contextLength: number;
+  chatTemplate: string | null;
+  fim: FimTokens;
+  format: PromptFormatName;
+  /** Why this format; says plainly when there is no FIM. */
+  formatNote: string;
+}
+
+export interface CacheStats {
+  memoryBytes: number;
+  memoryBlocks: number;
+  diskBytes: number;
+  diskBlocks: number;
+  /** Block copies currently placed in the context. */
+  placedBlocks: number;
+}
+
+export interface CompletionEngine {
+  readonly model: ModelDescription;
+  /** Requests run one at a time on the engine's single context, in call order. */
+  complete(request: CompletionRequest): Promise<CompletionResult>;
+  /** The prompt's token ids for a request, without evaluating it. */
+  promptTokens(request: CompletionRequest): number[];
+  cacheStats(): CacheStats;
+  /** Drops the placed blocks and the previous prompt from the context (tiers are kept). */
+  resetContext(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** Base class of every engine error; `code` is stable. */
+export class EngineError extends Error {
+  override name = 'EngineError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+export class ModelNotFoundError extends EngineError {
+  override name = 'ModelNotFoundError';
+  constructor(readonly path: string) {
+    super(`model file not found: ${path}`, 'MODEL_NOT_FOUND');
+  }
+}
+
+/** Not a GGUF file, or llama.cpp could not load it. */
+export class ModelLoadError extends EngineError {
+  override name = 'ModelLoadError';
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`cannot load model ${path}: ${reason}`, 'MODEL_LOAD');
+  }
+}
+
+export class ModelTooLargeError extends EngineError {
+  override name = 'ModelTooLargeError';
+  constructor(
+    readonly path: string,
+    readonly neededBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(`model ${path} needs about ${Math.ceil(neededBytes / 2 ** 20)} MiB with its KV cache, more than the ${Math.floor(limitBytes / 2 ** 20)} MiB available`, 'MODEL_TOO_LARGE');
+  }
+}
+
+export class InvalidRequestError extends EngineError {
+  override name = 'InvalidRequestError';
+  constructor(message: string) {
+    super(message, 'INVALID_REQUEST');
+  }
+}
+
+/** The prompt (with its blocks) does not fit the context. */
+export class ContextOverflowError extends EngineError {
+  override name = 'ContextOverflowError';
+  constructor(
+    readonly needed: number,
+    readonly available: number,
+  ) {
+    super(`prompt needs ${needed} KV cells, the context has ${available}`, 'CONTEXT_OVERFLOW');
+  }
+}
+
+export class CompletionAbortedError extends EngineError {
+  override name = 'CompletionAbortedError';
+  constructor() {
+    super('completion aborted', 'ABORTED');
+  }
+}
+
+export class EngineDisposedError extends EngineError {
+  override name = 'EngineDisposedError';
+  constructor() {
+    super('engine disposed', 'DISPOSED');
+  }
+}
