@@ -200,7 +200,7 @@ export interface ContextOptions {
   typeV?: KvCacheType;
   /** Default 'auto' (resolves to enabled on CPU). */
   flashAttention?: FlashAttention;
-  /** Threads for single-token decodes (default: number of physical cores as llama.cpp counts them). */
+  /** Threads for single-token decodes (default: half the logical cores, at least 1). */
   threads?: number;
   /** Threads for multi-token batches (default: `threads`). */
   threadsBatch?: number;

@@ -246,9 +246,7 @@ Napi::Value AddonContext::Decode(const Napi::CallbackInfo& info) {
         guard.release()->Queue();
         return promise;
     } catch (const Napi::Error& e) {
-        auto deferred = Napi::Promise::Deferred::New(env);
-        deferred.Reject(e.Value());
-        return deferred.Promise();
+        return rejectedPromise(env, e);
     }
 }
 

@@ -99,9 +99,9 @@ std::string readChoice(Napi::Env env, const Napi::Object& o, const char* key, st
 }
 
 int32_t defaultThreads() {
-    const int32_t hw = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
-    // Above 4 logical cores assume SMT: llama.cpp runs best on physical cores.
-    return hw > 4 ? hw / 2 : hw;
+    // Half the logical cores: physical cores on SMT machines, and room for the JS thread. ggml's
+    // workers spin at barriers, so oversubscribing a small machine stalls decodes for hundreds of ms.
+    return static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency() / 2));
 }
 
 ContextSettings readContextSettings(Napi::Env env, const Napi::Object& o) {
@@ -196,12 +196,13 @@ Napi::Function AddonModel::Init(Napi::Env env) {
                        });
 }
 
-Napi::Object AddonModel::Create(Napi::Env env, llama_model* model, gguf_context* meta, const std::string& path) {
+Napi::Object AddonModel::Create(Napi::Env env, llama_model* model, gguf_context* meta, const std::string& path, bool vocabOnly) {
     auto* data = env.GetInstanceData<AddonData>();
     Napi::Object obj = data->modelClass.New({Napi::External<llama_model>::New(env, model)});
     AddonModel* self = Unwrap(obj);
     self->meta_ = meta;
     self->path_ = path;
+    self->vocabOnly_ = vocabOnly;
     obj.DefineProperties({
         Napi::PropertyDescriptor::Value("info", self->buildInfo(env), napi_enumerable),
         Napi::PropertyDescriptor::Value("vocab", self->buildVocab(env), napi_enumerable),
@@ -280,8 +281,9 @@ Napi::Object AddonModel::buildInfo(Napi::Env env) const {
     o.Set("nParams", Napi::Number::New(env, static_cast<double>(api.llama_model_n_params(model_))));
     o.Set("nLayer", api.llama_model_n_layer(model_));
     o.Set("nEmbd", api.llama_model_n_embd(model_));
-    o.Set("nHead", api.llama_model_n_head(model_));
-    o.Set("nHeadKv", api.llama_model_n_head_kv(model_));
+    // Per-layer head counts do not exist without weights (llama.cpp aborts on the lookup).
+    o.Set("nHead", vocabOnly_ ? 0 : api.llama_model_n_head(model_));
+    o.Set("nHeadKv", vocabOnly_ ? 0 : api.llama_model_n_head_kv(model_));
     o.Set("nCtxTrain", api.llama_model_n_ctx_train(model_));
     o.Set("nVocab", nVocab_);
     o.Set("vocabType", vocabTypeName(api.llama_vocab_type(vocab_)));
@@ -436,12 +438,17 @@ Napi::Value AddonModel::IsControl(const Napi::CallbackInfo& info) {
 
 Napi::Value AddonModel::CreateContext(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    ensureAlive(env);
-    ContextSettings settings = readContextSettings(env, readOptions(env, info[0]));
-    auto* worker = new CreateContextWorker(env, info.This().As<Napi::Object>(), this, std::move(settings));
-    Napi::Promise promise = worker->Promise();
-    worker->Queue();
-    return promise;
+    try {
+        ensureAlive(env);
+        if (vocabOnly_) throw nativeError(env, "ERR_INVALID_ARG", "the model was loaded with vocabOnly: it has no weights to create a context with");
+        ContextSettings settings = readContextSettings(env, readOptions(env, info[0]));
+        auto* worker = new CreateContextWorker(env, info.This().As<Napi::Object>(), this, std::move(settings));
+        Napi::Promise promise = worker->Promise();
+        worker->Queue();
+        return promise;
+    } catch (const Napi::Error& e) {
+        return rejectedPromise(env, e);
+    }
 }
 
 Napi::Value AddonModel::Dispose(const Napi::CallbackInfo& info) {

@@ -14,7 +14,7 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
    public:
     static Napi::Function Init(Napi::Env env);
     // Wraps an already loaded model (called on the JS thread by the load worker).
-    static Napi::Object Create(Napi::Env env, llama_model* model, gguf_context* meta, const std::string& path);
+    static Napi::Object Create(Napi::Env env, llama_model* model, gguf_context* meta, const std::string& path, bool vocabOnly);
 
     explicit AddonModel(const Napi::CallbackInfo& info);
     ~AddonModel() override;
@@ -58,6 +58,7 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
     std::string path_;
     int32_t nVocab_ = 0;
     bool disposed_ = false;
+    bool vocabOnly_ = false;
     int pending_ = 0;
     std::set<AddonContext*> contexts_;
 };

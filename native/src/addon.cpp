@@ -165,7 +165,7 @@ class LoadModelWorker : public PromiseWorker {
     }
     void OnOK() override {
         Napi::HandleScope scope(Env());
-        deferred_.Resolve(AddonModel::Create(Env(), model_, meta_, path_));
+        deferred_.Resolve(AddonModel::Create(Env(), model_, meta_, path_, params_.vocab_only));
     }
 
    private:
@@ -192,9 +192,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
         worker->Queue();
         return promise;
     } catch (const Napi::Error& e) {
-        auto deferred = Napi::Promise::Deferred::New(env);
-        deferred.Reject(e.Value());
-        return deferred.Promise();
+        return rejectedPromise(env, e);
     }
 }
 

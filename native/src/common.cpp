@@ -52,6 +52,12 @@ Napi::Error nativeError(Napi::Env env, const std::string& code, const std::strin
     return err;
 }
 
+Napi::Promise rejectedPromise(Napi::Env env, const Napi::Error& err) {
+    auto deferred = Napi::Promise::Deferred::New(env);
+    deferred.Reject(err.Value());
+    return deferred.Promise();
+}
+
 void throwInvalid(Napi::Env env, const std::string& message) {
     throw nativeError(env, "ERR_INVALID_ARG", message);
 }

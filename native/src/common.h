@@ -23,6 +23,9 @@ struct Failure {
 // Builds a LlamaNativeError (the class registered by binding.ts) with the given code.
 Napi::Error nativeError(Napi::Env env, const std::string& code, const std::string& message);
 
+// A promise already rejected with err: async methods report every failure through their promise.
+Napi::Promise rejectedPromise(Napi::Env env, const Napi::Error& err);
+
 // Throws ERR_INVALID_ARG.
 [[noreturn]] void throwInvalid(Napi::Env env, const std::string& message);
 
