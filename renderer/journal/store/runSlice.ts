@@ -1,0 +1,65 @@
+import { newId } from '../../../app/ids';
+import { withCellRun } from '../../../app/journal/edits';
+import type { CellRun, Journal } from '../../../app/journal/schema';
+import type { JournalDeps, JournalSliceCreator, RunSlice } from './types';
+
+/** Events can name a cell deleted here a moment ago; the journal from main will say what is true. */
+function withRunIfPresent(journal: Journal, cellId: string, run: CellRun): Journal {
+  try {
+    return withCellRun(journal, cellId, run);
+  } catch {
+    return journal;
+  }
+}
+
+export function createRunSlice(deps: JournalDeps, runningCellId: string | null): JournalSliceCreator<RunSlice> {
+  const { api, journalId, outputs, reportError } = deps;
+  return (set, get) => ({
+    runningCellId,
+    queuedCellIds: [],
+    runCommand: async (command) => {
+      const { journal, trusted, edit } = get();
+      if (!trusted || !journal.currentStepId || !command.trim()) return false;
+      const cellId = newId();
+      if (!(await edit({ type: 'addCell', stepId: journal.currentStepId, cellId, command }))) return false;
+      await get().runCell(cellId);
+      return true;
+    },
+    runCell: async (cellId) => {
+      if (!get().trusted) return;
+      // Queued before the call: main may announce the start before its reply arrives.
+      set((s) => ({ queuedCellIds: [...s.queuedCellIds, cellId] }));
+      try {
+        await api.call('cell.run', { journalId, cellId });
+      } catch (error) {
+        set((s) => ({ queuedCellIds: s.queuedCellIds.filter((id) => id !== cellId) }));
+        reportError(error);
+      }
+    },
+    interrupt: () => api.call('cell.interrupt', { journalId }).then(() => undefined, reportError),
+    sendInput: (data) => {
+      if (get().runningCellId) api.call('cell.input', { journalId, data }).catch(reportError);
+    },
+    resizeShell: (cols, rows) => {
+      api.call('cell.resize', { journalId, cols, rows }).catch(reportError);
+    },
+    deleteCell: async (cellId) => {
+      if (await get().edit({ type: 'deleteCell', cellId })) outputs.forget(cellId);
+    },
+    cellStarted: (cellId, run) => {
+      outputs.started(cellId);
+      set((s) => ({
+        journal: withRunIfPresent(s.journal, cellId, run),
+        runningCellId: cellId,
+        queuedCellIds: s.queuedCellIds.filter((id) => id !== cellId),
+      }));
+    },
+    cellFinished: (cellId, run) => {
+      set((s) => ({
+        journal: withRunIfPresent(s.journal, cellId, run),
+        runningCellId: s.runningCellId === cellId ? null : s.runningCellId,
+      }));
+    },
+    shellExited: () => set({ runningCellId: null }),
+  });
+}

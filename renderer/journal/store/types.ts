@@ -1,0 +1,87 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { SteerwayApi } from '../../../app/ipc/api';
+import type { NewAttachment } from '../../../app/ipc/contract';
+import type { JournalEdit } from '../../../app/journal/edits';
+import type { CellRun, Journal, Step } from '../../../app/journal/schema';
+import type { OutputHub } from './outputHub';
+
+/** What every slice of one open journal's store is built from. */
+export interface JournalDeps {
+  api: SteerwayApi;
+  journalId: string;
+  outputs: OutputHub;
+  /** Shows a failed call to the user; the store carries on. */
+  reportError(error: unknown): void;
+}
+
+/** The journal as main last sent it, and the calls that change it. */
+export interface JournalDataSlice {
+  journalId: string;
+  journal: Journal;
+  trusted: boolean;
+  outputs: OutputHub;
+  /** Sends one edit; main answers with the new journal. False when it failed (already reported). */
+  edit(edit: JournalEdit): Promise<boolean>;
+  replaceJournal(journal: Journal): void;
+  trust(): Promise<void>;
+  addAttachment(stepId: string, attachment: NewAttachment): Promise<boolean>;
+}
+
+/** Which cell runs or waits, from the calls made here and the events main sends. */
+export interface RunSlice {
+  runningCellId: string | null;
+  /** Cells asked to run that have not started yet: the shell runs one command at a time. */
+  queuedCellIds: string[];
+  /** Adds a cell with `command` to the current step and runs it; false when nothing was added. */
+  runCommand(command: string): Promise<boolean>;
+  runCell(cellId: string): Promise<void>;
+  interrupt(): Promise<void>;
+  sendInput(data: string): void;
+  resizeShell(cols: number, rows: number): void;
+  deleteCell(cellId: string): Promise<void>;
+  cellStarted(cellId: string, run: CellRun): void;
+  cellFinished(cellId: string, run: CellRun): void;
+  shellExited(): void;
+}
+
+/** What the step UI is doing: which step is being renamed, which cell to scroll to, notes not yet saved. */
+export interface StepUiSlice {
+  renamingStepId: string | null;
+  revealCellId: string | null;
+  selectStep(stepId: string): Promise<void>;
+  addStepAfterCurrent(): Promise<void>;
+  startRename(stepId: string): void;
+  /** Saves `title` (null cancels) and ends the rename. */
+  finishRename(stepId: string, title: string | null): Promise<void>;
+  moveStep(stepId: string, toIndex: number): Promise<boolean>;
+  /** Makes the step current and asks its cell (if any) to scroll into view. */
+  reveal(stepId: string, cellId: string | null): Promise<void>;
+  clearReveal(): void;
+  /** Notes typed but not yet sent; saved after a short pause, on blur, on step switch and on close. */
+  setNotesDraft(stepId: string, notes: string): void;
+  hasPendingNotes(stepId: string): boolean;
+  flushNotes(): Promise<void>;
+}
+
+export interface DeletedStep {
+  step: Step;
+  index: number;
+}
+
+/** The last deleted step, for a while, so it can be put back. */
+export interface UndoSlice {
+  deletedStep: DeletedStep | null;
+  deleteStep(stepId: string): Promise<void>;
+  undoDelete(): Promise<void>;
+  dismissUndo(): void;
+}
+
+export type JournalState = JournalDataSlice &
+  RunSlice &
+  StepUiSlice &
+  UndoSlice & {
+    /** Saves pending notes and stops listening to main; the store is not used afterwards. */
+    dispose(): Promise<void>;
+  };
+
+export type JournalSliceCreator<T> = StateCreator<JournalState, [], [], T>;

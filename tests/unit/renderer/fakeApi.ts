@@ -1,0 +1,200 @@
+import type { Disposable, SteerwayApi } from '../../../app/ipc/api';
+import { RemoteError } from '../../../app/ipc/api';
+import type { CallInput, CallName, CallOutput, EventName, EventPayload } from '../../../app/ipc/contract';
+import { newId } from '../../../app/ids';
+import { applyEdit, withAttachment, withCellRun } from '../../../app/journal/edits';
+import { exportJournalMarkdown } from '../../../app/journal/export';
+import { createJournal, newStep, type CellRun, type Journal } from '../../../app/journal/schema';
+import { searchJournal } from '../../../app/journal/search';
+import { createJournalStore } from '../../../renderer/journal/store/createJournalStore';
+
+interface StoredJournal {
+  journal: Journal;
+  trusted: boolean;
+  /** Set for a journal file that cannot be opened. */
+  problem: string | null;
+}
+
+type AnyListener = (payload: never) => void;
+
+/** SteerwayApi in memory, with main's rules for edits (applyEdit), for renderer tests. */
+export class FakeApi implements SteerwayApi {
+  workspacePath: string | null = '/work/project';
+  readonly journals = new Map<string, StoredJournal>();
+  readonly outputs = new Map<string, { output: string; truncated: boolean }>();
+  readonly attachmentTexts = new Map<string, string>();
+  files: string[] = [];
+  /** Every call, in order. */
+  readonly log: { name: CallName; input: unknown }[] = [];
+  private readonly failures = new Map<CallName, string>();
+  private readonly listeners = new Map<EventName, Set<AnyListener>>();
+
+  /** Adds a journal with steps of these titles; the first step is current. */
+  addJournal(title: string, stepTitles: string[] = [], options: { trusted?: boolean; problem?: string } = {}): Journal {
+    const steps = stepTitles.map((stepTitle) => newStep(newId(), stepTitle));
+    const journal: Journal = { ...createJournal(newId(), title, new Date('2025-01-01T00:00:00Z')), steps, currentStepId: steps[0]?.id ?? null };
+    this.journals.set(journal.id, { journal, trusted: options.trusted ?? true, problem: options.problem ?? null });
+    return journal;
+  }
+
+  journal(journalId: string): Journal {
+    const stored = this.journals.get(journalId);
+    if (!stored) throw new Error(`no journal ${journalId}`);
+    return stored.journal;
+  }
+
+  /** Makes the next call of `name` fail with `message`, as main would. */
+  failNext(name: CallName, message: string): void {
+    this.failures.set(name, message);
+  }
+
+  inputsOf<K extends CallName>(name: K): CallInput<K>[] {
+    return this.log.filter((entry) => entry.name === name).map((entry) => entry.input as CallInput<K>);
+  }
+
+  /** The edits sent for a journal, by type. */
+  editsOf(type: string): Record<string, unknown>[] {
+    return this.inputsOf('journal.edit')
+      .map((input) => input.edit as Record<string, unknown>)
+      .filter((edit) => edit.type === type);
+  }
+
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    for (const listener of this.listeners.get(event) ?? []) (listener as (p: EventPayload<E>) => void)(payload);
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): Disposable {
+    const set = this.listeners.get(event) ?? new Set();
+    this.listeners.set(event, set);
+    set.add(listener as AnyListener);
+    return { dispose: () => set.delete(listener as AnyListener) };
+  }
+
+  listenerCount(): number {
+    return [...this.listeners.values()].reduce((sum, set) => sum + set.size, 0);
+  }
+
+  /** Plays a whole run of a cell as main would announce it, and stores its output. */
+  runCell(journalId: string, cellId: string, output: string, result: Partial<CellRun> = {}): CellRun {
+    const run = this.startRun(journalId, cellId);
+    this.emit('cell.data', { journalId, cellId, runId: run.runId, data: output });
+    return this.finishRun(journalId, cellId, run, output, result);
+  }
+
+  startRun(journalId: string, cellId: string): CellRun {
+    const run: CellRun = {
+      runId: newId(),
+      startedAt: '2025-01-01T00:00:00.000Z',
+      durationMs: null,
+      exitCode: null,
+      cwd: '/work/project',
+      interrupted: false,
+      outputBytes: 0,
+      outputTruncated: false,
+    };
+    this.emit('cell.started', { journalId, cellId, run });
+    return run;
+  }
+
+  finishRun(journalId: string, cellId: string, started: CellRun, output: string, result: Partial<CellRun> = {}): CellRun {
+    const run: CellRun = { ...started, durationMs: 1234, exitCode: 0, outputBytes: output.length, ...result };
+    const stored = this.journals.get(journalId)!;
+    stored.journal = withCellRun(stored.journal, cellId, run);
+    this.outputs.set(cellId, { output, truncated: run.outputTruncated });
+    this.emit('cell.finished', { journalId, cellId, run });
+    return run;
+  }
+
+  async call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> {
+    this.log.push({ name, input });
+    // Like a real transport: the answer comes later, never within the caller's turn.
+    await Promise.resolve();
+    const failure = this.failures.get(name);
+    if (failure !== undefined) {
+      this.failures.delete(name);
+      throw new RemoteError('failed', failure);
+    }
+    return this.handlers[name](input);
+  }
+
+  private workspaceInfo(): CallOutput<'workspace.info'> {
+    return {
+      path: this.workspacePath,
+      name: this.workspacePath?.split('/').at(-1) ?? null,
+      journals: [...this.journals.values()].map(({ journal, problem }) => ({
+        id: journal.id,
+        title: journal.title,
+        createdAt: journal.createdAt,
+        stepCount: journal.steps.length,
+        problem,
+      })),
+    };
+  }
+
+  private opened(journalId: string): CallOutput<'journal.open'> {
+    const stored = this.journals.get(journalId);
+    if (!stored) throw new RemoteError('not-found', `no journal ${journalId}`);
+    if (stored.problem) throw new RemoteError('bad-journal', stored.problem);
+    return { journal: stored.journal, trusted: stored.trusted, runningCellId: null };
+  }
+
+  private changed(journalId: string, journal: Journal): Journal {
+    this.journals.get(journalId)!.journal = journal;
+    this.emit('journal.changed', { journalId, journal });
+    return journal;
+  }
+
+  private readonly handlers: { [K in CallName]: (input: CallInput<K>) => CallOutput<K> } = {
+    'workspace.info': () => this.workspaceInfo(),
+    'workspace.open': (input) => {
+      this.workspacePath = input.path;
+      return this.workspaceInfo();
+    },
+    'workspace.files': (input) => this.files.filter((file) => file.includes(input.query)),
+    'journal.create': (input) => this.opened(this.addJournal(input.title).id),
+    'journal.open': (input) => this.opened(input.journalId),
+    'journal.close': () => ({}),
+    'journal.edit': (input) => this.changed(input.journalId, applyEdit(this.journal(input.journalId), input.edit)),
+    'journal.trust': (input) => {
+      this.journals.get(input.journalId)!.trusted = true;
+      return this.opened(input.journalId);
+    },
+    'journal.search': (input) => searchJournal(this.journal(input.journalId), input.query, (cellId) => this.outputs.get(cellId)?.output ?? null),
+    'journal.export': (input) => ({
+      path: `${this.workspacePath}/journal-export.md`,
+      markdown: exportJournalMarkdown(this.journal(input.journalId), (cellId) => this.outputs.get(cellId)?.output ?? null),
+    }),
+    'cell.run': () => ({ runId: newId() }),
+    'cell.interrupt': () => ({}),
+    'cell.input': () => ({}),
+    'cell.resize': () => ({}),
+    'cell.output': (input) => this.outputs.get(input.cellId) ?? { output: '', truncated: false },
+    'attachment.add': (input) => this.addAttachment(input.journalId, input.stepId, input.attachment),
+    'attachment.read': (input) => {
+      const attachment = this.journal(input.journalId)
+        .steps.flatMap((step) => step.attachments)
+        .find((a) => a.id === input.attachmentId);
+      if (!attachment) throw new RemoteError('not-found', 'no such attachment');
+      return { kind: attachment.kind, title: attachment.title, text: this.attachmentTexts.get(attachment.id) ?? '', truncated: false };
+    },
+    'shell.openExternal': () => ({}),
+  };
+
+  private addAttachment(journalId: string, stepId: string, added: CallInput<'attachment.add'>['attachment']): Journal {
+    const id = newId();
+    const source = added.kind === 'url' ? added.url : added.kind === 'text' ? '' : added.path;
+    const title = added.kind === 'text' ? added.title : added.kind === 'url' ? (added.title ?? added.url) : added.path.split('/').at(-1)!;
+    const text = added.kind === 'text' ? added.text : `contents of ${source}`;
+    this.attachmentTexts.set(id, text);
+    const attachment = { id, kind: added.kind, title, source, sizeBytes: text.length, addedAt: '2025-01-01T00:00:00.000Z' };
+    return this.changed(journalId, withAttachment(this.journal(journalId), stepId, attachment));
+  }
+}
+
+/** A journal store opened on `journal` as main would open it, with reported errors collected. */
+export async function openJournalStore(fake: FakeApi, journal: Journal) {
+  const errors: unknown[] = [];
+  const opened = await fake.call('journal.open', { journalId: journal.id });
+  const store = createJournalStore(fake, opened, (error) => errors.push(error));
+  return { store, errors, state: () => store.getState() };
+}

@@ -1,0 +1,280 @@
+// @vitest-environment happy-dom
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createJournalStore } from '../../../renderer/journal/store/createJournalStore';
+import { UNDO_WINDOW_MS } from '../../../renderer/journal/store/undoSlice';
+import { NOTES_SAVE_DELAY_MS } from '../../../renderer/journal/store/stepUiSlice';
+import { FakeApi, openJournalStore } from './fakeApi';
+
+afterEach(() => vi.useRealTimers());
+
+function setup(steps = ['Reproduce', 'Fix', 'Verify'], options: { trusted?: boolean } = {}) {
+  const fake = new FakeApi();
+  const journal = fake.addJournal('Bug 42', steps, options);
+  return { fake, journal };
+}
+
+describe('journal store: journal data', () => {
+  it('sends an edit with the journal id and takes the journal main returns', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    const fix = journal.steps[1]!;
+
+    expect(await state().edit({ type: 'setStepStatus', stepId: fix.id, status: 'doing' })).toBe(true);
+
+    expect(fake.inputsOf('journal.edit')).toEqual([{ journalId: journal.id, edit: { type: 'setStepStatus', stepId: fix.id, status: 'doing' } }]);
+    expect(state().journal.steps[1]!.status).toBe('doing');
+  });
+
+  it('applies journal.changed for its own journal only', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    const renamed = { ...journal, title: 'Renamed elsewhere' };
+
+    fake.emit('journal.changed', { journalId: 'another-journal', journal: { ...journal, title: 'Not mine' } });
+    expect(state().journal.title).toBe('Bug 42');
+
+    fake.emit('journal.changed', { journalId: journal.id, journal: renamed });
+    expect(state().journal.title).toBe('Renamed elsewhere');
+  });
+
+  it('reports a refused edit and keeps the journal as it was', async () => {
+    const { fake, journal } = setup();
+    const { state, errors } = await openJournalStore(fake, journal);
+    fake.failNext('journal.edit', 'disk full');
+
+    expect(await state().edit({ type: 'renameStep', stepId: journal.steps[0]!.id, title: 'X' })).toBe(false);
+
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toContain('disk full');
+    expect(state().journal.steps[0]!.title).toBe('Reproduce');
+  });
+
+  it('stops listening to main once disposed', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    expect(fake.listenerCount()).toBeGreaterThan(0);
+
+    await state().dispose();
+
+    expect(fake.listenerCount()).toBe(0);
+  });
+});
+
+describe('journal store: steps', () => {
+  it('adds "New step" right after the current step, makes it current and starts renaming it', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+
+    await state().addStepAfterCurrent();
+
+    const [add] = fake.editsOf('addStep');
+    expect(add).toMatchObject({ title: 'New step', index: 1 });
+    const steps = state().journal.steps;
+    expect(steps.map((s) => s.title)).toEqual(['Reproduce', 'New step', 'Fix', 'Verify']);
+    expect(state().journal.currentStepId).toBe(steps[1]!.id);
+    expect(state().renamingStepId).toBe(steps[1]!.id);
+  });
+
+  it('renames with a trimmed title and sends nothing when cancelled or unchanged', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    const step = journal.steps[0]!;
+    state().startRename(step.id);
+
+    await state().finishRename(step.id, null);
+    await state().finishRename(step.id, 'Reproduce');
+    expect(fake.editsOf('renameStep')).toEqual([]);
+
+    state().startRename(step.id);
+    await state().finishRename(step.id, '  Reproduce the crash ');
+    expect(fake.editsOf('renameStep')).toEqual([{ type: 'renameStep', stepId: step.id, title: 'Reproduce the crash' }]);
+    expect(state().renamingStepId).toBeNull();
+  });
+
+  it('moves a step, and sends nothing for a move past either end', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    const [first, , last] = journal.steps;
+
+    expect(await state().moveStep(first!.id, -1)).toBe(false);
+    expect(await state().moveStep(last!.id, 3)).toBe(false);
+    expect(await state().moveStep(first!.id, 1)).toBe(true);
+
+    expect(fake.editsOf('moveStep')).toEqual([{ type: 'moveStep', stepId: first!.id, toIndex: 1 }]);
+    expect(state().journal.steps.map((s) => s.title)).toEqual(['Fix', 'Reproduce', 'Verify']);
+  });
+
+  it('undoes a delete by restoring the step at its old index and making it current', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    const fix = journal.steps[1]!;
+
+    await state().deleteStep(fix.id);
+    expect(state().journal.steps.map((s) => s.title)).toEqual(['Reproduce', 'Verify']);
+    expect(state().deletedStep).toMatchObject({ index: 1, step: { id: fix.id } });
+
+    await state().undoDelete();
+
+    expect(fake.editsOf('restoreStep')).toEqual([{ type: 'restoreStep', step: fix, index: 1 }]);
+    expect(state().journal.steps.map((s) => s.title)).toEqual(['Reproduce', 'Fix', 'Verify']);
+    expect(state().journal.currentStepId).toBe(fix.id);
+    expect(state().deletedStep).toBeNull();
+  });
+
+  it('offers undo for ten seconds', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    vi.useFakeTimers();
+
+    await state().deleteStep(journal.steps[0]!.id);
+    vi.advanceTimersByTime(UNDO_WINDOW_MS - 1);
+    expect(state().deletedStep).not.toBeNull();
+    vi.advanceTimersByTime(1);
+
+    expect(state().deletedStep).toBeNull();
+  });
+
+  it('keeps unsaved notes in the step it offers to restore', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    const step = journal.steps[0]!;
+
+    state().setNotesDraft(step.id, 'found it');
+    await state().deleteStep(step.id);
+
+    expect(state().deletedStep?.step.notes).toBe('found it');
+  });
+});
+
+describe('journal store: notes autosave', () => {
+  it('saves notes once, a moment after typing stops', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    const step = journal.steps[0]!;
+    vi.useFakeTimers();
+
+    state().setNotesDraft(step.id, 'a');
+    vi.advanceTimersByTime(NOTES_SAVE_DELAY_MS - 1);
+    state().setNotesDraft(step.id, 'ab');
+    vi.advanceTimersByTime(NOTES_SAVE_DELAY_MS - 1);
+    expect(fake.editsOf('setNotes')).toEqual([]);
+    vi.advanceTimersByTime(1);
+
+    expect(fake.editsOf('setNotes')).toEqual([{ type: 'setNotes', stepId: step.id, notes: 'ab' }]);
+  });
+
+  it('saves pending notes before switching steps and when the journal closes', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    const [first, second] = journal.steps;
+
+    state().setNotesDraft(first!.id, 'before switching');
+    await state().selectStep(second!.id);
+    expect(fake.editsOf('setNotes')).toEqual([{ type: 'setNotes', stepId: first!.id, notes: 'before switching' }]);
+    expect(fake.log.map((entry) => entry.name).slice(-2)).toEqual(['journal.edit', 'journal.edit']);
+    expect(fake.editsOf('setCurrentStep')).toEqual([{ type: 'setCurrentStep', stepId: second!.id }]);
+
+    state().setNotesDraft(second!.id, 'before closing');
+    await state().dispose();
+    expect(fake.editsOf('setNotes')).toHaveLength(2);
+    expect(fake.journal(journal.id).steps[1]!.notes).toBe('before closing');
+  });
+});
+
+describe('journal store: running cells', () => {
+  it('adds the command to the current step and runs it', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+
+    expect(await state().runCommand('echo hi')).toBe(true);
+
+    const [add] = fake.editsOf('addCell');
+    expect(add).toMatchObject({ stepId: journal.steps[0]!.id, command: 'echo hi' });
+    expect(fake.inputsOf('cell.run')).toEqual([{ journalId: journal.id, cellId: add!.cellId }]);
+  });
+
+  it('follows a run from the events: queued, running with live output, then finished', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    await state().runCommand('make test');
+    const cellId = state().journal.steps[0]!.cells[0]!.id;
+    const written: string[] = [];
+    state().outputs.attach(cellId, { reset: () => written.splice(0), write: (data) => written.push(data) }, false);
+    expect(state().queuedCellIds).toEqual([cellId]);
+
+    const run = fake.startRun(journal.id, cellId);
+    expect(state().runningCellId).toBe(cellId);
+    expect(state().queuedCellIds).toEqual([]);
+    expect(state().journal.steps[0]!.cells[0]!.lastRun?.runId).toBe(run.runId);
+
+    fake.emit('cell.data', { journalId: journal.id, cellId, runId: run.runId, data: 'ok\r\n' });
+    expect(written).toEqual(['ok\r\n']);
+
+    fake.finishRun(journal.id, cellId, run, 'ok\r\n', { exitCode: 2 });
+    expect(state().runningCellId).toBeNull();
+    expect(state().journal.steps[0]!.cells[0]!.lastRun?.exitCode).toBe(2);
+  });
+
+  it('takes the running cell from the opened journal and clears it when the shell exits', async () => {
+    const fake = new FakeApi();
+    const journal = fake.addJournal('J', ['S']);
+    const store = createJournalStore(fake, { journal, trusted: true, runningCellId: 'cell-1' });
+    expect(store.getState().runningCellId).toBe('cell-1');
+
+    fake.emit('shell.exited', { journalId: journal.id, exitCode: 1 });
+
+    expect(store.getState().runningCellId).toBeNull();
+  });
+
+  it('sends keystrokes to the shell only while a cell runs', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    await state().runCommand('read name');
+    const cellId = state().journal.steps[0]!.cells[0]!.id;
+
+    state().sendInput('too early');
+    fake.startRun(journal.id, cellId);
+    state().sendInput('Ada\r');
+
+    expect(fake.inputsOf('cell.input')).toEqual([{ journalId: journal.id, data: 'Ada\r' }]);
+  });
+
+  it('forgets a run that main refused', async () => {
+    const { fake, journal } = setup();
+    const { state, errors } = await openJournalStore(fake, journal);
+    fake.failNext('cell.run', 'shell is gone');
+
+    await state().runCommand('ls');
+
+    expect(state().queuedCellIds).toEqual([]);
+    expect(String(errors[0])).toContain('shell is gone');
+  });
+
+  it('runs nothing in an untrusted journal until it is trusted', async () => {
+    const { fake, journal } = setup(['S'], { trusted: false });
+    const { state } = await openJournalStore(fake, journal);
+
+    expect(await state().runCommand('rm -rf build')).toBe(false);
+    expect(fake.editsOf('addCell')).toEqual([]);
+    expect(fake.inputsOf('cell.run')).toEqual([]);
+
+    await state().trust();
+    expect(state().trusted).toBe(true);
+    expect(await state().runCommand('ls')).toBe(true);
+    expect(fake.inputsOf('cell.run')).toHaveLength(1);
+  });
+
+  it('forgets the output of a deleted cell', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    await state().runCommand('ls');
+    const cellId = state().journal.steps[0]!.cells[0]!.id;
+    fake.runCell(journal.id, cellId, 'file.txt\r\n');
+    fake.outputs.delete(cellId);
+
+    await state().deleteCell(cellId);
+
+    expect(state().journal.steps[0]!.cells).toEqual([]);
+    expect(await state().outputs.plainText(cellId, false)).toBe('');
+  });
+});
