@@ -1,0 +1,96 @@
+import type { SteerwayApi } from '../../app/ipc/api';
+import { JournalStoreContext } from '../journal/context';
+import { JournalView } from '../journal/JournalView';
+import { SearchBox } from '../journal/SearchBox';
+import { ExportButton } from '../journal/ExportButton';
+import { UndoToast } from '../journal/UndoToast';
+import type { AppStore } from './appStore';
+import { ApiContext, AppStoreContext, useApp } from './context';
+import { ErrorAlerts, NoticeToast } from './Messages';
+import { CreateJournalForm, JournalPicker } from './JournalPicker';
+import { WorkspaceForm } from './WorkspaceForm';
+
+export function App({ api, store }: { api: SteerwayApi; store: AppStore }) {
+  return (
+    <ApiContext value={api}>
+      <AppStoreContext value={store}>
+        <Shell />
+      </AppStoreContext>
+    </ApiContext>
+  );
+}
+
+function Shell() {
+  const workspace = useApp((s) => s.workspace);
+  const choosingWorkspace = useApp((s) => s.choosingWorkspace);
+  const session = useApp((s) => s.session);
+  const setChoosingWorkspace = useApp((s) => s.setChoosingWorkspace);
+  const workspaceOpen = Boolean(workspace?.path) && !choosingWorkspace;
+
+  return (
+    <JournalStoreContext value={session?.store ?? null}>
+      <div className="app">
+        <header className="topbar">
+          <span className="brand">Steerway</span>
+          {workspace?.path && (
+            <span className="workspace-name" title={workspace.path}>
+              {workspace.name ?? workspace.path}
+            </span>
+          )}
+          {workspace?.path && !choosingWorkspace && (
+            <button type="button" className="quiet" onClick={() => setChoosingWorkspace(true)}>
+              Change folder
+            </button>
+          )}
+          {workspaceOpen && <JournalPicker />}
+          <span className="topbar-spacer" />
+          {workspaceOpen && session && <SearchBox key={session.journalId} />}
+          {workspaceOpen && session && <ExportButton />}
+        </header>
+        <ErrorAlerts />
+        {workspace === null ? (
+          <p className="placeholder">Connecting to Steerway…</p>
+        ) : !workspaceOpen ? (
+          <WorkspaceForm />
+        ) : (
+          <JournalArea />
+        )}
+        <div className="toasts">
+          <NoticeToast />
+          {workspaceOpen && session && <UndoToast />}
+        </div>
+      </div>
+    </JournalStoreContext>
+  );
+}
+
+function JournalArea() {
+  const session = useApp((s) => s.session);
+  const problem = useApp((s) => s.problem);
+  const hasJournals = useApp((s) => (s.workspace?.journals.length ?? 0) > 0);
+
+  if (session) return <JournalView key={session.journalId} />;
+  if (problem) {
+    return (
+      <div className="placeholder">
+        <div role="alert" className="problem">
+          <strong>
+            Cannot open the journal “{problem.title}” ({problem.journalId}).
+          </strong>{' '}
+          {problem.message}
+        </div>
+        <p className="muted">Pick another journal or create a new one; nothing else is affected.</p>
+      </div>
+    );
+  }
+  if (!hasJournals) {
+    return (
+      <div className="placeholder card">
+        <h1>Start a journal</h1>
+        <p className="muted">A journal holds the steps, notes and commands of one task in this folder.</p>
+        <CreateJournalForm />
+      </div>
+    );
+  }
+  return <p className="placeholder muted">Opening the journal…</p>;
+}

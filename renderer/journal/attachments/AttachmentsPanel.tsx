@@ -1,0 +1,78 @@
+import { useRef, useState } from 'react';
+import type { CallOutput } from '../../../app/ipc/contract';
+import type { Attachment } from '../../../app/journal/schema';
+import { useReportingCall } from '../../app/context';
+import { useJournal } from '../context';
+import { formatBytes, KIND_LABEL } from '../format';
+import { AttachForm } from './AttachForm';
+import { AttachmentDialog } from './AttachmentDialog';
+
+/** Documents attached to the current step. */
+export function AttachmentsPanel() {
+  const step = useJournal((s) => s.journal.steps.find((candidate) => candidate.id === s.journal.currentStepId));
+  const journalId = useJournal((s) => s.journalId);
+  const edit = useJournal((s) => s.edit);
+  const call = useReportingCall();
+  const [attaching, setAttaching] = useState(false);
+  const [shown, setShown] = useState<CallOutput<'attachment.read'> | null>(null);
+  const openedFrom = useRef<HTMLElement | null>(null);
+
+  const open = async (attachment: Attachment, button: HTMLElement) => {
+    if (attachment.kind === 'url') {
+      await call('shell.openExternal', { url: attachment.source });
+      return;
+    }
+    const content = await call('attachment.read', { journalId, attachmentId: attachment.id });
+    if (!content) return;
+    openedFrom.current = button;
+    setShown(content);
+  };
+
+  return (
+    <aside aria-label="Attachments" className="attachments">
+      <div className="panel-head">
+        <h2 className="panel-title">Attachments</h2>
+        {step && !attaching && (
+          <button type="button" onClick={() => setAttaching(true)}>
+            Attach
+          </button>
+        )}
+      </div>
+      {!step && <p className="muted">Select a step to see its documents.</p>}
+      {step && attaching && <AttachForm key={step.id} stepId={step.id} onClose={() => setAttaching(false)} />}
+      {step && step.attachments.length === 0 && !attaching && <p className="muted">Nothing attached to this step.</p>}
+      {step && step.attachments.length > 0 && (
+        <ul className="attachment-list">
+          {step.attachments.map((attachment) => (
+            <li key={attachment.id} aria-label={attachment.title} className="attachment">
+              <div className="attachment-title" title={attachment.source || attachment.title}>
+                {attachment.title}
+              </div>
+              <div className="attachment-meta">
+                <span className={`kind kind-${attachment.kind}`}>{KIND_LABEL[attachment.kind]}</span>
+                <span>{formatBytes(attachment.sizeBytes)}</span>
+              </div>
+              <div className="attachment-actions">
+                <button type="button" onClick={(e) => void open(attachment, e.currentTarget)}>
+                  Open
+                </button>
+                <button type="button" onClick={() => void edit({ type: 'removeAttachment', attachmentId: attachment.id })}>
+                  Remove
+                </button>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {shown && (
+        <AttachmentDialog
+          content={shown}
+          onClose={() => {
+            setShown(null);
+            openedFrom.current?.focus();
+          }}
+        />
+      )}
+    </aside>
+  );
+}

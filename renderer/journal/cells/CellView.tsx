@@ -1,0 +1,87 @@
+import { useEffect, useRef } from 'react';
+import type { Cell } from '../../../app/journal/schema';
+import { useApp } from '../../app/context';
+import { useJournal, useJournalActions } from '../context';
+import { cellStatusText, formatDuration, type CellPhase } from '../format';
+import { TerminalView } from './TerminalView';
+
+export function CellView({ cell }: { cell: Cell }) {
+  const phase = useJournal((s): CellPhase => (s.runningCellId === cell.id ? 'running' : s.queuedCellIds.includes(cell.id) ? 'queued' : 'idle'));
+  const trusted = useJournal((s) => s.trusted);
+  const revealed = useJournal((s) => s.revealCellId === cell.id);
+  const outputs = useJournal((s) => s.outputs);
+  const { edit, runCell, interrupt, deleteCell, clearReveal } = useJournalActions();
+  const reportError = useApp((s) => s.reportError);
+  const showNotice = useApp((s) => s.showNotice);
+  const element = useRef<HTMLElement>(null);
+  const run = cell.lastRun;
+  const running = phase === 'running';
+
+  useEffect(() => {
+    if (!revealed) return;
+    element.current?.scrollIntoView?.({ block: 'center' });
+    element.current?.focus();
+    clearReveal();
+  }, [revealed, clearReveal]);
+
+  const copy = async () => {
+    try {
+      const output = await outputs.plainText(cell.id, run !== null);
+      await navigator.clipboard.writeText(`$ ${cell.command}\n${output}`);
+      showNotice('Copied the command and its output');
+    } catch (error) {
+      reportError(error);
+    }
+  };
+
+  return (
+    <section ref={element} role="group" aria-label={`Cell: ${cell.command.split('\n')[0]}`} tabIndex={-1} className={`cell ${phase}`}>
+      <div className="cell-head">
+        <pre className="cell-command">
+          <span className="prompt" aria-hidden="true">
+            $
+          </span>
+          {cell.command}
+        </pre>
+        <div className="cell-actions">
+          {running ? (
+            <button type="button" className="danger" onClick={() => void interrupt()}>
+              Interrupt
+            </button>
+          ) : (
+            <button type="button" disabled={!trusted || phase === 'queued'} onClick={() => void runCell(cell.id)}>
+              Re-run
+            </button>
+          )}
+          <button type="button" onClick={() => void edit({ type: 'setCellCollapsed', cellId: cell.id, collapsed: !cell.collapsed })}>
+            {cell.collapsed ? 'Expand' : 'Collapse'}
+          </button>
+          <button type="button" onClick={() => void copy()}>
+            Copy
+          </button>
+          <button type="button" disabled={running} onClick={() => void deleteCell(cell.id)}>
+            Delete cell
+          </button>
+        </div>
+      </div>
+      <div className="cell-meta">
+        <span className={`cell-status ${statusClass(cell, phase)}`}>{cellStatusText(cell, phase)}</span>
+        {!running && run?.durationMs != null && <span>{formatDuration(run.durationMs)}</span>}
+        {run?.cwd && (
+          <span className="cell-cwd" title={run.cwd}>
+            {run.cwd}
+          </span>
+        )}
+        {run?.outputTruncated && <span>output truncated</span>}
+      </div>
+      {!cell.collapsed && (run || running) && <TerminalView cellId={cell.id} hasStoredRun={run !== null} running={running} />}
+    </section>
+  );
+}
+
+function statusClass(cell: Cell, phase: CellPhase): string {
+  if (phase !== 'idle') return phase;
+  const run = cell.lastRun;
+  if (!run) return '';
+  return run.exitCode === 0 && !run.interrupted ? 'ok' : 'failed';
+}

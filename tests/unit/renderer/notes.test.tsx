@@ -1,0 +1,97 @@
+// @vitest-environment happy-dom
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it, vi } from 'vitest';
+import { renderMarkdown } from '../../../renderer/journal/notes/markdown';
+import { FakeApi } from './fakeApi';
+import { renderJournal } from './helpers';
+
+vi.mock('../../../renderer/journal/cells/TerminalView', () => ({ TerminalView: () => null }));
+// DOMPurify reads node names through DOM getters that happy-dom does not provide, and mangles its output
+// there; it runs for real in Chromium (e2e). These tests check what the markdown renderer itself guarantees.
+vi.mock('dompurify', () => ({ default: { sanitize: (html: string) => html } }));
+
+async function setup(notes = '') {
+  const fake = new FakeApi();
+  const journal = fake.addJournal('Notes', ['Read', 'Write']);
+  fake.journal(journal.id).steps[0]!.notes = notes;
+  await renderJournal(fake);
+  return { fake, journal, preview: screen.getByRole('region', { name: 'Notes preview' }) };
+}
+
+describe('notes', () => {
+  it('renders markdown in the preview', async () => {
+    const { preview } = await setup('# Plan\n\n- **bold** step');
+    expect(preview.querySelector('h1')?.textContent).toBe('Plan');
+    expect(preview.querySelector('li strong')?.textContent).toBe('bold');
+  });
+
+  it('shows raw HTML as text and never creates its elements', async () => {
+    const { preview } = await setup('before <img src=x onerror=alert(1)> after\n\n<div onclick="x()">block</div>');
+    expect(preview.querySelector('img')).toBeNull();
+    expect(preview.querySelector('div')).toBeNull();
+    expect(preview.textContent).toContain('<img src=x onerror=alert(1)>');
+    expect(preview.textContent).toContain('<div onclick="x()">block</div>');
+  });
+
+  it('makes links only of http(s) URLs and keeps the text of others', () => {
+    const html = renderMarkdown('[click](javascript:alert(1)) [mail](mailto:a@b.c) [site](https://example.com/a?b=1&c=2)');
+    expect(html).not.toContain('javascript:');
+    expect(html).not.toContain('mailto:');
+    expect(html).toContain('click');
+    expect(html).toContain('<a href="https://example.com/a?b=1&amp;c=2">site</a>');
+  });
+
+  it('opens links through shell.openExternal, never in the app window', async () => {
+    const { fake } = await setup('[docs](https://example.com/docs)');
+    const link = screen.getByRole('link', { name: 'docs' });
+    const click = new MouseEvent('click', { bubbles: true, cancelable: true });
+
+    link.dispatchEvent(click);
+
+    expect(click.defaultPrevented).toBe(true);
+    await waitFor(() => expect(fake.inputsOf('shell.openExternal')).toEqual([{ url: 'https://example.com/docs' }]));
+  });
+
+  it('saves while typing, once the user pauses, and updates the preview', async () => {
+    const { fake, journal } = await setup();
+    const notes = screen.getByRole('textbox', { name: 'Notes' });
+
+    fireEvent.focus(notes);
+    fireEvent.change(notes, { target: { value: '*first*' } });
+    fireEvent.change(notes, { target: { value: '*first draft*' } });
+
+    await waitFor(() => expect(screen.getByRole('region', { name: 'Notes preview' }).querySelector('em')?.textContent).toBe('first draft'));
+    await waitFor(() => expect(fake.editsOf('setNotes')).toEqual([{ type: 'setNotes', stepId: journal.steps[0]!.id, notes: '*first draft*' }]));
+  });
+
+  it('saves at once when the field loses focus', async () => {
+    const { fake } = await setup();
+    const notes = screen.getByRole('textbox', { name: 'Notes' });
+    vi.useFakeTimers();
+
+    fireEvent.focus(notes);
+    fireEvent.change(notes, { target: { value: 'quick' } });
+    fireEvent.blur(notes);
+
+    expect(fake.editsOf('setNotes')).toMatchObject([{ notes: 'quick' }]);
+    vi.runAllTimers();
+    expect(fake.editsOf('setNotes')).toHaveLength(1);
+  });
+
+  it('shows notes changed elsewhere unless the user is typing', async () => {
+    const { fake, journal } = await setup('old');
+    const notes = screen.getByRole('textbox', { name: 'Notes' }) as HTMLTextAreaElement;
+    const changed = structuredClone(fake.journal(journal.id));
+    changed.steps[0]!.notes = 'from another window';
+
+    fake.emit('journal.changed', { journalId: journal.id, journal: changed });
+    await waitFor(() => expect(notes.value).toBe('from another window'));
+
+    fireEvent.focus(notes);
+    fireEvent.change(notes, { target: { value: 'typing here' } });
+    changed.steps[0]!.notes = 'a third version';
+    fake.emit('journal.changed', { journalId: journal.id, journal: structuredClone(changed) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(notes.value).toBe('typing here');
+  });
+});
