@@ -29,8 +29,8 @@ export class JournalSession {
     private readonly emit: EventSink,
   ) {
     // A trusted journal stays trusted across our own saves: re-sign what we wrote, as Jupyter does.
-    saver.onSaved((text) => {
-      if (this.trusted) void this.trust.trust(store.journalPath(journal.id), text);
+    saver.onSaved(async (text) => {
+      if (this.trusted) await this.trust.trust(store.journalPath(journal.id), text);
     });
   }
 
