@@ -1,0 +1,61 @@
+/**
+ * Bash shell integration: the rcfile that makes bash mark its prompts and commands (see markerParser.ts),
+ * and how a cell's text is typed so that it runs as one command in the current shell.
+ */
+
+/** The rcfile for `bash --noprofile --rcfile <file>`; the nonce lives only in unexported variables. */
+export function bashIntegrationScript(nonce: string): string {
+  return `# Steerway shell integration, generated for one shell and deleted once read.
+if [[ -r ~/.bashrc ]]; then
+  # In a || list errexit is ignored: a failing or broken ~/.bashrc leaves the shell running.
+  . ~/.bashrc || true
+fi
+set +e
+# Cells are kept in the journal; the typed \`builtin eval $'...'\` lines stay out of ~/.bash_history.
+set +o history
+__steerway_nonce=${nonce}
+__steerway_user_prompt_command=("\${PROMPT_COMMAND[@]}")
+__steerway_set_status() { return "$1"; }
+# Backslashes and control characters of the path are escaped, so a marker always ends at its BEL.
+__steerway_escape_cwd() {
+  local path=\${PWD//\\\\/\\\\\\\\} escaped= char i
+  if [[ $path == *[[:cntrl:]]* ]]; then
+    for ((i = 0; i < \${#path}; i++)); do
+      char=\${path:i:1}
+      if [[ $char == [[:cntrl:]] ]]; then printf -v char '\\\\x%02x' "'$char"; fi
+      escaped+=$char
+    done
+    path=$escaped
+  fi
+  __steerway_cwd=$path
+}
+__steerway_precmd() {
+  local status=$? command
+  for command in "\${__steerway_user_prompt_command[@]}"; do
+    __steerway_set_status "$status"
+    eval "$command"
+  done
+  __steerway_escape_cwd
+  printf '\\e]633;P;%s;Cwd=%s\\a\\e]133;D;%s;%s\\a' "$__steerway_nonce" "$__steerway_cwd" "$__steerway_nonce" "$status"
+  # Set on every prompt: a prompt command from ~/.bashrc (starship, ...) may have replaced them.
+  PS1=$'\\\\[\\e]133;A;'"$__steerway_nonce"$'\\a\\\\]$ \\\\[\\e]133;B;'"$__steerway_nonce"$'\\a\\\\]'
+  PS0=$'\\e]133;C;'"$__steerway_nonce"$'\\a'
+  PS2=
+}
+PROMPT_COMMAND=__steerway_precmd
+`;
+}
+
+/**
+ * The line typed at the prompt for a cell: `builtin eval $'...'` runs any text, multi-line and heredocs included,
+ * as one command in the current shell. Everything but printable ASCII is escaped, so readline sees no control keys,
+ * no history expansion and no 8-bit input whatever the locale.
+ */
+export function commandLine(command: string): string {
+  let quoted = '';
+  for (const byte of Buffer.from(command, 'utf8')) {
+    const printable = byte >= 0x20 && byte < 0x7f && byte !== 0x27 /* ' */ && byte !== 0x5c /* \ */ && byte !== 0x21; /* ! */
+    quoted += printable ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return `builtin eval $'${quoted}'\r`;
+}
