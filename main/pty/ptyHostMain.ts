@@ -1,0 +1,76 @@
+/**
+ * The pty host: a process of its own (like VS Code's ptyHost) that owns every journal's shell, so that
+ * terminal I/O never runs on the main process's event loop. Bundled to out/main/ptyHost.js.
+ */
+import { z } from 'zod';
+import { HostShell } from './hostShell';
+import { HostRequest, type HostEvent } from './protocol';
+
+/** Electron's utility process talks through `process.parentPort`; a Node child process through `process.send`. */
+interface ParentPort {
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
+
+const shells = new Map<number, HostShell>();
+
+function send(event: HostEvent): void {
+  if (parentPort) parentPort.postMessage(event);
+  else if (process.connected) process.send?.(event);
+}
+
+function receive(message: unknown): void {
+  const parsed = HostRequest.safeParse(message);
+  if (!parsed.success) {
+    console.error(`[ptyHost] invalid message ignored: ${z.prettifyError(parsed.error)}`);
+    return;
+  }
+  const request = parsed.data;
+  if (request.type === 'shutdown') {
+    void shutdown();
+    return;
+  }
+  if (request.type === 'create') {
+    const shell = HostShell.start(request, send);
+    if (shell) {
+      shells.set(request.shellId, shell);
+      void shell.gone.then(() => shells.delete(request.shellId));
+    }
+    return;
+  }
+  const shell = shells.get(request.shellId);
+  if (!shell) return; // it exited; the main process learns that from its `exited`
+  switch (request.type) {
+    case 'run':
+      return shell.run(request.command);
+    case 'input':
+      return shell.input(request.data);
+    case 'interrupt':
+      return shell.interrupt();
+    case 'resize':
+      return shell.resize(request.cols, request.rows);
+    case 'kill':
+      return shell.kill();
+  }
+}
+
+async function shutdown(): Promise<void> {
+  for (const shell of shells.values()) shell.kill();
+  await Promise.all([...shells.values()].map((shell) => shell.gone));
+  process.exit(0);
+}
+
+// However the host ends, no shell outlives it: a signal (Electron's kill() is SIGTERM) ends it through 'exit' too.
+process.on('exit', () => {
+  for (const shell of shells.values()) shell.kill();
+});
+for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(0));
+
+if (parentPort) {
+  parentPort.on('message', (event) => receive(event.data));
+} else {
+  process.on('message', receive);
+  // The main process is gone (quit or crash): nobody will ever dispose these shells.
+  process.on('disconnect', () => process.exit(0));
+}
