@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { nodeHostLauncher, type HostChannel, type HostLauncher } from '../../../main/pty/hostChannel';
+import { defaultPtyHostEntry } from '../../../main/pty/hostEntry';
+import { PtyHost } from '../../../main/pty/ptyHost';
+import { runCollect, tempHome } from './helpers';
+
+/** A host that is only a recorder: the test plays the host's side. */
+function fakeHost() {
+  const fake = {
+    entryPath: '',
+    posted: [] as unknown[],
+    killed: false,
+    fromHost: (_message: unknown): void => undefined,
+    exit: (_code: number | null): void => undefined,
+  };
+  const launcher: HostLauncher = (entryPath) => {
+    fake.entryPath = entryPath;
+    const exitListeners: ((code: number | null) => void)[] = [];
+    fake.exit = (code) => exitListeners.forEach((listener) => listener(code));
+    return {
+      postMessage: (message) => fake.posted.push(message),
+      onMessage: (listener) => (fake.fromHost = listener),
+      onExit: (listener) => exitListeners.push(listener),
+      kill: () => {
+        fake.killed = true;
+        fake.exit(null);
+      },
+    };
+  };
+  return { fake, launcher };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe('PtyHost', () => {
+  it('starts the host through the launcher, at the default entry unless told', async () => {
+    const { fake, launcher } = fakeHost();
+    PtyHost.start({ launcher });
+    expect(fake.entryPath).toBe(defaultPtyHostEntry());
+    PtyHost.start({ launcher, entryPath: '/somewhere/ptyHost.js' });
+    expect(fake.entryPath).toBe('/somewhere/ptyHost.js');
+  });
+
+  it('ignores malformed messages from the host', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { fake, launcher } = fakeHost();
+    const host = PtyHost.start({ launcher });
+    const creating = host.createShell({ cwd: '/tmp', cols: 90, rows: 20 });
+    expect(fake.posted).toEqual([{ type: 'create', shellId: 1, cwd: '/tmp', env: {}, cols: 90, rows: 20, startTimeoutMs: 10_000 }]);
+    fake.fromHost({ type: 'ready' });
+    fake.fromHost('garbage');
+    expect(errors).toHaveBeenCalledTimes(2);
+    fake.fromHost({ type: 'ready', shellId: 1 });
+    const shell = await creating;
+    const running = shell.run('echo hi', () => undefined);
+    fake.fromHost({ type: 'finished', shellId: 1, exitCode: 0, cwd: '/tmp' });
+    expect(await running).toMatchObject({ exitCode: 0, cwd: '/tmp', interrupted: false });
+  });
+
+  it('kills a host that does not exit after being asked to', async () => {
+    vi.useFakeTimers();
+    const { fake, launcher } = fakeHost();
+    const host = PtyHost.start({ launcher });
+    const exits: (number | null)[] = [];
+    host.onHostExit((code) => exits.push(code));
+    const disposed = host.dispose();
+    expect(fake.posted).toEqual([{ type: 'shutdown' }]);
+    expect(fake.killed).toBe(false);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(fake.killed).toBe(true);
+    await disposed;
+    expect(exits).toEqual([]); // a disposed host's exit is no crash
+  });
+
+  it('the host ignores malformed requests and keeps serving (it logs them to stderr)', async () => {
+    let channel: HostChannel | undefined;
+    const host = PtyHost.start({ launcher: (entryPath) => (channel = nodeHostLauncher(entryPath)) });
+    try {
+      const home = tempHome();
+      const shell = await host.createShell({ cwd: home, env: { HOME: home } });
+      channel?.postMessage({ type: 'run', shellId: 1 });
+      channel?.postMessage({ type: 'explode' });
+      expect((await runCollect(shell, 'echo fine')).output).toBe('fine\r\n');
+    } finally {
+      await host.dispose();
+    }
+  });
+});
