@@ -26,7 +26,8 @@ describe('the pty host entry', () => {
     mkdirSync(outDir, { recursive: true });
     const stub = path.join(outDir, 'stub.ts');
     writeFileSync(stub, `import { defaultPtyHostEntry } from '${path.join(root, 'main/pty/hostEntry')}';\nconsole.log(defaultPtyHostEntry());\n`);
-    await build({ entryPoints: [stub], bundle: true, platform: 'node', format: 'cjs', outfile: path.join(outDir, 'main.cjs'), logLevel: 'silent' });
+    // As scripts/build.mjs bundles the Electron main process.
+    await build({ entryPoints: [stub], bundle: true, platform: 'node', format: 'cjs', define: { 'import.meta.url': 'undefined' }, outfile: path.join(outDir, 'main.cjs') });
     expect(execFileSync(process.execPath, [path.join(outDir, 'main.cjs')], { encoding: 'utf8' }).trim()).toBe(path.join(outDir, PTY_HOST_BUNDLE));
   });
 
