@@ -204,6 +204,40 @@ export interface ContextOptions {
   threads?: number;
   /** Threads for multi-token batches (default: `threads`). */
   threadsBatch?: number;
+  /**
+   * Enables observeAttention/setAttentionBias (llama.cpp's cb_eval on the `kq_soft_max-<layer>` nodes).
+   * Needs the non-flash attention path: flashAttention defaults to 'disabled' and anything else is refused.
+   */
+  attentionHook?: boolean;
+}
+
+/**
+ * Attention probabilities of one layer during the last decode. Columns are KV cell indices (not
+ * positions: keep your own cell bookkeeping), zero-padded to `nKv`; masked cells are 0.
+ */
+export interface AttentionObservation {
+  readonly layer: number;
+  readonly nKv: number;
+  /** Tokens of the batch, in batch order. */
+  readonly nTokens: number;
+  /** Query heads. */
+  readonly nHead: number;
+  /** Probability of (token t, head h, cell c) at `((t * nHead) + h) * nKv + c`. */
+  readonly data: Float32Array;
+}
+
+/** Multiplies the attention probability of some KV cells by `scale`, then renormalizes each row. */
+export interface AttentionBias {
+  /** KV cell indices in [0, nCtx). */
+  cells: Int32Array;
+  /** >= 0; 0 hides the cells, > 1 boosts them. */
+  scale: number;
+  /** Layers to apply it to (default all). */
+  layers?: readonly number[] | Int32Array;
+  /** Query heads to apply it to (default all). */
+  heads?: readonly number[] | Int32Array;
+  /** Batch indices of the tokens whose attention changes (default all). */
+  tokens?: readonly number[] | Int32Array;
 }
 
 /**
@@ -263,6 +297,7 @@ export interface AddonContext {
   readonly typeK: KvCacheType;
   readonly typeV: KvCacheType;
   readonly flashAttention: FlashAttention;
+  readonly attentionHook: boolean;
   readonly disposed: boolean;
   /** True while a decode runs. */
   readonly busy: boolean;
@@ -301,6 +336,12 @@ export interface AddonContext {
    */
   stateSeqSet(seqId: number, state: Uint8Array): number;
   setThreads(threads: number, threadsBatch?: number): void;
+  /** Layers whose attention the following decodes copy out (null: none). Needs `attentionHook`. */
+  observeAttention(layers: readonly number[] | Int32Array | null): void;
+  /** What the last decode observed, one entry per observed layer. Needs `attentionHook`. */
+  attention(): AttentionObservation[];
+  /** Steers attention in the following decodes (null: stop). Needs `attentionHook`. */
+  setAttentionBias(bias: AttentionBias | null): void;
   /** Frees the context (deferred until an in-flight decode ends, which is aborted). Idempotent; also runs on GC. */
   dispose(): void;
 }

@@ -4,6 +4,7 @@
 #include "worker.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace {
@@ -97,13 +98,17 @@ Napi::Function AddonContext::Init(Napi::Env env) {
                            InstanceMethod<&AddonContext::StateSeqGet>("stateSeqGet"),
                            InstanceMethod<&AddonContext::StateSeqSet>("stateSeqSet"),
                            InstanceMethod<&AddonContext::SetThreads>("setThreads"),
+                           InstanceMethod<&AddonContext::ObserveAttention>("observeAttention"),
+                           InstanceMethod<&AddonContext::Attention>("attention"),
+                           InstanceMethod<&AddonContext::SetAttentionBias>("setAttentionBias"),
                            InstanceMethod<&AddonContext::Dispose>("dispose"),
                            InstanceAccessor<&AddonContext::GetBusy>("busy"),
                            InstanceAccessor<&AddonContext::GetDisposed>("disposed"),
                        });
 }
 
-Napi::Object AddonContext::Create(Napi::Env env, Napi::Object modelObj, llama_context* ctx, const ContextSettings& settings) {
+Napi::Object AddonContext::Create(Napi::Env env, Napi::Object modelObj, llama_context* ctx, const ContextSettings& settings,
+                                  std::unique_ptr<AttentionHook> hook) {
     auto* data = env.GetInstanceData<AddonData>();
     Napi::Object obj = data->contextClass.New({Napi::External<llama_context>::New(env, ctx)});
     AddonContext* self = Unwrap(obj);
@@ -113,9 +118,13 @@ Napi::Object AddonContext::Create(Napi::Env env, Napi::Object modelObj, llama_co
     self->nSeqMax_ = api.llama_n_seq_max(ctx);
     self->nBatch_ = api.llama_n_batch(ctx);
     self->nVocab_ = self->model_->nVocab();
+    self->nCtx_ = api.llama_n_ctx(ctx);
+    self->nLayer_ = api.llama_model_n_layer(self->model_->model());
+    self->nHead_ = api.llama_model_n_head(self->model_->model());
+    self->hook_ = std::move(hook);
     api.llama_set_abort_callback(ctx, abortCallback, &self->abort_);
     obj.DefineProperties({
-        Napi::PropertyDescriptor::Value("nCtx", Napi::Number::New(env, api.llama_n_ctx(ctx)), napi_enumerable),
+        Napi::PropertyDescriptor::Value("nCtx", Napi::Number::New(env, self->nCtx_), napi_enumerable),
         Napi::PropertyDescriptor::Value("nBatch", Napi::Number::New(env, self->nBatch_), napi_enumerable),
         Napi::PropertyDescriptor::Value("nUbatch", Napi::Number::New(env, api.llama_n_ubatch(ctx)), napi_enumerable),
         Napi::PropertyDescriptor::Value("nSeqMax", Napi::Number::New(env, self->nSeqMax_), napi_enumerable),
@@ -123,6 +132,7 @@ Napi::Object AddonContext::Create(Napi::Env env, Napi::Object modelObj, llama_co
         Napi::PropertyDescriptor::Value("typeK", Napi::String::New(env, settings.typeK), napi_enumerable),
         Napi::PropertyDescriptor::Value("typeV", Napi::String::New(env, settings.typeV), napi_enumerable),
         Napi::PropertyDescriptor::Value("flashAttention", Napi::String::New(env, settings.flashAttention), napi_enumerable),
+        Napi::PropertyDescriptor::Value("attentionHook", Napi::Boolean::New(env, settings.attentionHook), napi_enumerable),
     });
     return obj;
 }
@@ -145,6 +155,7 @@ void AddonContext::freeNative() {
         ctx_ = nullptr;
         --liveContexts;
     }
+    hook_.reset();
     outputs_.clear();
     if (model_) {
         AddonModel* model = model_;
@@ -242,6 +253,7 @@ Napi::Value AddonContext::Decode(const Napi::CallbackInfo& info) {
         Napi::Promise promise = worker->Promise();
         busy_ = true;
         outputs_.clear();
+        if (hook_) hook_->beginDecode();
         abort_.store(false);
         guard.release()->Queue();
         return promise;
@@ -384,6 +396,101 @@ Napi::Value AddonContext::SetThreads(const Napi::CallbackInfo& info) {
     const int32_t threads = readInt(env, info[0], "threads", 1, 1024);
     const int32_t threadsBatch = info[1].IsUndefined() ? threads : readInt(env, info[1], "threadsBatch", 1, 1024);
     api.llama_set_n_threads(ctx_, threads, threadsBatch);
+    return env.Undefined();
+}
+
+AttentionHook& AddonContext::hook(Napi::Env env) const {
+    ensureUsable(env);
+    if (!hook_) throwInvalid(env, "the context was created without attentionHook");
+    return *hook_;
+}
+
+// Flags for the indices listed in an array of integers in [0, limit).
+std::vector<uint8_t> AddonContext::readIndexSet(Napi::Env env, const Napi::Value& v, const char* name, int32_t limit) const {
+    std::vector<uint8_t> flags(static_cast<size_t>(limit));
+    if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_int32_array) {
+        const auto arr = v.As<Napi::Int32Array>();
+        for (size_t i = 0; i < arr.ElementLength(); i++) {
+            if (arr[i] < 0 || arr[i] >= limit) throwInvalid(env, std::string(name) + " entries must be in [0, " + std::to_string(limit) + ")");
+            flags[arr[i]] = 1;
+        }
+        return flags;
+    }
+    if (!v.IsArray()) throwInvalid(env, std::string(name) + " must be an array of integers");
+    const auto arr = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < arr.Length(); i++) flags[readInt(env, arr.Get(i), name, 0, limit - 1)] = 1;
+    return flags;
+}
+
+Napi::Value AddonContext::ObserveAttention(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    AttentionHook& h = hook(env);
+    std::vector<uint8_t> layers(static_cast<size_t>(nLayer_));
+    if (!info[0].IsNull() && !info[0].IsUndefined()) layers = readIndexSet(env, info[0], "layers", nLayer_);
+    h.observe = std::move(layers);
+    return env.Undefined();
+}
+
+Napi::Value AddonContext::Attention(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    AttentionHook& h = hook(env);
+    Napi::Array out = Napi::Array::New(env);
+    for (int32_t layer = 0; layer < nLayer_; layer++) {
+        const auto& chunks = h.captured[layer];
+        if (chunks.empty()) continue;
+        // Ubatches are concatenated in batch order; nKv grows between them, so rows are zero-padded.
+        int64_t nKv = 0, nTokens = 0;
+        const int64_t nHead = chunks.front().nHead;
+        for (const auto& c : chunks) {
+            nKv = std::max(nKv, c.nKv);
+            nTokens += c.nTokens;
+        }
+        Napi::Float32Array data = Napi::Float32Array::New(env, static_cast<size_t>(nKv * nTokens * nHead));
+        std::fill(data.Data(), data.Data() + data.ElementLength(), 0.0f);
+        int64_t row = 0;
+        for (const auto& c : chunks) {
+            for (int64_t r = 0; r < c.nTokens * c.nHead; r++) std::memcpy(data.Data() + (row + r) * nKv, c.data.data() + r * c.nKv, sizeof(float) * c.nKv);
+            row += c.nTokens * c.nHead;
+        }
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("layer", layer);
+        o.Set("nKv", Napi::Number::New(env, static_cast<double>(nKv)));
+        o.Set("nTokens", Napi::Number::New(env, static_cast<double>(nTokens)));
+        o.Set("nHead", Napi::Number::New(env, static_cast<double>(nHead)));
+        o.Set("data", data);
+        out.Set(out.Length(), o);
+    }
+    return out;
+}
+
+Napi::Value AddonContext::SetAttentionBias(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    AttentionHook& h = hook(env);
+    if (info[0].IsNull() || info[0].IsUndefined()) {
+        h.biasOn = false;
+        return env.Undefined();
+    }
+    if (!info[0].IsObject()) throwInvalid(env, "bias must be an object or null");
+    const Napi::Object b = info[0].As<Napi::Object>();
+    const auto cells = readTyped<int32_t>(env, b.Get("cells"), napi_int32_array, "bias.cells");
+    std::vector<int32_t> cellList(cells.Data(), cells.Data() + cells.ElementLength());
+    for (int32_t c : cellList) {
+        if (c < 0 || static_cast<uint32_t>(c) >= nCtx_) throwInvalid(env, "bias.cells entries must be KV cell indices in [0, nCtx)");
+    }
+    const Napi::Value scaleValue = b.Get("scale");
+    if (!scaleValue.IsNumber()) throwInvalid(env, "bias.scale must be a number");
+    const double scale = scaleValue.As<Napi::Number>().DoubleValue();
+    if (!std::isfinite(scale) || scale < 0) throwInvalid(env, "bias.scale must be finite and >= 0");
+    const Napi::Value layers = b.Get("layers"), heads = b.Get("heads"), tokens = b.Get("tokens");
+    std::vector<uint8_t> layerSet = layers.IsUndefined() ? std::vector<uint8_t>(static_cast<size_t>(nLayer_), 1) : readIndexSet(env, layers, "bias.layers", nLayer_);
+    std::vector<uint8_t> headSet = heads.IsUndefined() ? std::vector<uint8_t>() : readIndexSet(env, heads, "bias.heads", nHead_);
+    std::vector<uint8_t> tokenSet = tokens.IsUndefined() ? std::vector<uint8_t>() : readIndexSet(env, tokens, "bias.tokens", static_cast<int32_t>(nBatch_));
+    h.biasCells = std::move(cellList);
+    h.biasScale = static_cast<float>(scale);
+    h.biasLayers = std::move(layerSet);
+    h.biasHeads = std::move(headSet);
+    h.biasTokens = std::move(tokenSet);
+    h.biasOn = true;
     return env.Undefined();
 }
 

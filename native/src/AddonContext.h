@@ -1,9 +1,11 @@
 #pragma once
 
 #include "common.h"
+#include "AttentionHook.h"
 #include "llama_api.h"
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,7 @@ struct ContextSettings {
     std::string typeK;
     std::string typeV;
     std::string flashAttention;
+    bool attentionHook = false;
 };
 
 // Owns a llama_context (kv_unified). At most one decode runs at a time; every other method refuses
@@ -21,7 +24,8 @@ struct ContextSettings {
 class AddonContext : public Napi::ObjectWrap<AddonContext> {
    public:
     static Napi::Function Init(Napi::Env env);
-    static Napi::Object Create(Napi::Env env, Napi::Object modelObj, llama_context* ctx, const ContextSettings& settings);
+    static Napi::Object Create(Napi::Env env, Napi::Object modelObj, llama_context* ctx, const ContextSettings& settings,
+                               std::unique_ptr<AttentionHook> hook);
 
     explicit AddonContext(const Napi::CallbackInfo& info);
     ~AddonContext() override;
@@ -53,6 +57,9 @@ class AddonContext : public Napi::ObjectWrap<AddonContext> {
     Napi::Value StateSeqGet(const Napi::CallbackInfo& info);
     Napi::Value StateSeqSet(const Napi::CallbackInfo& info);
     Napi::Value SetThreads(const Napi::CallbackInfo& info);
+    Napi::Value ObserveAttention(const Napi::CallbackInfo& info);
+    Napi::Value Attention(const Napi::CallbackInfo& info);
+    Napi::Value SetAttentionBias(const Napi::CallbackInfo& info);
     Napi::Value Dispose(const Napi::CallbackInfo& info);
     Napi::Value GetBusy(const Napi::CallbackInfo& info);
     Napi::Value GetDisposed(const Napi::CallbackInfo& info);
@@ -63,6 +70,8 @@ class AddonContext : public Napi::ObjectWrap<AddonContext> {
     int32_t readPos(Napi::Env env, const Napi::Value& v, const char* name) const;
     const float* outputRow(Napi::Env env, const Napi::Value& index);
     void freeNative();
+    AttentionHook& hook(Napi::Env env) const;
+    std::vector<uint8_t> readIndexSet(Napi::Env env, const Napi::Value& v, const char* name, int32_t limit) const;
 
     llama_context* ctx_ = nullptr;
     AddonModel* model_ = nullptr;
@@ -73,6 +82,11 @@ class AddonContext : public Napi::ObjectWrap<AddonContext> {
     uint32_t nSeqMax_ = 1;
     uint32_t nBatch_ = 0;
     int32_t nVocab_ = 0;
+    int32_t nLayer_ = 0;
+    int32_t nHead_ = 0;
+    uint32_t nCtx_ = 0;
+    // Set when created with attentionHook; must outlive ctx_ (llama.cpp holds a pointer to it).
+    std::unique_ptr<AttentionHook> hook_;
     // Which batch indices of the last successful decode produced logits.
     std::vector<int8_t> outputs_;
 };

@@ -105,7 +105,7 @@ int32_t defaultThreads() {
 }
 
 ContextSettings readContextSettings(Napi::Env env, const Napi::Object& o) {
-    ContextSettings s{api.llama_context_default_params(), "", "", ""};
+    ContextSettings s{api.llama_context_default_params(), "", "", "", false};
     auto& p = s.params;
     const Napi::Value nCtx = o.Get("nCtx");
     p.n_ctx = nCtx.IsUndefined() ? 4096 : readInt(env, nCtx, "nCtx", 16, 1 << 24);
@@ -127,6 +127,13 @@ ContextSettings readContextSettings(Napi::Env env, const Napi::Object& o) {
     p.n_threads = threads.IsUndefined() ? defaultThreads() : readInt(env, threads, "threads", 1, 1024);
     const Napi::Value threadsBatch = o.Get("threadsBatch");
     p.n_threads_batch = threadsBatch.IsUndefined() ? p.n_threads : readInt(env, threadsBatch, "threadsBatch", 1, 1024);
+    s.attentionHook = readBool(env, o.Get("attentionHook"), "attentionHook", false);
+    if (s.attentionHook) {
+        // The softmax node the hook works on exists only in the non-flash attention path.
+        if (!o.Get("flashAttention").IsUndefined() && s.flashAttention != "disabled") throwInvalid(env, "attentionHook needs flashAttention 'disabled'");
+        s.flashAttention = "disabled";
+        p.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    }
     p.kv_unified = true;  // sequences share cells: needed to compose KV blocks into one query sequence
     p.no_perf = true;
     return s;
@@ -137,6 +144,11 @@ class CreateContextWorker : public PromiseWorker {
     CreateContextWorker(Napi::Env env, Napi::Object modelObj, AddonModel* model, ContextSettings settings)
         : PromiseWorker(env, "SteerwayCreateContext"), model_(model), settings_(std::move(settings)) {
         modelRef_ = Napi::Persistent(modelObj);
+        if (settings_.attentionHook) {
+            hook_ = std::make_unique<AttentionHook>(api.llama_model_n_layer(model->model()));
+            settings_.params.cb_eval = AttentionHook::callback;
+            settings_.params.cb_eval_user_data = hook_.get();
+        }
         model_->beginPending();
     }
 
@@ -162,7 +174,7 @@ class CreateContextWorker : public PromiseWorker {
             deferred_.Reject(nativeError(env, "ERR_DISPOSED", "the model was disposed while the context was being created").Value());
             return;
         }
-        Napi::Object obj = AddonContext::Create(env, modelRef_.Value(), ctx_, settings_);
+        Napi::Object obj = AddonContext::Create(env, modelRef_.Value(), ctx_, settings_, std::move(hook_));
         model_->endPending();
         deferred_.Resolve(obj);
     }
@@ -172,6 +184,7 @@ class CreateContextWorker : public PromiseWorker {
     AddonModel* model_;
     Napi::ObjectReference modelRef_;
     ContextSettings settings_;
+    std::unique_ptr<AttentionHook> hook_;
     llama_context* ctx_ = nullptr;
 };
 
