@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runComplete } from '../assistant/cli/complete';
 import { builtRendererFolder, startBrowserMode } from './browserMode';
 import { parseStartArgs, StartArgsError, type StartArgs } from './startArgs';
 
@@ -55,7 +56,7 @@ async function start(argv: string[]): Promise<number> {
   return 0;
 }
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = { start };
+const commands: Record<string, (argv: string[]) => Promise<number>> = { start, complete: (argv) => runComplete(argv) };
 
 export async function main(argv: string[]): Promise<number> {
   const [name = 'start', ...rest] = argv;

@@ -37,6 +37,7 @@ import {
 const SEQ_QUERY = 0;
 const SEQ_SHARED = 1;
 const FIRST_BLOCK_SEQ = 2;
+/** llama.cpp's hard cap; it also aborts the process when nSeqMax exceeds nBatch. */
 const N_SEQ_MAX = 256;
 /** A resident copy is re-rotated at most this often; F16 keys lose a little at every rotation. */
 const MAX_SHIFTS = 2;
@@ -168,7 +169,7 @@ export async function createCompletionEngine(options: EngineOptions): Promise<Co
       nCtx,
       nBatch,
       nUbatch: Math.min(nBatch, 512),
-      nSeqMax: N_SEQ_MAX,
+      nSeqMax: Math.min(N_SEQ_MAX, nBatch),
       typeK,
       typeV,
       flashAttention: options.flashAttention ?? 'auto',
@@ -387,7 +388,7 @@ class Engine implements CompletionEngine {
     this.ctx.seqRm(SEQ_QUERY, -1, -1);
     this.q = null;
     const live = new Set(this.copies.map((c) => c.seq));
-    for (let seq = FIRST_BLOCK_SEQ; seq < N_SEQ_MAX; seq++) if (!live.has(seq) && this.ctx.seqPosMax(seq) >= 0) this.ctx.seqRm(seq, -1, -1);
+    for (let seq = FIRST_BLOCK_SEQ; seq < this.ctx.nSeqMax; seq++) if (!live.has(seq) && this.ctx.seqPosMax(seq) >= 0) this.ctx.seqRm(seq, -1, -1);
     if (!this.prefixReady) this.ctx.seqRm(SEQ_SHARED, -1, -1);
   }
 
@@ -409,9 +410,9 @@ class Engine implements CompletionEngine {
 
   private freeSeq(keep: Set<Copy>): number {
     const used = new Set(this.copies.map((c) => c.seq));
-    for (let seq = FIRST_BLOCK_SEQ; seq < N_SEQ_MAX; seq++) if (!used.has(seq)) return seq;
+    for (let seq = FIRST_BLOCK_SEQ; seq < this.ctx.nSeqMax; seq++) if (!used.has(seq)) return seq;
     const victim = this.copies.filter((c) => !keep.has(c)).sort((a, b) => a.lastUsed - b.lastUsed)[0];
-    if (!victim) throw new ContextOverflowError(N_SEQ_MAX, N_SEQ_MAX - FIRST_BLOCK_SEQ);
+    if (!victim) throw new ContextOverflowError(this.ctx.nSeqMax, this.ctx.nSeqMax - FIRST_BLOCK_SEQ);
     this.evictCopy(victim);
     return victim.seq;
   }
