@@ -454,6 +454,7 @@ let loaded: NativeAddon | null = null;
  * Throws AddonNotBuiltError when the `.node` file is missing, BinsNotFoundError when the libraries are.
  */
 export function loadAddon(options: LoadAddonOptions = {}): NativeAddon {
+  if (options.addonPath && !fs.existsSync(options.addonPath)) throw new AddonNotBuiltError([options.addonPath]);
   const gpu = options.gpu ?? false;
   const binsFolder = options.binsFolder ?? resolveBinsFolder(gpu);
   const pinned = resolveCpuBackend(binsFolder, options.cpuBackend ?? process.env.GGML_BACKEND_PATH);
@@ -468,7 +469,7 @@ export function loadAddon(options: LoadAddonOptions = {}): NativeAddon {
     return loaded;
   }
   const file = options.addonPath ?? findAddon();
-  if (!file || !fs.existsSync(file)) throw new AddonNotBuiltError(options.addonPath ? [options.addonPath] : addonCandidates());
+  if (!file) throw new AddonNotBuiltError(addonCandidates());
   const mod = { exports: {} as RawAddon };
   process.dlopen(mod, file);
   const raw = mod.exports;

@@ -244,6 +244,17 @@ describeNative('native addon: decode', () => {
     expect(ctx.seqPosMax(0)).toBe(2 * tokens.length - 1);
   });
 
+  it('reports a full KV cache as ERR_DECODE_NO_KV_SLOT and keeps working', async () => {
+    const ctx = await context({ nCtx: 256, nBatch: 256 });
+    const tokens = Int32Array.from({ length: 200 }, (_, i) => 300 + (i % 500));
+    await decodeSeq(ctx, tokens, 0, 0);
+    await expect(decodeSeq(ctx, tokens.subarray(0, 100), 1, 0)).rejects.toMatchObject({ code: 'ERR_DECODE_NO_KV_SLOT' });
+    expect(ctx.seqPosMax(1)).toBe(-1);
+    ctx.seqRm(0, 100, -1);
+    await decodeSeq(ctx, tokens.subarray(0, 100), 1, 0);
+    expect(ctx.seqPosMax(1)).toBe(99);
+  });
+
   it('turns corrupted state buffers into ERR_STATE and keeps working', async () => {
     const doc = model.tokenize(DOC_A);
     const ctx = await context();

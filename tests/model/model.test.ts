@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TokenAttr, isNativeError, type AddonModel, type NativeAddon } from '../../native/binding';
+import { AddonNotBuiltError, TokenAttr, isNativeError, loadAddon, resolveBinsFolder, type AddonModel, type NativeAddon } from '../../native/binding';
 import type { GeneratedModel } from '../../assistant/gguf/model';
 import { Rng } from '../../assistant/gguf/random';
 import { describeNative, makeModel, setupAddon, tempDir } from './helpers';
@@ -28,6 +28,13 @@ describeNative('native addon: model', () => {
     expect(addon.backend.pinnedCpuBackend).toMatch(/libggml-cpu-[\w-]+\.so$/);
     expect(addon.backend.loadedBackends).toEqual([{ name: 'CPU', path: addon.backend.pinnedCpuBackend }]);
     expect(addon.backend.devices.some((d) => d.type === 'cpu')).toBe(true);
+  });
+
+  it('loads once per process and names what is missing', () => {
+    expect(loadAddon({ cpuBackend: addon.backend.pinnedCpuBackend ?? undefined })).toBe(addon);
+    expect(() => loadAddon({ cpuBackend: 'x64-does-not-exist' })).toThrow(expect.objectContaining({ code: 'ERR_ALREADY_INITIALIZED' }));
+    expect(() => loadAddon({ addonPath: path.join(dir, 'none.node') })).toThrow(AddonNotBuiltError);
+    expect(resolveBinsFolder(false)).toBe(addon.backend.binsFolder);
   });
 
   it('reads the shape and every GGUF key back', () => {
