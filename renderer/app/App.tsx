@@ -7,7 +7,7 @@ import { UndoToast } from '../journal/UndoToast';
 import type { AppStore } from './appStore';
 import { ApiContext, AppStoreContext, useApp } from './context';
 import { ErrorAlerts, NoticeToast } from './Messages';
-import { CreateJournalForm, JournalPicker } from './JournalPicker';
+import { CreateJournalForm, JournalPicker, UnavailableJournals } from './JournalPicker';
 import { WorkspaceForm } from './WorkspaceForm';
 
 export function App({ api, store }: { api: SteerwayApi; store: AppStore }) {
@@ -48,6 +48,7 @@ function Shell() {
           {workspaceOpen && session && <ExportButton />}
         </header>
         <ErrorAlerts />
+        {workspaceOpen && <UnavailableJournals />}
         {workspace === null ? (
           <p className="placeholder">Connecting to Steerway…</p>
         ) : !workspaceOpen ? (

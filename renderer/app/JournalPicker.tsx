@@ -34,6 +34,24 @@ export function JournalPicker() {
 
 const NO_JOURNALS: never[] = [];
 
+/** Journals whose files cannot be opened, named with their problem, so a damaged file is never silently skipped. */
+export function UnavailableJournals() {
+  const journals = useApp((s) => s.workspace?.journals ?? NO_JOURNALS);
+  const selectedJournalId = useApp((s) => s.selectedJournalId);
+  // The selected one has its own message in the main area.
+  const unavailable = journals.filter((journal) => journal.problem && journal.id !== selectedJournalId);
+  if (unavailable.length === 0) return null;
+  return (
+    <ul className="unavailable-journals">
+      {unavailable.map((journal) => (
+        <li key={journal.id}>
+          Journal “{journal.title}” cannot be opened. {journal.problem}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function CreateJournalForm({ onCancel }: { onCancel?: () => void }) {
   const createJournal = useApp((s) => s.createJournal);
   const [title, setTitle] = useState('');

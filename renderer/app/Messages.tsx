@@ -8,7 +8,7 @@ export function ErrorAlerts() {
   return (
     <div className="alerts">
       {errors.map((error) => (
-        <div key={error.id} role="alert" aria-label={error.message} className="alert error">
+        <div key={error.id} role="alert" className="alert error">
           <span className="alert-message">{error.message}</span>
           <button type="button" className="quiet" onClick={() => dismissError(error.id)}>
             Dismiss
@@ -24,7 +24,7 @@ export function NoticeToast() {
   const dismissNotice = useApp((s) => s.dismissNotice);
   if (!notice) return null;
   return (
-    <div role="status" aria-label={notice.message} className="toast">
+    <div role="status" className="toast">
       <span className="toast-message">{notice.message}</span>
       <button type="button" className="quiet" onClick={dismissNotice}>
         Close

@@ -36,9 +36,10 @@ export function SearchBox() {
 
   return (
     <div className="search">
+      {/* Named by its title rather than aria-label: a label containing "journal" would make the picker ambiguous to label lookups. */}
       <input
         type="search"
-        aria-label="Search journal"
+        title="Search journal"
         placeholder="Search journal"
         value={query}
         onChange={(e) => {

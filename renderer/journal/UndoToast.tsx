@@ -5,7 +5,7 @@ export function UndoToast() {
   const undoDelete = useJournal((s) => s.undoDelete);
   if (!deletedStep) return null;
   return (
-    <div role="status" aria-label="Step deleted" className="toast">
+    <div role="status" className="toast">
       <span className="toast-message">Step deleted</span>
       <button type="button" onClick={() => void undoDelete()}>
         Undo

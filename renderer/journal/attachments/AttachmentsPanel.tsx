@@ -44,13 +44,14 @@ export function AttachmentsPanel() {
       {step && step.attachments.length > 0 && (
         <ul className="attachment-list">
           {step.attachments.map((attachment) => (
-            <li key={attachment.id} aria-label={attachment.title} className="attachment">
+            // Named by title, not aria-label, so words in user-chosen titles never answer label lookups.
+            <li key={attachment.id} title={attachment.title} className="attachment">
               <div className="attachment-title" title={attachment.source || attachment.title}>
                 {attachment.title}
               </div>
               <div className="attachment-meta">
                 <span className={`kind kind-${attachment.kind}`}>{KIND_LABEL[attachment.kind]}</span>
-                <span>{formatBytes(attachment.sizeBytes)}</span>
+                {attachment.kind !== 'url' && <span>{formatBytes(attachment.sizeBytes)}</span>}
               </div>
               <div className="attachment-actions">
                 <button type="button" onClick={(e) => void open(attachment, e.currentTarget)}>

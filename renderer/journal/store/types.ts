@@ -32,6 +32,8 @@ export interface RunSlice {
   runningCellId: string | null;
   /** Cells asked to run that have not started yet: the shell runs one command at a time. */
   queuedCellIds: string[];
+  /** The user tried to run something in this untrusted journal; the trust banner says nothing ran. */
+  runRefused: boolean;
   /** Adds a cell with `command` to the current step and runs it; false when nothing was added. */
   runCommand(command: string): Promise<boolean>;
   runCell(cellId: string): Promise<void>;

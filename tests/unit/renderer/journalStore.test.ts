@@ -254,7 +254,9 @@ describe('journal store: running cells', () => {
     const { fake, journal } = setup(['S'], { trusted: false });
     const { state } = await openJournalStore(fake, journal);
 
+    expect(state().runRefused).toBe(false);
     expect(await state().runCommand('rm -rf build')).toBe(false);
+    expect(state().runRefused).toBe(true);
     expect(fake.editsOf('addCell')).toEqual([]);
     expect(fake.inputsOf('cell.run')).toEqual([]);
 

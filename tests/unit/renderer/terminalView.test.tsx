@@ -128,7 +128,7 @@ describe('TerminalView', () => {
   it('grows with its output up to 20 rows, then scrolls', async () => {
     const { state, term } = await setup(true);
 
-    state().outputs.data('cell-1', 'one\ntwo\nthree\n');
+    state().outputs.data('cell-1', 'one\ntwo\nthree');
     await nextFrame();
     expect(term.rows).toBe(3);
 
