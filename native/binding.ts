@@ -192,7 +192,7 @@ export interface ContextOptions {
   nBatch?: number;
   /** Tokens per physical compute step; abort() takes effect between ubatches (default min(nBatch, 512)). */
   nUbatch?: number;
-  /** Sequence ids allowed are 0 .. nSeqMax-1 (default 1, at most 256). */
+  /** Sequence ids allowed are 0 .. nSeqMax-1 (default 1, at most 256 and at most nBatch). */
   nSeqMax?: number;
   /** K cache type (default 'f16'). */
   typeK?: KvCacheType;

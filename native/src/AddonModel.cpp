@@ -114,7 +114,8 @@ ContextSettings readContextSettings(Napi::Env env, const Napi::Object& o) {
     const Napi::Value nUbatch = o.Get("nUbatch");
     p.n_ubatch = nUbatch.IsUndefined() ? std::min<uint32_t>(512, p.n_batch) : readInt(env, nUbatch, "nUbatch", 1, p.n_batch);
     const Napi::Value nSeq = o.Get("nSeqMax");
-    p.n_seq_max = nSeq.IsUndefined() ? 1 : readInt(env, nSeq, "nSeqMax", 1, kMaxSeq);
+    // llama.cpp reserves one output row per sequence within nBatch rows and aborts the process beyond that.
+    p.n_seq_max = nSeq.IsUndefined() ? 1 : readInt(env, nSeq, "nSeqMax (at most nBatch)", 1, std::min(kMaxSeq, p.n_batch));
     s.typeK = readChoice(env, o, "typeK", {"f16", "f32"}, "f16");
     s.typeV = readChoice(env, o, "typeV", {"f16", "f32"}, "f16");
     p.type_k = s.typeK == "f32" ? GGML_TYPE_F32 : GGML_TYPE_F16;

@@ -109,6 +109,12 @@ describeNative('native addon: lifecycle', () => {
     expect(otherCtx.disposed).toBe(true);
     await expect(pending).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
     expect(addon.liveObjects()).toEqual(before);
+
+    const third = await addon.loadModel(slow.path);
+    const creating = third.createContext({ nCtx: 1024 });
+    third.dispose();
+    await expect(creating).rejects.toMatchObject({ code: 'ERR_DISPOSED' });
+    expect(addon.liveObjects()).toEqual(before);
   });
 
   it('frees models and contexts that are garbage-collected without dispose', async () => {

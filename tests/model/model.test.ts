@@ -149,7 +149,7 @@ describeNative('native addon: model', () => {
   });
 
   it('rejects bad context options', async () => {
-    for (const options of [{ nSeqMax: 257 }, { nSeqMax: 0 }, { nCtx: -5 }, { nBatch: 100000, nCtx: 256 }, { typeK: 'q4_0' }, { flashAttention: 'on' }, { threads: 0 }]) {
+    for (const options of [{ nSeqMax: 257 }, { nSeqMax: 0 }, { nBatch: 64, nSeqMax: 65 }, { nCtx: -5 }, { nBatch: 100000, nCtx: 256 }, { typeK: 'q4_0' }, { flashAttention: 'on' }, { threads: 0 }]) {
       await expect(model.createContext(options as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
     }
   });
