@@ -25,13 +25,14 @@ export interface CompleteArgs {
   cacheDir: string | null;
   contextSize: number | null;
   blockTokens: number | null;
+  memoryLimitMb: number | null;
   json: boolean;
 }
 
 export const COMPLETE_USAGE =
   'usage: steerway complete --model <file.gguf> --prefix-file <file|-> [--suffix-file <file>] [--doc <file>]... [--file-name <path>] ' +
   '[--mode full|prefix|sparse] [--boundary k] [--max-tokens n] [--temperature t] [--top-k n] [--top-p p] [--seed n] ' +
-  '[--stop none|line|block] [--logprobs K] [--cache-dir <dir>] [--context-size n] [--block-tokens n] [--json]';
+  '[--stop none|line|block] [--logprobs K] [--cache-dir <dir>] [--context-size n] [--block-tokens n] [--memory-limit-mb n] [--json]';
 
 function integer(flag: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
@@ -91,6 +92,7 @@ export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
       case '--cache-dir': args.cacheDir = value; break;
       case '--context-size': args.contextSize = integer(flag, value, 64); break;
       case '--block-tokens': args.blockTokens = integer(flag, value, 1); break;
+      case '--memory-limit-mb': args.memoryLimitMb = integer(flag, value, 1); break;
       default: throw new CliUsageError(`unknown argument ${flag}`);
     }
   }
@@ -114,6 +116,7 @@ export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
     cacheDir: args.cacheDir ?? null,
     contextSize: args.contextSize ?? null,
     blockTokens: args.blockTokens ?? null,
+    memoryLimitMb: args.memoryLimitMb ?? null,
     json: args.json ?? false,
   };
 }
@@ -174,6 +177,7 @@ export async function runComplete(argv: readonly string[], io: CliIo = defaultIo
       cacheDir: args.cacheDir,
       ...(args.contextSize ? { contextSize: args.contextSize } : {}),
       ...(args.blockTokens ? { blockTokens: args.blockTokens } : {}),
+      ...(args.memoryLimitMb ? { memoryLimitBytes: args.memoryLimitMb * 2 ** 20 } : {}),
       ...io.engine,
     });
     try {
