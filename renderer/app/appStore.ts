@@ -52,7 +52,7 @@ export interface AppState {
 
 export type AppStore = StoreApi<AppState>;
 
-export const NOTICE_MS = 8_000;
+const NOTICE_MS = 8_000;
 const LAST_JOURNAL_KEY = 'steerway.lastJournal:';
 
 function errorMessage(error: unknown): string {

@@ -3,7 +3,7 @@ import type { SearchHit } from '../../app/journal/search';
 import { useReportingCall } from '../app/context';
 import { useJournal } from './context';
 
-export const SEARCH_DELAY_MS = 250;
+const SEARCH_DELAY_MS = 250;
 
 export function SearchBox() {
   const journalId = useJournal((s) => s.journalId);
@@ -35,7 +35,12 @@ export function SearchBox() {
   };
 
   return (
-    <div className="search">
+    <div
+      className="search"
+      onBlur={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget)) setOpen(false);
+      }}
+    >
       {/* Named by its title rather than aria-label: a label containing "journal" would make the picker ambiguous to label lookups. */}
       <input
         type="search"

@@ -4,7 +4,7 @@ export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
   const minutes = Math.floor(ms / 60_000);
-  return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return `${minutes} min ${Math.floor((ms % 60_000) / 1000)} s`;
 }
 
 export function formatBytes(bytes: number): string {

@@ -4,7 +4,7 @@ import { AttachmentKind } from '../../../app/journal/schema';
 import { useReportingCall } from '../../app/context';
 import { useJournal } from '../context';
 
-export const FILE_FILTER_DELAY_MS = 200;
+const FILE_FILTER_DELAY_MS = 200;
 
 const KIND_CHOICE: Record<AttachmentKind, string> = {
   file: 'Local file',

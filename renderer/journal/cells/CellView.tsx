@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Cell } from '../../../app/journal/schema';
 import { useApp } from '../../app/context';
 import { useJournal, useJournalActions } from '../context';
@@ -13,6 +13,7 @@ export function CellView({ cell }: { cell: Cell }) {
   const reportError = useApp((s) => s.reportError);
   const showNotice = useApp((s) => s.showNotice);
   const element = useRef<HTMLElement>(null);
+  const [highlighted, setHighlighted] = useState(false);
   const run = cell.lastRun;
   const running = phase === 'running';
 
@@ -20,6 +21,7 @@ export function CellView({ cell }: { cell: Cell }) {
     if (!revealed) return;
     element.current?.scrollIntoView?.({ block: 'center' });
     element.current?.focus();
+    setHighlighted(true);
     clearReveal();
   }, [revealed, clearReveal]);
 
@@ -37,7 +39,14 @@ export function CellView({ cell }: { cell: Cell }) {
     // Named by its title, not aria-label: the command is user text, and a label lookup for a word
     // elsewhere in the app (getByLabel('Journal')) must not find it. The empty title inside keeps the
     // name from showing as a tooltip over the whole cell.
-    <section ref={element} role="group" title={`Cell: ${cell.command.split('\n')[0]}`} tabIndex={-1} className={`cell ${phase}`}>
+    <section
+      ref={element}
+      role="group"
+      title={`Cell: ${cell.command.split('\n')[0]}`}
+      tabIndex={-1}
+      className={`cell ${phase}${highlighted ? ' highlighted' : ''}`}
+      onAnimationEnd={() => setHighlighted(false)}
+    >
       <div title="">
         <div className="cell-head">
           <pre className="cell-command">

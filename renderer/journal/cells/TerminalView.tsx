@@ -18,8 +18,8 @@ const THEME: ITheme = {
   cursor: '#e3e6ee',
   selectionBackground: '#3d4a66',
 };
-/** A finished cell shows no cursor: nothing is listening to keys. */
-const IDLE_THEME: ITheme = { ...THEME, cursor: 'transparent', cursorAccent: 'transparent' };
+/** A finished cell shows no cursor, nothing listens to its keys: the cursor takes the background's colour. */
+const IDLE_THEME: ITheme = { ...THEME, cursor: THEME.background, cursorAccent: THEME.foreground };
 
 interface Props {
   cellId: string;

@@ -2,7 +2,7 @@ import { newId } from '../../../app/ids';
 import type { JournalSliceCreator, StepUiSlice } from './types';
 
 export const NOTES_SAVE_DELAY_MS = 300;
-export const NEW_STEP_TITLE = 'New step';
+const NEW_STEP_TITLE = 'New step';
 
 export function createStepUiSlice(): JournalSliceCreator<StepUiSlice> {
   // Drafts live outside the state: typing must not re-render everything that reads the store.

@@ -19,6 +19,23 @@ describe('workspace and journals', () => {
     expect(await screen.findByRole('textbox', { name: 'Journal title' })).toBeTruthy();
   });
 
+  it('opens another folder from Change folder, or goes back with Cancel', async () => {
+    const fake = new FakeApi();
+    fake.addJournal('J', ['Step']);
+    await renderJournal(fake);
+
+    fireEvent.click(screen.getByRole('button', { name: 'Change folder' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(screen.getByRole('list', { name: 'Steps' })).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Change folder' }));
+    fireEvent.change(screen.getByRole('textbox', { name: 'Folder path' }), { target: { value: '/elsewhere' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Open' }));
+
+    await waitFor(() => expect(fake.inputsOf('workspace.open')).toEqual([{ path: '/elsewhere' }]));
+    expect(await screen.findByRole('list', { name: 'Steps' })).toBeTruthy();
+  });
+
   it('shows the create form directly in a workspace without journals, and opens the new journal', async () => {
     const fake = new FakeApi();
     await renderApp(fake);
@@ -134,7 +151,22 @@ describe('search and export', () => {
     fireEvent.click(within(results).getByRole('button', { name: /Deploy · command/ }));
 
     await waitFor(() => expect(screen.getByRole('listitem', { name: 'Deploy' }).getAttribute('aria-current')).toBe('step'));
-    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('group', { name: 'Cell: kubectl rollout status' })));
+    const cell = screen.getByRole('group', { name: 'Cell: kubectl rollout status' });
+    await waitFor(() => expect(document.activeElement).toBe(cell));
+    expect(cell.className).toContain('highlighted');
+    expect(screen.queryByRole('list', { name: 'Search results' })).toBeNull();
+  });
+
+  it('closes the results when focus leaves the search', async () => {
+    const fake = new FakeApi();
+    fake.addJournal('J', ['Setup']);
+    await renderJournal(fake);
+    const search = screen.getByRole('searchbox', { name: 'Search journal' });
+    fireEvent.change(search, { target: { value: 'setup' } });
+    await screen.findByRole('list', { name: 'Search results' });
+
+    fireEvent.blur(search, { relatedTarget: screen.getByRole('button', { name: 'Add step' }) });
+
     expect(screen.queryByRole('list', { name: 'Search results' })).toBeNull();
   });
 

@@ -119,6 +119,15 @@ describe('TerminalView', () => {
     expect(fake.inputsOf('cell.input')).toEqual([{ journalId: journal.id, data: 'yes\r' }]);
   });
 
+  it('shows a cursor only while the command runs', async () => {
+    const { term, rerender } = await setup(false);
+    const theme = () => (term.options as unknown as { theme: { cursor: string; background: string } }).theme;
+    expect(theme().cursor).toBe(theme().background);
+
+    rerender(true);
+    expect(theme().cursor).not.toBe(theme().background);
+  });
+
   it('tells the shell its width when the command starts', async () => {
     const { fake, journal, rerender } = await setup(false);
     rerender(true);
