@@ -166,7 +166,11 @@ describe('search and export', () => {
     await screen.findByRole('list', { name: 'Search results' });
 
     fireEvent.blur(search, { relatedTarget: screen.getByRole('button', { name: 'Add step' }) });
+    expect(screen.queryByRole('list', { name: 'Search results' })).toBeNull();
 
+    fireEvent.focus(search);
+    expect(screen.getByRole('list', { name: 'Search results' })).toBeTruthy();
+    fireEvent.keyDown(search, { key: 'Escape' });
     expect(screen.queryByRole('list', { name: 'Search results' })).toBeNull();
   });
 
@@ -222,12 +226,26 @@ describe('attachments', () => {
     fireEvent.click(within(item).getByRole('button', { name: 'Open' }));
     const dialog = await screen.findByRole('dialog', { name: 'TICKET-7' });
     expect(dialog.textContent).toContain('Login fails on Safari');
+    expect(document.activeElement).toBe(within(dialog).getByRole('button', { name: 'Close' }));
     fireEvent.keyDown(dialog, { key: 'Escape' });
     expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(within(item).getByRole('button', { name: 'Open' }));
 
     fireEvent.click(within(item).getByRole('button', { name: 'Remove' }));
     await waitFor(() => expect(within(panel).queryByRole('listitem', { name: 'TICKET-7' })).toBeNull());
     expect(fake.editsOf('removeAttachment')).toHaveLength(1);
+  });
+
+  it('closes the form with Cancel or Escape, adding nothing', async () => {
+    const { fake, panel } = await setup();
+
+    fireEvent.click(within(panel).getByRole('button', { name: 'Attach' }));
+    fireEvent.click(within(panel).getByRole('button', { name: 'Cancel' }));
+    fireEvent.click(within(panel).getByRole('button', { name: 'Attach' }));
+    fireEvent.keyDown(within(panel).getByLabelText('Path'), { key: 'Escape' });
+
+    expect(within(panel).queryByRole('button', { name: 'Add attachment' })).toBeNull();
+    expect(fake.inputsOf('attachment.add')).toEqual([]);
   });
 
   it('adds a local file by its absolute path', async () => {

@@ -100,6 +100,19 @@ describe('steps list', () => {
     expect(fake.editsOf('moveStep')).toEqual([]);
   });
 
+  it('selects the focused step with Enter and renames it with F2', async () => {
+    const { fake } = setup();
+    await renderJournal(fake);
+
+    fireEvent.keyDown(stepItem('Verify'), { key: 'Enter' });
+    await waitFor(() => expect(stepItem('Verify').getAttribute('aria-current')).toBe('step'));
+    fireEvent.keyDown(stepItem('Fix'), { key: 'F2' });
+
+    const input = screen.getByRole('textbox', { name: 'Step title' }) as HTMLInputElement;
+    expect(input.value).toBe('Fix');
+    expect(stepItem('Fix').contains(input)).toBe(true);
+  });
+
   it('moves the current step with the Move step buttons', async () => {
     const { fake } = setup();
     await renderJournal(fake);
