@@ -548,7 +548,13 @@ class Engine implements CompletionEngine {
       this.copies.push(assigned[i]!);
       claimed.add(assigned[i]!);
     }
-    await this.encode(toCompute.map((i) => ({ entry: entries[i]!, copy: assigned[i]! })), signal);
+    try {
+      await this.encode(toCompute.map((i) => ({ entry: entries[i]!, copy: assigned[i]! })), signal);
+    } catch (err) {
+      // A copy whose encoding did not finish holds only part of its KV: it must never be found again.
+      for (const i of toCompute) this.evictCopy(assigned[i]!);
+      throw err;
+    }
     for (const i of toCompute) blockReports[i]!.source = 'computed';
     for (const i of missing) {
       const copy = assigned[i]!;

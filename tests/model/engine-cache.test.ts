@@ -149,6 +149,22 @@ describeNative('completion engine: tiers, budgets, cancellation, errors', () => 
     expect(maxAbsDiff(logits(after), logits(expected))).toBeLessThan(1e-4);
   });
 
+  it('a request aborted at any step leaves no half-built block behind', async () => {
+    const request = { ...REQ, documents: [DOC_A, DOC_B] };
+    const expected = logits(await (await open(exact)).complete(request));
+    // No tiers: after a reset every block is encoded again, so an abort can land inside the encoding.
+    const e = await open({ ...exact, memoryBudgetBytes: 0 });
+    for (let checks = 1; checks <= 6; checks++) {
+      await e.resetContext();
+      let reads = 0;
+      // Reads as aborted from its (checks + 1)-th look on: the engine looks before every decode.
+      const signal = { get aborted() { return ++reads > checks; }, addEventListener() {}, removeEventListener() {} } as unknown as AbortSignal;
+      await expect(e.complete({ ...request, signal })).rejects.toBeInstanceOf(CompletionAbortedError);
+      const r = await e.complete(request);
+      expect(maxAbsDiff(logits(r), expected)).toBeLessThan(1e-4);
+    }
+  });
+
   it('names its errors: missing, broken or too large model, bad request, context overflow, disposed', async () => {
     await expect(engine(path.join(dir, 'missing.gguf'))).rejects.toBeInstanceOf(ModelNotFoundError);
     const text = path.join(dir, 'notes.gguf');
