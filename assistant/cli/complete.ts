@@ -1,5 +1,6 @@
 // `steerway complete`: one completion from the command line, with the engine's report as JSON on request.
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { AddonNotBuiltError, BinsNotFoundError } from '../../native/binding';
 import { createCompletionEngine, EngineError, type CompletionMode, type CompletionRequest, type EngineOptions, type StopBoundary } from '../engine';
 
@@ -130,6 +131,12 @@ async function readText(file: string, what: string, stdin: () => Promise<string>
   }
 }
 
+/** The path the model sees: relative to the working directory when the file is inside it. */
+export function shownName(file: string): string {
+  const rel = path.relative(process.cwd(), path.resolve(file));
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -171,7 +178,8 @@ export async function runComplete(argv: readonly string[], io: CliIo = defaultIo
     const prefix = await readText(args.prefixFile, 'prefix file', stdin);
     const suffix = args.suffixFile ? await readText(args.suffixFile, 'suffix file', stdin) : '';
     const documents = [];
-    for (const doc of args.docs) documents.push({ name: doc, text: await readText(doc, 'document', stdin) });
+    for (const doc of args.docs) documents.push({ name: shownName(doc), text: await readText(doc, 'document', stdin) });
+    const fileName = args.fileName ?? (args.prefixFile === '-' ? null : shownName(args.prefixFile));
     const engine = await createCompletionEngine({
       modelPath: args.model,
       cacheDir: args.cacheDir,
@@ -185,7 +193,7 @@ export async function runComplete(argv: readonly string[], io: CliIo = defaultIo
         prefix,
         suffix,
         documents,
-        ...(args.fileName ? { fileName: args.fileName } : {}),
+        ...(fileName ? { fileName } : {}),
         mode: args.mode,
         boundary: args.boundary,
         maxTokens: args.maxTokens,

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCompleteArgs, runComplete, type CliIo } from '../../assistant/cli/complete';
+import { parseCompleteArgs, runComplete, shownName, type CliIo } from '../../assistant/cli/complete';
 import type { GeneratedModel } from '../../assistant/gguf/model';
 import { describeNative, makeModel, pinnedCpuBackend, tempDir } from './helpers';
 import { DOC_A, DOC_B } from './engine-helpers';
@@ -19,6 +19,12 @@ describe('complete: argument parsing', () => {
     const a = parseCompleteArgs(['--model', 'm.gguf', '--prefix-file=p.txt', '--doc', 'a', '--doc', 'b', '--mode', 'full', '--boundary', '8', '--max-tokens', '3', '--temperature', '0.5', '--seed', '9', '--logprobs', '4', '--cache-dir', 'c', '--stop', 'line', '--json']);
     expect(a).toMatchObject({ model: 'm.gguf', prefixFile: 'p.txt', docs: ['a', 'b'], mode: 'full', boundary: 8, maxTokens: 3, temperature: 0.5, seed: 9, logprobs: 4, cacheDir: 'c', stop: 'line', json: true });
     expect(parseCompleteArgs(['--model', 'm', '--prefix-file', 'p'])).toMatchObject({ mode: 'sparse', boundary: 0, maxTokens: 64, temperature: 0, json: false, suffixFile: null });
+  });
+
+  it('shows files inside the working directory to the model by their relative path', () => {
+    expect(shownName(path.join(process.cwd(), 'src', 'a.ts'))).toBe(path.join('src', 'a.ts'));
+    expect(shownName('src/a.ts')).toBe(path.join('src', 'a.ts'));
+    expect(shownName('/elsewhere/b.ts')).toBe('/elsewhere/b.ts');
   });
 
   it('rejects bad arguments with one line and exit code 2', async () => {
@@ -81,7 +87,7 @@ describeNative('complete: with a model', () => {
     expect(out.report.mode).toBe('sparse');
     expect(out.promptTokenIds).toHaveLength(out.report.promptTokens);
     expect(out.promptTokenIds.at(-1)).toBe(gen.tokens.fimMid);
-    expect(out.report.blocks.map((b) => b.document)).toContain(docs[1]);
+    expect(out.report.blocks.map((b) => b.document)).toContain(shownName(docs[1]!));
     expect(out.logprobs).toHaveLength(out.tokens.length);
     expect(out.logprobs.every((l) => l.top.length === 2)).toBe(true);
     // A second run finds the blocks in the cache folder.
