@@ -56,14 +56,14 @@ describeNative('completion engine: correctness', () => {
   });
 
   it('with one document, sparse equals full within tolerance, on identical token ids', async () => {
-    // One block per document here (blocks of one document do not attend to each other either).
-    const e = await open({ batchSize: 256, blockTokens: 256 });
+    // One block per document here (blocks of one document do not attend to each other either), and
+    // batches under 64 tokens (see TEST_BATCH).
+    const e = await open({ typeK: 'f32', typeV: 'f32', flashAttention: 'disabled', batchSize: 60, blockTokens: 60 });
     const full = await e.complete({ ...REQ, documents: [DOC_A], mode: 'full' });
     const sparse = await e.complete({ ...REQ, documents: [DOC_A], mode: 'sparse' });
     expect(sparse.report.blocks).toHaveLength(1);
     expect(sparse.promptTokenIds).toEqual(full.promptTokenIds);
-    // Same attention; only the batch split differs (llama.cpp's kernels for a 64+ token batch round differently).
-    expect(maxAbsDiff(logits(sparse), logits(full))).toBeLessThan(1e-2);
+    expect(maxAbsDiff(logits(sparse), logits(full))).toBeLessThan(1e-4);
     expect(argmaxOf(logits(sparse))).toBe(argmaxOf(logits(full)));
   });
 
@@ -93,8 +93,9 @@ describeNative('completion engine: correctness', () => {
     const all = await f32.complete({ ...REQ, documents: docs, mode: 'sparse', boundary: 1000 });
     const blockTokens = all.report.blocks.reduce((n, b) => n + b.tokens, 0);
     expect(all.report.boundaryRecomputed).toBe(blockTokens);
+    // Measured: about 1e-6 (F32 cache, exact attention).
     const dAll = maxAbsDiff(logits(all), logits(full));
-    expect(dAll).toBeLessThan(2e-2);
+    expect(dAll).toBeLessThan(1e-4);
     expect(maxAbsDiff(logits(sparse), logits(full))).toBeGreaterThan(10 * dAll);
     const some = await f32.complete({ ...REQ, documents: docs, mode: 'sparse', boundary: 4 });
     expect(some.report.boundaryRecomputed).toBe(4 * some.report.blocks.length);
@@ -152,7 +153,7 @@ describeNative('completion engine: correctness', () => {
     expect(second.report.reusedFromContext).toBe(common);
     expect(second.report.computedTokens).toBe(ids.length - common);
     const full = await e.complete({ ...moved, mode: 'full' });
-    expect(maxAbsDiff(logits(second), logits(full))).toBeLessThan(1e-2);
+    expect(maxAbsDiff(logits(second), logits(full))).toBeLessThan(1e-4);
     expect(argmaxOf(logits(second))).toBe(argmaxOf(logits(full)));
   });
 
@@ -190,7 +191,7 @@ describeNative('completion engine: correctness', () => {
     for (const [i, r] of requests.entries()) {
       await f32.resetContext();
       const alone = await f32.complete(r);
-      expect(maxAbsDiff(logits(together[i]!), logits(alone))).toBeLessThan(1e-2);
+      expect(maxAbsDiff(logits(together[i]!), logits(alone))).toBeLessThan(1e-4);
     }
   });
 });
