@@ -79,3 +79,14 @@ export function withoutFim(modelPath: string, out: string): string {
   fs.writeFileSync(out, data);
   return out;
 }
+
+/** Copy of a model whose end-of-sequence token is `token` (the UINT32 value after the key in the GGUF header). */
+export function withEos(modelPath: string, out: string, token: number): string {
+  const data = fs.readFileSync(modelPath);
+  const key = Buffer.from('tokenizer.ggml.eos_token_id');
+  const at = data.indexOf(key);
+  if (at < 0 || data.readUInt32LE(at + key.length) !== 4) throw new Error('no UINT32 eos_token_id key');
+  data.writeUInt32LE(token, at + key.length + 4);
+  fs.writeFileSync(out, data);
+  return out;
+}

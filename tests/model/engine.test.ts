@@ -7,15 +7,15 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CompletionEngine, CompletionReport } from '../../assistant/engine';
 import type { GeneratedModel } from '../../assistant/gguf/model';
 import { bestCpuBackend, describeNative, makeModel, maxAbsDiff, pinnedCpuBackend, tempDir } from './helpers';
-import { argmaxOf, DOC_A, DOC_B, DOC_C, engine, logits, REQ, slowSparseReference } from './engine-helpers';
+import { argmaxOf, DOC_A, DOC_B, DOC_C, engine, logits, REQ, slowSparseReference, withEos } from './engine-helpers';
 
 describeNative('completion engine: correctness', () => {
   let dir: string;
   let gen: GeneratedModel;
   let f32: CompletionEngine;
   const engines: CompletionEngine[] = [];
-  const open = async (options: Parameters<typeof engine>[1] = {}): Promise<CompletionEngine> => {
-    const e = await engine(gen.path, options);
+  const open = async (options: Parameters<typeof engine>[1] = {}, modelPath = gen.path): Promise<CompletionEngine> => {
+    const e = await engine(modelPath, options);
     engines.push(e);
     return e;
   };
@@ -179,6 +179,17 @@ describeNative('completion engine: correctness', () => {
     expect(others.some((t) => t.join() !== s1.join())).toBe(true);
     expect(greedy.report.timeToFirstTokenMs).toBeGreaterThan(0);
     expect(greedy.report.tokensPerSecond).toBeGreaterThan(0);
+  });
+
+  it('stops at an end-of-generation token', async () => {
+    const request = { ...REQ, documents: [DOC_A], maxTokens: 4 };
+    const first = (await f32.complete(request)).tokens[0]!;
+    // The same weights with that token declared end-of-sequence: generation ends before it.
+    const eos = await open({ typeK: 'f32', typeV: 'f32', flashAttention: 'disabled' }, withEos(gen.path, path.join(dir, 'eos.gguf'), first));
+    const r = await eos.complete(request);
+    expect(r.report.stopReason).toBe('eog');
+    expect(r.tokens).toEqual([]);
+    expect(r.text).toBe('');
   });
 
   it('serializes concurrent requests on its one context', async () => {
