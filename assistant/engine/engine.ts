@@ -702,6 +702,7 @@ class Engine implements CompletionEngine {
     const decoder = new TextDecoder();
     const piece = (t: number): Uint8Array => this.llama.tokenPiece(t);
     let raw = '';
+    let emitted = 0;
     let index = lastIndex;
     let pos = promptIds.length;
     let firstAt = 0;
@@ -737,6 +738,12 @@ class Engine implements CompletionEngine {
         report.stopReason = request.stopAt === 'line' ? 'line' : 'block';
         break;
       }
+      // Trailing whitespace is held back: a later stop boundary may cut there.
+      const visible = raw.trimEnd().length;
+      if (request.onText && visible > emitted) {
+        request.onText(raw.slice(emitted, visible));
+        emitted = visible;
+      }
       if (result.tokens.length >= maxTokens) break;
       index = await this.decode([token], pos, SEQ_QUERY, signal, true);
       this.q!.tokens.push(token);
@@ -744,6 +751,7 @@ class Engine implements CompletionEngine {
       pos++;
     }
     result.text = raw + (report.stopReason === 'line' || report.stopReason === 'block' ? '' : decoder.decode());
+    if (request.onText && result.text.length > emitted) request.onText(result.text.slice(emitted));
     report.generatedTokens = result.tokens.length;
     const span = (performance.now() - firstAt) / 1000;
     report.tokensPerSecond = result.tokens.length > 1 && span > 0 ? (result.tokens.length - 1) / span : 0;

@@ -73,6 +73,8 @@ export interface CompletionRequest {
   /** Return the logits of the last prompt token (for correctness checks). */
   returnPromptLogits?: boolean;
   signal?: AbortSignal;
+  /** Streams the completion: the pieces, in order, add up to `CompletionResult.text`. */
+  onText?: (delta: string) => void;
 }
 
 /** How a document block reached the query: already placed at this offset, shifted from another offset in the context, restored from a tier, or computed. */

@@ -159,7 +159,10 @@ describeNative('completion engine: correctness', () => {
 
   it('generates greedily and by seed, reports log-probabilities and speed', async () => {
     const request = { ...REQ, documents: [DOC_A], maxTokens: 6, returnPromptLogits: false };
-    const greedy = await f32.complete({ ...request, logprobs: 3 });
+    const streamed: string[] = [];
+    const greedy = await f32.complete({ ...request, logprobs: 3, onText: (t) => streamed.push(t) });
+    expect(streamed.join('')).toBe(greedy.text);
+    expect(streamed.length).toBeGreaterThan(1);
     const again = await f32.complete(request);
     expect(again.tokens).toEqual(greedy.tokens);
     expect(greedy.report.generatedTokens).toBe(greedy.tokens.length);
