@@ -22,6 +22,7 @@ import {
   ModelLoadError,
   ModelNotFoundError,
   ModelTooLargeError,
+  TooManyBlocksError,
   type BlockReport,
   type BlockSource,
   type CacheStats,
@@ -37,7 +38,7 @@ import {
 const SEQ_QUERY = 0;
 const SEQ_SHARED = 1;
 const FIRST_BLOCK_SEQ = 2;
-/** llama.cpp's hard cap; it also aborts the process when nSeqMax exceeds nBatch. */
+/** llama.cpp's hard cap on sequences; it also needs nSeqMax <= nBatch. */
 const N_SEQ_MAX = 256;
 /** A resident copy is re-rotated at most this often; F16 keys lose a little at every rotation. */
 const MAX_SHIFTS = 2;
@@ -164,11 +165,14 @@ export async function createCompletionEngine(options: EngineOptions): Promise<Co
     throw new ModelTooLargeError(options.modelPath, stat.size + kvPerToken * nCtx, limit);
   }
   try {
-    const nBatch = Math.min(options.batchSize ?? 512, nCtx);
+    const batch = Math.min(options.batchSize ?? 512, nCtx);
+    // The engine never sends more than `batch` tokens per decode; the context's nBatch is only raised so
+    // that it allows enough sequences (llama.cpp requires nSeqMax <= nBatch).
+    const nBatch = Math.min(Math.max(batch, N_SEQ_MAX), nCtx);
     const ctx = await model.createContext({
       nCtx,
       nBatch,
-      nUbatch: Math.min(nBatch, 512),
+      nUbatch: Math.min(batch, 512),
       nSeqMax: Math.min(N_SEQ_MAX, nBatch),
       typeK,
       typeV,
@@ -179,7 +183,7 @@ export async function createCompletionEngine(options: EngineOptions): Promise<Co
     if (cacheDir) await fsp.mkdir(cacheDir, { recursive: true });
     const identity = await modelIdentity(options.modelPath, stat, cacheDir);
     const disk = cacheDir ? await DiskTier.open(cacheDir, options.diskBudgetBytes ?? 2 * 2 ** 30) : null;
-    return new Engine(model, ctx, options, identity, disk);
+    return new Engine(model, ctx, options, identity, disk, batch);
   } catch (err) {
     model.dispose();
     throw err;
@@ -209,6 +213,8 @@ class Engine implements CompletionEngine {
     options: EngineOptions,
     identity: string,
     private readonly disk: DiskTier | null,
+    /** Most tokens per decode call. */
+    private readonly batch: number,
   ) {
     this.format = detectFormat(llama);
     const { info, vocab } = llama;
@@ -228,7 +234,7 @@ class Engine implements CompletionEngine {
       `k=${ctx.typeK}`, `v=${ctx.typeV}`, `fa=${ctx.flashAttention}`, `gpu=${String(options.gpu ?? false)}`,
       `L=${info.nLayer}`, `E=${info.nEmbd}`, `H=${info.nHead}/${info.nHeadKv}`, `vocab=${vocab.nVocab}`,
     ].join(',');
-    this.blockTokens = Math.min(options.blockTokens ?? 256, ctx.nBatch);
+    this.blockTokens = Math.min(options.blockTokens ?? 256, batch);
     this.memory = new MemoryTier(options.memoryBudgetBytes ?? 256 * 2 ** 20);
   }
 
@@ -412,16 +418,16 @@ class Engine implements CompletionEngine {
     const used = new Set(this.copies.map((c) => c.seq));
     for (let seq = FIRST_BLOCK_SEQ; seq < this.ctx.nSeqMax; seq++) if (!used.has(seq)) return seq;
     const victim = this.copies.filter((c) => !keep.has(c)).sort((a, b) => a.lastUsed - b.lastUsed)[0];
-    if (!victim) throw new ContextOverflowError(this.ctx.nSeqMax, this.ctx.nSeqMax - FIRST_BLOCK_SEQ);
+    if (!victim) throw new TooManyBlocksError(this.ctx.nSeqMax - FIRST_BLOCK_SEQ);
     this.evictCopy(victim);
     return victim.seq;
   }
 
   private async decode(tokens: readonly number[], start: number, seq: number, signal: AbortSignal | undefined, wantLast: boolean): Promise<number> {
     let last = -1;
-    for (let i = 0; i < tokens.length; i += this.ctx.nBatch) {
+    for (let i = 0; i < tokens.length; i += this.batch) {
       if (signal?.aborted) throw new CompletionAbortedError();
-      const chunk = tokens.slice(i, i + this.ctx.nBatch);
+      const chunk = tokens.slice(i, i + this.batch);
       const n = chunk.length;
       const logits = new Uint8Array(n);
       const final = i + n >= tokens.length;
@@ -642,7 +648,7 @@ class Engine implements CompletionEngine {
     while (i < items.length) {
       const group: typeof items = [];
       let n = 0;
-      while (i < items.length && n + items[i]!.entry.tokens.length <= this.ctx.nBatch) {
+      while (i < items.length && n + items[i]!.entry.tokens.length <= this.batch) {
         n += items[i]!.entry.tokens.length;
         group.push(items[i++]!);
       }

@@ -16,7 +16,7 @@ export interface EngineOptions {
   modelPath: string;
   /** KV cells of the one context (default 4096). */
   contextSize?: number;
-  /** Most tokens per decode call (default 512). Also the largest block. */
+  /** Most tokens per decode call (default 512); also caps `blockTokens`. */
   batchSize?: number;
   /** Largest document block in tokens (default 256, at most `batchSize`). */
   blockTokens?: number;
@@ -238,6 +238,14 @@ export class ContextOverflowError extends EngineError {
     readonly available: number,
   ) {
     super(`prompt needs ${needed} KV cells, the context has ${available}`, 'CONTEXT_OVERFLOW');
+  }
+}
+
+/** The request has more document blocks than the context has block sequences. */
+export class TooManyBlocksError extends EngineError {
+  override name = 'TooManyBlocksError';
+  constructor(readonly limit: number) {
+    super(`the documents make more than ${limit} blocks, the most one context can place; use larger blocks or fewer documents`, 'TOO_MANY_BLOCKS');
   }
 }
 

@@ -11,6 +11,7 @@ import {
   ModelLoadError,
   ModelNotFoundError,
   ModelTooLargeError,
+  TooManyBlocksError,
   type CompletionEngine,
   type CompletionRequest,
 } from '../../assistant/engine';
@@ -165,7 +166,7 @@ describeNative('completion engine: tiers, budgets, cancellation, errors', () => 
     }
   });
 
-  it('names its errors: missing, broken or too large model, bad request, context overflow, disposed', async () => {
+  it('names its errors: missing, broken or too large model, bad request, context overflow, too many blocks, disposed', async () => {
     await expect(engine(path.join(dir, 'missing.gguf'))).rejects.toBeInstanceOf(ModelNotFoundError);
     const text = path.join(dir, 'notes.gguf');
     fs.writeFileSync(text, 'not a model');
@@ -181,6 +182,9 @@ describeNative('completion engine: tiers, budgets, cancellation, errors', () => 
     }
     // llama.cpp rounds the context up to 256 cells: this prompt needs more.
     await expect(e.complete({ ...REQ, documents: [{ name: 'big.ts', text: DOC_A.text.repeat(8) }] })).rejects.toBeInstanceOf(ContextOverflowError);
+    // One block per token: more blocks than the context has sequences.
+    const tiny = await open({ contextSize: 64, blockTokens: 1 });
+    await expect(tiny.complete({ ...REQ, documents: [{ name: 'x.ts', text: DOC_A.text + DOC_B.text }] })).rejects.toBeInstanceOf(TooManyBlocksError);
     const ok = await e.complete({ ...REQ, maxTokens: 2 });
     expect(ok.report.promptTokens).toBeGreaterThan(0);
     await e.dispose();
