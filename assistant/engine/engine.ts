@@ -260,9 +260,13 @@ class Engine implements CompletionEngine {
     };
   }
 
-  async resetContext(): Promise<void> {
-    await this.queue;
-    this.reset();
+  resetContext(): Promise<void> {
+    // In the queue, like a request, so it never runs in the middle of one.
+    const run = this.queue.then(() => {
+      if (!this.disposed) this.reset();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   async dispose(): Promise<void> {
