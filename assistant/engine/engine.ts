@@ -342,7 +342,6 @@ class Engine implements CompletionEngine {
     const maxTokens = request.maxTokens ?? 64;
     const { entries, query } = this.prompt(request);
     const promptIds = [...this.shared, ...entries.flatMap((e) => e.tokens), ...query];
-    if (promptIds.length === 0) throw new InvalidRequestError('the prompt is empty');
     const needed = promptIds.length + maxTokens;
     if (needed > this.ctx.nCtx) throw new ContextOverflowError(needed, this.ctx.nCtx);
     const signal = request.signal;
@@ -369,16 +368,7 @@ class Engine implements CompletionEngine {
       totalMs: 0,
     };
     try {
-      let lastIndex: number;
-      try {
-        lastIndex = await this.evaluate(mode, promptIds, entries, request.boundary ?? 0, maxTokens, report, signal);
-      } catch (err) {
-        // Out of cells despite the bookkeeping (fragmentation): start from a clean context once.
-        if (!isNativeError(err, 'ERR_DECODE_NO_KV_SLOT')) throw err;
-        this.reset();
-        Object.assign(report, { reusedFromContext: 0, reusedFromMemory: 0, reusedFromDisk: 0, computedTokens: 0, boundaryRecomputed: 0, blocks: [] });
-        lastIndex = await this.evaluate(mode, promptIds, entries, request.boundary ?? 0, maxTokens, report, signal);
-      }
+      const lastIndex = await this.evaluate(mode, promptIds, entries, request.boundary ?? 0, maxTokens, report, signal);
       report.promptMs = performance.now() - started;
       const result = await this.generate(request, promptIds, lastIndex, maxTokens, report, started, signal);
       report.totalMs = performance.now() - started;

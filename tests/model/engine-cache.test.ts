@@ -15,7 +15,7 @@ import {
   type CompletionEngine,
   type CompletionRequest,
 } from '../../assistant/engine';
-import { BLOCK_MAGIC } from '../../assistant/engine/blockFile';
+import { BLOCK_MAGIC, encodeBlockFile, type BlockHeader } from '../../assistant/engine/blockFile';
 import type { GeneratedModel } from '../../assistant/gguf/model';
 import { describeNative, makeModel, maxAbsDiff, tempDir } from './helpers';
 import { DOC_A, DOC_B, DOC_C, engine, logits, REQ, withoutFim } from './engine-helpers';
@@ -106,6 +106,32 @@ describeNative('completion engine: tiers, budgets, cancellation, errors', () => 
     expect(maxAbsDiff(logits(last), logits(good))).toBeLessThan(1e-5);
   });
 
+  it('a block file that passes its checks but whose state llama.cpp refuses or places wrongly is cleared and recomputed', async () => {
+    const cacheDir = path.join(dir, 'cache-swapped');
+    const request = { ...REQ, documents: [DOC_A, DOC_B] };
+    const first = await open({ ...exact, cacheDir, memoryBudgetBytes: 0 });
+    const good = await first.complete(request);
+    await first.dispose();
+    const read = (file: string) => {
+      const data = fs.readFileSync(file);
+      const length = data.readUInt32LE(12);
+      return { header: JSON.parse(data.subarray(16, 16 + length).toString('utf8')) as BlockHeader, payload: data.subarray(16 + length) };
+    };
+    const files = blockFiles(cacheDir).map((f) => ({ f, ...read(f) }));
+    const victim = files.find((x) => files.some((y) => y.header.tokenCount !== x.header.tokenCount))!;
+    const donor = files.find((y) => y.header.tokenCount !== victim.header.tokenCount)!;
+    const zeroed = files.find((x) => x !== victim && x !== donor)!;
+    // Valid headers and checksums around a state of another length, and around zeros.
+    fs.writeFileSync(victim.f, encodeBlockFile(victim.header, donor.payload));
+    fs.writeFileSync(zeroed.f, encodeBlockFile(zeroed.header, Buffer.alloc(zeroed.payload.length)));
+
+    const second = await open({ ...exact, cacheDir, memoryBudgetBytes: 0 });
+    const again = await second.complete(request);
+    expect(again.report.blocks.filter((b) => b.source === 'computed')).toHaveLength(2);
+    expect(again.report.blocks.filter((b) => b.source === 'disk')).toHaveLength(files.length - 2);
+    expect(maxAbsDiff(logits(again), logits(good))).toBeLessThan(1e-5);
+  });
+
   it('keeps the memory and disk tiers within their byte budgets', async () => {
     const probe = await open({ memoryBudgetBytes: 1 << 30 });
     await probe.complete({ ...REQ, documents: [DOC_A] });
@@ -130,15 +156,23 @@ describeNative('completion engine: tiers, budgets, cancellation, errors', () => 
     const e = await open({ ...exact, contextSize: 2048 });
     const request: CompletionRequest = { ...REQ, documents: [DOC_A, DOC_B], maxTokens: 1500, temperature: 1, seed: 5 };
     const controller = new AbortController();
-    const pending = e.complete({ ...request, signal: controller.signal });
+    let abortedAt = 0;
+    // Aborted mid-generation, as soon as the first text streams out (sampling alone could end early on an EOG token).
+    const pending = e.complete({
+      ...request,
+      signal: controller.signal,
+      onText: () => {
+        if (abortedAt) return;
+        abortedAt = performance.now();
+        controller.abort();
+      },
+    });
     // A request aborted while it waits its turn never runs.
     const queued = new AbortController();
     const waiting = e.complete({ ...request, signal: queued.signal });
     queued.abort();
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const abortedAt = performance.now();
-    controller.abort();
     await expect(pending).rejects.toBeInstanceOf(CompletionAbortedError);
+    expect(abortedAt).toBeGreaterThan(0);
     expect(performance.now() - abortedAt).toBeLessThan(250);
     await expect(waiting).rejects.toBeInstanceOf(CompletionAbortedError);
     await expect(e.complete({ ...request, signal: AbortSignal.abort() })).rejects.toBeInstanceOf(CompletionAbortedError);
