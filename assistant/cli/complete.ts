@@ -27,13 +27,14 @@ export interface CompleteArgs {
   contextSize: number | null;
   blockTokens: number | null;
   memoryLimitMb: number | null;
+  threads: number | null;
   json: boolean;
 }
 
 export const COMPLETE_USAGE =
   'usage: steerway complete --model <file.gguf> --prefix-file <file|-> [--suffix-file <file>] [--doc <file>]... [--file-name <path>] ' +
   '[--mode full|prefix|sparse] [--boundary k] [--max-tokens n] [--temperature t] [--top-k n] [--top-p p] [--seed n] ' +
-  '[--stop none|line|block] [--logprobs K] [--cache-dir <dir>] [--context-size n] [--block-tokens n] [--memory-limit-mb n] [--json]';
+  '[--stop none|line|block] [--logprobs K] [--cache-dir <dir>] [--context-size n] [--block-tokens n] [--memory-limit-mb n] [--threads n] [--json]';
 
 function integer(flag: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
@@ -94,6 +95,7 @@ export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
       case '--context-size': args.contextSize = integer(flag, value, 64); break;
       case '--block-tokens': args.blockTokens = integer(flag, value, 1); break;
       case '--memory-limit-mb': args.memoryLimitMb = integer(flag, value, 1); break;
+      case '--threads': args.threads = integer(flag, value, 1, 1024); break;
       default: throw new CliUsageError(`unknown argument ${flag}`);
     }
   }
@@ -118,6 +120,7 @@ export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
     contextSize: args.contextSize ?? null,
     blockTokens: args.blockTokens ?? null,
     memoryLimitMb: args.memoryLimitMb ?? null,
+    threads: args.threads ?? null,
     json: args.json ?? false,
   };
 }
@@ -186,6 +189,7 @@ export async function runComplete(argv: readonly string[], io: CliIo = defaultIo
       ...(args.contextSize ? { contextSize: args.contextSize } : {}),
       ...(args.blockTokens ? { blockTokens: args.blockTokens } : {}),
       ...(args.memoryLimitMb ? { memoryLimitBytes: args.memoryLimitMb * 2 ** 20 } : {}),
+      ...(args.threads ? { threads: args.threads } : {}),
       ...io.engine,
     });
     try {

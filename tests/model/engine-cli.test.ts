@@ -16,8 +16,8 @@ function capture(): CliIo & { out: string[]; err: string[] } {
 
 describe('complete: argument parsing', () => {
   it('reads every option, repeated --doc, --flag=value, and defaults', () => {
-    const a = parseCompleteArgs(['--model', 'm.gguf', '--prefix-file=p.txt', '--doc', 'a', '--doc', 'b', '--mode', 'full', '--boundary', '8', '--max-tokens', '3', '--temperature', '0.5', '--seed', '9', '--logprobs', '4', '--cache-dir', 'c', '--stop', 'line', '--json']);
-    expect(a).toMatchObject({ model: 'm.gguf', prefixFile: 'p.txt', docs: ['a', 'b'], mode: 'full', boundary: 8, maxTokens: 3, temperature: 0.5, seed: 9, logprobs: 4, cacheDir: 'c', stop: 'line', json: true });
+    const a = parseCompleteArgs(['--model', 'm.gguf', '--prefix-file=p.txt', '--doc', 'a', '--doc', 'b', '--mode', 'full', '--boundary', '8', '--max-tokens', '3', '--temperature', '0.5', '--seed', '9', '--logprobs', '4', '--cache-dir', 'c', '--stop', 'line', '--threads', '2', '--json']);
+    expect(a).toMatchObject({ model: 'm.gguf', prefixFile: 'p.txt', docs: ['a', 'b'], mode: 'full', boundary: 8, maxTokens: 3, temperature: 0.5, seed: 9, logprobs: 4, cacheDir: 'c', stop: 'line', threads: 2, json: true });
     expect(parseCompleteArgs(['--model', 'm', '--prefix-file', 'p'])).toMatchObject({ mode: 'sparse', boundary: 0, maxTokens: 64, temperature: 0, json: false, suffixFile: null });
   });
 
@@ -38,6 +38,7 @@ describe('complete: argument parsing', () => {
       ['--model', 'm.gguf', '--prefix-file', 'p', '--bogus', '1'],
       ['--model', 'm.gguf', '--model', 'n.gguf', '--prefix-file', 'p'],
       ['--model', '--prefix-file', 'p'],
+      ['--model', 'm.gguf', '--prefix-file', 'p', '--threads', '0'],
     ];
     for (const argv of cases) {
       const io = capture();
