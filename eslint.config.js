@@ -13,7 +13,7 @@ const forbidden = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'out/**', 'native/build/**', 'native/deps/**', 'test-results/**', 'results/**'] },
+  { ignores: ['node_modules/**', 'out/**', 'build/**', 'dist/**', '.steerway-tmp/**', 'native/build/**', 'native/deps/**', 'test-results/**', 'results/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

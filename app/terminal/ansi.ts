@@ -6,10 +6,8 @@
 
 // CSI: ESC [ params intermediates final. OSC/DCS/APC/PM/SOS: ESC ] ... (BEL | ESC \ | ST), or their 8-bit
 // C1 forms (0x9d OSC, 0x90 DCS, 0x98/0x9e/0x9f), which xterm.js obeys too. Other ESC x: two bytes.
-// eslint-disable-next-line no-control-regex
 const ESCAPE = /\x1b\[([0-?]*)([ -/]*)([@-~])|(?:\x1b[\]P^_X]|[\x90\x98\x9d\x9e\x9f])[\s\S]*?(?:\x07|\x1b\\|\x9c)|(?:\x1b[\]P^_X]|[\x90\x98\x9d\x9e\x9f])[\s\S]*$|\x1b[ -/]*[0-~]?|\x9b[0-?]*[ -/]*[@-~]/g;
 // Control characters other than tab, newline, carriage return and backspace, C1 controls included.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x07\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f-\x9f]/g;
 
 /** Keeps SGR colour sequences (ESC [ ... m) and plain text; drops every other escape and control character. */
@@ -24,7 +22,7 @@ export function keepTextAndColours(output: string): string {
 /** Plain text for search and export: no escapes at all, carriage-return overwrites collapsed. */
 export function plainText(output: string): string {
   return keepTextAndColours(output)
-    .replace(/\x1b\[[0-9;:]*m/g, '') // eslint-disable-line no-control-regex
+    .replace(/\x1b\[[0-9;:]*m/g, '')
     .replace(/\r\n/g, '\n')
     .split('\n')
     .map((line) => {

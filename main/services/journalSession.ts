@@ -166,7 +166,10 @@ export class JournalSession {
   }
 
   input(data: string): void {
-    if (this.runningCellId) this.shell?.input(data);
+    if (!this.runningCellId) return;
+    // Ctrl+C typed in the cell is an interrupt, so the run is recorded as interrupted.
+    if (data === '\x03') this.shell?.interrupt();
+    else this.shell?.input(data);
   }
 
   resize(cols: number, rows: number): void {
