@@ -90,3 +90,21 @@ export function withEos(modelPath: string, out: string, token: number): string {
   fs.writeFileSync(out, data);
   return out;
 }
+
+/** Copy of a model where the vocabulary entry `from` reads `to` (same byte length, so the file layout holds). */
+export function withTokenText(modelPath: string, out: string, from: string, to: string): string {
+  const data = fs.readFileSync(modelPath);
+  const entry = (text: string): Buffer => {
+    const bytes = Buffer.from(text, 'utf8');
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(bytes.length));
+    return Buffer.concat([length, bytes]);
+  };
+  const old = entry(from);
+  const replacement = entry(to);
+  const at = data.indexOf(old);
+  if (at < 0 || replacement.length !== old.length) throw new Error(`cannot replace token text ${JSON.stringify(from)}`);
+  replacement.copy(data, at);
+  fs.writeFileSync(out, data);
+  return out;
+}

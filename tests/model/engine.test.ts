@@ -6,8 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CompletionEngine, CompletionReport } from '../../assistant/engine';
 import type { GeneratedModel } from '../../assistant/gguf/model';
-import { bestCpuBackend, describeNative, makeModel, maxAbsDiff, pinnedCpuBackend, tempDir } from './helpers';
-import { argmaxOf, DOC_A, DOC_B, DOC_C, engine, logits, REQ, slowSparseReference, withEos } from './engine-helpers';
+import { bestCpuBackend, describeNative, makeModel, maxAbsDiff, pinnedCpuBackend, setupAddon, tempDir } from './helpers';
+import { argmaxOf, DOC_A, DOC_B, DOC_C, engine, logits, REQ, slowSparseReference, withEos, withTokenText } from './engine-helpers';
 
 describeNative('completion engine: correctness', () => {
   let dir: string;
@@ -217,6 +217,26 @@ describeNative('completion engine: correctness', () => {
     expect(r.report.stopReason).toBe('eog');
     expect(r.tokens).toEqual([]);
     expect(r.text).toBe('');
+  });
+
+  it('stops at the end of a line or of a block', async () => {
+    const request = { ...REQ, documents: [DOC_A], maxTokens: 4 };
+    const first = (await f32.complete(request)).tokens[0]!;
+    const model = await setupAddon().loadModel(gen.path, { vocabOnly: true });
+    const text = model.tokenText(first);
+    model.dispose();
+    // The greedy first token now reads as a line end after some code, or as a closing bracket.
+    const pad = (s: string): string => s + '~'.repeat(Buffer.byteLength(text) - Buffer.byteLength(s));
+    const lineModel = withTokenText(gen.path, path.join(dir, 'line.gguf'), text, pad('x;\n'));
+    const line = await (await open({ typeK: 'f32', typeV: 'f32', flashAttention: 'disabled' }, lineModel)).complete({ ...request, stopAt: 'line' });
+    expect(line.tokens[0]).toBe(first);
+    expect(line.report.stopReason).toBe('line');
+    expect(line.text).toBe('x;');
+    const blockModel = withTokenText(gen.path, path.join(dir, 'block.gguf'), text, pad('}'));
+    const block = await (await open({ typeK: 'f32', typeV: 'f32', flashAttention: 'disabled' }, blockModel)).complete({ ...request, stopAt: 'block' });
+    expect(block.tokens[0]).toBe(first);
+    expect(block.report.stopReason).toBe('block');
+    expect(block.text).toBe('');
   });
 
   it('serializes concurrent requests on its one context', async () => {
