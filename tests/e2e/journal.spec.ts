@@ -102,6 +102,29 @@ test('the shell persists between cells; stdin is answered in the cell; Ctrl+C in
   await expect(cell(page, 'echo still-alive').getByLabel('Output')).toContainText('still-alive');
 });
 
+test('100k lines of output stream, are kept whole, and come back after a reload', async ({ page, app }) => {
+  await page.goto(app.url);
+  await createJournal(page, 'Long output');
+  await addStep(page, 'Flood');
+  await runCommand(page, 'seq 1 100000');
+  const flood = cell(page, 'seq 1 100000');
+  await expect(flood).toContainText('exit 0', { timeout: 30_000 });
+  await expect(flood.getByLabel('Output')).toContainText('100000');
+  // The page stays responsive: the next cell runs and shows its output.
+  await runCommand(page, 'echo after-flood');
+  await expect(cell(page, 'echo after-flood').getByLabel('Output')).toContainText('after-flood');
+  const { readdir, readFile } = await import('node:fs/promises');
+  const [journalId] = await readdir(join(app.workspace, '.steerway', 'journals'));
+  const outputs = join(app.workspace, '.steerway', 'journals', journalId!, 'outputs');
+  const logs = (await readdir(outputs)).filter((name) => name.endsWith('.log'));
+  const stored = await Promise.all(logs.map((name) => readFile(join(outputs, name), 'utf8')));
+  const lines = stored.find((text) => text.includes('99999'))!.split('\r\n').filter(Boolean);
+  expect(lines.length).toBe(100_000);
+  expect(lines.at(-1)).toBe('100000');
+  await page.reload();
+  await expect(cell(page, 'seq 1 100000').getByLabel('Output')).toContainText('100000', { timeout: 30_000 });
+});
+
 test('delete a step and undo it', async ({ page, app }) => {
   await page.goto(app.url);
   await createJournal(page, 'Undo');
