@@ -534,28 +534,40 @@ class Engine implements CompletionEngine {
     const queryCells = ids.length - Math.max(cut, queryStart) + maxTokens + entries.reduce((n, e, i) => n + (i >= common ? Math.min(boundary, e.tokens.length) : 0), 0);
     this.makeRoom(missing.reduce((n, i) => n + entries[i]!.tokens.length, 0) + queryCells, claimed);
 
-    const toCompute: number[] = [];
-    for (const i of missing) {
-      const e = entries[i]!;
-      const seq = this.freeSeq(claimed);
-      const restored = await this.restore(e, seq, blockReports[i]!);
-      if (!restored) {
-        toCompute.push(i);
-        assigned[i] = { key: e.key, seq, offset: h, length: e.tokens.length, shifts: 0, lastUsed: this.requestNo };
-      } else {
-        assigned[i] = restored;
+    // A block that appears twice is computed once; its second copy is restored after that.
+    let pass = missing;
+    while (pass.length > 0) {
+      const toCompute: number[] = [];
+      const deferred: number[] = [];
+      const computing = new Set<string>();
+      for (const i of pass) {
+        const e = entries[i]!;
+        if (computing.has(e.key)) {
+          deferred.push(i);
+          continue;
+        }
+        const seq = this.freeSeq(claimed);
+        const restored = await this.restore(e, seq, blockReports[i]!);
+        if (!restored) {
+          toCompute.push(i);
+          computing.add(e.key);
+          assigned[i] = { key: e.key, seq, offset: h, length: e.tokens.length, shifts: 0, lastUsed: this.requestNo };
+        } else {
+          assigned[i] = restored;
+        }
+        this.copies.push(assigned[i]!);
+        claimed.add(assigned[i]!);
       }
-      this.copies.push(assigned[i]!);
-      claimed.add(assigned[i]!);
+      try {
+        await this.encode(toCompute.map((i) => ({ entry: entries[i]!, copy: assigned[i]! })), signal);
+      } catch (err) {
+        // A copy whose encoding did not finish holds only part of its KV: it must never be found again.
+        for (const i of toCompute) this.evictCopy(assigned[i]!);
+        throw err;
+      }
+      for (const i of toCompute) blockReports[i]!.source = 'computed';
+      pass = deferred;
     }
-    try {
-      await this.encode(toCompute.map((i) => ({ entry: entries[i]!, copy: assigned[i]! })), signal);
-    } catch (err) {
-      // A copy whose encoding did not finish holds only part of its KV: it must never be found again.
-      for (const i of toCompute) this.evictCopy(assigned[i]!);
-      throw err;
-    }
-    for (const i of toCompute) blockReports[i]!.source = 'computed';
     for (const i of missing) {
       const copy = assigned[i]!;
       const delta = entries[i]!.offset - copy.offset;

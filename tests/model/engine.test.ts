@@ -86,6 +86,15 @@ describeNative('completion engine: correctness', () => {
     });
   }
 
+  it('a document given twice is computed once and placed twice', async () => {
+    const twice = { name: 'twice.ts', text: 'export const twice = [1, 2, 3].map((x) => x * 2);\n' };
+    const r = await f32.complete({ ...REQ, documents: [twice, twice] });
+    const half = r.report.blocks.length / 2;
+    expect(r.report.blocks.slice(0, half).every((b) => b.source === 'computed')).toBe(true);
+    expect(r.report.blocks.slice(half).every((b) => b.source === 'memory')).toBe(true);
+    expect(maxAbsDiff(logits(r), await slowSparseReference(gen.path, r, 'f32', 'disabled'))).toBeLessThan(1e-4);
+  });
+
   it('boundary recompute with k = block length equals full; a smaller k recomputes k tokens per block', async () => {
     const docs = [DOC_A, DOC_B];
     const full = await f32.complete({ ...REQ, documents: docs, mode: 'full' });
