@@ -269,6 +269,11 @@ class Engine implements CompletionEngine {
     return run;
   }
 
+  async flushDisk(): Promise<void> {
+    await this.queue;
+    await this.diskWrites;
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;

@@ -180,6 +180,8 @@ export interface CompletionEngine {
   cacheStats(): CacheStats;
   /** Drops the placed blocks and the previous prompt from the context (tiers are kept). */
   resetContext(): Promise<void>;
+  /** Resolves when every block computed so far is written to the disk tier (writes run in the background). */
+  flushDisk(): Promise<void>;
   dispose(): Promise<void>;
 }
 

@@ -50,6 +50,9 @@ describeNative('completion engine: tiers, budgets, cancellation, errors', () => 
     const a = await open({ ...exact, cacheDir });
     const computed = await a.complete(request);
     expect(new Set(computed.report.blocks.map((b) => b.source))).toEqual(new Set(['computed']));
+    await a.flushDisk();
+    expect(a.cacheStats().diskBlocks).toBe(computed.report.blocks.length);
+    expect(blockFiles(cacheDir)).toHaveLength(computed.report.blocks.length);
     await a.resetContext();
     const fromMemory = await a.complete(request);
     expect(new Set(fromMemory.report.blocks.map((b) => b.source))).toEqual(new Set(['memory']));
