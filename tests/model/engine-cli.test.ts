@@ -8,10 +8,11 @@ import type { GeneratedModel } from '../../assistant/gguf/model';
 import { describeNative, makeModel, pinnedCpuBackend, tempDir } from './helpers';
 import { DOC_A, DOC_B } from './engine-helpers';
 
-function capture(): CliIo & { out: string[]; err: string[] } {
+/** Captured output; `pinned` runs engines on the tests' pinned CPU variant (needs the addon). */
+function capture(pinned = false): CliIo & { out: string[]; err: string[] } {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, stdout: (t) => out.push(t), stderr: (l) => err.push(l), engine: { cpuBackend: pinnedCpuBackend() } };
+  return { out, err, stdout: (t) => out.push(t), stderr: (l) => err.push(l), ...(pinned ? { engine: { cpuBackend: pinnedCpuBackend() } } : {}) };
 }
 
 describe('complete: argument parsing', () => {
@@ -73,7 +74,7 @@ describeNative('complete: with a model', () => {
   it('prints the completion, the report and the prompt token ids as JSON', async () => {
     const cacheDir = path.join(dir, 'cache');
     const argv = ['--model', gen.path, '--prefix-file', prefixFile, '--doc', docs[0]!, '--doc', docs[1]!, '--max-tokens', '4', '--logprobs', '2', '--cache-dir', cacheDir, '--json'];
-    const io = capture();
+    const io = capture(true);
     expect(await runComplete(argv, io)).toBe(0);
     expect(io.err).toEqual([]);
     const out = JSON.parse(io.out.join('')) as {
@@ -92,7 +93,7 @@ describeNative('complete: with a model', () => {
     expect(out.logprobs).toHaveLength(out.tokens.length);
     expect(out.logprobs.every((l) => l.top.length === 2)).toBe(true);
     // A second run finds the blocks in the cache folder.
-    const io2 = capture();
+    const io2 = capture(true);
     expect(await runComplete(argv, io2)).toBe(0);
     const again = JSON.parse(io2.out.join('')) as typeof out;
     expect(new Set(again.report.blocks.map((b) => b.source))).toEqual(new Set(['disk']));
@@ -109,7 +110,7 @@ describeNative('complete: with a model', () => {
       [['--model', gen.path, '--memory-limit-mb', '1'], /needs about .* MiB/],
       [['--model', gen.path, '--doc', path.join(dir, 'missing.ts')], /cannot read document/],
     ] as const) {
-      const io = capture();
+      const io = capture(true);
       const code = await runComplete([...argv, '--prefix-file', prefixFile], io);
       expect(code).toBeGreaterThan(0);
       expect(io.err).toHaveLength(1);
