@@ -11,6 +11,12 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 /** Where `scripts/build-llama-server.mjs` puts the binary. */
 export const LLAMA_SERVER_BIN = path.join(repoRoot, 'build', 'llama-server', 'build', 'bin', 'llama-server');
 
+/** The ggml CPU variant the server was built as (written by the build script), or null. */
+export function llamaServerCpuVariant(): string | null {
+  const file = path.join(repoRoot, 'build', 'llama-server', 'cpu-variant.txt');
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() || null : null;
+}
+
 /** The binary, or null when it has not been built (the benchmark then skips the column). */
 export function findLlamaServer(): string | null {
   const bin = process.env.STEERWAY_LLAMA_SERVER ?? LLAMA_SERVER_BIN;
@@ -51,6 +57,8 @@ export interface LlamaServer {
   readonly args: readonly string[];
   /** `/props` build info (version string), when the server reports it. */
   readonly buildInfo: string | null;
+  /** The CPU features its ggml uses, from its start-up log (`system_info:`). */
+  readonly systemInfo: string | null;
   complete(prompt: readonly number[], nPredict: number): Promise<ServerCompletion>;
   stop(): Promise<void>;
 }
@@ -69,7 +77,7 @@ async function freePort(): Promise<number> {
 async function waitHealthy(base: string, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`llama-server exited with ${child.exitCode}:\n${log()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`llama-server exited (${child.exitCode ?? child.signalCode}):\n${log()}`);
     try {
       const r = await fetch(`${base}/health`);
       if (r.ok) return;
@@ -106,9 +114,11 @@ export async function startLlamaServer(o: LlamaServerOptions): Promise<LlamaServ
   const args = serverArgs(o, port);
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let logText = '';
+  let systemInfo: string | null = null;
   const keep = (b: Buffer) => {
     // Only the tail matters for a start-up error; the server logs every request.
     logText = (logText + b.toString()).slice(-8000);
+    systemInfo ??= /system_info: (.*)/.exec(logText)?.[1]?.trim() ?? null;
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -132,6 +142,7 @@ export async function startLlamaServer(o: LlamaServerOptions): Promise<LlamaServ
     port,
     args,
     buildInfo,
+    systemInfo,
     async complete(prompt, nPredict) {
       const t0 = performance.now();
       const r = await fetch(`${base}/completion`, {

@@ -235,7 +235,7 @@ export function renderSvg(input: { title: string; requests: readonly RequestInfo
   const barW = 16;
   const groupW = Math.max(1, present.length) * barW + 24;
   const left = 60;
-  const top = 50;
+  const top = 80;
   const plotH = 320;
   const legendW = 130;
   const width = Math.max(left + Math.max(1, requests.length) * groupW, left + present.length * legendW) + 20;
@@ -249,7 +249,7 @@ export function renderSvg(input: { title: string; requests: readonly RequestInfo
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="${left}" y="20" font-size="14" font-weight="bold">${esc(input.title)}</text>`,
-    `<text x="${left}" y="36" fill="#555">time to first token, log scale (lower is better)</text>`,
+    `<text x="${left}" y="36" fill="#555">time to first token in seconds, log scale (lower is better)</text>`,
   ];
   for (let d = lo; d <= lo + span; d++) {
     const yy = y(10 ** d);
