@@ -34,6 +34,8 @@ export const NewAttachment = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('workspace-file'), path: z.string().min(1).max(4096) }),
   z.object({ kind: z.literal('url'), url: z.url({ protocol: /^https?$/ }), title: z.string().max(500).optional() }),
   z.object({ kind: z.literal('text'), title: z.string().min(1).max(500), text: z.string().max(5_000_000) }),
+  /** An npm package installed in the workspace: its README and type declarations. */
+  z.object({ kind: z.literal('package-docs'), packageName: z.string().regex(/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i, 'an npm package name') }),
 ]);
 export type NewAttachment = z.infer<typeof NewAttachment>;
 

@@ -21,6 +21,9 @@ export const JournalEdit = z.discriminatedUnion('type', [
   z.object({ type: z.literal('setCellCollapsed'), cellId: Id, collapsed: z.boolean() }),
   z.object({ type: z.literal('deleteCell'), cellId: Id }),
   z.object({ type: z.literal('removeAttachment'), attachmentId: Id }),
+  /** Keeps an attachment of an earlier step in this step's context. */
+  z.object({ type: z.literal('pinAttachment'), stepId: Id, attachmentId: Id }),
+  z.object({ type: z.literal('unpinAttachment'), stepId: Id, attachmentId: Id }),
 ]);
 export type JournalEdit = z.infer<typeof JournalEdit>;
 
@@ -83,7 +86,8 @@ export function applyEdit(journal: Journal, edit: JournalEdit): Journal {
     case 'deleteStep': {
       const index = journal.steps.findIndex((step) => step.id === edit.stepId);
       if (index < 0) throw new JournalEditError(`no step ${edit.stepId}`);
-      const steps = journal.steps.filter((step) => step.id !== edit.stepId);
+      const removed = new Set(journal.steps[index]!.attachments.map((a) => a.id));
+      const steps = withoutAttachments(journal, removed).steps.filter((step) => step.id !== edit.stepId);
       let currentStepId = journal.currentStepId;
       if (currentStepId === edit.stepId) currentStepId = (steps[index] ?? steps[index - 1])?.id ?? null;
       return { ...journal, steps, currentStepId };
@@ -116,16 +120,39 @@ export function applyEdit(journal: Journal, edit: JournalEdit): Journal {
     case 'deleteCell':
       return mapCell(journal, edit.cellId, () => null);
     case 'removeAttachment': {
-      const steps = journal.steps.map((step) => ({
-        ...step,
-        attachments: step.attachments.filter((a) => a.id !== edit.attachmentId),
-      }));
-      if (steps.every((step, i) => step.attachments.length === journal.steps[i]!.attachments.length)) {
+      if (!journal.steps.some((step) => step.attachments.some((a) => a.id === edit.attachmentId))) {
         throw new JournalEditError(`no attachment ${edit.attachmentId}`);
       }
-      return { ...journal, steps };
+      return withoutAttachments(journal, new Set([edit.attachmentId]));
     }
+    case 'pinAttachment': {
+      const stepIndex = journal.steps.findIndex((step) => step.id === edit.stepId);
+      const ownerIndex = journal.steps.findIndex((step) => step.attachments.some((a) => a.id === edit.attachmentId));
+      if (stepIndex < 0) throw new JournalEditError(`no step ${edit.stepId}`);
+      if (ownerIndex < 0) throw new JournalEditError(`no attachment ${edit.attachmentId}`);
+      if (ownerIndex >= stepIndex) throw new JournalEditError('only an attachment of an earlier step can be pinned');
+      return mapSteps(journal, edit.stepId, (step) =>
+        step.pinnedAttachmentIds.includes(edit.attachmentId) ? step : { ...step, pinnedAttachmentIds: [...step.pinnedAttachmentIds, edit.attachmentId] },
+      );
+    }
+    case 'unpinAttachment':
+      return mapSteps(journal, edit.stepId, (step) => ({
+        ...step,
+        pinnedAttachmentIds: step.pinnedAttachmentIds.filter((id) => id !== edit.attachmentId),
+      }));
   }
+}
+
+/** Removes attachments and every pin that names them, so no step keeps a pin to nothing. */
+function withoutAttachments(journal: Journal, ids: ReadonlySet<string>): Journal {
+  return {
+    ...journal,
+    steps: journal.steps.map((step) => ({
+      ...step,
+      attachments: step.attachments.filter((a) => !ids.has(a.id)),
+      pinnedAttachmentIds: step.pinnedAttachmentIds.filter((id) => !ids.has(id)),
+    })),
+  };
 }
 
 /** Records a cell's run; main calls this as a run starts, streams, and finishes. */

@@ -7,8 +7,21 @@ export interface Migration {
   migrate(document: Record<string, unknown>): Record<string, unknown>;
 }
 
-/** Version 1 is the first stored format; later versions append their migration here. */
-export const journalMigrations: readonly Migration[] = [];
+/** The stored format's history, oldest first. */
+export const journalMigrations: readonly Migration[] = [
+  {
+    // Version 2: steps may pin attachments of earlier steps into their context.
+    from: 1,
+    migrate: (document) => ({
+      ...document,
+      steps: Array.isArray(document.steps)
+        ? document.steps.map((step: unknown) =>
+            typeof step === 'object' && step !== null ? { pinnedAttachmentIds: [], ...step } : step,
+          )
+        : document.steps,
+    }),
+  },
+];
 
 export class JournalFormatError extends Error {
   override readonly name = 'JournalFormatError';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** Bump when the stored shape changes, and add a migration from the previous version in `migrate.ts`. */
-export const JOURNAL_SCHEMA_VERSION = 1;
+export const JOURNAL_SCHEMA_VERSION = 2;
 
 export const Id = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'ids are letters, digits, - and _');
 const IsoTime = z.iso.datetime();
@@ -30,12 +30,13 @@ export const Cell = z.object({
 });
 export type Cell = z.infer<typeof Cell>;
 
-export const AttachmentKind = z.enum(['file', 'workspace-file', 'url', 'text']);
+export const AttachmentKind = z.enum(['file', 'workspace-file', 'url', 'text', 'package-docs']);
 export type AttachmentKind = z.infer<typeof AttachmentKind>;
 
 /**
  * A document attached to a step. `source` is an absolute path (file), a workspace-relative path
- * (workspace-file), a URL (url), or empty for pasted text, whose content is stored beside the journal.
+ * (workspace-file), a URL (url), a package name in the workspace's node_modules (package-docs: its README
+ * and type declarations), or empty for pasted text, whose content is stored beside the journal.
  */
 export const Attachment = z.object({
   id: Id,
@@ -54,6 +55,8 @@ export const Step = z.object({
   notes: z.string().max(1_000_000),
   cells: z.array(Cell),
   attachments: z.array(Attachment),
+  /** Attachments of earlier steps that this step keeps in its context (version 2). */
+  pinnedAttachmentIds: z.array(Id),
 });
 export type Step = z.infer<typeof Step>;
 
@@ -75,6 +78,12 @@ export const Journal = z.object({
     step.cells.forEach((cell, c) => check(cell.id, ['steps', s, 'cells', c, 'id']));
     step.attachments.forEach((a, i) => check(a.id, ['steps', s, 'attachments', i, 'id']));
   });
+  const attachmentIds = new Set(journal.steps.flatMap((step) => step.attachments.map((a) => a.id)));
+  journal.steps.forEach((step, s) =>
+    step.pinnedAttachmentIds.forEach((id, p) => {
+      if (!attachmentIds.has(id)) ctx.addIssue({ code: 'custom', message: `pin of unknown attachment ${id}`, path: ['steps', s, 'pinnedAttachmentIds', p] });
+    }),
+  );
   if (journal.currentStepId !== null && !journal.steps.some((step) => step.id === journal.currentStepId)) {
     ctx.addIssue({ code: 'custom', message: 'currentStepId names no step', path: ['currentStepId'] });
   }
@@ -97,7 +106,7 @@ export function createJournal(id: string, title: string, now: Date): Journal {
 }
 
 export function newStep(id: string, title: string): Step {
-  return { id, title, status: 'todo', notes: '', cells: [], attachments: [] };
+  return { id, title, status: 'todo', notes: '', cells: [], attachments: [], pinnedAttachmentIds: [] };
 }
 
 export function findStep(journal: Journal, stepId: string): Step | undefined {

@@ -4,6 +4,7 @@ import type { Attachment } from '../../app/journal/schema';
 import type { NewAttachment } from '../../app/ipc/contract';
 import { newId } from '../../app/ids';
 import { UserFacingError } from '../transport/dispatcher';
+import { readPackageDocs } from './packageDocs';
 import { resolveInsideWorkspace } from './workspaceFiles';
 
 /** How much of a file the viewer shows; the assistant reads documents on its own terms later. */
@@ -54,6 +55,13 @@ export async function describeAttachment(
         attachment: { ...base, kind: 'text', title: request.title, source: '', sizeBytes: Buffer.byteLength(request.text) },
         text: request.text,
       };
+    case 'package-docs': {
+      const docs = await readPackageDocs(workspaceRoot, request.packageName);
+      return {
+        attachment: { ...base, kind: 'package-docs', title: `${request.packageName} docs`, source: request.packageName, sizeBytes: Buffer.byteLength(docs.text) },
+        text: null,
+      };
+    }
   }
 }
 

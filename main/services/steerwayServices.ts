@@ -11,6 +11,7 @@ import { JournalLoadError, WorkspaceStore } from '../storage/workspaceStore';
 import { UserFacingError, type CallHandlers, type EventSink } from '../transport/dispatcher';
 import { describeAttachment, readFileForView } from './attachments';
 import { JournalSession } from './journalSession';
+import { readPackageDocs } from './packageDocs';
 import { listWorkspaceFiles, resolveInsideWorkspace } from './workspaceFiles';
 
 export interface ServicesOptions {
@@ -172,6 +173,8 @@ export class SteerwayServices {
           return { ...base, ...(await readFileForView(attachment.source)) };
         case 'workspace-file':
           return { ...base, ...(await readFileForView(await resolveInsideWorkspace(workspacePath, attachment.source))) };
+        case 'package-docs':
+          return { ...base, ...(await readPackageDocs(workspacePath, attachment.source)) };
       }
     },
     'shell.openExternal': async ({ url }) => {

@@ -31,4 +31,5 @@ export const KIND_LABEL: Record<AttachmentKind, string> = {
   'workspace-file': 'Workspace file',
   url: 'URL',
   text: 'Text',
+  'package-docs': 'Library docs',
 };

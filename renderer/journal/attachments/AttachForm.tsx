@@ -11,10 +11,12 @@ const KIND_CHOICE: Record<AttachmentKind, string> = {
   'workspace-file': 'Workspace file',
   url: 'URL',
   text: 'Pasted text',
+  'package-docs': 'Library docs (node_modules)',
 };
 
 interface Fields {
   path: string;
+  packageName: string;
   url: string;
   title: string;
   text: string;
@@ -30,13 +32,15 @@ function toNewAttachment(kind: AttachmentKind, fields: Fields): NewAttachment | 
       return fields.url.trim() ? { kind, url: fields.url.trim(), ...(title ? { title } : {}) } : null;
     case 'text':
       return title && fields.text ? { kind, title, text: fields.text } : null;
+    case 'package-docs':
+      return fields.packageName.trim() ? { kind, packageName: fields.packageName.trim() } : null;
   }
 }
 
 export function AttachForm({ stepId, onClose }: { stepId: string; onClose: () => void }) {
   const addAttachment = useJournal((s) => s.addAttachment);
   const [kind, setKind] = useState<AttachmentKind>('file');
-  const [fields, setFields] = useState<Fields>({ path: '', url: '', title: '', text: '' });
+  const [fields, setFields] = useState<Fields>({ path: '', packageName: '', url: '', title: '', text: '' });
   const id = useId();
   const attachment = toNewAttachment(kind, fields);
   const set = (field: keyof Fields) => (event: { target: { value: string } }) => setFields((f) => ({ ...f, [field]: event.target.value }));
@@ -68,6 +72,12 @@ export function AttachForm({ stepId, onClose }: { stepId: string; onClose: () =>
             onChange={set('path')}
           />
           {kind === 'workspace-file' && <WorkspaceFiles filter={fields.path} onPick={(path) => setFields((f) => ({ ...f, path }))} />}
+        </>
+      )}
+      {kind === 'package-docs' && (
+        <>
+          <label htmlFor={`${id}-package`}>Package</label>
+          <input id={`${id}-package`} value={fields.packageName} autoFocus spellCheck={false} placeholder="zod, @types/node, …" onChange={set('packageName')} />
         </>
       )}
       {kind === 'url' && (

@@ -29,7 +29,7 @@ describe('applyEdit', () => {
     it('appends by default and inserts at an index', () => {
       const appended = apply(sampleJournal(), { type: 'addStep', stepId: 's3', title: 'Test' });
       expect(stepIds(appended)).toEqual(['s1', 's2', 's3']);
-      expect(appended.steps[2]).toEqual({ id: 's3', title: 'Test', status: 'todo', notes: '', cells: [], attachments: [] });
+      expect(appended.steps[2]).toEqual({ id: 's3', title: 'Test', status: 'todo', notes: '', cells: [], attachments: [], pinnedAttachmentIds: [] });
       expect(stepIds(apply(sampleJournal(), { type: 'addStep', stepId: 's0', title: '', index: 0 }))).toEqual(['s0', 's1', 's2']);
     });
 

@@ -36,8 +36,9 @@ export function sampleJournal(): Journal {
           { id: 'c2', command: 'ls -la', collapsed: true, lastRun: null },
         ],
         attachments: [attachment('a1')],
+        pinnedAttachmentIds: [],
       },
-      { id: 's2', title: 'Ship', status: 'todo', notes: '', cells: [], attachments: [] },
+      { id: 's2', title: 'Ship', status: 'todo', notes: '', cells: [], attachments: [], pinnedAttachmentIds: [] },
     ],
   };
 }

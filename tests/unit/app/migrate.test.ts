@@ -116,7 +116,7 @@ describe('serializeJournal', () => {
     expect(text.endsWith('}\n')).toBe(true);
     expect(text.split('\n').slice(0, 7)).toEqual([
       '{',
-      '  "schemaVersion": 1,',
+      `  "schemaVersion": ${JOURNAL_SCHEMA_VERSION},`,
       '  "id": "j1",',
       '  "title": "Deploy the thing",',
       '  "createdAt": "2025-01-02T03:04:05.000Z",',

@@ -182,8 +182,12 @@ export class FakeApi implements SteerwayApi {
 
   private addAttachment(journalId: string, stepId: string, added: CallInput<'attachment.add'>['attachment']): Journal {
     const id = newId();
-    const source = added.kind === 'url' ? added.url : added.kind === 'text' ? '' : added.path;
-    const title = added.kind === 'text' ? added.title : added.kind === 'url' ? (added.title ?? added.url) : added.path.split('/').at(-1)!;
+    const source = added.kind === 'url' ? added.url : added.kind === 'text' ? '' : added.kind === 'package-docs' ? added.packageName : added.path;
+    const title =
+      added.kind === 'text' ? added.title
+      : added.kind === 'url' ? (added.title ?? added.url)
+      : added.kind === 'package-docs' ? `${added.packageName} docs`
+      : added.path.split('/').at(-1)!;
     const text = added.kind === 'text' ? added.text : `contents of ${source}`;
     this.attachmentTexts.set(id, text);
     const attachment = { id, kind: added.kind, title, source, sizeBytes: text.length, addedAt: '2025-01-01T00:00:00.000Z' };
