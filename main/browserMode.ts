@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { EventName, EventPayload } from '../app/ipc/contract';
 import { PtyHost } from './pty/ptyHost';
 import { startWebServer, type RunningWebServer } from './server/webServer';
-import { SteerwayServices } from './services/steerwayServices';
+import { AppServices } from './services/appServices';
 import { TrustStore } from './storage/trustStore';
 import { userDataDir } from './storage/userData';
 import { createDispatcher } from './transport/dispatcher';
@@ -10,6 +10,7 @@ import { createDispatcher } from './transport/dispatcher';
 export interface BrowserModeOptions {
   workspace: string | null;
   port: number | null;
+  modelPath: string | null;
   /** Folder of the built renderer. */
   staticRoot: string;
   log: (message: string) => void;
@@ -24,16 +25,19 @@ export interface RunningBrowserMode {
 export async function startBrowserMode(options: BrowserModeOptions): Promise<RunningBrowserMode> {
   const ptyHost = PtyHost.start({});
   let server: RunningWebServer | null = null;
-  const services = new SteerwayServices({
-    workspacePath: options.workspace,
-    trust: new TrustStore(userDataDir()),
-    ptyHost,
-    emit: <E extends EventName>(event: E, payload: EventPayload<E>) => server?.broadcast(event, payload),
-    // The page opens links itself (a new tab, without opener); main has nothing to launch.
-    openExternal: async () => undefined,
-  });
+  const userData = userDataDir();
+  let services: AppServices | null = null;
   try {
-    await services.init();
+    services = await AppServices.create({
+      workspacePath: options.workspace,
+      userDataDir: userData,
+      modelPath: options.modelPath,
+      trust: new TrustStore(userData),
+      ptyHost,
+      emit: <E extends EventName>(event: E, payload: EventPayload<E>) => server?.broadcast(event, payload),
+      // The page opens links itself (a new tab, without opener); main has nothing to launch.
+      openExternal: async () => undefined,
+    });
     server = await startWebServer({
       staticRoot: options.staticRoot,
       dispatch: createDispatcher(services.handlers, options.log),
@@ -41,16 +45,17 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Run
       log: options.log,
     });
   } catch (error) {
-    await services.dispose();
+    await services?.dispose();
     await ptyHost.dispose();
     throw error;
   }
+  const ready = services;
   const running = server;
   return {
     server: running,
     async stop() {
       await running.close();
-      await services.dispose();
+      await ready.dispose();
       await ptyHost.dispose();
     },
   };

@@ -29,7 +29,11 @@ function electronBinary(): { path: string } | { missing: string } {
 }
 
 function startElectron(binary: string, args: StartArgs): Promise<number> {
-  const child = spawn(binary, [join(bundleDir, 'electron-main.cjs'), ...(args.workspace ? [`--workspace=${args.workspace}`] : [])], {
+  const child = spawn(binary, [
+    join(bundleDir, 'electron-main.cjs'),
+    ...(args.workspace ? [`--workspace=${args.workspace}`] : []),
+    ...(args.model ? [`--model=${args.model}`] : []),
+  ], {
     stdio: 'inherit',
   });
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
@@ -44,6 +48,7 @@ async function start(argv: string[]): Promise<number> {
   const running = await startBrowserMode({
     workspace: args.workspace,
     port: args.port,
+    modelPath: args.model,
     staticRoot: builtRendererFolder(bundleDir),
     log: (message) => console.error(message),
   });

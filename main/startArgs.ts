@@ -3,16 +3,18 @@ export interface StartArgs {
   workspace: string | null;
   web: boolean;
   port: number | null;
+  /** A GGUF model to use for this run. */
+  model: string | null;
 }
 
 export class StartArgsError extends Error {
   override readonly name = 'StartArgsError';
 }
 
-export const START_USAGE = 'usage: steerway start [--web] [--port N] [WORKSPACE]';
+export const START_USAGE = 'usage: steerway start [--web] [--port N] [--model FILE.gguf] [WORKSPACE]';
 
 export function parseStartArgs(argv: readonly string[]): StartArgs {
-  const args: StartArgs = { workspace: null, web: false, port: null };
+  const args: StartArgs = { workspace: null, web: false, port: null, model: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -25,7 +27,9 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
       const port = Number(value());
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new StartArgsError(`--port wants a port number. ${START_USAGE}`);
       args.port = port;
-    } else if (arg.startsWith('--workspace=')) args.workspace = arg.slice('--workspace='.length);
+    } else if (arg === '--model') args.model = value();
+    else if (arg.startsWith('--model=')) args.model = arg.slice('--model='.length);
+    else if (arg.startsWith('--workspace=')) args.workspace = arg.slice('--workspace='.length);
     else if (arg.startsWith('-')) throw new StartArgsError(`Unknown option ${arg}. ${START_USAGE}`);
     else if (args.workspace === null) args.workspace = arg;
     else throw new StartArgsError(`Only one workspace folder, got ${args.workspace} and ${arg}. ${START_USAGE}`);

@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { JournalEdit } from '../journal/edits';
 import { SearchHit } from '../journal/search';
 import { AttachmentKind, CellRun, Id, Journal, JournalSummary } from '../journal/schema';
+import {
+  AssistantSettings, AssistantStatus, DownloadState, EncodingProgress, ModelCatalog, SuggestionReport,
+} from '../completion/schemas';
+import { FileContent, TreeEntry, WorkspacePath } from '../editor/schemas';
 
 /**
  * The one contract between renderer and main, as GitHub Desktop keeps it: every call and event by name,
@@ -72,6 +76,46 @@ export const calls = {
   'attachment.read': { input: z.object({ journalId: Id, attachmentId: Id }), output: AttachmentContent },
   /** Opens a link in the system browser; only http and https. */
   'shell.openExternal': { input: z.object({ url: z.url({ protocol: /^https?$/ }) }), output: Empty },
+
+  // Editor: workspace files.
+  /** One folder's entries (lazy tree); '' is the workspace root. Skips .git and .steerway. */
+  'file.list': { input: z.object({ dir: z.string().max(4096) }), output: z.array(TreeEntry) },
+  'file.read': { input: z.object({ path: WorkspacePath }), output: FileContent },
+  /** Atomic save. With `baseMtimeMs`, refuses with code `conflict` when the file changed on disk since. */
+  'file.write': { input: z.object({ path: WorkspacePath, text: z.string().max(50_000_000), baseMtimeMs: z.number().nullable() }), output: z.object({ mtimeMs: z.number() }) },
+  /** The files this window has open: main watches them and sends `file.changed`. Replaces the previous set. */
+  'file.watch': { input: z.object({ paths: z.array(WorkspacePath).max(500) }), output: Empty },
+  /** The editor's live text of a file (null: closed, or saved and clean); documents use it over the disk. */
+  'editor.buffer': { input: z.object({ path: WorkspacePath, text: z.string().max(50_000_000).nullable() }), output: Empty },
+
+  // Assistant: suggestions, models, settings.
+  'assistant.status': { input: Empty, output: AssistantStatus },
+  /** A suggestion at the cursor of `path`, conditioned on the current step's documents. */
+  'assistant.complete': {
+    input: z.object({
+      requestId: Id,
+      journalId: Id.nullable(),
+      path: WorkspacePath,
+      prefix: z.string().max(200_000),
+      suffix: z.string().max(200_000),
+      /** Multi-line suggestions end at a block boundary; single-line ones at the end of the line. */
+      multiline: z.boolean(),
+    }),
+    output: z.object({ requestId: Id, text: z.string(), report: SuggestionReport }),
+  },
+  /** Cancels a request in flight (each keystroke does); its call rejects with code `cancelled`. */
+  'assistant.cancel': { input: z.object({ requestId: Id }), output: Empty },
+  'models.list': { input: Empty, output: ModelCatalog },
+  /** Adds a GGUF file from disk; a file that is not a valid GGUF is refused with a clear error. */
+  'models.addLocal': { input: z.object({ path: z.string().min(1).max(4096) }), output: ModelCatalog },
+  'models.select': { input: z.object({ id: Id }), output: ModelCatalog },
+  'models.remove': { input: z.object({ id: Id }), output: ModelCatalog },
+  'models.download': { input: z.object({ recommendedId: Id }), output: DownloadState },
+  'models.pause': { input: z.object({ id: Id }), output: DownloadState },
+  'models.resume': { input: z.object({ id: Id }), output: DownloadState },
+  'models.cancel': { input: z.object({ id: Id }), output: DownloadState },
+  'settings.get': { input: Empty, output: AssistantSettings },
+  'settings.update': { input: AssistantSettings.partial(), output: AssistantSettings },
 } as const;
 
 export const events = {
@@ -82,6 +126,12 @@ export const events = {
   'cell.finished': z.object({ journalId: Id, cellId: Id, run: CellRun }),
   /** The journal's shell ended (exit or crash); the next run starts a new one. */
   'shell.exited': z.object({ journalId: Id, exitCode: z.number().int().nullable() }),
+  /** An open file changed on disk (mtimeMs null: deleted). */
+  'file.changed': z.object({ path: WorkspacePath, mtimeMs: z.number().nullable() }),
+  'assistant.status': AssistantStatus,
+  /** Background encoding of the current step's documents. */
+  'assistant.encoding': EncodingProgress,
+  'models.download': DownloadState,
 } as const;
 
 export type CallName = keyof typeof calls;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EventName, EventPayload } from '../../app/ipc/contract';
 import { PtyHost, defaultPtyHostEntry } from '../pty/ptyHost';
-import { SteerwayServices } from '../services/steerwayServices';
+import { AppServices } from '../services/appServices';
 import { TrustStore } from '../storage/trustStore';
 import { createDispatcher } from '../transport/dispatcher';
 import { parseStartArgs } from '../startArgs';
@@ -26,14 +26,15 @@ function broadcast<E extends EventName>(event: E, payload: EventPayload<E>): voi
 void app.whenReady().then(async () => {
   denyAllPermissions();
   const ptyHost = PtyHost.start({ launcher: utilityHostLauncher, entryPath: defaultPtyHostEntry() });
-  const services = new SteerwayServices({
+  const services = await AppServices.create({
     workspacePath: args.workspace,
+    userDataDir: app.getPath('userData'),
+    modelPath: args.model,
     trust: new TrustStore(app.getPath('userData')),
     ptyHost,
     emit: broadcast,
     openExternal: openExternalSafely,
   });
-  await services.init();
   const dispatch = createDispatcher(services.handlers, (message) => console.error(message));
 
   ipcMain.handle('steerway:call', (event, name: unknown, input: unknown) => {

@@ -9,10 +9,14 @@ import { writeFileAtomic } from '../storage/atomicFile';
 import type { TrustStore } from '../storage/trustStore';
 import { JournalLoadError, WorkspaceStore } from '../storage/workspaceStore';
 import { UserFacingError, type CallHandlers, type EventSink } from '../transport/dispatcher';
+import type { CallName } from '../../app/ipc/contract';
 import { describeAttachment, readFileForView } from './attachments';
 import { JournalSession } from './journalSession';
 import { readPackageDocs } from './packageDocs';
 import { listWorkspaceFiles, resolveInsideWorkspace } from './workspaceFiles';
+
+/** The calls the journal side answers. */
+export type JournalCall = Extract<CallName, `workspace.${string}` | `journal.${string}` | `cell.${string}` | `attachment.${string}` | 'shell.openExternal'>;
 
 export interface ServicesOptions {
   /** The workspace given on the command line, if any. */
@@ -37,6 +41,11 @@ export class SteerwayServices {
 
   async init(): Promise<void> {
     if (this.options.workspacePath) await this.openWorkspace(this.options.workspacePath);
+  }
+
+  /** The open workspace folder, or null before one is chosen. */
+  currentWorkspace(): string | null {
+    return this.workspacePath;
   }
 
   private requireStore(): { store: WorkspaceStore; workspacePath: string } {
@@ -95,7 +104,7 @@ export class SteerwayServices {
     return outputs;
   }
 
-  readonly handlers: CallHandlers = {
+  readonly handlers: Pick<CallHandlers, JournalCall> = {
     'workspace.info': () => this.workspaceInfo(),
     'workspace.open': async ({ path }) => {
       await this.openWorkspace(path);

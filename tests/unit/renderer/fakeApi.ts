@@ -114,7 +114,9 @@ export class FakeApi implements SteerwayApi {
       this.failures.delete(name);
       throw new RemoteError('failed', failure);
     }
-    return this.handlers[name](input);
+    const handler = this.handlers[name];
+    if (!handler) throw new RemoteError('not-available', `the fake API does not answer ${name}`);
+    return handler(input);
   }
 
   private workspaceInfo(): CallOutput<'workspace.info'> {
@@ -144,7 +146,8 @@ export class FakeApi implements SteerwayApi {
     return journal;
   }
 
-  private readonly handlers: { [K in CallName]: (input: CallInput<K>) => CallOutput<K> } = {
+  // The journal's calls; tests of other parts add theirs.
+  private readonly handlers: { [K in CallName]?: (input: CallInput<K>) => CallOutput<K> } = {
     'workspace.info': () => this.workspaceInfo(),
     'workspace.open': (input) => {
       this.workspacePath = input.path;
