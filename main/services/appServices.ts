@@ -1,5 +1,6 @@
 import type { CallName } from '../../app/ipc/contract';
 import { UserFacingError, type CallHandlers, type EventSink } from '../transport/dispatcher';
+import { EditorBuffers } from './editorBuffers';
 import { SteerwayServices, type ServicesOptions } from './steerwayServices';
 
 /** The calls each service answers; together they must cover the whole contract (the type checker says so). */
@@ -28,6 +29,8 @@ const notYetAvailable = <K extends CallName>(names: readonly K[]): HandlersOf<K>
 export class AppServices {
   private readonly eventListeners = new Set<EventSink>();
   readonly journals: SteerwayServices;
+  /** Unsaved editor text, shared by the file service (writes it) and the assistant's documents (reads it). */
+  readonly buffers = new EditorBuffers();
   readonly handlers: CallHandlers;
 
   private constructor(options: AppServicesOptions) {
