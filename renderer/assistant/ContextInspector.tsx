@@ -1,0 +1,91 @@
+import type { DocumentState } from '../../app/completion/schemas';
+import { useAssistant } from './assistantStore';
+import { useAssistantFeed } from './useAssistantFeed';
+
+/** The words on a document's badge: where its block came from for the latest suggestion. */
+export const STATE_LABELS: Record<DocumentState, string> = {
+  resident: 'in place',
+  shifted: 'in place',
+  memory: 'memory',
+  disk: 'disk',
+  computed: 'computed',
+  'left-out': 'left out',
+  error: 'error',
+};
+
+const MODE_LABELS = { sparse: 'sparse (blocks apart)', prefix: 'prefix (cached in order)', full: 'full (recomputed)' } as const;
+
+function formatMs(ms: number): string {
+  return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+}
+
+/** What the model saw for the latest suggestion: the documents as blocks, the prompt at the cursor, the timings. */
+export function ContextInspector() {
+  useAssistantFeed();
+  const report = useAssistant((s) => s.report);
+  const timing = useAssistant((s) => s.timing);
+  const encoding = useAssistant((s) => s.encoding);
+
+  return (
+    <section className="context-inspector" aria-label="Context inspector">
+      <h2>Context</h2>
+      {encoding && encoding.done < encoding.total && (
+        <p className="muted">
+          Encoding {encoding.done}/{encoding.total}
+          {encoding.current ? `: ${encoding.current}` : ''}
+        </p>
+      )}
+      {!report ? (
+        <p className="muted">No suggestion yet: type in a file to see what the model is given.</p>
+      ) : (
+        <>
+          <ol aria-label="Documents" className="inspector-documents">
+            {report.documents.map((doc) => (
+              <li key={doc.id} aria-label={doc.title} title={doc.reason ?? undefined}>
+                <span className="inspector-doc-title">{doc.title}</span>{' '}
+                <span className="muted">{doc.tokens} tokens</span>{' '}
+                <span className={`badge badge-${doc.state}`}>{STATE_LABELS[doc.state]}</span>
+                {doc.reason && <span className="muted"> ({doc.reason})</span>}
+              </li>
+            ))}
+          </ol>
+          {report.documents.length === 0 && <p className="muted">No documents in this step.</p>}
+          <dl className="inspector-facts">
+            <dt>Mode</dt>
+            <dd>{MODE_LABELS[report.mode]}</dd>
+            <dt>Time to first token</dt>
+            <dd>{formatMs(report.timeToFirstTokenMs)}</dd>
+            <dt>Speed</dt>
+            <dd>{report.tokensPerSecond.toFixed(1)} tokens/s</dd>
+            <dt>Prompt</dt>
+            <dd>
+              {report.promptTokens} tokens ({report.computedTokens} computed, {report.reusedTokens} reused)
+            </dd>
+            {timing && (
+              <>
+                <dt>Debounce</dt>
+                <dd>{formatMs(timing.debounceMs)}</dd>
+                <dt>Round trip</dt>
+                <dd>{formatMs(timing.roundTripMs)}</dd>
+              </>
+            )}
+          </dl>
+          <figure className="inspector-cursor" aria-label="Prompt at the cursor">
+            <pre style={{ fontFamily: 'monospace', whiteSpace: 'pre-wrap' }}>
+              <span>{report.cursorPrefix}</span>
+              <mark aria-label="cursor">▌</mark>
+              <span>{report.cursorSuffix}</span>
+            </pre>
+          </figure>
+          {report.notes.length > 0 && (
+            <ul aria-label="Notes" className="muted">
+              {report.notes.map((note) => (
+                <li key={note}>{note}</li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

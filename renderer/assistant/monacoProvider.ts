@@ -1,0 +1,79 @@
+import type * as Monaco from 'monaco-editor';
+import type { SteerwayApi } from '../../app/ipc/api';
+import { assistantStore, connectAssistantStore } from './assistantStore';
+import { PREFIX_CHARS, SUFFIX_CHARS, SuggestionSource } from './suggestionSource';
+
+type MonacoApi = typeof Monaco;
+
+/** Lines read around the cursor before the character bounds apply: keeps a huge file from being copied whole per keystroke. */
+const PREFIX_LINES = 400;
+const SUFFIX_LINES = 100;
+
+/** The workspace path of a model: the editor names its models by workspace-relative path. */
+export function workspacePathOf(uri: Monaco.Uri): string {
+  return uri.path.replace(/^\/+/, '');
+}
+
+function textAround(model: Monaco.editor.ITextModel, position: Monaco.Position): { prefix: string; suffix: string } {
+  const firstLine = Math.max(1, position.lineNumber - PREFIX_LINES);
+  const lastLine = Math.min(model.getLineCount(), position.lineNumber + SUFFIX_LINES);
+  const prefix = model.getValueInRange({ startLineNumber: firstLine, startColumn: 1, endLineNumber: position.lineNumber, endColumn: position.column });
+  const suffix = model.getValueInRange({
+    startLineNumber: position.lineNumber, startColumn: position.column, endLineNumber: lastLine, endColumn: model.getLineMaxColumn(lastLine),
+  });
+  return { prefix: prefix.slice(-PREFIX_CHARS * 2), suffix: suffix.slice(0, SUFFIX_CHARS * 2) };
+}
+
+/**
+ * Registers the assistant's inline suggestions for every language. Monaco cancels the provider's token
+ * on each edit; that aborts the debounce or the request in flight (`assistant.cancel`).
+ */
+export function installInlineSuggestions(
+  monaco: MonacoApi,
+  api: SteerwayApi,
+  context: { journalId(): string | null },
+): { dispose(): void } {
+  const feed = connectAssistantStore(api);
+  const source = new SuggestionSource({
+    api,
+    journalId: () => context.journalId(),
+    onReport: (report, timing) => assistantStore.setState({ report, timing }),
+  });
+
+  const provider: Monaco.languages.InlineCompletionsProvider = {
+    // The source debounces (adaptively); Monaco's own wait would only add to it.
+    debounceDelayMs: 0,
+    async provideInlineCompletions(model, position, _context, token) {
+      const version = model.getVersionId();
+      const controller = new AbortController();
+      const listener = token.onCancellationRequested(() => controller.abort());
+      try {
+        const { prefix, suffix } = textAround(model, position);
+        const text = await source.suggest({ path: workspacePathOf(model.uri), prefix, suffix }, controller.signal);
+        // Never show a suggestion for text that has changed since it was asked for.
+        if (text === null || token.isCancellationRequested || model.isDisposed() || model.getVersionId() !== version) return { items: [] };
+        return { items: [{ insertText: text, range: new monaco.Range(position.lineNumber, position.column, position.lineNumber, position.column) }] };
+      } catch {
+        // A failed request shows nothing; the status bar says what is wrong with the engine.
+        return { items: [] };
+      } finally {
+        listener.dispose();
+      }
+    },
+    disposeInlineCompletions() {},
+  };
+
+  const registration = monaco.languages.registerInlineCompletionsProvider('*', provider);
+  const acceptWord = monaco.editor.addKeybindingRule({
+    keybinding: monaco.KeyMod.CtrlCmd | monaco.KeyCode.RightArrow,
+    command: 'editor.action.inlineSuggest.acceptNextWord',
+    when: 'inlineSuggestionVisible && !editorReadonly',
+  });
+  return {
+    dispose: () => {
+      registration.dispose();
+      acceptWord.dispose();
+      feed.dispose();
+    },
+  };
+}

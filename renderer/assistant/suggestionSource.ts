@@ -1,0 +1,171 @@
+import type { SteerwayApi } from '../../app/ipc/api';
+import type { SuggestionReport } from '../../app/completion/schemas';
+
+/** The text around the cursor of one file, as the provider reads it. */
+export interface CursorText {
+  path: string;
+  prefix: string;
+  suffix: string;
+}
+
+export interface SuggestionSourceOptions {
+  api: SteerwayApi;
+  journalId(): string | null;
+  /** Called with what the model saw, for each suggestion the engine answered. */
+  onReport?(report: SuggestionReport, timing: { debounceMs: number; roundTripMs: number }): void;
+  now?(): number;
+}
+
+/** Bounds of the query: the engine keeps fewer tokens than this, so nothing it would use is cut here. */
+export const PREFIX_CHARS = 8_000;
+export const SUFFIX_CHARS = 2_000;
+/** The cache key keeps this much of the text next to the cursor: enough to tell places apart, cheap to compare. */
+const KEY_PREFIX_CHARS = 400;
+const KEY_SUFFIX_CHARS = 120;
+const CACHE_ENTRIES = 200;
+
+export const INITIAL_DEBOUNCE_MS = 80;
+const MIN_DEBOUNCE_MS = 15;
+const MAX_DEBOUNCE_MS = 300;
+/** Latencies remembered for the debounce: a few, so it follows a model switch or a warm cache quickly. */
+const LATENCY_WINDOW = 8;
+
+/** Multi-line when the cursor starts a block's body: on an empty line, or right after `{` at the end of a line. */
+export function isMultiline(prefix: string, suffix: string): boolean {
+  const lineBefore = prefix.slice(prefix.lastIndexOf('\n') + 1);
+  const newline = suffix.indexOf('\n');
+  const lineAfter = newline < 0 ? suffix : suffix.slice(0, newline);
+  // `}` after the cursor is what auto-closing leaves behind `{|}`.
+  if (lineAfter.trim() !== '' && lineAfter.trim() !== '}') return false;
+  return lineBefore.trim() === '' || lineBefore.trimEnd().endsWith('{');
+}
+
+/** A suggestion cut to its kind: one line ends at the line end; nothing but whitespace is no suggestion. */
+export function shapeSuggestion(text: string, multiline: boolean): string | null {
+  const shaped = multiline ? text.trimEnd() : text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')).trimEnd();
+  return shaped.trim() === '' ? null : shaped;
+}
+
+/** The adaptive debounce: about half the recent median latency, so a fast engine answers sooner and a slow one is asked less. */
+export class AdaptiveDebounce {
+  private readonly latencies: number[] = [];
+  private current = INITIAL_DEBOUNCE_MS;
+
+  get ms(): number {
+    return this.current;
+  }
+
+  record(latencyMs: number): void {
+    this.latencies.push(latencyMs);
+    if (this.latencies.length > LATENCY_WINDOW) this.latencies.shift();
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)]!;
+    this.current = Math.round(Math.min(MAX_DEBOUNCE_MS, Math.max(MIN_DEBOUNCE_MS, median / 2)));
+  }
+}
+
+/** A small LRU: a Map keeps insertion order, so the first key is the least recently used. */
+class Lru<V> {
+  private readonly entries = new Map<string, V>();
+  constructor(private readonly capacity: number) {}
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function cacheKey(text: CursorText): string {
+  return `${text.path}\0${text.prefix.slice(-KEY_PREFIX_CHARS)}\0${text.suffix.slice(0, KEY_SUFFIX_CHARS)}`;
+}
+
+let requestCounter = 0;
+
+/**
+ * Suggestions for a cursor, apart from Monaco: type-through of the last suggestion, the cache, the
+ * debounce, the request and its cancellation. Every answer extends the text it was asked for, or is null.
+ */
+export class SuggestionSource {
+  readonly debounce = new AdaptiveDebounce();
+  private readonly cache = new Lru<string>(CACHE_ENTRIES);
+  /** The last suggestion handed out, and the text it was for. */
+  private shown: (CursorText & { text: string }) | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly options: SuggestionSourceOptions) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** A suggestion to insert at the cursor, or null. `signal` aborts when the text changes (each keystroke). */
+  async suggest(full: CursorText, signal: AbortSignal): Promise<string | null> {
+    const query: CursorText = { path: full.path, prefix: full.prefix.slice(-PREFIX_CHARS), suffix: full.suffix.slice(0, SUFFIX_CHARS) };
+    const ready = this.typeThrough(full) ?? this.cache.get(cacheKey(query));
+    if (ready !== undefined) return this.handOut(full, ready);
+
+    const debounceMs = this.debounce.ms;
+    if (!(await sleep(debounceMs, signal))) return null;
+
+    const multiline = isMultiline(query.prefix, query.suffix);
+    const requestId = `s${Date.now().toString(36)}${(requestCounter++).toString(36)}`;
+    const cancel = () => void this.options.api.call('assistant.cancel', { requestId }).catch(() => undefined);
+    signal.addEventListener('abort', cancel, { once: true });
+    const sentAt = this.now();
+    try {
+      const answer = await this.options.api.call('assistant.complete', {
+        requestId, journalId: this.options.journalId(), path: query.path, prefix: query.prefix, suffix: query.suffix, multiline,
+      });
+      const roundTripMs = this.now() - sentAt;
+      this.debounce.record(roundTripMs);
+      this.options.onReport?.(answer.report, { debounceMs, roundTripMs });
+      const text = shapeSuggestion(answer.text, multiline);
+      // Empty answers are cached too: asking again at the same place would give the same nothing.
+      this.cache.set(cacheKey(query), text ?? '');
+      // The text moved on while the engine worked: this answer is for a place the user has left.
+      if (signal.aborted) return null;
+      return this.handOut(full, text ?? '');
+    } catch (error) {
+      if (signal.aborted) return null;
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
+  }
+
+  /** The rest of the last suggestion when the user typed its start since (and nothing else changed). Whole texts: bounded ones shift as the user types. */
+  private typeThrough(query: CursorText): string | undefined {
+    const shown = this.shown;
+    if (!shown || shown.path !== query.path || shown.suffix !== query.suffix || !query.prefix.startsWith(shown.prefix)) return undefined;
+    const typed = query.prefix.slice(shown.prefix.length);
+    if (typed === '' || !shown.text.startsWith(typed) || typed.length >= shown.text.length) return undefined;
+    return shown.text.slice(typed.length);
+  }
+
+  private handOut(query: CursorText, text: string): string | null {
+    if (text === '') return null;
+    if (!this.typeThrough(query)) this.shown = { ...query, text };
+    return text;
+  }
+}
