@@ -1,6 +1,8 @@
 import type { CallName } from '../../app/ipc/contract';
+import { ModelManager } from '../models/modelManager';
 import { UserFacingError, type CallHandlers, type EventSink } from '../transport/dispatcher';
 import { EditorBuffers } from './editorBuffers';
+import { FileService } from './fileService';
 import { SteerwayServices, type ServicesOptions } from './steerwayServices';
 
 /** The calls each service answers; together they must cover the whole contract (the type checker says so). */
@@ -28,27 +30,43 @@ const notYetAvailable = <K extends CallName>(names: readonly K[]): HandlersOf<K>
  */
 export class AppServices {
   private readonly eventListeners = new Set<EventSink>();
+  private readonly emit: EventSink;
   readonly journals: SteerwayServices;
   /** Unsaved editor text, shared by the file service (writes it) and the assistant's documents (reads it). */
   readonly buffers = new EditorBuffers();
+  readonly files: FileService;
   readonly handlers: CallHandlers;
 
-  private constructor(options: AppServicesOptions) {
+  private constructor(options: AppServicesOptions, readonly models: ModelManager) {
     const emit: EventSink = (event, payload) => {
       options.emit(event, payload);
       for (const listener of this.eventListeners) listener(event, payload);
     };
+    this.emit = emit;
     this.journals = new SteerwayServices({ ...options, emit });
+    this.files = new FileService({ workspace: () => this.journals.currentWorkspace(), buffers: this.buffers, emit });
     this.handlers = {
       ...this.journals.handlers,
-      ...notYetAvailable(['file.list', 'file.read', 'file.write', 'file.watch', 'editor.buffer']),
+      'workspace.open': async (input) => {
+        const info = await this.journals.handlers['workspace.open'](input);
+        this.files.workspaceChanged();
+        return info;
+      },
+      ...this.files.handlers,
       ...notYetAvailable(['assistant.status', 'assistant.complete', 'assistant.cancel']),
-      ...notYetAvailable(['models.list', 'models.addLocal', 'models.select', 'models.remove', 'models.download', 'models.pause', 'models.resume', 'models.cancel', 'settings.get', 'settings.update']),
+      ...models.handlers,
     };
   }
 
   static async create(options: AppServicesOptions): Promise<AppServices> {
-    const services = new AppServices(options);
+    let services: AppServices | null = null;
+    const models = await ModelManager.create({
+      userDataDir: options.userDataDir,
+      commandLineModel: options.modelPath,
+      // Nothing is emitted before construction (downloads start on request), so binding late loses nothing.
+      emit: (event, payload) => services?.emit(event, payload),
+    });
+    services = new AppServices(options, models);
     await services.journals.init();
     return services;
   }
@@ -60,6 +78,8 @@ export class AppServices {
   }
 
   async dispose(): Promise<void> {
+    await this.models.dispose();
+    this.files.dispose();
     await this.journals.dispose();
   }
 }
