@@ -1,6 +1,7 @@
 import type { Disposable, SteerwayApi } from '../../../app/ipc/api';
 import { RemoteError } from '../../../app/ipc/api';
 import type { CallInput, CallName, CallOutput, EventName, EventPayload } from '../../../app/ipc/contract';
+import type { AssistantStatus, SuggestionReport } from '../../../app/completion/schemas';
 import { newId } from '../../../app/ids';
 import { applyEdit, withAttachment, withCellRun } from '../../../app/journal/edits';
 import { exportJournalMarkdown } from '../../../app/journal/export';
@@ -27,6 +28,18 @@ export class FakeApi implements SteerwayApi {
   /** Every call, in order. */
   readonly log: { name: CallName; input: unknown }[] = [];
   private readonly failures = new Map<CallName, string>();
+  assistantStatus: AssistantStatus = {
+    state: 'ready',
+    model: { id: 'm1', name: 'Tiny Coder', path: '/models/tiny.gguf', sizeBytes: 1000, origin: 'command-line' },
+    device: 'cpu',
+    message: null,
+  };
+  /** Answers `assistant.complete`; tests replace it to hold answers back or shape them. */
+  complete: (input: CallInput<'assistant.complete'>) => CallOutput<'assistant.complete'> | Promise<CallOutput<'assistant.complete'>> = (input) => ({
+    requestId: input.requestId,
+    text: 'suggested',
+    report: fakeReport({ requestId: input.requestId }),
+  });
   private readonly listeners = new Map<EventName, Set<AnyListener>>();
 
   /** Adds a journal with steps of these titles; the first step is current. */
@@ -116,7 +129,7 @@ export class FakeApi implements SteerwayApi {
     }
     const handler = this.handlers[name];
     if (!handler) throw new RemoteError('not-available', `the fake API does not answer ${name}`);
-    return handler(input);
+    return await handler(input);
   }
 
   private workspaceInfo(): CallOutput<'workspace.info'> {
@@ -147,7 +160,7 @@ export class FakeApi implements SteerwayApi {
   }
 
   // The journal's calls; tests of other parts add theirs.
-  private readonly handlers: { [K in CallName]?: (input: CallInput<K>) => CallOutput<K> } = {
+  private readonly handlers: { [K in CallName]?: (input: CallInput<K>) => CallOutput<K> | Promise<CallOutput<K>> } = {
     'workspace.info': () => this.workspaceInfo(),
     'workspace.open': (input) => {
       this.workspacePath = input.path;
@@ -181,6 +194,9 @@ export class FakeApi implements SteerwayApi {
       return { kind: attachment.kind, title: attachment.title, text: this.attachmentTexts.get(attachment.id) ?? '', truncated: false };
     },
     'shell.openExternal': () => ({}),
+    'assistant.status': () => this.assistantStatus,
+    'assistant.complete': (input) => this.complete(input),
+    'assistant.cancel': () => ({}),
   };
 
   private addAttachment(journalId: string, stepId: string, added: CallInput<'attachment.add'>['attachment']): Journal {
@@ -196,6 +212,26 @@ export class FakeApi implements SteerwayApi {
     const attachment = { id, kind: added.kind, title, source, sizeBytes: text.length, addedAt: '2025-01-01T00:00:00.000Z' };
     return this.changed(journalId, withAttachment(this.journal(journalId), stepId, attachment));
   }
+}
+
+/** A suggestion report as the engine gives one, with `fields` over plain defaults. */
+export function fakeReport(fields: Partial<SuggestionReport> = {}): SuggestionReport {
+  return {
+    requestId: 'r1',
+    mode: 'sparse',
+    format: 'qwen-fim',
+    notes: [],
+    documents: [],
+    cursorPrefix: 'const x = ',
+    cursorSuffix: ';\n',
+    promptTokens: 120,
+    computedTokens: 20,
+    reusedTokens: 100,
+    timeToFirstTokenMs: 42.5,
+    tokensPerSecond: 31.25,
+    totalMs: 80,
+    ...fields,
+  };
 }
 
 /** A journal store opened on `journal` as main would open it, with reported errors collected. */

@@ -1,0 +1,112 @@
+// @vitest-environment happy-dom
+import { act, render, screen, within } from '@testing-library/react';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ApiContext } from '../../../renderer/app/context';
+import { AssistantStatusBar, ContextInspector, assistantStore } from '../../../renderer/assistant';
+import { resetAssistantStore } from '../../../renderer/assistant/assistantStore';
+import { FakeApi, fakeReport } from './fakeApi';
+import './helpers';
+
+function renderWith(fake: FakeApi, ui: React.ReactNode) {
+  return render(<ApiContext value={fake}>{ui}</ApiContext>);
+}
+
+const doc = (title: string, state: 'resident' | 'shifted' | 'memory' | 'disk' | 'computed' | 'left-out' | 'error', tokens = 100, reason: string | null = null) => ({
+  id: `id-${title}`, title, kind: 'text' as const, pinned: false, tokens, state, reason,
+});
+
+beforeEach(() => resetAssistantStore());
+
+describe('ContextInspector', () => {
+  it('says there is no suggestion yet', () => {
+    renderWith(new FakeApi(), <ContextInspector />);
+    expect(within(screen.getByRole('region', { name: 'Context inspector' })).getByText(/No suggestion yet/)).toBeTruthy();
+  });
+
+  it('lists the documents in order with their tokens and block state, the prompt at the cursor, mode and speed', () => {
+    renderWith(new FakeApi(), <ContextInspector />);
+    act(() =>
+      assistantStore.setState({
+        report: fakeReport({
+          documents: [
+            doc('api.md', 'memory', 812), doc('notes', 'computed', 40), doc('old.ts', 'disk'), doc('moved.ts', 'shifted'),
+            doc('kept.ts', 'resident'), doc('huge.log', 'left-out', 9000, 'over the budget'), doc('bad.bin', 'error'),
+          ],
+          cursorPrefix: 'const total = ',
+          cursorSuffix: ';\n}',
+          mode: 'sparse',
+          timeToFirstTokenMs: 42.5,
+          tokensPerSecond: 31.25,
+        }),
+        timing: { debounceMs: 40, roundTripMs: 61 },
+      }),
+    );
+    const inspector = screen.getByRole('region', { name: 'Context inspector' });
+    const items = within(within(inspector).getByRole('list', { name: 'Documents' })).getAllByRole('listitem');
+    expect(items.map((item) => item.getAttribute('aria-label'))).toEqual(['api.md', 'notes', 'old.ts', 'moved.ts', 'kept.ts', 'huge.log', 'bad.bin']);
+    const badges = items.map((item) => item.querySelector('.badge')!.textContent);
+    expect(badges).toEqual(['memory', 'computed', 'disk', 'in place', 'in place', 'left out', 'error']);
+    expect(items[0]!.textContent).toContain('812 tokens');
+    expect(items[5]!.textContent).toContain('over the budget');
+    const prompt = within(inspector).getByRole('figure', { name: 'Prompt at the cursor' });
+    expect(prompt.textContent).toBe('const total = ▌;\n}');
+    expect(inspector.textContent).toContain('sparse');
+    expect(inspector.textContent).toContain('Time to first token43 ms');
+    expect(inspector.textContent).toContain('31.3 tokens/s');
+    expect(inspector.textContent).toContain('61 ms');
+  });
+
+  it('shows the background encoding from the assistant.encoding event', async () => {
+    const fake = new FakeApi();
+    renderWith(fake, <ContextInspector />);
+    act(() => fake.emit('assistant.encoding', { journalId: 'j', stepId: 's', done: 2, total: 5, current: 'api.md' }));
+    expect(screen.getByRole('region', { name: 'Context inspector' }).textContent).toContain('Encoding 2/5: api.md');
+  });
+});
+
+describe('AssistantStatusBar', () => {
+  it('shows the model, the device and the engine state read at start', async () => {
+    const fake = new FakeApi();
+    renderWith(fake, <AssistantStatusBar />);
+    const bar = screen.getByRole('contentinfo', { name: 'Assistant status' });
+    expect(await within(bar).findByText('Tiny Coder')).toBeTruthy();
+    expect(within(bar).getByText('CPU')).toBeTruthy();
+    expect(within(bar).getByText('ready')).toBeTruthy();
+  });
+
+  it('follows assistant.status events: loading, GPU, an error with its message, no model, encoding', async () => {
+    const fake = new FakeApi();
+    renderWith(fake, <AssistantStatusBar />);
+    const bar = screen.getByRole('contentinfo', { name: 'Assistant status' });
+    await within(bar).findByText('ready');
+    const model = fake.assistantStatus.model;
+    act(() => fake.emit('assistant.status', { state: 'loading', model, device: 'gpu', message: null }));
+    expect(within(bar).getByText('loading')).toBeTruthy();
+    expect(within(bar).getByText('GPU')).toBeTruthy();
+    act(() => fake.emit('assistant.status', { state: 'error', model, device: 'cpu', message: 'not a GGUF file: bad magic' }));
+    expect(within(bar).getByText('error: not a GGUF file: bad magic')).toBeTruthy();
+    act(() => fake.emit('assistant.status', { state: 'no-model', model: null, device: 'cpu', message: null }));
+    expect(within(bar).getByText('no model')).toBeTruthy();
+    expect(within(bar).getByText('No model')).toBeTruthy();
+    act(() => fake.emit('assistant.encoding', { journalId: 'j', stepId: 's', done: 2, total: 5, current: 'x' }));
+    expect(within(bar).getByText('Encoding 2/5')).toBeTruthy();
+    act(() => fake.emit('assistant.encoding', { journalId: 'j', stepId: 's', done: 5, total: 5, current: null }));
+    expect(within(bar).queryByText(/Encoding/)).toBeNull();
+  });
+
+  it('says why when the status cannot be read', async () => {
+    const fake = new FakeApi();
+    fake.failNext('assistant.status', 'assistant service unavailable');
+    renderWith(fake, <AssistantStatusBar />);
+    expect(await screen.findByText('error: assistant service unavailable')).toBeTruthy();
+  });
+
+  it('subscribes once for several panels and unsubscribes when the last unmounts', async () => {
+    const fake = new FakeApi();
+    const view = renderWith(fake, <><AssistantStatusBar /><ContextInspector /></>);
+    expect(fake.listenerCount()).toBe(2);
+    expect(fake.inputsOf('assistant.status')).toHaveLength(1);
+    view.unmount();
+    expect(fake.listenerCount()).toBe(0);
+  });
+});

@@ -1,0 +1,130 @@
+import { describe, expect, it, vi } from 'vitest';
+import type * as Monaco from 'monaco-editor';
+import type { CallOutput } from '../../../app/ipc/contract';
+import { assistantStore, resetAssistantStore } from '../../../renderer/assistant/assistantStore';
+import { installInlineSuggestions } from '../../../renderer/assistant';
+import { FakeApi, fakeReport } from './fakeApi';
+
+/** The parts of Monaco the provider touches, recording what it registers. */
+function fakeMonaco() {
+  const registered: { selector: unknown; provider: Monaco.languages.InlineCompletionsProvider }[] = [];
+  const keybindings: unknown[] = [];
+  const disposed: string[] = [];
+  const monaco = {
+    Range: class {
+      constructor(readonly startLineNumber: number, readonly startColumn: number, readonly endLineNumber: number, readonly endColumn: number) {}
+    },
+    KeyMod: { CtrlCmd: 2048 },
+    KeyCode: { RightArrow: 17 },
+    languages: {
+      registerInlineCompletionsProvider: (selector: unknown, provider: Monaco.languages.InlineCompletionsProvider) => {
+        registered.push({ selector, provider });
+        return { dispose: () => disposed.push('provider') };
+      },
+    },
+    editor: {
+      addKeybindingRule: (rule: unknown) => {
+        keybindings.push(rule);
+        return { dispose: () => disposed.push('keybinding') };
+      },
+    },
+  };
+  return { monaco: monaco as unknown as typeof Monaco, registered, keybindings, disposed };
+}
+
+/** A text model over `lines`, whose version the test can bump as an edit would. */
+function fakeModel(text: string) {
+  const lines = text.split('\n');
+  const model = {
+    version: 1,
+    uri: { path: '/src/main.ts' },
+    getVersionId: () => model.version,
+    isDisposed: () => false,
+    getLineCount: () => lines.length,
+    getLineMaxColumn: (line: number) => lines[line - 1]!.length + 1,
+    getValueInRange: (r: Monaco.IRange) => {
+      const offset = (line: number, column: number) => lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0) + column - 1;
+      return text.slice(offset(r.startLineNumber, r.startColumn), offset(r.endLineNumber, r.endColumn));
+    },
+  };
+  return model;
+}
+
+function cancellation() {
+  let listener: (() => void) | null = null;
+  const token = {
+    isCancellationRequested: false,
+    onCancellationRequested: (l: () => void) => {
+      listener = l;
+      return { dispose: () => (listener = null) };
+    },
+  };
+  return { token: token as unknown as Monaco.CancellationToken, cancel: () => ((token.isCancellationRequested = true), listener?.()) };
+}
+
+function install(fake = new FakeApi()) {
+  resetAssistantStore();
+  const m = fakeMonaco();
+  const installed = installInlineSuggestions(m.monaco, fake, { journalId: () => 'j9' });
+  const provider = m.registered[0]!.provider;
+  const provide = (model: ReturnType<typeof fakeModel>, line: number, column: number, token = cancellation().token) =>
+    provider.provideInlineCompletions(model as unknown as Monaco.editor.ITextModel, { lineNumber: line, column } as Monaco.Position, {} as Monaco.languages.InlineCompletionContext, token) as Promise<Monaco.languages.InlineCompletions>;
+  return { ...m, fake, installed, provide };
+}
+
+describe('installInlineSuggestions', () => {
+  it('registers for every language, binds Ctrl+Right to accepting a word, and undoes both on dispose', () => {
+    const { registered, keybindings, installed, disposed, fake } = install();
+    expect(registered[0]!.selector).toBe('*');
+    // The source's adaptive debounce is the only wait.
+    expect(registered[0]!.provider.debounceDelayMs).toBe(0);
+    expect(keybindings).toEqual([expect.objectContaining({ keybinding: 2048 | 17, command: 'editor.action.inlineSuggest.acceptNextWord' })]);
+    expect(fake.listenerCount()).toBe(2);
+    installed.dispose();
+    expect(disposed.sort()).toEqual(['keybinding', 'provider']);
+    expect(fake.listenerCount()).toBe(0);
+  });
+
+  it('suggests at the cursor with the file path, the text around it and the journal; the report reaches the store', async () => {
+    const { provide, fake } = install();
+    const model = fakeModel('const a = 1;\nconst b = \nexport {};');
+    const result = await provide(model, 2, 11);
+    expect(result.items).toEqual([{ insertText: 'suggested', range: { startLineNumber: 2, startColumn: 11, endLineNumber: 2, endColumn: 11 } }]);
+    expect(fake.inputsOf('assistant.complete')).toEqual([
+      expect.objectContaining({ path: 'src/main.ts', journalId: 'j9', prefix: 'const a = 1;\nconst b = ', suffix: '\nexport {};' }),
+    ]);
+    expect(assistantStore.getState().report?.requestId).toBe(fake.inputsOf('assistant.complete')[0]!.requestId);
+  });
+
+  it('shows nothing when the text changed while the engine answered', async () => {
+    const fake = new FakeApi();
+    const model = fakeModel('const b = ');
+    fake.complete = async (input): Promise<CallOutput<'assistant.complete'>> => {
+      model.version++;
+      return { requestId: input.requestId, text: 'stale', report: fakeReport() };
+    };
+    const { provide } = install(fake);
+    expect((await provide(model, 1, 11)).items).toEqual([]);
+  });
+
+  it('a cancelled token (a keystroke) cancels the request in flight', async () => {
+    const fake = new FakeApi();
+    let release: () => void = () => {};
+    fake.complete = (input) => new Promise((resolve) => (release = () => resolve({ requestId: input.requestId, text: 'x', report: fakeReport() })));
+    const { provide } = install(fake);
+    const { token, cancel } = cancellation();
+    const pending = provide(fakeModel('let q = '), 1, 9, token);
+    await vi.waitFor(() => expect(fake.inputsOf('assistant.complete')).toHaveLength(1));
+    cancel();
+    await vi.waitFor(() => expect(fake.inputsOf('assistant.cancel')).toEqual([{ requestId: fake.inputsOf('assistant.complete')[0]!.requestId }]));
+    release();
+    expect((await pending).items).toEqual([]);
+  });
+
+  it('a failed request shows no suggestion', async () => {
+    const fake = new FakeApi();
+    fake.failNext('assistant.complete', 'engine crashed');
+    const { provide } = install(fake);
+    expect((await provide(fakeModel('let q = '), 1, 9)).items).toEqual([]);
+  });
+});
