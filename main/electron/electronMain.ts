@@ -30,6 +30,7 @@ void app.whenReady().then(async () => {
     workspacePath: args.workspace,
     userDataDir: app.getPath('userData'),
     modelPath: args.model,
+    engineLauncher: utilityHostLauncher,
     trust: new TrustStore(app.getPath('userData')),
     ptyHost,
     emit: broadcast,

@@ -1,6 +1,9 @@
 import type { CallName } from '../../app/ipc/contract';
 import { ModelManager } from '../models/modelManager';
-import { UserFacingError, type CallHandlers, type EventSink } from '../transport/dispatcher';
+import type { CallHandlers, EventSink } from '../transport/dispatcher';
+import { AssistantService } from '../assistant/assistantService';
+import { EngineClient } from '../assistant/engineClient';
+import type { HostLauncher } from '../pty/hostChannel';
 import { EditorBuffers } from './editorBuffers';
 import { FileService } from './fileService';
 import { SteerwayServices, type ServicesOptions } from './steerwayServices';
@@ -13,15 +16,9 @@ export interface AppServicesOptions extends ServicesOptions {
   userDataDir: string;
   /** `--model <file.gguf>` for this run, if given. */
   modelPath: string | null;
+  /** Starts the engine host: Node's fork by default (browser mode); Electron passes its utility-process launcher. */
+  engineLauncher?: HostLauncher;
 }
-
-// Calls of the editor and the assistant whose services are being built; each answers clearly until then.
-const notYetAvailable = <K extends CallName>(names: readonly K[]): HandlersOf<K> =>
-  Object.fromEntries(
-    names.map((name) => [name, async () => {
-      throw new UserFacingError('not-available', `${name} is not available in this build yet.`);
-    }]),
-  ) as unknown as HandlersOf<K>;
 
 /**
  * All of main's services, composed: the journal (steps, cells, attachments), workspace files for the
@@ -35,6 +32,7 @@ export class AppServices {
   /** Unsaved editor text, shared by the file service (writes it) and the assistant's documents (reads it). */
   readonly buffers = new EditorBuffers();
   readonly files: FileService;
+  readonly assistant: AssistantService;
   readonly handlers: CallHandlers;
 
   private constructor(options: AppServicesOptions, readonly models: ModelManager) {
@@ -44,6 +42,19 @@ export class AppServices {
     };
     this.emit = emit;
     this.journals = new SteerwayServices({ ...options, emit });
+    this.assistant = new AssistantService({
+      journals: {
+        journal: (journalId) => this.journals.openJournal(journalId),
+        attachmentText: (journalId, attachmentId) => this.journals.attachmentText(journalId, attachmentId),
+        workspaceRoot: () => this.journals.currentWorkspace(),
+      },
+      buffers: this.buffers,
+      models,
+      engine: new EngineClient({ launcher: options.engineLauncher }),
+      emit,
+      userDataDir: options.userDataDir,
+    });
+    this.onEvent((event, payload) => this.assistant.handleEvent(event, payload));
     this.files = new FileService({ workspace: () => this.journals.currentWorkspace(), buffers: this.buffers, emit });
     this.handlers = {
       ...this.journals.handlers,
@@ -53,7 +64,7 @@ export class AppServices {
         return info;
       },
       ...this.files.handlers,
-      ...notYetAvailable(['assistant.status', 'assistant.complete', 'assistant.cancel']),
+      ...this.assistant.handlers,
       ...models.handlers,
     };
   }
@@ -68,6 +79,8 @@ export class AppServices {
     });
     services = new AppServices(options, models);
     await services.journals.init();
+    // The model loads in the background; the status bar follows it through 'assistant.status'.
+    void services.assistant.start();
     return services;
   }
 
@@ -78,6 +91,7 @@ export class AppServices {
   }
 
   async dispose(): Promise<void> {
+    await this.assistant.dispose();
     await this.models.dispose();
     this.files.dispose();
     await this.journals.dispose();

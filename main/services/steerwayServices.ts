@@ -2,7 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { exportJournalMarkdown } from '../../app/journal/export';
 import { searchJournal } from '../../app/journal/search';
-import { findAttachment } from '../../app/journal/schema';
+import { findAttachment, type Journal } from '../../app/journal/schema';
 import type { WorkspaceInfo } from '../../app/ipc/contract';
 import type { PtyHost } from '../pty/ptyHost';
 import { writeFileAtomic } from '../storage/atomicFile';
@@ -46,6 +46,16 @@ export class SteerwayServices {
   /** The open workspace folder, or null before one is chosen. */
   currentWorkspace(): string | null {
     return this.workspacePath;
+  }
+
+  /** An open journal's current state, or null when it is not open (read by the assistant's documents). */
+  openJournal(journalId: string): Journal | null {
+    return this.sessions.get(journalId)?.current() ?? null;
+  }
+
+  /** The stored text of a pasted-text attachment, or null when it is missing (or no workspace is open). */
+  attachmentText(journalId: string, attachmentId: string): Promise<string | null> {
+    return this.store ? this.store.readAttachmentText(journalId, attachmentId) : Promise.resolve(null);
   }
 
   private requireStore(): { store: WorkspaceStore; workspacePath: string } {

@@ -1,0 +1,103 @@
+/**
+ * Messages between main and the engine host process. Plain JSON, validated with zod on both ends, so
+ * Node's fork and Electron's utilityProcess carry them alike.
+ */
+import { z } from 'zod';
+
+const Mode = z.enum(['full', 'prefix', 'sparse']);
+const DocumentInput = z.object({ name: z.string(), text: z.string() });
+
+export const LoadRequest = z.object({
+  type: z.literal('load'),
+  /** Increases with every load, so a late reply to an older load is recognised and ignored. */
+  loadId: z.number().int(),
+  modelPath: z.string().min(1),
+  gpu: z.boolean(),
+  /** Disk tier of KV blocks (`<userData>/kv-cache`); null: memory only. */
+  cacheDir: z.string().nullable(),
+  contextSize: z.number().int().min(64),
+});
+export type LoadRequest = z.infer<typeof LoadRequest>;
+
+export const CompleteRequest = z.object({
+  type: z.literal('complete'),
+  id: z.string(),
+  prefix: z.string(),
+  suffix: z.string(),
+  fileName: z.string(),
+  documents: z.array(DocumentInput),
+  mode: Mode,
+  boundary: z.number().int().min(0),
+  maxTokens: z.number().int().min(0),
+  stopAt: z.enum(['line', 'block']),
+});
+export type CompleteRequest = z.infer<typeof CompleteRequest>;
+
+/** Encodes the documents' blocks (maxTokens 0) at the lowest priority: any complete goes first. */
+export const WarmRequest = z.object({
+  type: z.literal('warm'),
+  id: z.string(),
+  documents: z.array(DocumentInput),
+  mode: Mode,
+});
+export type WarmRequest = z.infer<typeof WarmRequest>;
+
+export const EngineRequest = z.discriminatedUnion('type', [
+  LoadRequest,
+  CompleteRequest,
+  WarmRequest,
+  z.object({ type: z.literal('cancel'), id: z.string() }),
+  z.object({ type: z.literal('status') }),
+]);
+export type EngineRequest = z.infer<typeof EngineRequest>;
+
+const BlockReport = z.object({
+  document: z.string(),
+  index: z.number().int(),
+  tokens: z.number().int(),
+  position: z.number().int(),
+  source: z.enum(['resident', 'shifted', 'memory', 'disk', 'computed']),
+  rejectedFile: z.string().optional(),
+});
+
+/** The engine's CompletionReport, as it crosses the process boundary. */
+export const HostReport = z.object({
+  mode: Mode,
+  format: z.string(),
+  notes: z.array(z.string()),
+  promptTokens: z.number().int(),
+  reusedFromContext: z.number().int(),
+  reusedFromMemory: z.number().int(),
+  reusedFromDisk: z.number().int(),
+  computedTokens: z.number().int(),
+  blocks: z.array(BlockReport),
+  generatedTokens: z.number().int(),
+  stopReason: z.string(),
+  timeToFirstTokenMs: z.number(),
+  tokensPerSecond: z.number(),
+  totalMs: z.number(),
+});
+export type HostReport = z.infer<typeof HostReport>;
+
+/** An engine error by its stable code (`MODEL_LOAD`, `ABORTED`, `CONTEXT_OVERFLOW`, ...). */
+export const HostError = z.object({ name: z.string(), code: z.string(), message: z.string() });
+export type HostError = z.infer<typeof HostError>;
+
+export const HostState = z.object({
+  state: z.enum(['empty', 'loading', 'ready', 'error']),
+  modelPath: z.string().nullable(),
+  device: z.enum(['cpu', 'gpu']),
+  message: z.string().nullable(),
+  /** Warm requests waiting behind the completes. */
+  pendingWarms: z.number().int(),
+});
+export type HostState = z.infer<typeof HostState>;
+
+export const EngineReply = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('loaded'), loadId: z.number().int(), device: z.enum(['cpu', 'gpu']), format: z.string(), note: z.string().nullable() }),
+  z.object({ type: z.literal('load-failed'), loadId: z.number().int(), error: HostError }),
+  z.object({ type: z.literal('result'), id: z.string(), text: z.string(), report: HostReport }),
+  z.object({ type: z.literal('failed'), id: z.string(), error: HostError }),
+  z.object({ type: z.literal('status'), status: HostState }),
+]);
+export type EngineReply = z.infer<typeof EngineReply>;

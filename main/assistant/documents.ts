@@ -1,0 +1,182 @@
+import { convert } from 'html-to-text';
+import { readFileForView } from '../services/attachments';
+import { readPackageDocs } from '../services/packageDocs';
+import { resolveInsideWorkspace } from '../services/workspaceFiles';
+import type { Attachment, Journal, Step } from '../../app/journal/schema';
+import type { ContextDocument } from '../../app/completion/schemas';
+
+/** One document of a step's context, before it is read. */
+export interface StepDocument {
+  /** Attachment id, or `notes:<stepId>`. */
+  id: string;
+  title: string;
+  kind: ContextDocument['kind'];
+  pinned: boolean;
+  /** The name the model sees: a workspace-relative path, a URL, or a title. */
+  name: string;
+  /** Attachment time; the step notes have none. */
+  addedAt: string | null;
+  attachment: Attachment | null;
+}
+
+export const notesDocumentId = (stepId: string): string => `notes:${stepId}`;
+
+function fromAttachment(attachment: Attachment, pinned: boolean): StepDocument {
+  const name = attachment.kind === 'workspace-file' || attachment.kind === 'url' ? attachment.source : attachment.title;
+  return { id: attachment.id, title: attachment.title, kind: attachment.kind, pinned, name, addedAt: attachment.addedAt, attachment };
+}
+
+/**
+ * The documents of a step: attachments pinned from earlier steps (in pin order), the step's own
+ * attachments (oldest first), and its title and notes. This is also their order in the prompt: a new
+ * attachment adds blocks after the others, so their encoded blocks stay where they were, and the notes,
+ * which change most often, come last, where a change recomputes only their own blocks.
+ */
+export function stepDocuments(journal: Journal, step: Step): StepDocument[] {
+  const attachments = new Map(journal.steps.flatMap((s) => s.attachments.map((a) => [a.id, a] as const)));
+  const pinned = step.pinnedAttachmentIds
+    .map((id) => attachments.get(id))
+    .filter((a): a is Attachment => a !== undefined && !step.attachments.includes(a))
+    .map((a) => fromAttachment(a, true));
+  const own = step.attachments.map((a) => fromAttachment(a, false));
+  const notes: StepDocument = {
+    id: notesDocumentId(step.id),
+    title: step.title || 'Step notes',
+    kind: 'step-notes',
+    pinned: false,
+    name: `step: ${step.title || 'untitled'}`,
+    addedAt: null,
+    attachment: null,
+  };
+  return [...pinned, ...own, notes];
+}
+
+/** The step's title and notes as one text; empty when both are. */
+export function notesText(step: Step): string {
+  return [step.title.trim(), step.notes.trim()].filter(Boolean).join('\n\n');
+}
+
+export class DocumentReadError extends Error {
+  override readonly name = 'DocumentReadError';
+}
+
+export interface UrlFetcherOptions {
+  maxBytes?: number;
+  timeoutMs?: number;
+}
+
+export const URL_MAX_BYTES = 2 * 1024 * 1024;
+export const URL_TIMEOUT_MS = 10_000;
+
+/** Fetches URL documents in main: bounded size and time, HTML as readable text, cached for the session. */
+export class UrlFetcher {
+  private readonly cache = new Map<string, Promise<string>>();
+  private readonly maxBytes: number;
+  private readonly timeoutMs: number;
+
+  constructor(options: UrlFetcherOptions = {}) {
+    this.maxBytes = options.maxBytes ?? URL_MAX_BYTES;
+    this.timeoutMs = options.timeoutMs ?? URL_TIMEOUT_MS;
+  }
+
+  fetch(url: string): Promise<string> {
+    let text = this.cache.get(url);
+    if (!text) {
+      text = this.download(url);
+      this.cache.set(url, text);
+      // A failure is not remembered: the next request tries again (the network may be back).
+      text.catch(() => this.cache.delete(url));
+    }
+    return text;
+  }
+
+  private async download(url: string): Promise<string> {
+    const protocol = new URL(url).protocol;
+    if (protocol !== 'http:' && protocol !== 'https:') throw new DocumentReadError(`Only http(s) URLs are fetched: ${url}`);
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    try {
+      const response = await fetch(url, { signal, redirect: 'follow' });
+      if (!response.ok) throw new DocumentReadError(`${url} answered ${response.status} ${response.statusText}`);
+      const body = await this.readCapped(response, url);
+      const type = response.headers.get('content-type') ?? '';
+      return /html/i.test(type) ? htmlToText(body) : body;
+    } catch (error) {
+      if (signal.aborted) throw new DocumentReadError(`${url} did not answer within ${this.timeoutMs / 1000} s`);
+      if (error instanceof DocumentReadError) throw error;
+      throw new DocumentReadError(`Cannot fetch ${url}: ${(error as Error).message}`);
+    }
+  }
+
+  private async readCapped(response: Response, url: string): Promise<string> {
+    const tooLarge = () => new DocumentReadError(`${url} is larger than ${Math.round(this.maxBytes / 1024)} KiB, the limit for a document`);
+    if (Number(response.headers.get('content-length') ?? 0) > this.maxBytes) {
+      await response.body?.cancel();
+      throw tooLarge();
+    }
+    const reader = response.body?.getReader();
+    if (!reader) return '';
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > this.maxBytes) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+}
+
+/** HTML as the text a reader sees: no scripts, styles, images or link targets. */
+export function htmlToText(html: string): string {
+  return convert(html, {
+    wordwrap: false,
+    selectors: [
+      { selector: 'a', options: { ignoreHref: true } },
+      { selector: 'img', format: 'skip' },
+      { selector: 'script', format: 'skip' },
+      { selector: 'style', format: 'skip' },
+      { selector: 'nav', format: 'skip' },
+    ],
+  }).trim();
+}
+
+/** Where document texts come from: the workspace, the editor's buffers, the journal folder, the network. */
+export interface DocumentSources {
+  workspaceRoot: string | null;
+  buffers: { get(path: string): string | null };
+  attachmentText(attachmentId: string): Promise<string | null>;
+  urls: UrlFetcher;
+}
+
+/** Reads one document as text; throws DocumentReadError (or the services' UserFacingError) with a sentence. */
+export async function readDocument(doc: StepDocument, step: Step, sources: DocumentSources): Promise<string> {
+  const attachment = doc.attachment;
+  if (!attachment) return notesText(step);
+  const workspace = (): string => {
+    if (!sources.workspaceRoot) throw new DocumentReadError('No workspace is open.');
+    return sources.workspaceRoot;
+  };
+  switch (attachment.kind) {
+    case 'workspace-file': {
+      const buffered = sources.buffers.get(attachment.source);
+      if (buffered !== null) return buffered;
+      return (await readFileForView(await resolveInsideWorkspace(workspace(), attachment.source))).text;
+    }
+    case 'file':
+      return (await readFileForView(attachment.source)).text;
+    case 'url':
+      return sources.urls.fetch(attachment.source);
+    case 'text': {
+      const text = await sources.attachmentText(attachment.id);
+      if (text === null) throw new DocumentReadError(`The text of "${attachment.title}" is missing from the journal folder.`);
+      return text;
+    }
+    case 'package-docs':
+      return (await readPackageDocs(workspace(), attachment.source)).text;
+  }
+}
