@@ -1,0 +1,78 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ModelServerOptions {
+  /** The file's bytes. */
+  body: Buffer;
+  /** Answer every request with this status and no file. */
+  status?: number;
+  /** On the first request, send this many bytes, then hold the connection open (a download stuck midway, for pausing). */
+  stallAfter?: number;
+  /** Send the file in 16 KiB pieces this many milliseconds apart (a slow connection). */
+  dripMs?: number;
+  /** Ignore Range headers and always send the whole file (as some servers do). */
+  ignoreRange?: boolean;
+}
+
+export interface ModelServer {
+  url: string;
+  /** The Range header of each request, or null. */
+  ranges: (string | null)[];
+  close(): Promise<void>;
+}
+
+const CHUNK = 64 * 1024;
+
+async function drip(response: ServerResponse, bytes: Buffer, ms: number): Promise<void> {
+  for (let at = 0; at < bytes.length && !response.destroyed; at += 16 * 1024) {
+    response.write(bytes.subarray(at, at + 16 * 1024));
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+  response.end();
+}
+
+/** A local HTTP server for one model file, with Range support, on 127.0.0.1. */
+export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
+  const ranges: (string | null)[] = [];
+  const held = new Set<ServerResponse>();
+
+  const server = createServer((request, response) => {
+    ranges.push(request.headers.range ?? null);
+    if (options.status) {
+      response.writeHead(options.status, { 'Content-Type': 'text/plain' }).end('no such model');
+      return;
+    }
+    const { body } = options;
+    const range = options.ignoreRange ? null : /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
+    const start = range ? Number(range[1]) : 0;
+    if (start >= body.length && range) {
+      response.writeHead(416, { 'Content-Range': `bytes */${body.length}` }).end();
+      return;
+    }
+    response.writeHead(range ? 206 : 200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': String(body.length - start),
+      'Accept-Ranges': 'bytes',
+      ...(range ? { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+    });
+    const end = ranges.length === 1 && options.stallAfter !== undefined ? options.stallAfter : body.length;
+    if (options.dripMs !== undefined) {
+      void drip(response, body.subarray(start), options.dripMs);
+      return;
+    }
+    for (let at = start; at < end; at += CHUNK) response.write(body.subarray(at, Math.min(at + CHUNK, end)));
+    if (end < body.length) held.add(response);
+    else response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/model.gguf`,
+    ranges,
+    close: async () => {
+      for (const response of held) response.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
