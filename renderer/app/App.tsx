@@ -1,4 +1,6 @@
 import type { SteerwayApi } from '../../app/ipc/api';
+import { AssistantStatusBar, ContextInspector } from '../assistant';
+import { EditorPanel } from '../editor/EditorPanel';
 import { JournalStoreContext } from '../journal/context';
 import { JournalView } from '../journal/JournalView';
 import { SearchBox } from '../journal/SearchBox';
@@ -54,12 +56,25 @@ function Shell() {
         ) : !workspaceOpen ? (
           <WorkspaceForm />
         ) : (
-          <JournalArea />
+          <div className="main-area">
+            <div className="journal-area">
+              <JournalArea />
+            </div>
+            <div className="editor-column">
+              {/* A new workspace starts with no tabs: the editor's state belongs to one folder. */}
+              <EditorPanel key={workspace.path} />
+              <details className="inspector-panel">
+                <summary>Context inspector</summary>
+                <ContextInspector />
+              </details>
+            </div>
+          </div>
         )}
         <div className="toasts">
           <NoticeToast />
           {workspaceOpen && session && <UndoToast />}
         </div>
+        {workspaceOpen && <AssistantStatusBar />}
       </div>
     </JournalStoreContext>
   );

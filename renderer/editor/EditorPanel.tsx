@@ -1,0 +1,171 @@
+import { useContext, useEffect, useId, useState } from 'react';
+import { useStore } from 'zustand';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { SteerwayApi } from '../../app/ipc/api';
+import { installInlineSuggestions } from '../assistant';
+import { AppStoreContext, useApi, useApp } from '../app/context';
+import type { AppStore } from '../app/appStore';
+import { JournalStoreContext } from '../journal/context';
+import type { JournalState } from '../journal/store/types';
+import { attachmentFor } from './attach';
+import { createEditorStore, isDirty, type EditorStore, type EditorTab } from './editorStore';
+import { EditorPane } from './EditorPane';
+import { FileTree } from './FileTree';
+import { activeEditor, onEditorCreated } from './monacoHost';
+import { QuickOpen } from './QuickOpen';
+
+let suggestionsInstalled = false;
+/** Read when no journal is open: a store that never changes. */
+const noJournal = createStore<JournalState | null>(() => null);
+
+/** Inline suggestions are registered once per window, on the first Monaco, for whichever journal is open then. */
+function installSuggestionsOnce(api: SteerwayApi, appStore: AppStore): () => void {
+  return onEditorCreated((monaco) => {
+    if (suggestionsInstalled) return;
+    suggestionsInstalled = true;
+    installInlineSuggestions(monaco, api, { journalId: () => appStore.getState().session?.journalId ?? null });
+  });
+}
+
+/** The workspace files beside the journal: the tree, open tabs, Monaco, quick open (Ctrl+P) and save (Ctrl+S). */
+export function EditorPanel() {
+  const api = useApi();
+  const appStore = useContext(AppStoreContext)!;
+  const reportError = useApp((s) => s.reportError);
+  const [store] = useState(() => createEditorStore(api, reportError));
+
+  useEffect(() => {
+    const connection = store.getState().connect();
+    return () => connection.dispose();
+  }, [store]);
+  useEffect(() => installSuggestionsOnce(api, appStore), [api, appStore]);
+
+  useEffect(() => {
+    // Capture phase: seen before Monaco (which would type a "p") and before the browser's own Save page.
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
+      const key = event.key.toLowerCase();
+      const state = store.getState();
+      if (key === 'p') state.setQuickOpen(true);
+      else if (key === 's' && state.activePath) void state.save(state.activePath);
+      else return;
+      event.preventDefault();
+      event.stopPropagation();
+    };
+    window.addEventListener('keydown', onKeyDown, true);
+    return () => window.removeEventListener('keydown', onKeyDown, true);
+  }, [store]);
+
+  const tabs = useStore(store, (s) => s.tabs);
+  const activePath = useStore(store, (s) => s.activePath);
+  const quickOpen = useStore(store, (s) => s.quickOpen);
+  const active = tabs.find((t) => t.path === activePath) ?? null;
+  const journalStore = useContext(JournalStoreContext);
+  const stepId = useStore((journalStore ?? noJournal) as StoreApi<JournalState | null>, (s) => s?.journal.currentStepId ?? null);
+
+  const attach = () => {
+    if (!active || !journalStore || !stepId) return;
+    const editor = activeEditor();
+    const selection = editor?.getSelection();
+    const model = editor?.getModel();
+    const selected = selection && model && !selection.isEmpty()
+      ? { text: model.getValueInRange(selection), startLine: selection.startLineNumber, endLine: selection.endLineNumber, endColumn: selection.endColumn }
+      : null;
+    void journalStore.getState().addAttachment(stepId, attachmentFor(active.path, selected));
+  };
+
+  const tabPanelId = useId();
+  return (
+    <section className="editor-panel" aria-label="Editor">
+      <FileTree onOpen={(path) => void store.getState().open(path)} />
+      <div className="editor-main">
+        <div className="editor-toolbar">
+          <Tabs store={store} tabs={tabs} activePath={activePath} panelId={tabPanelId} />
+          <span className="topbar-spacer" />
+          <button type="button" disabled={!active || !isDirty(active)} onClick={() => active && void store.getState().save(active.path)} title="Save (Ctrl+S)">
+            Save
+          </button>
+          <button type="button" disabled={!active || !stepId} onClick={attach} title="Attach the file, or the selected lines, to the current step">
+            Attach to step
+          </button>
+          <button type="button" className="quiet" onClick={() => store.getState().setQuickOpen(true)} title="Quick open (Ctrl+P)">
+            Open file…
+          </button>
+        </div>
+        {active && <TabNotices store={store} tab={active} />}
+        <div role="tabpanel" id={tabPanelId} className="editor-body" aria-label={active?.name ?? 'No file open'}>
+          {tabs.length > 0 ? <EditorPane store={store} onAttach={attach} /> : <p className="placeholder muted">Open a file from the tree, or press Ctrl+P.</p>}
+        </div>
+      </div>
+      {quickOpen && <QuickOpen onOpen={(path) => void store.getState().open(path)} onClose={() => store.getState().setQuickOpen(false)} />}
+    </section>
+  );
+}
+
+function Tabs({ store, tabs, activePath, panelId }: { store: EditorStore; tabs: EditorTab[]; activePath: string | null; panelId: string }) {
+  const modifiedId = useId();
+  return (
+    <div role="tablist" aria-label="Open files" className="editor-tabs">
+      <span id={modifiedId} hidden>
+        Modified
+      </span>
+      {tabs.map((tab) => {
+        const dirty = isDirty(tab);
+        return (
+          <span key={tab.path} className={`editor-tab${tab.path === activePath ? ' active' : ''}`}>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={tab.path === activePath}
+              aria-controls={panelId}
+              aria-describedby={dirty ? modifiedId : undefined}
+              title={dirty ? `${tab.path} (modified)` : tab.path}
+              tabIndex={tab.path === activePath ? 0 : -1}
+              onClick={() => store.getState().activate(tab.path)}
+            >
+              {tab.name}
+            </button>
+            {dirty && <span className="dirty-dot" aria-hidden="true">●</span>}
+            <button type="button" className="quiet tab-close" aria-label={`Close ${tab.name}`} title="Close" onClick={() => store.getState().close(tab.path)}>
+              ×
+            </button>
+          </span>
+        );
+      })}
+    </div>
+  );
+}
+
+function TabNotices({ store, tab }: { store: EditorStore; tab: EditorTab }) {
+  const state = store.getState();
+  if (tab.conflict) {
+    return (
+      <div role="alert" className="alert error editor-notice">
+        <span className="alert-message">{tab.name} changed on disk since it was opened. Save yours over it, or reload theirs?</span>
+        <button type="button" onClick={() => void state.save(tab.path, { overwrite: true })}>
+          Overwrite
+        </button>
+        <button type="button" onClick={() => void state.reload(tab.path)}>
+          Reload
+        </button>
+      </div>
+    );
+  }
+  if (!tab.externalChange) return null;
+  return (
+    <div role="status" className="alert trust editor-notice">
+      <span className="alert-message">
+        {tab.externalChange === 'deleted' ? `${tab.name} was deleted on disk.` : `${tab.name} changed on disk.`}
+        {isDirty(tab) && ' Your edits are kept.'}
+      </span>
+      {tab.externalChange === 'changed' && (
+        <button type="button" onClick={() => void state.reload(tab.path)}>
+          Reload
+        </button>
+      )}
+      <button type="button" className="quiet" onClick={() => state.dismissExternalChange(tab.path)}>
+        Dismiss
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,204 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { RemoteError, type Disposable, type SteerwayApi } from '../../app/ipc/api';
+
+/** While a tab is dirty its text goes to main this long after the last keystroke (documents read it). */
+export const BUFFER_DELAY_MS = 150;
+
+export interface EditorTab {
+  path: string;
+  name: string;
+  /** The text as the user sees it. */
+  text: string;
+  /** The text on disk as last read or saved; the tab is dirty while `text` differs. */
+  savedText: string;
+  /** Modification time of what was read or saved: a save passes it so main can refuse a stale one. */
+  mtimeMs: number | null;
+  /** Bumped when `text` is replaced from outside the editor (a reload), so the view puts it into Monaco. */
+  revision: number;
+  /** The file changed (or was deleted) on disk while the tab had edits; they are kept until the user reloads. */
+  externalChange: 'changed' | 'deleted' | null;
+  /** A save was refused because the file changed on disk: overwrite or reload. */
+  conflict: boolean;
+}
+
+export interface EditorState {
+  tabs: EditorTab[];
+  activePath: string | null;
+  quickOpen: boolean;
+  /** Opens `path` (or shows it when already open) and makes it active. */
+  open(path: string): Promise<void>;
+  close(path: string): void;
+  activate(path: string): void;
+  /** The user typed: `text` is the tab's new content. */
+  edit(path: string, text: string): void;
+  /** Saves the tab; `overwrite` saves over a file that changed on disk since. False when nothing was saved. */
+  save(path: string, options?: { overwrite?: boolean }): Promise<boolean>;
+  /** Replaces the tab's text with what is on disk now. */
+  reload(path: string): Promise<void>;
+  /** Keeps the edits and forgets the notice about the file on disk. */
+  dismissExternalChange(path: string): void;
+  /** Main says an open file changed on disk (`mtimeMs` null: deleted). */
+  fileChanged(path: string, mtimeMs: number | null): Promise<void>;
+  setQuickOpen(open: boolean): void;
+  /** Listens to main's file events; disposing stops watching and clears every buffer sent to main. */
+  connect(): Disposable;
+}
+
+export type EditorStore = StoreApi<EditorState>;
+
+export const isDirty = (tab: EditorTab) => tab.text !== tab.savedText;
+export const fileName = (path: string) => path.split('/').at(-1) ?? path;
+
+/**
+ * The editor's own state: open tabs and which is active. Talks to main for reading, saving, watching
+ * and the live buffers; Monaco is only the view of it (see EditorPane).
+ */
+export function createEditorStore(api: SteerwayApi, reportError: (error: unknown) => void): EditorStore {
+  const bufferTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Paths whose buffer main holds now: only they need a `null` when they become clean. */
+  const sentBuffers = new Set<string>();
+  let watched = '';
+
+  return createStore<EditorState>()((set, get) => {
+    const tab = (path: string) => get().tabs.find((t) => t.path === path);
+    const update = (path: string, change: Partial<EditorTab>) =>
+      set((s) => ({ tabs: s.tabs.map((t) => (t.path === path ? { ...t, ...change } : t)) }));
+
+    const syncBuffer = (path: string) => {
+      clearTimeout(bufferTimers.get(path));
+      bufferTimers.delete(path);
+      const current = tab(path);
+      if (current && isDirty(current)) {
+        bufferTimers.set(path, setTimeout(() => {
+          bufferTimers.delete(path);
+          const latest = tab(path);
+          if (!latest || !isDirty(latest)) return;
+          sentBuffers.add(path);
+          api.call('editor.buffer', { path, text: latest.text }).catch(reportError);
+        }, BUFFER_DELAY_MS));
+      } else if (sentBuffers.delete(path)) {
+        api.call('editor.buffer', { path, text: null }).catch(reportError);
+      }
+    };
+
+    const syncWatch = () => {
+      const paths = get().tabs.map((t) => t.path);
+      const key = paths.join('\n');
+      if (key === watched) return;
+      watched = key;
+      api.call('file.watch', { paths }).catch(reportError);
+    };
+
+    /** Puts what is on disk into the tab: edits are replaced, the notice and any conflict gone. */
+    const loadFromDisk = async (path: string) => {
+      const content = await api.call('file.read', { path });
+      const current = tab(path);
+      if (!current) return;
+      update(path, {
+        text: content.text, savedText: content.text, mtimeMs: content.mtimeMs,
+        revision: current.revision + 1, externalChange: null, conflict: false,
+      });
+      syncBuffer(path);
+    };
+
+    return {
+      tabs: [],
+      activePath: null,
+      quickOpen: false,
+      open: async (path) => {
+        if (tab(path)) {
+          set({ activePath: path });
+          return;
+        }
+        try {
+          const content = await api.call('file.read', { path });
+          // Opened twice quickly: the first answer wins.
+          if (tab(path)) return set({ activePath: path });
+          const opened: EditorTab = {
+            path, name: fileName(path), text: content.text, savedText: content.text, mtimeMs: content.mtimeMs,
+            revision: 0, externalChange: null, conflict: false,
+          };
+          set((s) => ({ tabs: [...s.tabs, opened], activePath: path }));
+          syncWatch();
+        } catch (error) {
+          reportError(error);
+        }
+      },
+      close: (path) => {
+        const index = get().tabs.findIndex((t) => t.path === path);
+        if (index < 0) return;
+        const tabs = get().tabs.filter((t) => t.path !== path);
+        const activePath = get().activePath === path ? (tabs[Math.min(index, tabs.length - 1)]?.path ?? null) : get().activePath;
+        set({ tabs, activePath });
+        syncBuffer(path);
+        syncWatch();
+      },
+      activate: (path) => {
+        if (tab(path)) set({ activePath: path });
+      },
+      edit: (path, text) => {
+        const current = tab(path);
+        if (!current || current.text === text) return;
+        update(path, { text });
+        syncBuffer(path);
+      },
+      save: async (path, options = {}) => {
+        const current = tab(path);
+        if (!current) return false;
+        const text = current.text;
+        try {
+          const baseMtimeMs = options.overwrite ? null : current.mtimeMs;
+          const { mtimeMs } = await api.call('file.write', { path, text, baseMtimeMs });
+          // Typing may have gone on while saving: what was written is the saved text.
+          update(path, { savedText: text, mtimeMs, externalChange: null, conflict: false });
+          syncBuffer(path);
+          return true;
+        } catch (error) {
+          if (error instanceof RemoteError && error.code === 'conflict') update(path, { conflict: true });
+          else reportError(error);
+          return false;
+        }
+      },
+      reload: async (path) => {
+        try {
+          await loadFromDisk(path);
+        } catch (error) {
+          reportError(error);
+        }
+      },
+      dismissExternalChange: (path) => update(path, { externalChange: null }),
+      fileChanged: async (path, mtimeMs) => {
+        const current = tab(path);
+        // The echo of our own save (same mtime) is no change.
+        if (!current || (mtimeMs !== null && mtimeMs === current.mtimeMs)) return;
+        if (mtimeMs === null) return update(path, { externalChange: 'deleted' });
+        if (isDirty(current)) return update(path, { externalChange: 'changed' });
+        try {
+          await loadFromDisk(path);
+        } catch (error) {
+          // Gone again before it could be read: say so on the tab instead of an error.
+          update(path, { externalChange: 'deleted' });
+          if (!(error instanceof RemoteError && error.code === 'not-found')) reportError(error);
+        }
+      },
+      setQuickOpen: (open) => set({ quickOpen: open }),
+      connect: () => {
+        const subscription = api.on('file.changed', (e) => void get().fileChanged(e.path, e.mtimeMs));
+        // Reconnecting (React's StrictMode remount) watches the open tabs again.
+        watched = '';
+        syncWatch();
+        return {
+          dispose: () => {
+            subscription.dispose();
+            for (const timer of bufferTimers.values()) clearTimeout(timer);
+            bufferTimers.clear();
+            for (const path of sentBuffers) api.call('editor.buffer', { path, text: null }).catch(reportError);
+            sentBuffers.clear();
+            if (watched) api.call('file.watch', { paths: [] }).catch(reportError);
+            watched = '';
+          },
+        };
+      },
+    };
+  });
+}

@@ -1,0 +1,26 @@
+import * as monaco from 'monaco-editor';
+import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
+import CssWorker from 'monaco-editor/language/css/css.worker?worker';
+import HtmlWorker from 'monaco-editor/language/html/html.worker?worker';
+import JsonWorker from 'monaco-editor/language/json/json.worker?worker';
+import TsWorker from 'monaco-editor/language/typescript/ts.worker?worker';
+
+// Vite bundles each worker as its own module; Monaco asks by label. Every label must be answered here
+// once getWorker exists, so anything not a language service gets the plain editor worker.
+const WORKERS: Record<string, new () => Worker> = {
+  typescript: TsWorker,
+  javascript: TsWorker,
+  json: JsonWorker,
+  css: CssWorker,
+  scss: CssWorker,
+  less: CssWorker,
+  html: HtmlWorker,
+  handlebars: HtmlWorker,
+  razor: HtmlWorker,
+};
+
+self.MonacoEnvironment = {
+  getWorker: (_workerId: string, label: string) => new (WORKERS[label] ?? EditorWorker)(),
+};
+
+export { monaco };

@@ -1,0 +1,56 @@
+import { RemoteError } from '../../../app/ipc/api';
+import type { CallInput, CallName, CallOutput } from '../../../app/ipc/contract';
+import { FakeApi } from './fakeApi';
+
+/** FakeApi with an in-memory workspace for the editor's calls, as main's FileService answers them. */
+export class EditorFakeApi extends FakeApi {
+  /** path -> content and mtime. */
+  readonly disk = new Map<string, { text: string; mtimeMs: number }>();
+  private clock = 1000;
+
+  put(path: string, text: string): number {
+    const mtimeMs = ++this.clock;
+    this.disk.set(path, { text, mtimeMs });
+    return mtimeMs;
+  }
+
+  /** Changes a file on disk behind the editor's back and tells it, as main's watcher would. */
+  changeOnDisk(path: string, text: string | null): void {
+    if (text === null) this.disk.delete(path);
+    const mtimeMs = text === null ? null : this.put(path, text);
+    this.emit('file.changed', { path, mtimeMs });
+  }
+
+  override async call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> {
+    const handler = this.fileHandlers[name as keyof typeof this.fileHandlers] as ((input: unknown) => unknown) | undefined;
+    if (!handler) return super.call(name, input);
+    this.log.push({ name, input });
+    await Promise.resolve();
+    return handler(input) as CallOutput<K>;
+  }
+
+  private readonly fileHandlers: { [K in CallName]?: (input: CallInput<K>) => CallOutput<K> } = {
+    'file.list': ({ dir }) => {
+      const prefix = dir ? `${dir}/` : '';
+      const names = new Map<string, 'file' | 'dir'>();
+      for (const path of this.disk.keys()) {
+        if (!path.startsWith(prefix)) continue;
+        const [first, ...rest] = path.slice(prefix.length).split('/');
+        names.set(first!, rest.length ? 'dir' : 'file');
+      }
+      return [...names].map(([name, kind]) => ({ name, kind, path: prefix + name }));
+    },
+    'file.read': ({ path }) => {
+      const file = this.disk.get(path);
+      if (!file) throw new RemoteError('not-found', `No such file in the workspace: ${path}`);
+      return { path, text: file.text, mtimeMs: file.mtimeMs, sizeBytes: file.text.length };
+    },
+    'file.write': ({ path, text, baseMtimeMs }) => {
+      const file = this.disk.get(path);
+      if (baseMtimeMs !== null && file?.mtimeMs !== baseMtimeMs) throw new RemoteError('conflict', `${path} changed on disk since it was opened.`);
+      return { mtimeMs: this.put(path, text) };
+    },
+    'file.watch': () => ({}),
+    'editor.buffer': () => ({}),
+  };
+}

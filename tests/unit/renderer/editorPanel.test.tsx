@@ -1,0 +1,134 @@
+// @vitest-environment happy-dom
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { useStore } from 'zustand';
+import { describe, expect, it, vi } from 'vitest';
+import type { EditorStore } from '../../../renderer/editor/editorStore';
+import { EditorFakeApi } from './editorFakeApi';
+import { currentStep, renderJournal } from './helpers';
+
+vi.mock('../../../renderer/journal/cells/TerminalView', () => ({ TerminalView: () => <div role="region" aria-label="Output" /> }));
+// Monaco stays out of happy-dom: a textarea shows the active tab's text and types into the store.
+vi.mock('../../../renderer/editor/EditorPane', () => ({
+  EditorPane: ({ store }: { store: EditorStore }) => {
+    const tab = useStore(store, (s) => s.tabs.find((t) => t.path === s.activePath));
+    return <textarea aria-label="Code" value={tab?.text ?? ''} onChange={(e) => tab && store.getState().edit(tab.path, e.target.value)} />;
+  },
+}));
+
+async function setup() {
+  const fake = new EditorFakeApi();
+  const journal = fake.addJournal('J', ['First step']);
+  fake.put('src/main.ts', 'let x = 1;');
+  fake.put('README.md', '# Hi');
+  fake.files = ['README.md', 'src/main.ts'];
+  await renderJournal(fake);
+  return { fake, journal };
+}
+
+const tree = () => screen.getByRole('tree', { name: 'Files' });
+const tabList = () => screen.getByRole('tablist', { name: 'Open files' });
+
+async function openFromTree(dir: string | null, name: string) {
+  if (dir) fireEvent.click(await within(tree()).findByRole('treeitem', { name: dir }));
+  fireEvent.click(await within(tree()).findByRole('treeitem', { name }));
+  return within(tabList()).findByRole('tab', { name });
+}
+
+describe('editor panel', () => {
+  it('lists the workspace lazily and opens a file from the tree into a selected tab', async () => {
+    const { fake } = await setup();
+    const src = await within(tree()).findByRole('treeitem', { name: 'src' });
+    expect(src.getAttribute('aria-expanded')).toBe('false');
+    expect(fake.inputsOf('file.list')).toEqual([{ dir: '' }]);
+
+    const tab = await openFromTree('src', 'main.ts');
+    expect(src.getAttribute('aria-expanded')).toBe('true');
+    expect(fake.inputsOf('file.list')).toEqual([{ dir: '' }, { dir: 'src' }]);
+    expect(tab.getAttribute('aria-selected')).toBe('true');
+    expect((screen.getByRole('textbox', { name: 'Code' }) as HTMLTextAreaElement).value).toBe('let x = 1;');
+  });
+
+  it('moves through the tree with the arrow keys and opens with Enter', async () => {
+    await setup();
+    const src = await within(tree()).findByRole('treeitem', { name: 'src' });
+    src.focus();
+    fireEvent.keyDown(src, { key: 'ArrowRight' });
+    await within(tree()).findByRole('treeitem', { name: 'main.ts' });
+    fireEvent.keyDown(src, { key: 'ArrowDown' });
+    expect(document.activeElement?.getAttribute('aria-label')).toBe('main.ts');
+    fireEvent.keyDown(document.activeElement!, { key: 'Enter' });
+    expect(await within(tabList()).findByRole('tab', { name: 'main.ts' })).toBeTruthy();
+  });
+
+  it('shows a modified tab by description, keeps its name, and Ctrl+S saves it', async () => {
+    const { fake } = await setup();
+    const tab = await openFromTree('src', 'main.ts');
+    fireEvent.change(screen.getByRole('textbox', { name: 'Code' }), { target: { value: 'let x = 2;' } });
+    expect(tab.textContent).toBe('main.ts');
+    const describedBy = tab.getAttribute('aria-describedby');
+    expect(document.getElementById(describedBy ?? '')?.textContent).toBe('Modified');
+
+    fireEvent.keyDown(window, { key: 's', ctrlKey: true });
+    await waitFor(() => expect(fake.disk.get('src/main.ts')?.text).toBe('let x = 2;'));
+    await waitFor(() => expect(tab.getAttribute('aria-describedby')).toBeNull());
+    expect((screen.getByRole('button', { name: 'Save' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('Ctrl+P opens quick open; Enter opens the chosen file and Escape closes it', async () => {
+    const { fake } = await setup();
+    fireEvent.keyDown(window, { key: 'p', ctrlKey: true });
+    const dialog = screen.getByRole('dialog', { name: 'Quick open' });
+    fireEvent.change(within(dialog).getByRole('combobox', { name: 'File name' }), { target: { value: 'main' } });
+    await within(dialog).findByRole('option', { name: 'src/main.ts' });
+    expect(fake.inputsOf('workspace.files').at(-1)).toEqual({ query: 'main' });
+    fireEvent.keyDown(within(dialog).getByRole('combobox', { name: 'File name' }), { key: 'Enter' });
+    expect(screen.queryByRole('dialog', { name: 'Quick open' })).toBeNull();
+    expect((await within(tabList()).findByRole('tab', { name: 'main.ts' })).getAttribute('aria-selected')).toBe('true');
+
+    fireEvent.keyDown(window, { key: 'p', ctrlKey: true });
+    fireEvent.keyDown(screen.getByRole('combobox', { name: 'File name' }), { key: 'Escape' });
+    expect(screen.queryByRole('dialog', { name: 'Quick open' })).toBeNull();
+  });
+
+  it('a dirty tab keeps its edits when the file changes on disk and offers Reload', async () => {
+    const { fake } = await setup();
+    await openFromTree('src', 'main.ts');
+    fireEvent.change(screen.getByRole('textbox', { name: 'Code' }), { target: { value: 'mine' } });
+    act(() => fake.changeOnDisk('src/main.ts', 'theirs'));
+    const notice = await screen.findByText(/main\.ts changed on disk\. Your edits are kept\./);
+    expect((screen.getByRole('textbox', { name: 'Code' }) as HTMLTextAreaElement).value).toBe('mine');
+    fireEvent.click(within(notice.closest('[role="status"]') as HTMLElement).getByRole('button', { name: 'Reload' }));
+    await waitFor(() => expect((screen.getByRole('textbox', { name: 'Code' }) as HTMLTextAreaElement).value).toBe('theirs'));
+  });
+
+  it('a stale save asks: Overwrite writes the edits over the change on disk', async () => {
+    const { fake } = await setup();
+    await openFromTree('src', 'main.ts');
+    fireEvent.change(screen.getByRole('textbox', { name: 'Code' }), { target: { value: 'mine' } });
+    fake.put('src/main.ts', 'theirs');
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/changed on disk since it was opened/);
+    expect(fake.disk.get('src/main.ts')?.text).toBe('theirs');
+    fireEvent.click(within(alert).getByRole('button', { name: 'Overwrite' }));
+    await waitFor(() => expect(fake.disk.get('src/main.ts')?.text).toBe('mine'));
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+  });
+
+  it('Attach to step adds the open file to the current step', async () => {
+    const { fake, journal } = await setup();
+    await openFromTree(null, 'README.md');
+    fireEvent.click(screen.getByRole('button', { name: 'Attach to step' }));
+    await waitFor(() => expect(currentStep(fake, journal.id).attachments.map((a) => [a.kind, a.source])).toEqual([['workspace-file', 'README.md']]));
+    expect(await within(screen.getByRole('complementary', { name: 'Attachments' })).findByText('README.md')).toBeTruthy();
+  });
+
+  it('closing a tab with its button shows the other one', async () => {
+    await setup();
+    await openFromTree(null, 'README.md');
+    await openFromTree('src', 'main.ts');
+    fireEvent.click(screen.getByRole('button', { name: 'Close main.ts' }));
+    expect(within(tabList()).queryByRole('tab', { name: 'main.ts' })).toBeNull();
+    expect(within(tabList()).getByRole('tab', { name: 'README.md' }).getAttribute('aria-selected')).toBe('true');
+  });
+});

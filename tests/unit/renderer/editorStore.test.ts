@@ -1,0 +1,156 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BUFFER_DELAY_MS, createEditorStore, isDirty } from '../../../renderer/editor/editorStore';
+import { EditorFakeApi } from './editorFakeApi';
+
+async function setup() {
+  const fake = new EditorFakeApi();
+  fake.put('src/a.ts', 'let a = 1;');
+  fake.put('src/b.ts', 'let b = 1;');
+  const errors: unknown[] = [];
+  const store = createEditorStore(fake, (error) => errors.push(error));
+  const connection = store.getState().connect();
+  const state = () => store.getState();
+  const tab = (path: string) => state().tabs.find((t) => t.path === path)!;
+  return { fake, store, connection, state, tab, errors };
+}
+
+/** Lets the fake's answers (a microtask later) and the store's follow-ups run. */
+const settle = () => vi.advanceTimersByTimeAsync(0);
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('editor store', () => {
+  it('opens a file once, activates it, watches the open set, and picks the neighbour when the active tab closes', async () => {
+    const { fake, state } = await setup();
+    await state().open('src/a.ts');
+    await state().open('src/b.ts');
+    await state().open('src/a.ts');
+    expect(state().tabs.map((t) => [t.path, t.name, t.text])).toEqual([['src/a.ts', 'a.ts', 'let a = 1;'], ['src/b.ts', 'b.ts', 'let b = 1;']]);
+    expect(state().activePath).toBe('src/a.ts');
+    expect(fake.inputsOf('file.read')).toHaveLength(2);
+
+    state().close('src/a.ts');
+    expect(state().activePath).toBe('src/b.ts');
+    state().close('src/b.ts');
+    expect(state().activePath).toBeNull();
+    expect(fake.inputsOf('file.watch')).toEqual([{ paths: ['src/a.ts'] }, { paths: ['src/a.ts', 'src/b.ts'] }, { paths: ['src/b.ts'] }, { paths: [] }]);
+  });
+
+  it('reports a file that cannot be opened and opens no tab', async () => {
+    const { state, errors } = await setup();
+    await state().open('missing.ts');
+    expect(state().tabs).toEqual([]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('is dirty while the text differs from disk; sends the buffer after a pause, and null once saved', async () => {
+    const { fake, state, tab } = await setup();
+    await state().open('src/a.ts');
+    state().edit('src/a.ts', 'let a = 2');
+    state().edit('src/a.ts', 'let a = 22;');
+    expect(isDirty(tab('src/a.ts'))).toBe(true);
+    await vi.advanceTimersByTimeAsync(BUFFER_DELAY_MS - 1);
+    expect(fake.inputsOf('editor.buffer')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fake.inputsOf('editor.buffer')).toEqual([{ path: 'src/a.ts', text: 'let a = 22;' }]);
+
+    expect(await state().save('src/a.ts')).toBe(true);
+    expect(fake.disk.get('src/a.ts')?.text).toBe('let a = 22;');
+    expect(isDirty(tab('src/a.ts'))).toBe(false);
+    expect(fake.inputsOf('editor.buffer').at(-1)).toEqual({ path: 'src/a.ts', text: null });
+    expect(tab('src/a.ts').mtimeMs).toBe(fake.disk.get('src/a.ts')?.mtimeMs);
+  });
+
+  it('typing back to the saved text makes the tab clean, and closing a dirty tab clears its buffer', async () => {
+    const { fake, state, tab } = await setup();
+    await state().open('src/a.ts');
+    state().edit('src/a.ts', 'x');
+    await vi.advanceTimersByTimeAsync(BUFFER_DELAY_MS);
+    state().edit('src/a.ts', 'let a = 1;');
+    expect(isDirty(tab('src/a.ts'))).toBe(false);
+    expect(fake.inputsOf('editor.buffer').at(-1)).toEqual({ path: 'src/a.ts', text: null });
+
+    state().edit('src/a.ts', 'y');
+    await vi.advanceTimersByTimeAsync(BUFFER_DELAY_MS);
+    state().close('src/a.ts');
+    expect(fake.inputsOf('editor.buffer').at(-1)).toEqual({ path: 'src/a.ts', text: null });
+  });
+
+  it('reloads a clean tab silently when the file changes on disk, and ignores the echo of its own save', async () => {
+    const { fake, state, tab } = await setup();
+    await state().open('src/a.ts');
+    fake.changeOnDisk('src/a.ts', 'let a = 3;');
+    await settle();
+    expect(tab('src/a.ts')).toMatchObject({ text: 'let a = 3;', savedText: 'let a = 3;', revision: 1, externalChange: null });
+
+    state().edit('src/a.ts', 'mine');
+    await state().save('src/a.ts');
+    const reads = fake.inputsOf('file.read').length;
+    fake.emit('file.changed', { path: 'src/a.ts', mtimeMs: tab('src/a.ts').mtimeMs });
+    await settle();
+    expect(fake.inputsOf('file.read')).toHaveLength(reads);
+  });
+
+  it('keeps the edits of a dirty tab when the file changes on disk, with a notice; Reload takes the disk text', async () => {
+    const { fake, state, tab } = await setup();
+    await state().open('src/a.ts');
+    state().edit('src/a.ts', 'mine');
+    fake.changeOnDisk('src/a.ts', 'theirs');
+    await settle();
+    expect(tab('src/a.ts')).toMatchObject({ text: 'mine', externalChange: 'changed', revision: 0 });
+
+    await state().reload('src/a.ts');
+    expect(tab('src/a.ts')).toMatchObject({ text: 'theirs', savedText: 'theirs', externalChange: null, revision: 1 });
+  });
+
+  it('marks a deleted file on its tab, and Dismiss keeps the edits', async () => {
+    const { fake, state, tab } = await setup();
+    await state().open('src/a.ts');
+    state().edit('src/a.ts', 'mine');
+    fake.changeOnDisk('src/a.ts', null);
+    await settle();
+    expect(tab('src/a.ts').externalChange).toBe('deleted');
+    state().dismissExternalChange('src/a.ts');
+    expect(tab('src/a.ts')).toMatchObject({ text: 'mine', externalChange: null });
+  });
+
+  it('a save over a change on disk is refused as a conflict: overwrite writes anyway, reload drops the edits', async () => {
+    const { fake, state, tab, errors } = await setup();
+    await state().open('src/a.ts');
+    state().edit('src/a.ts', 'mine');
+    fake.put('src/a.ts', 'theirs');
+
+    expect(await state().save('src/a.ts')).toBe(false);
+    expect(tab('src/a.ts').conflict).toBe(true);
+    expect(fake.disk.get('src/a.ts')?.text).toBe('theirs');
+    expect(errors).toEqual([]);
+
+    expect(await state().save('src/a.ts', { overwrite: true })).toBe(true);
+    expect(fake.disk.get('src/a.ts')?.text).toBe('mine');
+    expect(tab('src/a.ts').conflict).toBe(false);
+
+    state().edit('src/a.ts', 'mine again');
+    fake.put('src/a.ts', 'theirs again');
+    await state().save('src/a.ts');
+    await state().reload('src/a.ts');
+    expect(tab('src/a.ts')).toMatchObject({ text: 'theirs again', conflict: false });
+  });
+
+  it('disconnecting stops listening, unwatches, and clears the buffers main holds', async () => {
+    const { fake, state, connection, tab } = await setup();
+    await state().open('src/a.ts');
+    state().edit('src/a.ts', 'mine');
+    await vi.advanceTimersByTimeAsync(BUFFER_DELAY_MS);
+    connection.dispose();
+    expect(fake.inputsOf('editor.buffer').at(-1)).toEqual({ path: 'src/a.ts', text: null });
+    expect(fake.inputsOf('file.watch').at(-1)).toEqual({ paths: [] });
+    fake.changeOnDisk('src/a.ts', 'theirs');
+    await settle();
+    expect(tab('src/a.ts').externalChange).toBeNull();
+  });
+});
