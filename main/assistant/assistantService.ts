@@ -45,7 +45,9 @@ const REPORT_SUFFIX_CHARS = 200;
 
 export function boundPrefix(prefix: string, limit = PREFIX_CHARS): string {
   if (prefix.length <= limit) return prefix;
-  const tail = prefix.slice(-limit);
+  const start = prefix.length - limit;
+  if (prefix[start - 1] === '\n') return prefix.slice(start);
+  const tail = prefix.slice(start);
   const newline = tail.indexOf('\n');
   return newline >= 0 ? tail.slice(newline + 1) : tail;
 }

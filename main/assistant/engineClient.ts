@@ -205,10 +205,10 @@ export class EngineClient implements EngineClientLike {
     this.rejectAll(crashed);
     this.settleLoads();
     if (this.disposed || !this.config) return;
-    const delay = this.restartDelays[this.crashesInARow];
     this.crashesInARow += 1;
+    const delay = this.restartDelays[this.crashesInARow - 1];
     if (delay === undefined) {
-      this.setState({ state: 'error', device: 'cpu', message: `The completion engine crashed ${this.crashesInARow - 1} times in a row; choose another model or restart Steerway.` });
+      this.setState({ state: 'error', device: 'cpu', message: `The completion engine crashed ${this.crashesInARow} times in a row; choose another model or restart Steerway.` });
       return;
     }
     this.setState({ state: 'restarting', device: this.current.device, message: crashed.message });
