@@ -2,6 +2,7 @@ import type { Disposable, SteerwayApi } from '../../../app/ipc/api';
 import { RemoteError } from '../../../app/ipc/api';
 import type { CallInput, CallName, CallOutput, EventName, EventPayload } from '../../../app/ipc/contract';
 import type { AssistantStatus, SuggestionReport } from '../../../app/completion/schemas';
+import { DEFAULT_ASSISTANT_SETTINGS, type AssistantSettings, type DownloadState, type ModelCatalog } from '../../../app/completion/schemas';
 import { newId } from '../../../app/ids';
 import { applyEdit, withAttachment, withCellRun } from '../../../app/journal/edits';
 import { exportJournalMarkdown } from '../../../app/journal/export';
@@ -28,6 +29,9 @@ export class FakeApi implements SteerwayApi {
   /** Every call, in order. */
   readonly log: { name: CallName; input: unknown }[] = [];
   private readonly failures = new Map<CallName, string>();
+  /** The model manager's state as main would keep it; panel tests shape it. */
+  catalog: ModelCatalog = { installed: [], selectedId: null, recommended: [], downloads: [] };
+  settings: AssistantSettings = { ...DEFAULT_ASSISTANT_SETTINGS };
   assistantStatus: AssistantStatus = {
     state: 'ready',
     model: { id: 'm1', name: 'Tiny Coder', path: '/models/tiny.gguf', sizeBytes: 1000, origin: 'command-line' },
@@ -197,7 +201,30 @@ export class FakeApi implements SteerwayApi {
     'assistant.status': () => this.assistantStatus,
     'assistant.complete': (input) => this.complete(input),
     'assistant.cancel': () => ({}),
+    'models.list': () => this.catalog,
+    'models.addLocal': (input) => {
+      const model = { id: newId(), name: input.path.split('/').at(-1)!, path: input.path, sizeBytes: 1_000_000, origin: 'local' as const };
+      return (this.catalog = { ...this.catalog, installed: [...this.catalog.installed, model], selectedId: this.catalog.selectedId ?? model.id });
+    },
+    'models.select': (input) => (this.catalog = { ...this.catalog, selectedId: input.id }),
+    'models.remove': (input) => (this.catalog = { ...this.catalog, installed: this.catalog.installed.filter((m) => m.id !== input.id) }),
+    'models.download': (input) => this.setDownload(input.recommendedId, 'downloading'),
+    'models.pause': (input) => this.setDownload(input.id, 'paused'),
+    'models.resume': (input) => this.setDownload(input.id, 'downloading'),
+    'models.cancel': (input) => this.setDownload(input.id, 'cancelled'),
+    'settings.get': () => this.settings,
+    'settings.update': (input) => (this.settings = { ...this.settings, ...input }),
   };
+
+  /** Moves a download (created from the recommended model on first use) to `state`, as main answers. */
+  private setDownload(id: string, state: DownloadState['state']): DownloadState {
+    const existing = this.catalog.downloads.find((d) => d.id === id);
+    const name = this.catalog.recommended.find((m) => m.id === id)?.name ?? id;
+    const download: DownloadState = { id, name, downloadedBytes: 0, totalBytes: null, error: null, ...existing, state };
+    const others = this.catalog.downloads.filter((d) => d.id !== id);
+    this.catalog = { ...this.catalog, downloads: state === 'cancelled' ? others : [...others, download] };
+    return download;
+  }
 
   private addAttachment(journalId: string, stepId: string, added: CallInput<'attachment.add'>['attachment']): Journal {
     const id = newId();

@@ -1,0 +1,111 @@
+import { useEffect, useId, useState } from 'react';
+import type { AssistantSettings } from '../../app/completion/schemas';
+import { useApi } from '../app/context';
+
+const MODE_LABEL: Record<AssistantSettings['mode'], string> = {
+  sparse: 'Sparse: documents cached as separate blocks (fastest with many documents)',
+  prefix: 'Prefix: documents cached as one shared prefix',
+  full: 'Full: the whole prompt computed every time (slowest, for comparison)',
+};
+
+/** A whole number in [min, max] from a text field, or null. */
+function parseCount(text: string, min: number, max: number): number | null {
+  const value = Number(text);
+  return text.trim() !== '' && Number.isInteger(value) && value >= min && value <= max ? value : null;
+}
+
+/** The assistant's settings; each change is saved at once (numbers when they are valid). */
+export function AssistantSettingsForm() {
+  const api = useApi();
+  const id = useId();
+  const [settings, setSettings] = useState<AssistantSettings | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.call('settings.get', {}).then(setSettings, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  }, [api]);
+
+  const update = async (change: Partial<AssistantSettings>) => {
+    try {
+      setSettings(await api.call('settings.update', change));
+      setError(null);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  if (!settings) return error ? <div role="alert" className="alert error">{error}</div> : <p className="muted">Loading settings…</p>;
+
+  return (
+    <form className="assistant-settings" onSubmit={(e) => e.preventDefault()}>
+      <label htmlFor={`${id}-mode`}>Mode</label>
+      <select id={`${id}-mode`} value={settings.mode} onChange={(e) => void update({ mode: e.target.value as AssistantSettings['mode'] })}>
+        {(Object.keys(MODE_LABEL) as AssistantSettings['mode'][]).map((mode) => (
+          <option key={mode} value={mode}>
+            {MODE_LABEL[mode]}
+          </option>
+        ))}
+      </select>
+      <CountField
+        id={`${id}-boundary`}
+        label="Boundary tokens"
+        hint="Sparse mode: tokens recomputed at the start of each document block (0 to 256)."
+        value={settings.boundary}
+        min={0}
+        max={256}
+        onValid={(boundary) => void update({ boundary })}
+      />
+      <CountField
+        id={`${id}-max`}
+        label="Max tokens"
+        hint="Longest suggestion, in tokens (1 to 256)."
+        value={settings.maxTokens}
+        min={1}
+        max={256}
+        onValid={(maxTokens) => void update({ maxTokens })}
+      />
+      <label className="assistant-settings-check">
+        <input type="checkbox" checked={settings.gpu} onChange={(e) => void update({ gpu: e.target.checked })} />
+        Use GPU
+      </label>
+      {error && <div role="alert" className="alert error">{error}</div>}
+    </form>
+  );
+}
+
+function CountField({ id, label, hint, value, min, max, onValid }: {
+  id: string;
+  label: string;
+  hint: string;
+  value: number;
+  min: number;
+  max: number;
+  onValid: (value: number) => void;
+}) {
+  const [text, setText] = useState(String(value));
+  const invalid = parseCount(text, min, max) === null;
+
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        min={min}
+        max={max}
+        step={1}
+        value={text}
+        aria-invalid={invalid}
+        aria-describedby={`${id}-hint`}
+        onChange={(e) => {
+          setText(e.target.value);
+          const parsed = parseCount(e.target.value, min, max);
+          if (parsed !== null && parsed !== value) onValid(parsed);
+        }}
+      />
+      <span id={`${id}-hint`} className={invalid ? 'field-error' : 'muted'}>
+        {invalid ? `${label} must be a whole number from ${min} to ${max}.` : hint}
+      </span>
+    </>
+  );
+}
