@@ -89,6 +89,8 @@ export class EngineClient implements EngineClientLike {
   private readonly entryPath: string;
   private readonly restartDelays: readonly number[];
   private channel: HostChannel | null = null;
+  /** The GPU setting the running host loaded its backends with. */
+  private hostGpu: boolean | null = null;
   private config: EngineConfig | null = null;
   private current: EngineClientState = { state: 'stopped', device: 'cpu', message: null };
   private readonly listeners = new Set<(state: EngineClientState) => void>();
@@ -134,7 +136,10 @@ export class EngineClient implements EngineClientLike {
   }
 
   private load(config: EngineConfig): Promise<void> {
+    // llama.cpp's backends load once per process: another GPU setting needs a fresh host.
+    if (this.channel && this.hostGpu !== config.gpu) this.stopHost();
     const channel = this.channel ?? this.startHost();
+    this.hostGpu = config.gpu;
     this.loadId += 1;
     this.setState({ state: 'loading', device: config.gpu ? 'gpu' : 'cpu', message: `Loading ${path.basename(config.modelPath)}…` });
     return new Promise((resolve) => {

@@ -41,10 +41,20 @@ describe('engine client', () => {
     const { engine, processes } = client();
     await engine.configure(CONFIG);
     await engine.configure({ ...CONFIG });
-    await engine.configure({ ...CONFIG, gpu: true });
+    await engine.configure({ ...CONFIG, modelPath: '/models/other.gguf' });
     expect(processes).toHaveLength(1);
-    expect(processes[0]!.of('load').map((l) => [l.loadId, l.gpu])).toEqual([[1, false], [2, true]]);
+    expect(processes[0]!.of('load').map((l) => [l.loadId, l.modelPath])).toEqual([[1, '/models/tiny.gguf'], [2, '/models/other.gguf']]);
+  });
+
+  it('starts a fresh host for another GPU setting (llama.cpp loads its backends once per process)', async () => {
+    const { engine, processes, states } = client();
+    await engine.configure(CONFIG);
+    await engine.configure({ ...CONFIG, gpu: true });
+    expect(processes).toHaveLength(2);
+    expect(processes[0]!.killed).toBe(true);
+    expect(processes[1]!.of('load')[0]).toMatchObject({ gpu: true });
     expect(engine.state()).toMatchObject({ state: 'ready', device: 'gpu' });
+    expect(states).not.toContain('restarting');
   });
 
   it('reports a model that fails to load as error with the engine message, and refuses requests clearly', async () => {
