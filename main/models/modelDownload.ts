@@ -161,7 +161,13 @@ export class ModelDownload {
       throw new DownloadFailedError(`the server answered ${response.status} ${response.statusText} for ${url}`);
     }
     const resumed = response.status === 206;
-    const totalBytes = resumed ? contentRangeTotal(response.headers.get('content-range'), offset) : contentLength(response.headers);
+    const range = resumed ? parseContentRange(response.headers.get('content-range')) : null;
+    if (range && range.start !== offset) {
+      await fs.rm(partPath, { force: true });
+      this.update({ downloadedBytes: 0 });
+      throw new DownloadFailedError(`the server resumed at byte ${range.start} instead of ${offset}; resuming will start over`);
+    }
+    const totalBytes = range ? range.total : contentLength(response.headers);
     let downloadedBytes = resumed ? offset : 0;
     this.update({ downloadedBytes, totalBytes });
     const handle = await fs.open(partPath, resumed ? 'a' : 'w');
@@ -227,11 +233,9 @@ function contentLength(headers: Headers): number | null {
   return headers.has('content-length') && Number.isSafeInteger(value) ? value : null;
 }
 
-/** Total size from `Content-Range: bytes START-END/TOTAL`; a range that does not start at `offset` is refused. */
-function contentRangeTotal(header: string | null, offset: number): number | null {
+/** `Content-Range: bytes START-END/TOTAL` (TOTAL may be `*`, unknown). */
+function parseContentRange(header: string | null): { start: number; total: number | null } {
   const match = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(header ?? '');
-  if (!match || Number(match[1]) !== offset) {
-    throw new DownloadFailedError(`the server resumed at the wrong place (Content-Range: ${header ?? 'missing'})`);
-  }
-  return match[2] === '*' ? null : Number(match[2]);
+  if (!match) throw new DownloadFailedError(`the server sent a partial answer without a valid Content-Range (${header ?? 'missing'})`);
+  return { start: Number(match[1]), total: match[2] === '*' ? null : Number(match[2]) };
 }

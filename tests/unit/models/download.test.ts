@@ -211,3 +211,77 @@ describe('model downloads', () => {
     await expect(manager.handlers['models.download']({ recommendedId: 'nope' })).rejects.toThrow('No recommended model has the id nope.');
   });
 });
+
+describe('model downloads: broken connections and servers', () => {
+  it('a dropped connection fails the download, keeps the partial file, and resume continues from it', async () => {
+    const { manager, events, body, server, finalPath } = await setup({ dropAfter: 500_000 });
+    await manager.handlers['models.download']({ recommendedId: ID });
+    const failed = await until(events, (e) => e.state === 'failed');
+    expect(failed.error).toMatch(/^Downloading Tiny Coder failed: the connection to 127\.0\.0\.1:\d+ failed \(.+\); resume to try again$/);
+    const partial = (await fs.stat(`${finalPath}.part`)).size;
+    expect(partial).toBe(500_000);
+
+    await manager.handlers['models.resume']({ id: ID });
+    await until(events, (e) => e.state === 'done');
+    expect(server.ranges).toEqual([null, `bytes=${partial}-`]);
+    expect(sha256(await fs.readFile(finalPath))).toBe(sha256(body));
+  });
+
+  it('a server resuming at the wrong byte fails clearly and the next resume starts over', async () => {
+    const { manager, events, body, server, finalPath } = await setup({ stallAfter: 100_000, shiftRange: -10 });
+    await manager.handlers['models.download']({ recommendedId: ID });
+    await until(events, (e) => e.downloadedBytes === 100_000);
+    await manager.handlers['models.pause']({ id: ID });
+    await manager.handlers['models.resume']({ id: ID });
+    const failed = await until(events, (e) => e.state === 'failed');
+    expect(failed.error).toBe('Downloading Tiny Coder failed: the server resumed at byte 99990 instead of 100000; resuming will start over');
+    expect(await exists(`${finalPath}.part`)).toBe(false);
+
+    await manager.handlers['models.resume']({ id: ID });
+    await until(events, (e) => e.state === 'done');
+    expect(server.ranges).toEqual([null, 'bytes=100000-', null]);
+    expect(sha256(await fs.readFile(finalPath))).toBe(sha256(body));
+  });
+
+  it('a partial file the server cannot continue (416) is dropped, and the next resume starts over', async () => {
+    const body = await tinyModelBytes();
+    const { userDataDir, create, server, events } = await setup({ body });
+    const modelsDir = join(userDataDir, 'models');
+    await fs.mkdir(modelsDir, { recursive: true });
+    await fs.writeFile(join(modelsDir, `${ID}.gguf.part`), Buffer.alloc(body.length + 10));
+    const manager = await create();
+    expect((await manager.handlers['models.list']({})).downloads).toEqual([expect.objectContaining({ state: 'paused', downloadedBytes: body.length + 10 })]);
+
+    await manager.handlers['models.resume']({ id: ID });
+    const failed = await until(events, (e) => e.state === 'failed');
+    expect(failed.error).toBe('Downloading Tiny Coder failed: the server could not continue the partial download; resuming will start over');
+    await manager.handlers['models.resume']({ id: ID });
+    await until(events, (e) => e.state === 'done');
+    expect(server.ranges).toEqual([`bytes=${body.length + 10}-`, null]);
+  });
+
+  it('removing a downloaded model deletes its file', async () => {
+    const { manager, events, finalPath } = await setup();
+    await manager.handlers['models.download']({ recommendedId: ID });
+    await until(events, (e) => e.state === 'done');
+    const catalog = await manager.handlers['models.remove']({ id: ID });
+    expect(catalog.installed).toEqual([]);
+    expect(manager.activeModel()).toBeNull();
+    expect(await exists(finalPath)).toBe(false);
+  });
+});
+
+describe('model downloads: short answers', () => {
+  it('an answer that ends before the whole file fails without installing, and keeps what came for the next resume', async () => {
+    const { manager, events, body, server, finalPath } = await setup({ stallAfter: 100_000, shortRange: 50_000 });
+    await manager.handlers['models.download']({ recommendedId: ID });
+    await until(events, (e) => e.downloadedBytes === 100_000);
+    await manager.handlers['models.pause']({ id: ID });
+    await manager.handlers['models.resume']({ id: ID });
+    const failed = await until(events, (e) => e.state === 'failed');
+    expect(failed.error).toBe(`Downloading Tiny Coder failed: the connection ended after 150000 of ${body.length} bytes; resume to continue`);
+    expect((await fs.stat(`${finalPath}.part`)).size).toBe(150_000);
+    expect(await exists(finalPath)).toBe(false);
+    expect(server.ranges).toEqual([null, 'bytes=100000-']);
+  });
+});

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { generateModel } from '../../../assistant/gguf/model';
 import { DEFAULT_ASSISTANT_SETTINGS, type ModelInfo } from '../../../app/completion/schemas';
 import { COMMAND_LINE_MODEL_ID, ModelFileError, ModelManager } from '../../../main/models/modelManager';
@@ -130,6 +130,18 @@ describe('ModelManager: installed models', () => {
     expect(await messageFor(await write('v1.gguf', header(1, 1n, 1n)))).toContain('GGUF version 1 is not supported (2 or 3)');
     expect(await messageFor(await write('many.gguf', header(3, 10_000_000n, 1n)))).toContain('claims 10000000 tensors');
     expect(await messageFor(await write('none.gguf', header(3, 0n, 1n)))).toContain('has no tensors');
+  });
+
+  it('a path starting with ~/ is taken from the home folder and saved absolute', async () => {
+    const { files, create } = await setup();
+    tinyModel(files, 'home.gguf');
+    vi.stubEnv('HOME', files);
+    try {
+      const catalog = await (await create()).handlers['models.addLocal']({ path: '~/home.gguf' });
+      expect(catalog.installed.map((m) => m.path)).toEqual([join(files, 'home.gguf')]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('select and remove of an unknown id fail clearly', async () => {

@@ -8,6 +8,12 @@ export interface ModelServerOptions {
   status?: number;
   /** On the first request, send this many bytes, then hold the connection open (a download stuck midway, for pausing). */
   stallAfter?: number;
+  /** On the first request, send this many bytes, then drop the connection. */
+  dropAfter?: number;
+  /** Answer a Range request with only this many bytes (a correct but short Content-Range). */
+  shortRange?: number;
+  /** Answer a Range request from this many bytes off the asked start (a broken server). */
+  shiftRange?: number;
   /** Send the file in 16 KiB pieces this many milliseconds apart (a slow connection). */
   dripMs?: number;
   /** Ignore Range headers and always send the whole file (as some servers do). */
@@ -44,25 +50,29 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     }
     const { body } = options;
     const range = options.ignoreRange ? null : /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
-    const start = range ? Number(range[1]) : 0;
+    const start = range ? Number(range[1]) + (options.shiftRange ?? 0) : 0;
     if (start >= body.length && range) {
       response.writeHead(416, { 'Content-Range': `bytes */${body.length}` }).end();
       return;
     }
+    const stop = range && options.shortRange !== undefined ? start + options.shortRange : body.length;
     response.writeHead(range ? 206 : 200, {
       'Content-Type': 'application/octet-stream',
-      'Content-Length': String(body.length - start),
+      'Content-Length': String(stop - start),
       'Accept-Ranges': 'bytes',
-      ...(range ? { 'Content-Range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
+      ...(range ? { 'Content-Range': `bytes ${start}-${stop - 1}/${body.length}` } : {}),
     });
-    const end = ranges.length === 1 && options.stallAfter !== undefined ? options.stallAfter : body.length;
+    const first = ranges.length === 1;
+    const end = first ? (options.stallAfter ?? options.dropAfter ?? body.length) : stop;
     if (options.dripMs !== undefined) {
       void drip(response, body.subarray(start), options.dripMs);
       return;
     }
     for (let at = start; at < end; at += CHUNK) response.write(body.subarray(at, Math.min(at + CHUNK, end)));
-    if (end < body.length) held.add(response);
-    else response.end();
+    if (end === stop) response.end();
+    // Late enough that the bytes sent so far reach the client first.
+    else if (first && options.dropAfter !== undefined) setTimeout(() => response.destroy(), 50);
+    else held.add(response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
