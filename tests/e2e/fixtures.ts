@@ -1,9 +1,12 @@
 import { test as base, expect } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generateModel } from '../../assistant/gguf/model';
+import { buildVocab, TokenType } from '../../assistant/gguf/vocab';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -15,9 +18,49 @@ export interface RunningApp {
   restart(): Promise<string>;
 }
 
+/**
+ * A tiny random model (f32, tied embeddings) whose visible-ASCII tokens have their embedding rows scaled
+ * by 3: with tied output weights their logits spread wider, so greedy text is printable words, not byte
+ * tokens or line ends. Same seed, same bytes.
+ */
+export function writeSuggestingModel(path: string, seed = 1): string {
+  const { shape } = generateModel(path, { preset: 'tiny', seed });
+  const vocab = buildVocab({ size: shape.nVocab, merges: shape.merges });
+  const kv = (shape.nEmbd / shape.nHead) * shape.nHeadKv;
+  const perLayer = 2 * shape.nEmbd + 2 * shape.nEmbd * shape.nEmbd + 2 * shape.nEmbd * kv + 3 * shape.nEmbd * shape.nFf;
+  const tensorFloats = shape.nVocab * shape.nEmbd + shape.nEmbd + shape.nLayer * perLayer;
+  const data = readFileSync(path);
+  // Every f32 tensor of this preset is a multiple of the 32-byte alignment, so the data is the file's tail; token_embd comes first.
+  const embd = data.length - tensorFloats * 4;
+  for (let token = 0; token < shape.nVocab; token++) {
+    if (vocab.types[token] !== TokenType.normal || !/^[\x21-\x7e]+$/.test(vocab.tokens[token]!)) continue;
+    for (let i = 0; i < shape.nEmbd; i++) {
+      const at = embd + (token * shape.nEmbd + i) * 4;
+      data.writeFloatLE(data.readFloatLE(at) * 3, at);
+    }
+  }
+  writeFileSync(path, data);
+  return path;
+}
+
+/**
+ * A model file whose header reads well (it passes the start-up check) but whose embedding width does not
+ * match its tensors, as a bad conversion leaves it: llama.cpp refuses to load it.
+ */
+export function writeBrokenModel(path: string): string {
+  const data = readFileSync(writeSuggestingModel(path));
+  const key = Buffer.from('llama.embedding_length');
+  const at = data.indexOf(key);
+  // The key is followed by its value type (UINT32 = 4) and the value.
+  if (at < 0 || data.readUInt32LE(at + key.length) !== 4) throw new Error('no UINT32 llama.embedding_length key');
+  data.writeUInt32LE(96, at + key.length + 4);
+  writeFileSync(path, data);
+  return path;
+}
+
 /** `steerway start --web` as a user runs it, on a fresh workspace and user-data folder per test. */
-async function startApp(workspace: string, userData: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin/steerway.mjs'), 'start', '--web', workspace], {
+export async function startApp(workspace: string, userData: string, extraArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/steerway.mjs'), 'start', '--web', ...extraArgs, workspace], {
     cwd: repoRoot,
     env: { ...process.env, STEERWAY_USER_DATA: userData },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,7 +82,7 @@ async function startApp(workspace: string, userData: string): Promise<{ child: C
   return { child, url };
 }
 
-function stop(child: ChildProcess): Promise<void> {
+export function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.on('exit', () => resolve());
@@ -47,18 +90,28 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-export const test = base.extend<{ app: RunningApp }>({
-  app: async ({}, use) => {
+export interface AppOptions {
+  /** `--model` for the run: a generated suggesting model, a broken one that llama.cpp refuses, or none. */
+  model: 'suggesting' | 'broken' | null;
+}
+
+export const test = base.extend<{ app: RunningApp } & AppOptions>({
+  model: [null, { option: true }],
+  app: async ({ model }, use) => {
     const workspace = await mkdtemp(join(tmpdir(), 'steerway-e2e-ws-'));
     const userData = await mkdtemp(join(tmpdir(), 'steerway-e2e-user-'));
-    let running = await startApp(workspace, userData);
+    const modelFile = join(userData, model === 'broken' ? 'broken.gguf' : 'tiny-suggesting.gguf');
+    if (model === 'suggesting') writeSuggestingModel(modelFile);
+    if (model === 'broken') writeBrokenModel(modelFile);
+    const args = model ? ['--model', modelFile] : [];
+    let running = await startApp(workspace, userData, args);
     await use({
       url: running.url,
       workspace,
       userData,
       restart: async () => {
         await stop(running.child);
-        running = await startApp(workspace, userData);
+        running = await startApp(workspace, userData, args);
         return running.url;
       },
     });

@@ -1,0 +1,133 @@
+import type { Locator, Page } from '@playwright/test';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, test } from './fixtures';
+
+// The real engine in its host process, on a generated tiny model whose greedy text is printable.
+test.use({ model: 'suggesting' });
+
+const SOURCE = 'export function add(a: number, b: number) {\n  return a + b;\n}\n';
+
+async function createJournal(page: Page, title: string): Promise<void> {
+  await page.getByLabel('Journal title').fill(title);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await expect(page.getByRole('list', { name: 'Steps' })).toBeVisible();
+}
+
+async function addStep(page: Page, title: string): Promise<void> {
+  await page.getByRole('button', { name: 'Add step' }).click();
+  const input = page.getByRole('textbox', { name: 'Step title' });
+  await expect(input).toBeFocused();
+  await input.fill(title);
+  await input.press('Enter');
+  await expect(page.getByRole('listitem', { name: title })).toHaveAttribute('aria-current', 'step');
+}
+
+const statusBar = (page: Page) => page.getByRole('contentinfo', { name: 'Assistant status' });
+const ghost = (page: Page) => page.locator('.ghost-text-decoration');
+const ghostText = async (page: Page) => (await ghost(page).allTextContents()).join('').replaceAll('\u00a0', ' ');
+
+/** A journal with one step, the workspace file open in the editor, and the engine ready. */
+async function openEditor(page: Page, app: { url: string; workspace: string }): Promise<void> {
+  await writeFile(join(app.workspace, 'add.ts'), SOURCE);
+  await page.goto(app.url);
+  await createJournal(page, 'Suggest');
+  await addStep(page, 'Write code');
+  await expect(statusBar(page)).toContainText('ready', { timeout: 30_000 });
+  await expect(statusBar(page)).toContainText('CPU');
+  await page.getByRole('treeitem', { name: 'add.ts' }).click();
+  await page.locator('.monaco-editor .view-lines').click();
+  await page.keyboard.press('Control+End');
+}
+
+/** Types a new line whose text the next report must show at the cursor, and waits for that report. */
+async function suggestAfter(page: Page, inspector: Locator, line: string): Promise<void> {
+  await page.locator('.monaco-editor .view-lines').click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type(line);
+  await expect(inspector.getByRole('figure', { name: 'Prompt at the cursor' })).toContainText(`${line}▌`);
+}
+
+const badge = (inspector: Locator, title: string) =>
+  inspector.getByRole('list', { name: 'Documents' }).getByRole('listitem', { name: title }).locator('.badge');
+
+test('ghost text from the real engine: Ctrl+Right takes a word, Tab the rest, Esc dismisses', async ({ page, app }) => {
+  await openEditor(page, app);
+  await expect(statusBar(page)).toContainText('tiny-suggesting');
+  await page.keyboard.type('const total = ');
+  await expect(ghost(page).first()).toBeVisible();
+  const suggestion = await ghostText(page);
+  expect(suggestion.trim()).not.toBe('');
+
+  await page.keyboard.press('Control+ArrowRight');
+  await expect.poll(() => ghostText(page)).not.toBe(suggestion);
+  const rest = await ghostText(page);
+  expect(suggestion.endsWith(rest) && rest.length > 0 && rest.length < suggestion.length).toBe(true);
+
+  // Accepting asks again at the new cursor: a next suggestion may show; the file has exactly the accepted one.
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Control+S');
+  await expect.poll(() => readFile(join(app.workspace, 'add.ts'), 'utf8')).toBe(`${SOURCE}const total = ${suggestion}`);
+
+  // A new place, a new suggestion; Esc hides it and leaves the text alone.
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('let other = ');
+  await expect(ghost(page).first()).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(ghost(page)).toHaveCount(0);
+  await page.keyboard.press('Control+S');
+  await expect.poll(() => readFile(join(app.workspace, 'add.ts'), 'utf8')).toBe(`${SOURCE}const total = ${suggestion}\nlet other = `);
+});
+
+test('the inspector shows the step documents as blocks: computed, then reused; a step switch changes the set', async ({ page, app }) => {
+  await openEditor(page, app);
+  await page.getByText('Context inspector', { exact: true }).click();
+  const inspector = page.getByRole('region', { name: 'Context inspector' });
+
+  await suggestAfter(page, inspector, 'let first = ');
+  await expect(inspector.getByRole('list', { name: 'Documents' }).getByRole('listitem', { name: 'Write code' })).toBeVisible();
+  await expect(inspector).toContainText(/Time to first token\s*[\d.]+ ms/);
+  await expect(inspector).toContainText(/tokens\/s/);
+
+  // The cursor waits at the end of a line, so that after attaching one keystroke asks again: the request
+  // reaches the engine before the background encoding's quiet time ends, and the block is computed for it.
+  await suggestAfter(page, inspector, 'let second =');
+  const panel = page.getByRole('complementary', { name: 'Attachments' });
+  await panel.getByRole('button', { name: 'Attach' }).click();
+  await panel.getByLabel('Attachment kind').selectOption('text');
+  await panel.getByLabel('Title').fill('TICKET-42');
+  await panel.getByLabel('Text').fill('Totals are summed with add(); never with a loop.\n'.repeat(8));
+  await panel.getByRole('button', { name: 'Add attachment' }).click();
+  await page.getByRole('textbox', { name: 'Editor content' }).focus();
+  await page.keyboard.type(' ');
+  await expect(inspector.getByRole('figure', { name: 'Prompt at the cursor' })).toContainText('let second = ▌');
+  await expect(badge(inspector, 'TICKET-42')).toHaveText('computed');
+  await suggestAfter(page, inspector, 'let third = ');
+  await expect(badge(inspector, 'TICKET-42')).toHaveText(/^(memory|in place)$/);
+
+  await addStep(page, 'Another step');
+  await suggestAfter(page, inspector, 'let fourth = ');
+  const documents = inspector.getByRole('list', { name: 'Documents' });
+  await expect(documents.getByRole('listitem', { name: 'Another step' })).toBeVisible();
+  await expect(documents.getByRole('listitem', { name: 'TICKET-42' })).toHaveCount(0);
+
+  await page.getByRole('list', { name: 'Steps' }).getByRole('listitem', { name: 'Write code' }).click();
+  await suggestAfter(page, inspector, 'let fifth = ');
+  await expect(badge(inspector, 'TICKET-42')).toHaveText(/^(memory|disk|in place)$/);
+});
+
+test.describe('a broken model file', () => {
+  test.use({ model: 'broken' });
+
+  test('the status bar says what is wrong and the journal keeps working', async ({ page, app }) => {
+    await page.goto(app.url);
+    await expect(statusBar(page)).toContainText(/error: .*(GGUF|model)/i, { timeout: 30_000 });
+    await createJournal(page, 'Still works');
+    await addStep(page, 'Run something');
+    const command = page.getByRole('textbox', { name: 'Command' });
+    await command.fill('echo still-working');
+    await command.press('Enter');
+    await expect(page.getByRole('group', { name: 'Cell: echo still-working' }).getByLabel('Output')).toContainText('still-working');
+  });
+});
