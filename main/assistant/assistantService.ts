@@ -28,7 +28,7 @@ export interface AssistantServiceOptions {
   emit: EventSink;
   userDataDir: string;
   urls?: UrlFetcher;
-  /** Quiet time after a change before the background encoding starts. */
+  /** Quiet time after a change before the background encoding starts (default 1 s). */
   warmDebounceMs?: number;
   /** Recent results kept (LRU). */
   cacheSize?: number;
@@ -121,7 +121,9 @@ export class AssistantService {
 
   constructor(private readonly options: AssistantServiceOptions) {
     this.urls = options.urls ?? new UrlFetcher();
-    this.warmDebounceMs = options.warmDebounceMs ?? 300;
+    // Long enough that typing in an attached file or the notes does not encode every keystroke's version;
+    // a suggestion asked for meanwhile encodes what it needs itself.
+    this.warmDebounceMs = options.warmDebounceMs ?? 1_000;
     this.cacheSize = options.cacheSize ?? 64;
     this.unsubscribe.push(
       options.engine.onStateChange((state) => {
