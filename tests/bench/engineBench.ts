@@ -3,8 +3,8 @@
 //   npm run bench -- --quick    tiny model, 2 short docs: exercises the harness in seconds
 //   options: --no-server (skip llama-server), --out <dir> (default results/, or results/tmp/quick for --quick),
 //            --cpu <ggml cpu variant|auto> (default: the variant llama-server was built as, so both run the same kernels)
-// The same request sequence runs mode by mode in one process, each mode on a fresh engine (fresh
-// context, fresh block cache folder); llama-server, when built, gets the same token ids afterwards.
+// The same request sequence goes to every mode in one process, interleaved request by request,
+// each mode on its own fresh engine; llama-server, when built, gets the engine's token ids.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +15,7 @@ import { createCompletionEngine } from '../../assistant/engine';
 import type { CompletionEngine, CompletionMode, CompletionRequest, EngineOptions } from '../../assistant/engine/types';
 import { loadAddon } from '../../native/binding';
 import { findLlamaServer, llamaServerCpuVariant, startLlamaServer } from './llamaServer';
-import { computeBars, renderMarkdown, renderSvg, speedups, MODE_LABELS, type Measurement, type ModeKey, type ModeResult, type RequestInfo } from './report';
+import { computeBars, renderMarkdown, renderSvg, speedups, MODES, MODE_LABELS, type Measurement, type ModeKey, type ModeResult, type RequestInfo } from './report';
 import {
   DOC_SOURCES, QUERY_SOURCE, QUERY_STEPS, buildRequests, cursorQueries, cutToTokens, queryAloneRequest, readSource,
   type BenchDoc, type BenchRequest,
@@ -145,11 +145,13 @@ function toEngineRequest(r: BenchRequest, docs: readonly BenchDoc[], mode: Compl
   };
 }
 
-interface EngineRun {
-  result: ModeResult;
-  /** Prompt token ids per request, for llama-server and the identical-prompt check. */
-  prompts: Map<string, number[]>;
-  cache: { memoryBytes: number; diskBytes: number; diskBlocks: number } | null;
+/** One mode's side of the run: it answers the requests one by one, in the order they come. */
+interface Runner {
+  mode: ModeKey;
+  /** `prompt`: the token ids the engine built for this request (llama-server needs them). */
+  step(r: BenchRequest, prompt: readonly number[] | null): Promise<{ measurement: Measurement; prompt: number[] | null }>;
+  /** Frees the engine or stops the server; returns what the JSON records about it. */
+  close(): Promise<Record<string, unknown>>;
 }
 
 /** Waits until the disk tier holds `blocks` files (every block computed so far), at most 60 s. */
@@ -161,15 +163,14 @@ async function settleDiskWrites(engine: CompletionEngine, blocks: number): Promi
   }
 }
 
-async function runEngineMode(
-  cfg: Config,
-  modelPath: string,
-  mode: ModeKey,
-  requests: readonly BenchRequest[],
-  docs: readonly BenchDoc[],
-): Promise<EngineRun> {
-  const engineMode: CompletionMode = mode === 'sparse-disk' ? 'sparse' : (mode as CompletionMode);
-  const cacheDir = mode === 'sparse' || mode === 'sparse-disk' ? path.join(root, 'results', 'tmp', `bench-cache-${mode}`) : null;
+function log(mode: ModeKey, key: string, m: Measurement, extra: string): void {
+  console.log(`  ${MODE_LABELS[mode].padEnd(16)} ${key.padEnd(7)} ttft ${(m.ttftMs / 1000).toFixed(3)} s  computed ${m.computed ?? '?'}/${m.promptTokens}${extra}`);
+}
+
+/** A fresh engine (new context; for the sparse modes a new, empty block cache folder). */
+async function openEngine(cfg: Config, modelPath: string, mode: Exclude<ModeKey, 'llama-server'>, docs: readonly BenchDoc[]): Promise<Runner> {
+  const engineMode: CompletionMode = mode === 'sparse-disk' ? 'sparse' : mode;
+  const cacheDir = engineMode === 'sparse' ? path.join(root, 'results', 'tmp', `bench-cache-${mode}`) : null;
   if (cacheDir) fs.rmSync(cacheDir, { recursive: true, force: true });
   const options: EngineOptions = {
     modelPath,
@@ -182,11 +183,10 @@ async function runEngineMode(
     ...(mode === 'sparse-disk' ? { memoryBudgetBytes: 0 } : {}),
   };
   const engine: CompletionEngine = await createCompletionEngine(options);
-  const measurements: Measurement[] = [];
-  const prompts = new Map<string, number[]>();
   const computedBlocks = new Set<string>();
-  try {
-    for (const r of requests) {
+  return {
+    mode,
+    async step(r) {
       // The engine writes computed blocks to disk in the background; a user's pause between two
       // completions lets that finish, so the next request must not pay for (or race) those writes.
       if (cacheDir) await settleDiskWrites(engine, computedBlocks.size);
@@ -201,7 +201,7 @@ async function runEngineMode(
         sources[b.source] = (sources[b.source] ?? 0) + 1;
         if (b.source === 'computed') computedBlocks.add(`${b.document}#${b.index}`);
       }
-      measurements.push({
+      const measurement: Measurement = {
         request: r.key,
         ttftMs: rep.timeToFirstTokenMs,
         wallMs,
@@ -209,45 +209,62 @@ async function runEngineMode(
         computed: rep.computedTokens,
         reused: rep.reusedFromContext + rep.reusedFromMemory + rep.reusedFromDisk,
         ...(engineMode === 'sparse' ? { blockSources: sources } : {}),
-      });
-      prompts.set(r.key, res.promptTokenIds);
-      console.log(`  ${MODE_LABELS[mode].padEnd(16)} ${r.key.padEnd(7)} ttft ${(rep.timeToFirstTokenMs / 1000).toFixed(3)} s  computed ${rep.computedTokens}/${rep.promptTokens}${engineMode === 'sparse' ? `  blocks ${JSON.stringify(sources)}` : ''}`);
-    }
-    const stats = engine.cacheStats();
-    return { result: { mode, measurements }, prompts, cache: cacheDir ? { memoryBytes: stats.memoryBytes, diskBytes: stats.diskBytes, diskBlocks: stats.diskBlocks } : null };
-  } finally {
-    await engine.dispose();
-  }
+      };
+      log(mode, r.key, measurement, engineMode === 'sparse' ? `  blocks ${JSON.stringify(sources)}` : '');
+      return { measurement, prompt: res.promptTokenIds };
+    },
+    async close() {
+      const stats = engine.cacheStats();
+      await engine.dispose();
+      return { memoryBytes: stats.memoryBytes, diskBytes: stats.diskBytes, diskBlocks: stats.diskBlocks, placedBlocks: stats.placedBlocks };
+    },
+  };
 }
 
-async function runServer(
-  cfg: Config,
-  modelPath: string,
-  sequence: readonly { key: string; tokens: number[] }[],
-  alone: { key: string; tokens: number[] },
-): Promise<{ result: ModeResult; args: readonly string[]; buildInfo: string | null; systemInfo: string | null }> {
-  const opts = { model: modelPath, ctxSize: cfg.contextSize, threads: os.availableParallelism() };
-  const measurements: Measurement[] = [];
-  let args: readonly string[] = [];
-  let buildInfo: string | null = null;
-  let systemInfo: string | null = null;
-  // The sequence on one server (its caches warm as a user's would), the query alone on a fresh one.
-  for (const batch of [sequence, [alone]]) {
-    const server = await startLlamaServer(opts);
-    args = server.args;
-    buildInfo = server.buildInfo;
-    systemInfo = server.systemInfo;
-    try {
-      for (const { key, tokens } of batch) {
-        const c = await server.complete(tokens, cfg.maxTokens);
-        measurements.push({ request: key, ttftMs: c.wallMs, wallMs: c.wallMs, promptTokens: tokens.length, computed: c.promptComputed, reused: c.promptCached, serverPromptMs: c.promptMs });
-        console.log(`  ${'llama-server'.padEnd(16)} ${key.padEnd(7)} ttft ${(c.wallMs / 1000).toFixed(3)} s  (prompt_ms ${(c.promptMs / 1000).toFixed(3)} s) computed ${c.promptComputed}/${tokens.length}`);
-      }
-    } finally {
+/** A fresh llama-server; it is sent the engine's token ids, so both see the same prompt. */
+async function openServer(cfg: Config, modelPath: string): Promise<Runner> {
+  const server = await startLlamaServer({ model: modelPath, ctxSize: cfg.contextSize, threads: os.availableParallelism() });
+  return {
+    mode: 'llama-server',
+    async step(r, prompt) {
+      if (!prompt) throw new Error(`engineBench: no engine prompt for ${r.key} to send to llama-server`);
+      const c = await server.complete(prompt, cfg.maxTokens);
+      const measurement: Measurement = {
+        request: r.key, ttftMs: c.wallMs, wallMs: c.wallMs, promptTokens: prompt.length, computed: c.promptComputed, reused: c.promptCached, serverPromptMs: c.promptMs,
+      };
+      log('llama-server', r.key, measurement, `  (prompt_ms ${(c.promptMs / 1000).toFixed(3)} s)`);
+      return { measurement, prompt: null };
+    },
+    async close() {
       await server.stop();
+      return {
+        bin: path.relative(root, server.bin),
+        args: server.args.map((a) => (a === modelPath ? path.relative(root, a) : a)),
+        buildInfo: server.buildInfo,
+        systemInfo: server.systemInfo,
+      };
+    },
+  };
+}
+
+/**
+ * Runs the requests interleaved: each request goes to every runner in turn before the next one,
+ * so a burst of load on the shared machine hits all modes alike. Returns the measurements by mode.
+ */
+async function runInterleaved(runners: readonly Runner[], requests: readonly BenchRequest[], loads: Record<string, number[]>): Promise<{ byMode: Map<ModeKey, Measurement[]>; mismatch: string[] }> {
+  const byMode = new Map<ModeKey, Measurement[]>(runners.map((r) => [r.mode, []]));
+  const mismatch: string[] = [];
+  for (const r of requests) {
+    loads[r.key] = loadavg();
+    let prompt: number[] | null = null;
+    for (const runner of runners) {
+      const out = await runner.step(r, prompt);
+      byMode.get(runner.mode)!.push(out.measurement);
+      if (out.prompt && prompt && out.prompt.join() !== prompt.join()) mismatch.push(`${runner.mode}/${r.key}`);
+      prompt ??= out.prompt;
     }
   }
-  return { result: { mode: 'llama-server', measurements }, args, buildInfo, systemInfo };
+  return { byMode, mismatch };
 }
 
 function stamp(d: Date): string {
@@ -269,46 +286,48 @@ async function main(): Promise<void> {
   counter.dispose();
   console.log(`docs ${docs.map((d) => `${d.id}=${docTokens[d.id]}`).join(' ')} tokens; query ${Math.min(...queryTokens)}-${Math.max(...queryTokens)} tokens`);
 
-  const results: ModeResult[] = [];
-  const loadByMode: Record<string, number[]> = {};
-  const cacheByMode: Record<string, unknown> = {};
-  let prompts: Map<string, number[]> | null = null;
-  const promptMismatch: string[] = [];
-  for (const mode of ['full', 'prefix', 'sparse', 'sparse-disk'] as const) {
-    loadByMode[mode] = loadavg();
-    const run = await runEngineMode(cfg, model.path, mode, requests, docs);
-    results.push(run.result);
-    if (run.cache) cacheByMode[mode] = run.cache;
-    if (!prompts) prompts = run.prompts;
-    else for (const [k, ids] of run.prompts) if (ids.join(',') !== prompts.get(k)?.join(',')) promptMismatch.push(`${mode}/${k}`);
-  }
-  // The query alone: no documents, so every mode decodes the same tokens; measured once, on a fresh engine.
-  loadByMode.alone = loadavg();
-  const aloneRun = await runEngineMode(cfg, model.path, 'full', [alone], docs);
-  results.find((r) => r.mode === 'full')!.measurements.push(...aloneRun.result.measurements);
-
-  const promptMismatchNote = promptMismatch.length > 0 ? [`Prompt token ids differ between modes at ${promptMismatch.join(', ')}.`] : [];
-
-  let serverInfo: Record<string, unknown> | null = null;
-  let serverNote: string | null = null;
   const serverBin = findLlamaServer();
-  if (!cfg.server || !serverBin) {
-    const why = !cfg.server ? '--no-server' : 'llama-server not built; run `npm run build:llama-server`';
-    results.push({ mode: 'llama-server', measurements: [], skipped: why });
-    console.log(`llama-server: skipped (${why})`);
-  } else {
-    loadByMode['llama-server'] = loadavg();
-    const seq = requests.map((r) => ({ key: r.key, tokens: prompts!.get(r.key)! }));
-    const run = await runServer(cfg, model.path, seq, { key: alone.key, tokens: aloneRun.prompts.get(alone.key)! });
-    results.push(run.result);
-    serverInfo = { bin: path.relative(root, serverBin), args: run.args.map((a) => (a === model.path ? path.relative(root, a) : a)), buildInfo: run.buildInfo, systemInfo: run.systemInfo };
-    serverNote = 'llama-server: same token ids, one slot, --cache-reuse 256, host-memory prompt cache on (--cache-ram 8192); time to first token is the wall time of a /completion with n_predict 1 (its own prompt_ms is in the JSON).';
-  }
+  const serverSkipped = !cfg.server ? '--no-server' : !serverBin ? 'llama-server not built; run `npm run build:llama-server`' : null;
+  if (serverSkipped) console.log(`llama-server: skipped (${serverSkipped})`);
+  const engineModes = ['full', 'prefix', 'sparse', 'sparse-disk'] as const;
+  const loads: Record<string, number[]> = {};
+  const open = async (modes: readonly (typeof engineModes)[number][]): Promise<Runner[]> => {
+    const runners: Runner[] = [];
+    for (const m of modes) runners.push(await openEngine(cfg, model.path, m, docs));
+    if (!serverSkipped) runners.push(await openServer(cfg, model.path));
+    return runners;
+  };
+  const closeAll = async (runners: readonly Runner[]) => {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const r of runners) out[r.mode] = await r.close();
+    return out;
+  };
+  const seqRunners = await open(engineModes);
+  const seq = await runInterleaved(seqRunners, requests, loads);
+  const closed = await closeAll(seqRunners);
+  // The query alone: no documents, so every engine mode decodes the same tokens; measured once, on
+  // a fresh engine (full) and a fresh llama-server, so no cache from the sequence can help.
+  const aloneRunners = await open(['full']);
+  const aloneRun = await runInterleaved(aloneRunners, [alone], loads);
+  await closeAll(aloneRunners);
+
+  const results: ModeResult[] = MODES.map((mode) => ({
+    mode,
+    measurements: [...(seq.byMode.get(mode) ?? []), ...(aloneRun.byMode.get(mode) ?? [])],
+    ...(mode === 'llama-server' && serverSkipped ? { skipped: serverSkipped } : {}),
+  }));
+  const cacheByMode = Object.fromEntries(Object.entries(closed).filter(([m]) => m.startsWith('sparse')));
+  const serverInfo = closed['llama-server'] ?? null;
+  const promptMismatch = [...seq.mismatch, ...aloneRun.mismatch];
+  const promptMismatchNote = promptMismatch.length > 0 ? [`Prompt token ids differ between modes at ${promptMismatch.join(', ')}.`] : [];
+  const serverNote = serverInfo
+    ? 'llama-server: same token ids, one slot, --cache-reuse 256, host-memory prompt cache on (--cache-ram 8192); time to first token is the wall time of a /completion with n_predict 1 (its own prompt_ms is in the JSON).'
+    : null;
 
   const loadEnd = loadavg();
   const notes: string[] = [
     `${cfg.quick ? 'QUICK run (tiny model, not a measurement). ' : ''}Model: random weights, ${cfg.preset} (${(model.bytes / 1e6).toFixed(0)} MB), seed ${cfg.seed}; ${requests.length} requests, ${cfg.maxTokens} generated token each; documents ${docs.map((d) => `${d.id} ${docTokens[d.id]}`).join(', ')} tokens; query ${Math.min(...queryTokens)} to ${Math.max(...queryTokens)} tokens.`,
-    'Modes run one after another in one process, each on a fresh engine (new context, new block cache folder); one run per request, no repetition.',
+    'One process; every mode has its own fresh engine (new context, new block cache folder) and llama-server its own process; the requests are interleaved (each request goes to full, prefix, sparse, sparse-disk, llama-server in turn) so load bursts on the shared machine hit all modes alike; one run per request, no repetition.',
     'sparse (disk): no memory tier and the context reset before every request, so every block not computed is read from its file (written moments before, so served from the OS page cache).',
     `Load average at start ${loadStart.join(' ')}, at end ${loadEnd.join(' ')} (${os.availableParallelism()} cores).`,
     `CPU kernels: ggml ${counter.variant}${cfg.cpu ? ' (pinned; llama-server is built with the same CPU features)' : ' (picked by score)'}.`,
@@ -326,9 +345,9 @@ async function main(): Promise<void> {
     startedAt: started.toISOString(),
     durationS: Math.round((Date.now() - started.getTime()) / 100) / 10,
     quick: cfg.quick,
-    machine: { ...machineFacts(), backend: counter.backend, loadAverage: { start: loadStart, end: loadEnd, byMode: loadByMode } },
+    machine: { ...machineFacts(), backend: counter.backend, loadAverage: { start: loadStart, end: loadEnd, beforeRequest: loads } },
     model: { file: path.relative(root, model.path), bytes: model.bytes, preset: cfg.preset, seed: cfg.seed, generatedMs: model.generatedMs },
-    config: { cpuVariant: cfg.cpu ?? 'auto', contextSize: cfg.contextSize, maxTokens: cfg.maxTokens, threads: os.availableParallelism(), docTokens: cfg.docTokens, prefixTokens: cfg.prefixTokens, suffixTokens: cfg.suffixTokens, order: 'mode by mode, fresh engine per mode' },
+    config: { cpuVariant: cfg.cpu ?? 'auto', contextSize: cfg.contextSize, maxTokens: cfg.maxTokens, threads: os.availableParallelism(), docTokens: cfg.docTokens, prefixTokens: cfg.prefixTokens, suffixTokens: cfg.suffixTokens, order: 'interleaved per request; fresh engine per mode' },
     workload: {
       docs: docs.map((d) => ({ id: d.id, source: d.source, tokens: docTokens[d.id] })),
       querySource: QUERY_SOURCE,
