@@ -166,7 +166,6 @@ export class AssistantService {
 
   private async reconfigure(): Promise<void> {
     if (this.disposed) return;
-    this.recent.clear();
     const config = this.engineConfig(this.options.models.settings());
     this.emitStatus();
     await this.options.engine.configure(config);

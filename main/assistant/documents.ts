@@ -36,7 +36,7 @@ export function stepDocuments(journal: Journal, step: Step): StepDocument[] {
   const attachments = new Map(journal.steps.flatMap((s) => s.attachments.map((a) => [a.id, a] as const)));
   const pinned = step.pinnedAttachmentIds
     .map((id) => attachments.get(id))
-    .filter((a): a is Attachment => a !== undefined && !step.attachments.includes(a))
+    .filter((a): a is Attachment => a !== undefined)
     .map((a) => fromAttachment(a, true));
   const own = step.attachments.map((a) => fromAttachment(a, false));
   const notes: StepDocument = {

@@ -52,7 +52,7 @@ class FakeEngine implements EngineClientLike {
 
 const TEXTS: Record<string, string> = { t1: 'first ticket', t2: 'second ticket '.repeat(40) };
 
-function setup(options: { budget?: number; models?: FakeModels; engine?: EngineClientLike } = {}) {
+function setup(options: { budget?: number; models?: FakeModels; engine?: EngineClientLike; cacheSize?: number } = {}) {
   const engine = new FakeEngine();
   const log = new EventLog();
   const buffers = new FakeBuffers();
@@ -70,6 +70,7 @@ function setup(options: { budget?: number; models?: FakeModels; engine?: EngineC
     emit: log.emit,
     userDataDir: '/user-data',
     warmDebounceMs: 5,
+    cacheSize: options.cacheSize,
   });
   services.push(service);
   return { service, engine, log, buffers, journal, models };
@@ -206,6 +207,34 @@ describe('assistant service', () => {
     await waitFor(() => engine.completes.length === 2);
     engine.completes[1]!.resolve({ text: '43;', report: HOST_REPORT });
     expect((await changed).text).toBe('43;');
+  });
+
+  it('keeps only the most recent results', async () => {
+    const { service, engine } = setup({ cacheSize: 1 });
+    await service.start();
+    const ask = async (id: string, prefix: string) => {
+      const pending = service.handlers['assistant.complete'](input(id, { prefix }));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const last = engine.completes.at(-1);
+      if (last?.call.id === id) last.resolve({ text: prefix, report: HOST_REPORT });
+      return pending;
+    };
+    await ask('r1', 'a');
+    await ask('r2', 'b');
+    await ask('r3', 'b');
+    await ask('r4', 'a');
+    expect(engine.completes.map((c) => c.call.id)).toEqual(['r1', 'r2', 'r4']);
+  });
+
+  it('encodes the current step once the model is ready, when the journal changed while it loaded', async () => {
+    const { service, engine, journal } = setup();
+    await service.start();
+    engine.set({ state: 'loading', device: 'cpu', message: null });
+    service.handleEvent('journal.changed', { journalId: 'j1', journal });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(engine.warms).toHaveLength(0);
+    engine.set({ state: 'ready', device: 'cpu', message: null });
+    await waitFor(() => engine.warms.length === 1);
   });
 
   it('encodes the current step in the background on a journal change, one document more each time, with progress', async () => {

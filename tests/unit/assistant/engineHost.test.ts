@@ -124,6 +124,20 @@ describe('engine host', () => {
     expect(replies[0]).toMatchObject({ type: 'loaded', device: 'cpu', note: expect.stringContaining('no vulkan binaries') });
   });
 
+  it('answers status with its state and the warms waiting', async () => {
+    const { instance, replies } = host();
+    instance.receive({ type: 'status' });
+    instance.receive(load);
+    await settle();
+    instance.receive(complete('c1'));
+    instance.receive(warm('w1'));
+    instance.receive({ type: 'status' });
+    expect(replies.filter((r) => r.type === 'status')).toEqual([
+      { type: 'status', status: { state: 'empty', modelPath: null, device: 'cpu', message: null, pendingWarms: 0 } },
+      { type: 'status', status: { state: 'ready', modelPath: '/m.gguf', device: 'cpu', message: null, pendingWarms: 1 } },
+    ]);
+  });
+
   it('disposes the old engine before loading another', async () => {
     const { instance, engine } = host();
     instance.receive(load);
