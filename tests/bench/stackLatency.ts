@@ -1,0 +1,344 @@
+// Stack latency: from a keystroke in the page to the ghost text on screen, through browser mode (WebSocket),
+// the assistant service, the engine host and Monaco, next to the engine's own times for the same requests.
+//   npm run bench:stack                 realistic-shape model (the engine bench's Qwen2.5-Coder-0.5B shape, Q8_0), 3 documents
+//   npm run bench:stack -- --quick      tiny model, 6 requests: exercises the harness in seconds
+//   options: --requests N (default 20), --out <dir> (default results/, or results/tmp/stack-quick for --quick)
+// Needs the built app (`npm run build`) and Chromium at /usr/bin/chromium (or CHROMIUM_PATH).
+import { chromium, type Page } from '@playwright/test';
+import fs from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateModel, PRESETS } from '../../assistant/gguf/model';
+import { buildVocab, TokenType } from '../../assistant/gguf/vocab';
+import { startApp, stop, writeSuggestingModel } from '../e2e/fixtures';
+import { DOC_SOURCES, QUERY_SOURCE, readSource } from './workload';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PRESET = 'qwen2.5-coder-0.5b-shape';
+/** The stack's own cost at the median must stay under this. */
+const BAR_MS = 20;
+
+interface Config {
+  quick: boolean;
+  requests: number;
+  outDir: string;
+}
+
+function parseArgs(argv: string[]): Config {
+  const quick = argv.includes('--quick');
+  const valueOf = (flag: string): string | undefined => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
+  argv.forEach((a, i) => {
+    const isValue = i > 0 && ['--out', '--requests'].includes(argv[i - 1]!);
+    if (!isValue && !['--quick', '--out', '--requests'].includes(a)) throw new Error(`stackLatency: unknown argument ${a} (use --quick, --requests N, --out <dir>)`);
+  });
+  const requests = Number(valueOf('--requests') ?? (quick ? 6 : 20));
+  if (!Number.isInteger(requests) || requests < 1) throw new Error('stackLatency: --requests must be a positive integer');
+  const out = valueOf('--out');
+  return { quick, requests, outDir: out ? path.resolve(out) : path.join(root, 'results', ...(quick ? ['tmp', 'stack-quick'] : [])) };
+}
+
+/** Same rule as the e2e model: visible-ASCII tokens, whose greedy text a ghost can show. */
+function isPrintableToken(vocab: ReturnType<typeof buildVocab>, token: number): boolean {
+  return vocab.types[token] === TokenType.normal && /^[\x21-\x7e]+$/.test(vocab.tokens[token]!);
+}
+
+/**
+ * The engine bench's model (same file, cached in build/bench), copied with its visible-ASCII tokens'
+ * embedding rows scaled by 4: a random model otherwise emits unused tokens whose text is empty, and an
+ * empty suggestion shows no ghost. Same shape and weights' sizes, so the same compute per token.
+ */
+function ensureRealisticModel(): string {
+  const dir = path.join(root, 'build', 'bench');
+  const base = path.join(dir, `${PRESET}-seed1.gguf`);
+  const file = path.join(dir, `${PRESET}-seed1-printable.gguf`);
+  if (fs.existsSync(file)) return file;
+  fs.mkdirSync(dir, { recursive: true });
+  if (!fs.existsSync(base)) {
+    // Written under a temporary name so an interrupted run never leaves a truncated model to reuse.
+    const tmp = `${base}.${process.pid}.tmp`;
+    generateModel(tmp, { preset: PRESET, seed: 1 });
+    fs.renameSync(tmp, base);
+  }
+  const shape = PRESETS[PRESET];
+  const vocab = buildVocab({ size: shape.nVocab, merges: shape.merges, specialIds: shape.specialIds });
+  const q8Bytes = (count: number) => (count / 32) * 34;
+  const aligned = (bytes: number) => Math.ceil(bytes / 32) * 32;
+  const kv = (shape.nEmbd / shape.nHead) * shape.nHeadKv;
+  const perLayer =
+    2 * aligned(shape.nEmbd * 4) +
+    [shape.nEmbd * shape.nEmbd, shape.nEmbd * kv, shape.nEmbd * kv, shape.nEmbd * shape.nEmbd, shape.nEmbd * shape.nFf, shape.nEmbd * shape.nFf, shape.nFf * shape.nEmbd]
+      .reduce((n, count) => n + aligned(q8Bytes(count)), 0);
+  const tensorBytes = aligned(q8Bytes(shape.nVocab * shape.nEmbd)) + aligned(shape.nEmbd * 4) + shape.nLayer * perLayer;
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.copyFileSync(base, tmp);
+  // token_embd is the first tensor: rows of nEmbd/32 Q8_0 blocks, each an f16 scale then 32 int8.
+  const embd = fs.statSync(tmp).size - tensorBytes;
+  const rowBytes = q8Bytes(shape.nEmbd);
+  const fd = fs.openSync(tmp, 'r+');
+  try {
+    const row = Buffer.alloc(rowBytes);
+    for (let token = 0; token < shape.nVocab; token++) {
+      if (!isPrintableToken(vocab, token)) continue;
+      const at = embd + token * rowBytes;
+      fs.readSync(fd, row, 0, rowBytes, at);
+      for (let block = 0; block < rowBytes; block += 34) {
+        const half = row.readUInt16LE(block);
+        const exponent = (half >> 10) & 0x1f;
+        // Times 4: two more in the f16 exponent, for normal numbers far from overflow.
+        if (exponent > 0 && exponent < 0x1d) row.writeUInt16LE(half + (2 << 10), block);
+      }
+      fs.writeSync(fd, row, 0, rowBytes, at);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  return file;
+}
+
+interface Sample {
+  /** Keystroke (the key event's time) to the ghost text in the DOM (painted at the end of that frame). */
+  ghostMs: number;
+  debounceMs: number;
+  engineTtftMs: number;
+  engineTotalMs: number;
+  /** What the stack adds: ghost time less the debounce and the engine's whole request. */
+  stackMs: number;
+  /** Its part between the page and the engine: the request's round trip less the engine's time (WebSocket, service, host). */
+  wireMs: number;
+  /** Its part in the page: keystroke to request, and answer to the drawn ghost (provider, Monaco, the frame). */
+  pageMs: number;
+  promptTokens: number;
+  computedTokens: number;
+}
+
+interface Reply {
+  requestId: string;
+  text: string;
+  report: { timeToFirstTokenMs: number; totalMs: number; promptTokens: number; computedTokens: number };
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  // Nearest rank: an actual measurement, no interpolation.
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * In the page: the time of each keydown, and when a ghost text enters the DOM. Monaco renders its view in
+ * an animation frame, so the text is painted at the end of that same frame.
+ */
+async function installProbes(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __keyAt: number | null; __ghostAt: number | null };
+    w.__keyAt = null;
+    w.__ghostAt = null;
+    window.addEventListener('keydown', (event) => (w.__keyAt = event.timeStamp), true);
+    new MutationObserver(() => {
+      if (w.__keyAt === null || w.__ghostAt !== null || !document.querySelector('.ghost-text-decoration')) return;
+      w.__ghostAt = performance.now();
+    }).observe(document.body, { subtree: true, childList: true });
+  });
+}
+
+async function prepare(page: Page, url: string, docs: { title: string; text: string }[]): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Journal title').fill('Stack latency');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('button', { name: 'Add step' }).click();
+  await page.getByRole('textbox', { name: 'Step title' }).fill('Measure');
+  await page.getByRole('textbox', { name: 'Step title' }).press('Enter');
+  const panel = page.getByRole('complementary', { name: 'Attachments' });
+  for (const doc of docs) {
+    await panel.getByRole('button', { name: 'Attach' }).click();
+    await panel.getByLabel('Attachment kind').selectOption('text');
+    await panel.getByLabel('Title').fill(doc.title);
+    await panel.getByLabel('Text').fill(doc.text);
+    await panel.getByRole('button', { name: 'Add attachment' }).click();
+    await panel.getByRole('listitem', { name: doc.title }).waitFor();
+  }
+  const status = page.getByRole('contentinfo', { name: 'Assistant status' });
+  await status.getByText('ready', { exact: true }).waitFor({ timeout: 180_000 });
+  await page.getByRole('treeitem', { name: 'query.ts' }).click();
+  await page.getByText('Context inspector', { exact: true }).click();
+  await page.locator('.monaco-editor .view-lines').click();
+  await page.keyboard.press('Control+End');
+}
+
+const inspectorMs = async (page: Page, label: string): Promise<number> => {
+  const text = await page.getByRole('region', { name: 'Context inspector' }).locator('dt', { hasText: label }).locator('xpath=following-sibling::dd[1]').textContent();
+  return Number.parseFloat(text ?? 'NaN');
+};
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function measure(page: Page, replies: Map<string, Reply | null>, sent: string[], line: number): Promise<Sample | string> {
+  await page.keyboard.press('Enter');
+  await page.keyboard.type(`let v${line} =`);
+  // Let the requests of the typing settle, then hide what they showed.
+  await pause(300);
+  for (const settle = Date.now() + 120_000; sent.some((id) => !replies.has(id)) && Date.now() < settle; ) await pause(20);
+  await page.keyboard.press('Escape');
+  await page.locator('.ghost-text-decoration').first().waitFor({ state: 'detached' });
+  const before = sent.length;
+  await page.evaluate(() => {
+    const w = window as unknown as { __keyAt: number | null; __ghostAt: number | null };
+    w.__keyAt = null;
+    w.__ghostAt = null;
+  });
+  await page.keyboard.press('Space');
+  for (const asked = Date.now() + 2_000; sent.length === before; await pause(5)) if (Date.now() > asked) return 'no request (type-through or cache)';
+  const requestId = sent[before]!;
+  let answeredAt: number | null = null;
+  for (const limit = Date.now() + 120_000; Date.now() < limit; await pause(5)) {
+    const reply = replies.get(requestId);
+    if (reply === null) return 'cancelled';
+    if (reply && reply.text.trim() === '') return 'empty suggestion';
+    if (reply) answeredAt ??= Date.now();
+    const probe = await page.evaluate(() => {
+      const w = window as unknown as { __keyAt: number | null; __ghostAt: number | null };
+      return { keyAt: w.__keyAt, ghostAt: w.__ghostAt };
+    });
+    if (reply && probe.keyAt !== null && probe.ghostAt !== null) {
+      if (sent.length > before + 1) return 'superseded by a later request';
+      const debounceMs = await inspectorMs(page, 'Debounce');
+      const roundTripMs = await inspectorMs(page, 'Round trip');
+      const ghostMs = probe.ghostAt - probe.keyAt;
+      return {
+        ghostMs,
+        debounceMs,
+        engineTtftMs: reply.report.timeToFirstTokenMs,
+        engineTotalMs: reply.report.totalMs,
+        stackMs: ghostMs - debounceMs - reply.report.totalMs,
+        wireMs: roundTripMs - reply.report.totalMs,
+        pageMs: ghostMs - debounceMs - roundTripMs,
+        promptTokens: reply.report.promptTokens,
+        computedTokens: reply.report.computedTokens,
+      };
+    }
+    if (answeredAt !== null && Date.now() - answeredAt > 2_000) return 'answer shown as no ghost (cut to nothing)';
+  }
+  return 'no answer within 120 s';
+}
+
+function summary(samples: Sample[], key: keyof Sample) {
+  const values = samples.map((s) => s[key]);
+  return { p50: percentile(values, 50), p95: percentile(values, 95) };
+}
+
+function renderMarkdown(result: ReturnType<typeof buildResult>): string {
+  const row = (label: string, s: { p50: number; p95: number }) => `| ${label} | ${s.p50.toFixed(1)} | ${s.p95.toFixed(1)} |`;
+  return [
+    '# Stack latency: keystroke to ghost text',
+    '',
+    `${result.date}, ${result.machine}. Model: ${result.model}. ${result.samples.length} measured requests` +
+      `${result.skipped.length ? ` (${result.skipped.length} skipped: ${[...new Set(result.skipped)].join(', ')})` : ''}.`,
+    '',
+    'Browser mode (Chromium, WebSocket), the assistant service, the engine host process and Monaco. Each request is',
+    'one keystroke after the typing before it settled; the engine reports its own times for the same request.',
+    '',
+    '| ms | p50 | p95 |',
+    '|---|---|---|',
+    row('keystroke → ghost text shown', result.ghost),
+    row('debounce (adaptive)', result.debounce),
+    row('engine: time to first token', result.engineTtft),
+    row('engine: whole request', result.engineTotal),
+    row('**stack overhead** (shown − debounce − engine request)', result.stack),
+    row('… of it between page and engine (round trip − engine request)', result.wire),
+    row('… of it in the page (keystroke to request, answer to ghost in the DOM)', result.page),
+    '',
+    `Bar: the stack adds under ${BAR_MS} ms at p50: **${result.pass ? 'met' : 'not met'}** (${result.stack.p50.toFixed(1)} ms).`,
+    '',
+  ].join('\n');
+}
+
+function buildResult(cfg: Config, model: string, samples: Sample[], skipped: string[]) {
+  const stack = summary(samples, 'stackMs');
+  return {
+    date: new Date().toISOString(),
+    machine: `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, ${process.platform}`,
+    model,
+    quick: cfg.quick,
+    requests: cfg.requests,
+    ghost: summary(samples, 'ghostMs'),
+    debounce: summary(samples, 'debounceMs'),
+    engineTtft: summary(samples, 'engineTtftMs'),
+    engineTotal: summary(samples, 'engineTotalMs'),
+    stack,
+    wire: summary(samples, 'wireMs'),
+    page: summary(samples, 'pageMs'),
+    barMs: BAR_MS,
+    pass: stack.p50 < BAR_MS,
+    samples,
+    skipped,
+  };
+}
+
+async function main(): Promise<void> {
+  const cfg = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync(path.join(root, 'out', 'renderer', 'index.html'))) throw new Error('stackLatency: build the app first (npm run build)');
+  const workspace = await mkdtemp(path.join(os.tmpdir(), 'steerway-stack-ws-'));
+  const userData = await mkdtemp(path.join(os.tmpdir(), 'steerway-stack-user-'));
+  const modelPath = cfg.quick ? writeSuggestingModel(path.join(userData, 'tiny-suggesting.gguf')) : ensureRealisticModel();
+  // About 1k tokens each (4 characters a token), as in the engine bench; the cursor file is its query source.
+  const docs = DOC_SOURCES.slice(0, cfg.quick ? 1 : 3).map((rel) => ({ title: path.basename(rel), text: readSource(root, rel).slice(0, cfg.quick ? 800 : 4_000) }));
+  await writeFile(path.join(workspace, 'query.ts'), readSource(root, QUERY_SOURCE).split('\n').slice(0, 40).join('\n'));
+
+  const app = await startApp(workspace, userData, ['--model', modelPath]);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const samples: Sample[] = [];
+  const skipped: string[] = [];
+  try {
+    const page = await browser.newPage();
+    // The engine's own numbers, from the replies on the wire.
+    const sent: string[] = [];
+    /** By requestId: the reply, or null for a request that ended in an error (a cancelled one). */
+    const replies = new Map<string, Reply | null>();
+    const callIds = new Map<number, string>();
+    page.on('websocket', (socket) => {
+      socket.on('framesent', (frame) => {
+        const message = JSON.parse(String(frame.payload)) as { id?: number; call?: string; input?: { requestId?: string } };
+        if (message.call !== 'assistant.complete' || !message.input?.requestId || message.id === undefined) return;
+        sent.push(message.input.requestId);
+        callIds.set(message.id, message.input.requestId);
+      });
+      socket.on('framereceived', (frame) => {
+        const message = JSON.parse(String(frame.payload)) as { id?: number; reply?: { ok: boolean; value?: Reply } };
+        const requestId = message.id === undefined ? undefined : callIds.get(message.id);
+        if (requestId && message.reply) replies.set(requestId, message.reply.ok ? message.reply.value! : null);
+      });
+    });
+    await prepare(page, app.url, docs);
+    await installProbes(page);
+    const warmup = 2;
+    for (let i = 0; i < cfg.requests + warmup; i++) {
+      const sample = await measure(page, replies, sent, i);
+      if (i < warmup) continue;
+      if (typeof sample === 'string') skipped.push(sample);
+      else samples.push(sample);
+      process.stdout.write(typeof sample === 'string' ? `  ${i - warmup + 1}: skipped (${sample})\n` : `  ${i - warmup + 1}: ghost ${sample.ghostMs.toFixed(1)} ms, engine ${sample.engineTotalMs.toFixed(1)} ms (ttft ${sample.engineTtftMs.toFixed(1)}), debounce ${sample.debounceMs} ms, stack ${sample.stackMs.toFixed(1)} ms (wire ${sample.wireMs.toFixed(1)}, page ${sample.pageMs.toFixed(1)})\n`);
+    }
+  } finally {
+    await browser.close();
+    await stop(app.child);
+    await rm(workspace, { recursive: true, force: true });
+    await rm(userData, { recursive: true, force: true });
+  }
+  const result = buildResult(cfg, cfg.quick ? 'tiny (generated, printable tokens boosted)' : `${PRESET} seed 1 (generated, printable tokens boosted)`, samples, skipped);
+  fs.mkdirSync(cfg.outDir, { recursive: true });
+  fs.writeFileSync(path.join(cfg.outDir, 'stack-latency.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const markdown = renderMarkdown(result);
+  fs.writeFileSync(path.join(cfg.outDir, 'stack-latency.md'), markdown);
+  process.stdout.write(`\n${markdown}\nwrote ${path.join(cfg.outDir, 'stack-latency.{json,md}')}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
