@@ -29,6 +29,11 @@ export function FileTree({ onOpen }: { onOpen: (path: string) => void }) {
     void load('');
   }, [load]);
 
+  // Files made by commands or other tools appear when the user asks: the tree is not watched.
+  const refresh = () => {
+    for (const dir of ['', ...expanded]) void load(dir);
+  };
+
   const toggle = (dir: string) => {
     const next = new Set(expanded);
     if (next.has(dir)) next.delete(dir);
@@ -122,7 +127,12 @@ export function FileTree({ onOpen }: { onOpen: (path: string) => void }) {
 
   return (
     <nav className="file-tree" aria-label="Workspace">
-      <h2 className="panel-title">Files</h2>
+      <div className="panel-head">
+        <h2 className="panel-title">Files</h2>
+        <button type="button" className="quiet" aria-label="Refresh files" title="Refresh files" onClick={refresh}>
+          ↻
+        </button>
+      </div>
       <ul role="tree" aria-label="Files" onKeyDown={onKeyDown}>
         {renderFolder('', 0)}
       </ul>

@@ -23,4 +23,23 @@ self.MonacoEnvironment = {
   getWorker: (_workerId: string, label: string) => new (WORKERS[label] ?? EditorWorker)(),
 };
 
+// Monaco's TypeScript sees only the open files: an import of any other module cannot resolve, and marking
+// every import red would hide the real errors. JSX and modern syntax are on, as in a usual project.
+for (const defaults of [monaco.typescript.typescriptDefaults, monaco.typescript.javascriptDefaults]) {
+  defaults.setCompilerOptions({
+    ...defaults.getCompilerOptions(),
+    target: monaco.typescript.ScriptTarget.ESNext,
+    module: monaco.typescript.ModuleKind.ESNext,
+    moduleResolution: monaco.typescript.ModuleResolutionKind.NodeJs,
+    jsx: monaco.typescript.JsxEmit.ReactJSX,
+    allowNonTsExtensions: true,
+    esModuleInterop: true,
+  });
+  defaults.setDiagnosticsOptions({
+    ...defaults.getDiagnosticsOptions(),
+    // 2307: cannot find module; 2792: cannot find module (with a moduleResolution hint).
+    diagnosticCodesToIgnore: [2307, 2792],
+  });
+}
+
 export { monaco };

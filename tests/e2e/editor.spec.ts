@@ -28,7 +28,7 @@ test.use({ viewport: { width: 1400, height: 900 } });
 
 test('open from the tree, edit, dirty marker, Ctrl+S saves to disk; TypeScript diagnostics; quick open', async ({ page, app }) => {
   await mkdir(join(app.workspace, 'src'));
-  await writeFile(join(app.workspace, 'src/sum.ts'), 'export const sum = (a: number, b: number) => a + b;\n');
+  await writeFile(join(app.workspace, 'src/sum.ts'), "import { helper } from './helper';\nexport const sum = (a: number, b: number) => a + b;\n");
   await writeFile(join(app.workspace, 'README.md'), '# Project\n');
   await page.goto(app.url);
   await createJournalWithStep(page);
@@ -43,13 +43,14 @@ test('open from the tree, edit, dirty marker, Ctrl+S saves to disk; TypeScript d
   await typeAtEnd(page, 'export const total: number = "three";');
   await expect(tab).toHaveAccessibleDescription('Modified');
   await expect(tab).toHaveAccessibleName('sum.ts');
-  // Monaco's TypeScript worker marks the type error.
+  // Monaco's TypeScript worker marks the type error, and only it: a module it cannot see is no error.
   await expect(page.locator('.monaco-editor .squiggly-error').first()).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator('.monaco-editor .squiggly-error')).toHaveCount(1);
 
   await page.keyboard.press('Control+s');
   await expect(tab).not.toHaveAttribute('aria-describedby', /.+/);
   await expect.poll(() => readFile(join(app.workspace, 'src/sum.ts'), 'utf8')).toBe(
-    'export const sum = (a: number, b: number) => a + b;\nexport const total: number = "three";',
+    "import { helper } from './helper';\nexport const sum = (a: number, b: number) => a + b;\nexport const total: number = \"three\";",
   );
 
   await page.keyboard.press('Control+p');

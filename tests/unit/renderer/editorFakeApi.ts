@@ -21,11 +21,23 @@ export class EditorFakeApi extends FakeApi {
     this.emit('file.changed', { path, mtimeMs });
   }
 
+  private readonly fileFailures = new Map<CallName, string>();
+
+  override failNext(name: CallName, message: string): void {
+    if (name in this.fileHandlers) this.fileFailures.set(name, message);
+    else super.failNext(name, message);
+  }
+
   override async call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>> {
     const handler = this.fileHandlers[name as keyof typeof this.fileHandlers] as ((input: unknown) => unknown) | undefined;
     if (!handler) return super.call(name, input);
     this.log.push({ name, input });
     await Promise.resolve();
+    const failure = this.fileFailures.get(name);
+    if (failure !== undefined) {
+      this.fileFailures.delete(name);
+      throw new RemoteError('failed', failure);
+    }
     return handler(input) as CallOutput<K>;
   }
 

@@ -48,6 +48,26 @@ describe('editor panel', () => {
     expect((screen.getByRole('textbox', { name: 'Code' }) as HTMLTextAreaElement).value).toBe('let x = 1;');
   });
 
+  it('Refresh files lists the root and the open folders again, showing files made since', async () => {
+    const { fake } = await setup();
+    fireEvent.click(await within(tree()).findByRole('treeitem', { name: 'src' }));
+    await within(tree()).findByRole('treeitem', { name: 'main.ts' });
+    fake.put('src/util.ts', '');
+    fake.put('NEW.md', '');
+    fireEvent.click(screen.getByRole('button', { name: 'Refresh files' }));
+    expect(await within(tree()).findByRole('treeitem', { name: 'util.ts' })).toBeTruthy();
+    expect(within(tree()).getByRole('treeitem', { name: 'NEW.md' })).toBeTruthy();
+  });
+
+  it('shows a folder that cannot be listed in the tree, not as an app alert', async () => {
+    const fake = new EditorFakeApi();
+    fake.addJournal('J', ['First step']);
+    fake.failNext('file.list', 'Open a workspace folder first.');
+    await renderJournal(fake);
+    expect(await within(tree()).findByText('Open a workspace folder first.')).toBeTruthy();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
   it('moves through the tree with the arrow keys and opens with Enter', async () => {
     await setup();
     const src = await within(tree()).findByRole('treeitem', { name: 'src' });
