@@ -86,7 +86,7 @@ export class ModelDownload {
     return { ...this.current };
   }
 
-  isActive(): boolean {
+  private isActive(): boolean {
     return this.current.state === 'downloading' || this.current.state === 'verifying';
   }
 
@@ -116,11 +116,6 @@ export class ModelDownload {
       this.update({ state: 'cancelled', downloadedBytes: 0 });
     }
     return this.state();
-  }
-
-  /** Resolves when the running request (if any) has stopped. */
-  settled(): Promise<void> {
-    return this.task;
   }
 
   private async run(signal: AbortSignal): Promise<void> {
