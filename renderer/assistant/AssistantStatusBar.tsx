@@ -1,4 +1,6 @@
+import { useState } from 'react';
 import type { AssistantStatus } from '../../app/completion/schemas';
+import { ModelManagerPanel } from '../models';
 import { useAssistant } from './assistantStore';
 import { useAssistantFeed } from './useAssistantFeed';
 
@@ -19,6 +21,7 @@ export function AssistantStatusBar() {
   const status = useAssistant((s) => s.status);
   const statusError = useAssistant((s) => s.statusError);
   const encoding = useAssistant((s) => s.encoding);
+  const [managing, setManaging] = useState(false);
 
   return (
     <footer className="assistant-status" aria-label="Assistant status">
@@ -37,6 +40,10 @@ export function AssistantStatusBar() {
           Encoding {encoding.done}/{encoding.total}
         </span>
       )}
+      <button type="button" className="quiet" onClick={() => setManaging(true)}>
+        Models
+      </button>
+      {managing && <ModelManagerPanel onClose={() => setManaging(false)} />}
     </footer>
   );
 }

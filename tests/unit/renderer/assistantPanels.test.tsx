@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { act, render, screen, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiContext } from '../../../renderer/app/context';
 import { AssistantStatusBar, ContextInspector, assistantStore } from '../../../renderer/assistant';
@@ -99,6 +99,14 @@ describe('AssistantStatusBar', () => {
     fake.failNext('assistant.status', 'assistant service unavailable');
     renderWith(fake, <AssistantStatusBar />);
     expect(await screen.findByText('error: assistant service unavailable')).toBeTruthy();
+  });
+
+  it('opens the model manager from Models, and closes it', async () => {
+    renderWith(new FakeApi(), <AssistantStatusBar />);
+    fireEvent.click(within(screen.getByRole('contentinfo', { name: 'Assistant status' })).getByRole('button', { name: 'Models' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Models' });
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
+    expect(screen.queryByRole('dialog', { name: 'Models' })).toBeNull();
   });
 
   it('subscribes once for several panels and unsubscribes when the last unmounts', async () => {
