@@ -74,13 +74,18 @@ export function EditorPanel() {
     void journalStore.getState().addAttachment(stepId, attachmentFor(active.path, selected));
   };
 
+  // A dirty tab is not closed without asking: its edits exist nowhere else.
+  const [closing, setClosing] = useState<string | null>(null);
+  const requestClose = (tab: EditorTab) => (isDirty(tab) ? setClosing(tab.path) : store.getState().close(tab.path));
+  const closingTab = tabs.find((t) => t.path === closing);
+
   const tabPanelId = useId();
   return (
     <section className="editor-panel" aria-label="Editor">
       <FileTree onOpen={(path) => void store.getState().open(path)} />
       <div className="editor-main">
         <div className="editor-toolbar">
-          <Tabs store={store} tabs={tabs} activePath={activePath} panelId={tabPanelId} />
+          <Tabs store={store} tabs={tabs} activePath={activePath} panelId={tabPanelId} onClose={requestClose} />
           <span className="topbar-spacer" />
           <button type="button" disabled={!active || !isDirty(active)} onClick={() => active && void store.getState().save(active.path)} title="Save (Ctrl+S)">
             Save
@@ -92,6 +97,33 @@ export function EditorPanel() {
             Open file…
           </button>
         </div>
+        {closingTab && (
+          <div role="alertdialog" aria-label={`Close ${closingTab.name}`} className="alert trust editor-notice">
+            <span className="alert-message">{closingTab.name} has changes that are not saved.</span>
+            <button
+              type="button"
+              className="primary"
+              onClick={async () => {
+                setClosing(null);
+                if (await store.getState().save(closingTab.path)) store.getState().close(closingTab.path);
+              }}
+            >
+              Save and close
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                setClosing(null);
+                store.getState().close(closingTab.path);
+              }}
+            >
+              Discard changes
+            </button>
+            <button type="button" className="quiet" onClick={() => setClosing(null)}>
+              Cancel
+            </button>
+          </div>
+        )}
         {active && <TabNotices store={store} tab={active} />}
         <div role="tabpanel" id={tabPanelId} className="editor-body" aria-label={active?.name ?? 'No file open'}>
           {tabs.length > 0 ? <EditorPane store={store} onAttach={attach} /> : <p className="placeholder muted">Open a file from the tree, or press Ctrl+P.</p>}
@@ -102,7 +134,15 @@ export function EditorPanel() {
   );
 }
 
-function Tabs({ store, tabs, activePath, panelId }: { store: EditorStore; tabs: EditorTab[]; activePath: string | null; panelId: string }) {
+interface TabsProps {
+  store: EditorStore;
+  tabs: EditorTab[];
+  activePath: string | null;
+  panelId: string;
+  onClose: (tab: EditorTab) => void;
+}
+
+function Tabs({ store, tabs, activePath, panelId, onClose }: TabsProps) {
   const modifiedId = useId();
   return (
     <div role="tablist" aria-label="Open files" className="editor-tabs">
@@ -126,7 +166,7 @@ function Tabs({ store, tabs, activePath, panelId }: { store: EditorStore; tabs: 
               {tab.name}
             </button>
             {dirty && <span className="dirty-dot" aria-hidden="true">●</span>}
-            <button type="button" className="quiet tab-close" aria-label={`Close ${tab.name}`} title="Close" onClick={() => store.getState().close(tab.path)}>
+            <button type="button" className="quiet tab-close" aria-label={`Close ${tab.name}`} title="Close" onClick={() => onClose(tab)}>
               ×
             </button>
           </span>

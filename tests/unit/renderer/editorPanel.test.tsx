@@ -143,6 +143,29 @@ describe('editor panel', () => {
     expect(await within(screen.getByRole('complementary', { name: 'Attachments' })).findByText('README.md')).toBeTruthy();
   });
 
+  it('closing a modified tab asks first: Cancel keeps it, Save and close saves, Discard changes drops the edits', async () => {
+    const { fake } = await setup();
+    await openFromTree('src', 'main.ts');
+    const code = () => screen.getByRole('textbox', { name: 'Code' });
+    fireEvent.change(code(), { target: { value: 'mine' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Close main.ts' }));
+    const ask = screen.getByRole('alertdialog', { name: 'Close main.ts' });
+    fireEvent.click(within(ask).getByRole('button', { name: 'Cancel' }));
+    expect(within(tabList()).getByRole('tab', { name: 'main.ts' })).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Close main.ts' }));
+    fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Save and close' }));
+    await waitFor(() => expect(within(tabList()).queryByRole('tab', { name: 'main.ts' })).toBeNull());
+    expect(fake.disk.get('src/main.ts')?.text).toBe('mine');
+
+    await openFromTree(null, 'main.ts');
+    fireEvent.change(code(), { target: { value: 'dropped' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Close main.ts' }));
+    fireEvent.click(within(screen.getByRole('alertdialog')).getByRole('button', { name: 'Discard changes' }));
+    expect(within(tabList()).queryByRole('tab', { name: 'main.ts' })).toBeNull();
+    expect(fake.disk.get('src/main.ts')?.text).toBe('mine');
+  });
+
   it('closing a tab with its button shows the other one', async () => {
     await setup();
     await openFromTree(null, 'README.md');

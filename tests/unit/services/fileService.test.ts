@@ -2,8 +2,11 @@ import { mkdir, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../../app/ipc/contract';
+import type { PtyHost } from '../../../main/pty/ptyHost';
+import { AppServices } from '../../../main/services/appServices';
 import { EditorBuffers } from '../../../main/services/editorBuffers';
 import { FileService, MAX_EDITOR_BYTES } from '../../../main/services/fileService';
+import { TrustStore } from '../../../main/storage/trustStore';
 import type { EventSink } from '../../../main/transport/dispatcher';
 import { useTempDirs } from '../storage/tempDirs';
 
@@ -186,5 +189,34 @@ describe('FileService', () => {
     await writeFile(join(root, 'a.ts'), '2');
     await pause(200);
     expect(events).toEqual([]);
+  });
+
+  it('in AppServices: answers the editor calls, and opening another workspace drops the old watches', async () => {
+    const [first, second, userData] = [await tempDir(), await tempDir(), await tempDir()];
+    await writeFile(join(first, 'a.ts'), '1');
+    const changed: unknown[] = [];
+    const services = await AppServices.create({
+      workspacePath: first,
+      userDataDir: userData,
+      modelPath: null,
+      trust: new TrustStore(userData),
+      // No journal is opened here, so no shell is ever asked for.
+      ptyHost: {} as PtyHost,
+      emit: (event, payload) => event === 'file.changed' && changed.push(payload),
+      openExternal: async () => undefined,
+    });
+    try {
+      const h = services.handlers;
+      expect((await h['file.read']({ path: 'a.ts' })).text).toBe('1');
+      await h['editor.buffer']({ path: 'a.ts', text: 'draft' });
+      expect(services.buffers.get('a.ts')).toBe('draft');
+      await h['file.watch']({ paths: ['a.ts'] });
+      await h['workspace.open']({ path: second });
+      await writeFile(join(first, 'a.ts'), '2');
+      await pause(300);
+      expect(changed).toEqual([]);
+    } finally {
+      await services.dispose();
+    }
   });
 });
