@@ -241,7 +241,7 @@ async function openServer(cfg: Config, modelPath: string): Promise<Runner> {
         bin: path.relative(root, server.bin),
         args: server.args.map((a) => (a === modelPath ? path.relative(root, a) : a)),
         buildInfo: server.buildInfo,
-        systemInfo: server.systemInfo,
+        cpuVariant: llamaServerCpuVariant(),
       };
     },
   };

@@ -57,8 +57,6 @@ export interface LlamaServer {
   readonly args: readonly string[];
   /** `/props` build info (version string), when the server reports it. */
   readonly buildInfo: string | null;
-  /** The CPU features its ggml uses, from its start-up log (`system_info:`). */
-  readonly systemInfo: string | null;
   complete(prompt: readonly number[], nPredict: number): Promise<ServerCompletion>;
   stop(): Promise<void>;
 }
@@ -114,11 +112,9 @@ export async function startLlamaServer(o: LlamaServerOptions): Promise<LlamaServ
   const args = serverArgs(o, port);
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let logText = '';
-  let systemInfo: string | null = null;
   const keep = (b: Buffer) => {
     // Only the tail matters for a start-up error; the server logs every request.
     logText = (logText + b.toString()).slice(-8000);
-    systemInfo ??= /system_info: (.*)/.exec(logText)?.[1]?.trim() ?? null;
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -142,7 +138,6 @@ export async function startLlamaServer(o: LlamaServerOptions): Promise<LlamaServ
     port,
     args,
     buildInfo,
-    systemInfo,
     async complete(prompt, nPredict) {
       const t0 = performance.now();
       const r = await fetch(`${base}/completion`, {
