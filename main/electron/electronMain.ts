@@ -25,12 +25,12 @@ function broadcast<E extends EventName>(event: E, payload: EventPayload<E>): voi
 
 void app.whenReady().then(async () => {
   denyAllPermissions();
-  const ptyHost = PtyHost.start({ launcher: utilityHostLauncher, entryPath: defaultPtyHostEntry() });
+  const ptyHost = PtyHost.start({ launcher: utilityHostLauncher('Steerway pty host'), entryPath: defaultPtyHostEntry() });
   const services = await AppServices.create({
     workspacePath: args.workspace,
     userDataDir: app.getPath('userData'),
     modelPath: args.model,
-    engineLauncher: utilityHostLauncher,
+    engineLauncher: utilityHostLauncher('Steerway engine'),
     trust: new TrustStore(app.getPath('userData')),
     ptyHost,
     emit: broadcast,

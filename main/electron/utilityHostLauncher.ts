@@ -1,9 +1,9 @@
 import { utilityProcess } from 'electron';
 import type { HostLauncher } from '../pty/hostChannel';
 
-/** In Electron, the pty host runs as a utility process (no child_process.fork: the runAsNode fuse is off). */
-export const utilityHostLauncher: HostLauncher = (entryPath) => {
-  const child = utilityProcess.fork(entryPath, [], { serviceName: 'Steerway pty host', stdio: 'inherit' });
+/** In Electron, host processes (pty, engine) run as utility processes (no child_process.fork: the runAsNode fuse is off). */
+export const utilityHostLauncher = (serviceName: string): HostLauncher => (entryPath) => {
+  const child = utilityProcess.fork(entryPath, [], { serviceName, stdio: 'inherit' });
   return {
     postMessage: (message) => child.postMessage(message),
     onMessage: (listener) => void child.on('message', listener),
