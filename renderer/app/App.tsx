@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { SteerwayApi } from '../../app/ipc/api';
 import { AssistantStatusBar, ContextInspector } from '../assistant';
 import { EditorPanel } from '../editor/EditorPanel';
@@ -28,6 +29,8 @@ function Shell() {
   const session = useApp((s) => s.session);
   const setChoosingWorkspace = useApp((s) => s.setChoosingWorkspace);
   const workspaceOpen = Boolean(workspace?.path) && !choosingWorkspace;
+  // Room for the step and the editor: the attachments column can be folded away.
+  const [attachmentsShown, setAttachmentsShown] = useState(true);
 
   return (
     <JournalStoreContext value={session?.store ?? null}>
@@ -48,6 +51,11 @@ function Shell() {
           <span className="topbar-spacer" />
           {workspaceOpen && session && <SearchBox key={session.journalId} />}
           {workspaceOpen && session && <ExportButton />}
+          {workspaceOpen && session && (
+            <button type="button" className="quiet" aria-pressed={attachmentsShown} onClick={() => setAttachmentsShown(!attachmentsShown)}>
+              Attachments
+            </button>
+          )}
         </header>
         <ErrorAlerts />
         {workspaceOpen && <UnavailableJournals />}
@@ -57,7 +65,7 @@ function Shell() {
           <WorkspaceForm />
         ) : (
           <div className="main-area">
-            <div className="journal-area">
+            <div className={attachmentsShown ? 'journal-area' : 'journal-area attachments-hidden'}>
               <JournalArea />
             </div>
             <div className="editor-column">

@@ -122,4 +122,13 @@ test('attach the open file and a selection to the current step', async ({ page, 
   await expect(selection).toBeVisible();
   await selection.getByRole('button', { name: 'Open' }).click();
   await expect(page.getByRole('dialog')).toContainText('const two = 2;\nconst three = 3;');
+  await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+
+  // The attachments fold away for room, and come back.
+  const toggle = page.getByRole('button', { name: 'Attachments', exact: true });
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+  await expect(attachments).toBeHidden();
+  await toggle.click();
+  await expect(attachments.getByRole('listitem', { name: 'notes.ts:2-3' })).toBeVisible();
 });
