@@ -103,6 +103,8 @@ export function EditorPanel() {
             <button
               type="button"
               className="primary"
+              // Asked because of a click on ×: the answer is one key away.
+              autoFocus
               onClick={async () => {
                 setClosing(null);
                 if (await store.getState().save(closingTab.path)) store.getState().close(closingTab.path);

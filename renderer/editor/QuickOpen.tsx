@@ -13,7 +13,12 @@ export function QuickOpen({ onOpen, onClose }: { onOpen: (path: string) => void;
   const listId = useId();
   const input = useRef<HTMLInputElement>(null);
 
-  useEffect(() => input.current?.focus(), []);
+  useEffect(() => {
+    // Back to where the user was when the dialog closes (opening a file moves focus to the editor after).
+    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    input.current?.focus();
+    return () => previous?.focus();
+  }, []);
 
   useEffect(() => {
     let current = true;

@@ -105,9 +105,13 @@ describe('editor panel', () => {
     expect(screen.queryByRole('dialog', { name: 'Quick open' })).toBeNull();
     expect((await within(tabList()).findByRole('tab', { name: 'main.ts' })).getAttribute('aria-selected')).toBe('true');
 
+    const opener = screen.getByRole('button', { name: 'Open file…' });
+    opener.focus();
     fireEvent.keyDown(window, { key: 'p', ctrlKey: true });
+    expect(document.activeElement).toBe(screen.getByRole('combobox', { name: 'File name' }));
     fireEvent.keyDown(screen.getByRole('combobox', { name: 'File name' }), { key: 'Escape' });
     expect(screen.queryByRole('dialog', { name: 'Quick open' })).toBeNull();
+    expect(document.activeElement).toBe(opener);
   });
 
   it('a dirty tab keeps its edits when the file changes on disk and offers Reload', async () => {
@@ -150,6 +154,7 @@ describe('editor panel', () => {
     fireEvent.change(code(), { target: { value: 'mine' } });
     fireEvent.click(screen.getByRole('button', { name: 'Close main.ts' }));
     const ask = screen.getByRole('alertdialog', { name: 'Close main.ts' });
+    expect(document.activeElement).toBe(within(ask).getByRole('button', { name: 'Save and close' }));
     fireEvent.click(within(ask).getByRole('button', { name: 'Cancel' }));
     expect(within(tabList()).getByRole('tab', { name: 'main.ts' })).toBeTruthy();
 
