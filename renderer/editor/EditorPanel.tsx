@@ -1,4 +1,4 @@
-import { useContext, useEffect, useId, useState } from 'react';
+import { useContext, useEffect, useId, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
 import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { SteerwayApi } from '../../app/ipc/api';
@@ -146,8 +146,20 @@ interface TabsProps {
 
 function Tabs({ store, tabs, activePath, panelId, onClose }: TabsProps) {
   const modifiedId = useId();
+  const list = useRef<HTMLDivElement>(null);
+  // Arrow keys move between tabs (the tab pattern): each tab's own Tab stop would be one too many.
+  const onKeyDown = (event: ReactKeyboardEvent) => {
+    if ((event.target as HTMLElement).getAttribute('role') !== 'tab') return;
+    const index = tabs.findIndex((t) => t.path === activePath);
+    const to = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[event.key];
+    const target = to === undefined ? undefined : tabs[(to + tabs.length) % tabs.length];
+    if (!target) return;
+    event.preventDefault();
+    store.getState().activate(target.path);
+    list.current?.querySelectorAll<HTMLElement>('[role="tab"]')[tabs.indexOf(target)]?.focus();
+  };
   return (
-    <div role="tablist" aria-label="Open files" className="editor-tabs">
+    <div role="tablist" aria-label="Open files" className="editor-tabs" ref={list} onKeyDown={onKeyDown}>
       <span id={modifiedId} hidden>
         Modified
       </span>

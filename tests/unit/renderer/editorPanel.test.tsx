@@ -171,6 +171,20 @@ describe('editor panel', () => {
     expect(fake.disk.get('src/main.ts')?.text).toBe('mine');
   });
 
+  it('moves between tabs with the arrow keys, wrapping around', async () => {
+    await setup();
+    await openFromTree(null, 'README.md');
+    const main = await openFromTree('src', 'main.ts');
+    const readme = within(tabList()).getByRole('tab', { name: 'README.md' });
+    main.focus();
+    fireEvent.keyDown(main, { key: 'ArrowLeft' });
+    expect(readme.getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(readme);
+    fireEvent.keyDown(readme, { key: 'ArrowLeft' });
+    expect(main.getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(main);
+  });
+
   it('closing a tab with its button shows the other one', async () => {
     await setup();
     await openFromTree(null, 'README.md');
