@@ -104,6 +104,12 @@ function cacheKey(text: CursorText): string {
 
 let requestCounter = 0;
 
+interface SharedRequest {
+  waiters: number;
+  controller: AbortController;
+  promise: Promise<string | null>;
+}
+
 /**
  * Suggestions for a cursor, apart from Monaco: type-through of the last suggestion, the cache, the
  * debounce, the request and its cancellation. Every answer extends the text it was asked for, or is null.
@@ -111,6 +117,8 @@ let requestCounter = 0;
 export class SuggestionSource {
   readonly debounce = new AdaptiveDebounce();
   private readonly cache = new Lru<string>(CACHE_ENTRIES);
+  /** Requests not answered yet, by cache key, with how many callers wait on each. */
+  private readonly pending = new Map<string, SharedRequest>();
   /** The last suggestion handed out, and the text it was for. */
   private shown: (CursorText & { text: string }) | null = null;
   private readonly now: () => number;
@@ -121,10 +129,45 @@ export class SuggestionSource {
 
   /** A suggestion to insert at the cursor, or null. `signal` aborts when the text changes (each keystroke). */
   async suggest(full: CursorText, signal: AbortSignal): Promise<string | null> {
+    if (signal.aborted) return null;
     const query: CursorText = { path: full.path, prefix: full.prefix.slice(-PREFIX_CHARS), suffix: full.suffix.slice(0, SUFFIX_CHARS) };
-    const ready = this.typeThrough(full) ?? this.cache.get(cacheKey(query));
+    const key = cacheKey(query);
+    const ready = this.typeThrough(full) ?? this.cache.get(key);
     if (ready !== undefined) return this.handOut(full, ready);
 
+    // Monaco may ask twice for the same text (a re-render, a cursor event): both wait on one request.
+    let shared = this.pending.get(key);
+    if (!shared) {
+      const controller = new AbortController();
+      const created: SharedRequest = { waiters: 0, controller, promise: Promise.resolve(null) };
+      created.promise = this.request(query, controller.signal).finally(() => {
+        if (this.pending.get(key) === created) this.pending.delete(key);
+      });
+      this.pending.set(key, created);
+      shared = created;
+    }
+    const joined = shared;
+    joined.waiters++;
+    const leave = () => {
+      if (--joined.waiters > 0) return;
+      // The last one waiting left: cancel, and let the next ask start afresh.
+      this.pending.delete(key);
+      joined.controller.abort();
+    };
+    signal.addEventListener('abort', leave, { once: true });
+    try {
+      // A caller that left does not wait for the engine's answer to the cancel.
+      const text = await Promise.race([joined.promise, new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true }))]);
+      // The text moved on while the engine worked: this answer is for a place the user has left.
+      if (text === null || signal.aborted) return null;
+      return this.handOut(full, text);
+    } finally {
+      signal.removeEventListener('abort', leave);
+    }
+  }
+
+  /** Debounce, then ask the engine; null when cancelled, '' for no suggestion. */
+  private async request(query: CursorText, signal: AbortSignal): Promise<string | null> {
     const debounceMs = this.debounce.ms;
     if (!(await sleep(debounceMs, signal))) return null;
 
@@ -140,12 +183,10 @@ export class SuggestionSource {
       const roundTripMs = this.now() - sentAt;
       this.debounce.record(roundTripMs);
       this.options.onReport?.(answer.report, { debounceMs, roundTripMs });
-      const text = shapeSuggestion(answer.text, multiline);
+      const text = shapeSuggestion(answer.text, multiline) ?? '';
       // Empty answers are cached too: asking again at the same place would give the same nothing.
-      this.cache.set(cacheKey(query), text ?? '');
-      // The text moved on while the engine worked: this answer is for a place the user has left.
-      if (signal.aborted) return null;
-      return this.handOut(full, text ?? '');
+      this.cache.set(cacheKey(query), text);
+      return text;
     } catch (error) {
       if (signal.aborted) return null;
       throw error;

@@ -81,6 +81,40 @@ describe('SuggestionSource', () => {
     expect(await pending).toBeNull();
   });
 
+  it('a second ask for the same text joins the request in flight; it is cancelled only when both leave', async () => {
+    const { fake, source } = setup();
+    const held = holdAnswers(fake);
+    const first = new AbortController();
+    const second = new AbortController();
+    const one = source.suggest(at('const v = '), first.signal);
+    await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS);
+    const two = source.suggest(at('const v = '), second.signal);
+    first.abort();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fake.inputsOf('assistant.cancel')).toEqual([]);
+    held[0]!.answer('done');
+    expect(await one).toBeNull();
+    expect(await two).toBe('done');
+    expect(held).toHaveLength(1);
+
+    const third = new AbortController();
+    const fourth = new AbortController();
+    const three = source.suggest(at('let w = '), third.signal);
+    const four = source.suggest(at('let w = '), fourth.signal);
+    await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS);
+    third.abort();
+    fourth.abort();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fake.inputsOf('assistant.cancel')).toEqual([{ requestId: held[1]!.input.requestId }]);
+    expect([await three, await four]).toEqual([null, null]);
+    // Asked again after both left: a fresh request, not the cancelled one.
+    const five = source.suggest(at('let w = '), new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS);
+    expect(held).toHaveLength(3);
+    held[2]!.answer('fresh');
+    expect(await five).toBe('fresh');
+  });
+
   it('answers again at the same place from the cache, without a request or a wait', async () => {
     const { fake, source } = setup();
     expect(await suggestNow(source, at('const v = get'))).toBe('Value(x);');
