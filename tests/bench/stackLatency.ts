@@ -191,10 +191,9 @@ async function measure(page: Page, replies: Map<string, Reply | null>, sent: str
   });
   await page.keyboard.press('Space');
   for (const asked = Date.now() + 2_000; sent.length === before; await pause(5)) if (Date.now() > asked) return 'no request (type-through or cache)';
-  const requestId = sent[before]!;
   let answeredAt: number | null = null;
   for (const limit = Date.now() + 120_000; Date.now() < limit; await pause(5)) {
-    const reply = replies.get(requestId);
+    const reply = replies.get(sent.at(-1)!);
     if (reply === null) return 'cancelled';
     if (reply && reply.text.trim() === '') return 'empty suggestion';
     if (reply) answeredAt ??= Date.now();
@@ -203,7 +202,6 @@ async function measure(page: Page, replies: Map<string, Reply | null>, sent: str
       return { keyAt: w.__keyAt, ghostAt: w.__ghostAt };
     });
     if (reply && probe.keyAt !== null && probe.ghostAt !== null) {
-      if (sent.length > before + 1) return 'superseded by a later request';
       const debounceMs = await inspectorMs(page, 'Debounce');
       const roundTripMs = await inspectorMs(page, 'Round trip');
       const ghostMs = probe.ghostAt - probe.keyAt;
@@ -283,11 +281,20 @@ async function main(): Promise<void> {
   const workspace = await mkdtemp(path.join(os.tmpdir(), 'steerway-stack-ws-'));
   const userData = await mkdtemp(path.join(os.tmpdir(), 'steerway-stack-user-'));
   const modelPath = cfg.quick ? writeSuggestingModel(path.join(userData, 'tiny-suggesting.gguf')) : ensureRealisticModel();
-  // About 1k tokens each (4 characters a token), as in the engine bench; the cursor file is its query source.
-  const docs = DOC_SOURCES.slice(0, cfg.quick ? 1 : 3).map((rel) => ({ title: path.basename(rel), text: readSource(root, rel).slice(0, cfg.quick ? 800 : 4_000) }));
-  await writeFile(path.join(workspace, 'query.ts'), readSource(root, QUERY_SOURCE).split('\n').slice(0, 40).join('\n'));
+  // Shaped as the engine bench's requests: documents of about 1k tokens and a prefix of about 170 (the
+  // generated vocabulary has few merges: about 1.4 characters a token), cut from the same sources.
+  const docs = DOC_SOURCES.slice(0, cfg.quick ? 1 : 3).map((rel) => ({ title: path.basename(rel), text: readSource(root, rel).slice(0, cfg.quick ? 400 : 1_400) }));
+  const query = readSource(root, QUERY_SOURCE);
+  await writeFile(path.join(workspace, 'query.ts'), query.slice(0, query.indexOf('\n', 200) + 1));
 
   const app = await startApp(workspace, userData, ['--model', modelPath]);
+  let appLog = '';
+  app.child.stdout!.on('data', (chunk) => (appLog += chunk));
+  app.child.stderr!.on('data', (chunk) => (appLog += chunk));
+  app.child.on('exit', (code, signal) => {
+    process.stderr.write(`stackLatency: steerway exited (${code ?? signal}) during the run:\n${appLog}\n`);
+    process.exit(1);
+  });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -314,18 +321,23 @@ async function main(): Promise<void> {
         if (requestId && message.reply) replies.set(requestId, message.reply.ok ? message.reply.value! : null);
       });
     });
+    process.stdout.write(`model ${modelPath}\npreparing the journal, ${docs.length} documents, and waiting for the engine...\n`);
     await prepare(page, app.url, docs);
     await installProbes(page);
     const warmup = 2;
     for (let i = 0; i < cfg.requests + warmup; i++) {
       const sample = await measure(page, replies, sent, i);
-      if (i < warmup) continue;
+      if (i < warmup) {
+        process.stdout.write(`  warm-up ${i + 1}: ${typeof sample === 'string' ? sample : `ghost ${sample.ghostMs.toFixed(1)} ms`}\n`);
+        continue;
+      }
       if (typeof sample === 'string') skipped.push(sample);
       else samples.push(sample);
       process.stdout.write(typeof sample === 'string' ? `  ${i - warmup + 1}: skipped (${sample})\n` : `  ${i - warmup + 1}: ghost ${sample.ghostMs.toFixed(1)} ms, engine ${sample.engineTotalMs.toFixed(1)} ms (ttft ${sample.engineTtftMs.toFixed(1)}), debounce ${sample.debounceMs} ms, stack ${sample.stackMs.toFixed(1)} ms (wire ${sample.wireMs.toFixed(1)}, page ${sample.pageMs.toFixed(1)})\n`);
     }
   } finally {
     await browser.close();
+    app.child.removeAllListeners('exit');
     await stop(app.child);
     await rm(workspace, { recursive: true, force: true });
     await rm(userData, { recursive: true, force: true });
