@@ -173,6 +173,10 @@ const inspectorMs = async (page: Page, label: string): Promise<number> => {
   return Number.parseFloat(text ?? 'NaN');
 };
 
+/** Why a request failed, by requestId; and the requests the page cancelled. */
+const errors = new Map<string, string>();
+const cancels: string[] = [];
+
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function measure(page: Page, replies: Map<string, Reply | null>, sent: string[], line: number): Promise<Sample | string> {
@@ -194,7 +198,7 @@ async function measure(page: Page, replies: Map<string, Reply | null>, sent: str
   let answeredAt: number | null = null;
   for (const limit = Date.now() + 120_000; Date.now() < limit; await pause(5)) {
     const reply = replies.get(sent.at(-1)!);
-    if (reply === null) return 'cancelled';
+    if (reply === null) return `failed (${errors.get(sent.at(-1)!) ?? 'no reason'}; ${sent.length - before} requests after the keystroke, ${cancels.includes(sent.at(-1)!) ? 'cancelled by the page' : 'not cancelled by the page'})`;
     if (reply && reply.text.trim() === '') return 'empty suggestion';
     if (reply) answeredAt ??= Date.now();
     const probe = await page.evaluate(() => {
@@ -308,17 +312,20 @@ async function main(): Promise<void> {
     /** By requestId: the reply, or null for a request that ended in an error (a cancelled one). */
     const replies = new Map<string, Reply | null>();
     const callIds = new Map<number, string>();
+    errors.clear();
     page.on('websocket', (socket) => {
       socket.on('framesent', (frame) => {
         const message = JSON.parse(String(frame.payload)) as { id?: number; call?: string; input?: { requestId?: string } };
+        if (message.call === 'assistant.cancel' && message.input?.requestId) cancels.push(message.input.requestId);
         if (message.call !== 'assistant.complete' || !message.input?.requestId || message.id === undefined) return;
         sent.push(message.input.requestId);
         callIds.set(message.id, message.input.requestId);
       });
       socket.on('framereceived', (frame) => {
-        const message = JSON.parse(String(frame.payload)) as { id?: number; reply?: { ok: boolean; value?: Reply } };
+        const message = JSON.parse(String(frame.payload)) as { id?: number; reply?: { ok: boolean; value?: Reply; error?: { code: string; message: string } } };
         const requestId = message.id === undefined ? undefined : callIds.get(message.id);
         if (requestId && message.reply) replies.set(requestId, message.reply.ok ? message.reply.value! : null);
+        if (requestId && message.reply?.error) errors.set(requestId, `${message.reply.error.code}: ${message.reply.error.message}`);
       });
     });
     process.stdout.write(`model ${modelPath}\npreparing the journal, ${docs.length} documents, and waiting for the engine...\n`);
