@@ -16,11 +16,6 @@ import { RECOMMENDED_MODELS } from './recommended';
 /** The `--model` file is listed under this id for the run; it is never saved. */
 export const COMMAND_LINE_MODEL_ID = 'command-line';
 
-/** The `--model` file cannot be used; startup stops with this message. */
-export class ModelFileError extends Error {
-  override readonly name = 'ModelFileError';
-}
-
 const Registry = z.object({
   version: z.literal(1),
   /** Models the user added or downloaded (never the `--model` one). */
@@ -113,7 +108,7 @@ export class ModelManager {
     const warn = options.warn ?? ((message: string) => console.warn(message));
     const registry = await readJsonFile(join(options.userDataDir, 'models.json'), Registry, EMPTY_REGISTRY, warn);
     const stored = await readJsonFile(join(options.userDataDir, 'settings.json'), AssistantSettings.partial(), {}, warn);
-    const commandLine = options.commandLineModel === null ? null : await ModelManager.commandLineModel(options.commandLineModel);
+    const commandLine = options.commandLineModel === null ? null : await ModelManager.commandLineModel(options.commandLineModel, warn);
     const manager = new ModelManager(
       options, options.recommended ?? RECOMMENDED_MODELS, registry, { ...DEFAULT_ASSISTANT_SETTINGS, ...stored }, commandLine,
     );
@@ -121,14 +116,20 @@ export class ModelManager {
     return manager;
   }
 
-  private static async commandLineModel(path: string): Promise<ModelInfo> {
+  /**
+   * The `--model` file is used for the run even when it is broken: the journal must keep working, and the
+   * assistant then reports the engine's own words on the file in the status bar. The problem is also printed.
+   */
+  private static async commandLineModel(path: string, warn: (message: string) => void): Promise<ModelInfo> {
     const absolute = absolutePath(path);
+    const model = { id: COMMAND_LINE_MODEL_ID, name: basename(absolute), path: absolute, origin: 'command-line' as const };
     try {
       const header = await readGgufHeader(absolute);
-      return { id: COMMAND_LINE_MODEL_ID, name: basename(absolute), path: absolute, sizeBytes: header.sizeBytes, origin: 'command-line' };
+      return { ...model, sizeBytes: header.sizeBytes };
     } catch (error) {
-      if (error instanceof GgufFormatError) throw new ModelFileError(`--model ${absolute} is not a usable GGUF model: ${error.message}.`);
-      throw error;
+      if (!(error instanceof GgufFormatError)) throw error;
+      warn(`--model ${absolute} is not a usable GGUF model: ${error.message}. The journal works; suggestions stay off until another model is chosen.`);
+      return { ...model, sizeBytes: 0 };
     }
   }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { generateModel } from '../../../assistant/gguf/model';
 import { DEFAULT_ASSISTANT_SETTINGS, type ModelInfo } from '../../../app/completion/schemas';
-import { COMMAND_LINE_MODEL_ID, ModelFileError, ModelManager } from '../../../main/models/modelManager';
+import { COMMAND_LINE_MODEL_ID, ModelManager } from '../../../main/models/modelManager';
 import { UserFacingError } from '../../../main/transport/dispatcher';
 import { useTempDirs } from '../storage/tempDirs';
 
@@ -186,13 +186,15 @@ describe('ModelManager: --model', () => {
     expect((await rejection(manager.handlers['models.remove']({ id: COMMAND_LINE_MODEL_ID }))).message).toContain('was given with --model');
   });
 
-  it('a --model file that is not a GGUF model stops startup with a clear message', async () => {
-    const { files, create } = await setup();
+  it('a --model file that is not a GGUF model is still this run’s model (the engine reports it) and a clear warning is printed', async () => {
+    const { files, warnings, create } = await setup();
     const text = join(files, 'readme.md');
     await fs.writeFile(text, '# not a model\n');
-    const error = await rejection(create(text));
-    expect(error).toBeInstanceOf(ModelFileError);
-    expect(error.message).toBe(`--model ${text} is not a usable GGUF model: it does not start with the GGUF magic bytes (not a GGUF model file).`);
+    const manager = await create(text);
+    expect(manager.activeModel()).toMatchObject({ origin: 'command-line', path: text, sizeBytes: 0 });
+    expect(warnings).toEqual([
+      `--model ${text} is not a usable GGUF model: it does not start with the GGUF magic bytes (not a GGUF model file). The journal works; suggestions stay off until another model is chosen.`,
+    ]);
   });
 });
 
