@@ -198,7 +198,14 @@ async function measure(page: Page, replies: Map<string, Reply | null>, sent: str
   let answeredAt: number | null = null;
   for (const limit = Date.now() + 120_000; Date.now() < limit; await pause(5)) {
     const reply = replies.get(sent.at(-1)!);
-    if (reply === null) return `failed (${errors.get(sent.at(-1)!) ?? 'no reason'}; ${sent.length - before} requests after the keystroke, ${cancels.includes(sent.at(-1)!) ? 'cancelled by the page' : 'not cancelled by the page'})`;
+    if (reply === null) {
+      // Monaco stops inline suggestions on blur: say where the focus is.
+      const focus = await page.evaluate(() => {
+        const e = document.activeElement;
+        return e ? `${e.tagName.toLowerCase()}${e.getAttribute('aria-label') ? ` "${e.getAttribute('aria-label')}"` : ''}.${e.className}` : 'none';
+      });
+      return `failed (focus: ${focus}; ${errors.get(sent.at(-1)!) ?? 'no reason'}; ${sent.length - before} requests after the keystroke, ${cancels.includes(sent.at(-1)!) ? 'cancelled by the page' : 'not cancelled by the page'})`;
+    }
     if (reply && reply.text.trim() === '') return 'empty suggestion';
     if (reply) answeredAt ??= Date.now();
     const probe = await page.evaluate(() => {
