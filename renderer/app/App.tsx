@@ -7,6 +7,7 @@ import { JournalView } from '../journal/JournalView';
 import { SearchBox } from '../journal/SearchBox';
 import { ExportButton } from '../journal/ExportButton';
 import { UndoToast } from '../journal/UndoToast';
+import { ModelSetupPrompt } from '../models';
 import type { AppStore } from './appStore';
 import { ApiContext, AppStoreContext, useApp } from './context';
 import { ErrorAlerts, NoticeToast } from './Messages';
@@ -58,6 +59,7 @@ function Shell() {
           )}
         </header>
         <ErrorAlerts />
+        <ModelSetupPrompt />
         {workspaceOpen && <UnavailableJournals />}
         {workspace === null ? (
           <p className="placeholder">Connecting to Steerway…</p>
