@@ -11,6 +11,8 @@ export function Composer() {
 
   const run = async () => {
     if (!command.trim()) return;
+    // An untrusted journal refuses (the banner says so); the text stays where it is, never cleared in between.
+    if (!trusted) return void runCommand(command);
     setCommand('');
     // Give the text back if the cell could not be added, unless the user already typed something new.
     if (!(await runCommand(command))) setCommand((typed) => typed || command);
