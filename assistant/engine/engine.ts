@@ -3,8 +3,9 @@
 // Sequences: 0 is the query (what the cursor's tokens attend to), 1 holds the shared prefix
 // (BOS + header) at [0, h), 2.. are placed block copies. A block is encoded once as [shared prefix +
 // block] at [h, h+len), saved without the prefix cells, and placed by shifting its own sequence
-// (RoPE re-rotation) to its offset, then tagged into the query sequence. Copies stay in the context
-// between requests so a cursor move only re-decodes the query.
+// (RoPE re-rotation) to its offset, then tagged into the query sequence. The current layout's copies stay
+// in the context between requests so a cursor move only re-decodes the query; copies a request leaves out
+// are dropped before its query is decoded (their KV is one restore away in the memory or disk tier).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
@@ -257,6 +258,7 @@ class Engine implements CompletionEngine {
       diskBytes: this.disk?.bytes ?? 0,
       diskBlocks: this.disk?.size ?? 0,
       placedBlocks: this.copies.length,
+      contextCells: this.usedCells(),
     };
   }
 
@@ -408,6 +410,11 @@ class Engine implements CompletionEngine {
     if (this.usedCells() + extra > this.ctx.nCtx) throw new ContextOverflowError(this.usedCells() + extra, this.ctx.nCtx);
   }
 
+  /** Whether a block's KV can be brought back without recomputing it. */
+  private recoverable(key: string): boolean {
+    return this.memory.has(key) || (this.disk?.has(key) ?? false) || this.pendingDiskKeys.has(key);
+  }
+
   private evictCopy(copy: Copy): void {
     this.ctx.seqRm(copy.seq, -1, -1);
     this.copies = this.copies.filter((c) => c !== copy);
@@ -534,6 +541,10 @@ class Engine implements CompletionEngine {
       blockReports[i]!.source = 'shifted';
     }
     for (const c of claimed) c.lastUsed = this.requestNo;
+    // Copies outside this layout would still widen every decode of the query (llama.cpp's n_kv spans the used
+    // cells; the mask hides other sequences, it does not remove their cells from the work), so they go now,
+    // while their KV is one restore away in the memory or disk tier. A copy held nowhere else stays (LRU).
+    for (const c of this.copies.slice()) if (!claimed.has(c) && this.recoverable(c.key)) this.evictCopy(c);
 
     const missing = entries.map((_, i) => i).filter((i) => !assigned[i]);
     const queryCells = ids.length - Math.max(cut, queryStart) + maxTokens + entries.reduce((n, e, i) => n + (i >= common ? Math.min(boundary, e.tokens.length) : 0), 0);

@@ -19,6 +19,11 @@ export class MemoryTier {
     return value;
   }
 
+  /** Whether `key` is held, without touching the LRU order. */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   put(key: string, value: Buffer): void {
     if (value.length > this.budgetBytes) return;
     this.delete(key);

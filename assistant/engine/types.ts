@@ -169,6 +169,8 @@ export interface CacheStats {
   diskBlocks: number;
   /** Block copies currently placed in the context. */
   placedBlocks: number;
+  /** KV cells the engine holds in the context: shared prefix, placed copies and the query's own cells. */
+  contextCells: number;
 }
 
 export interface CompletionEngine {

@@ -149,6 +149,25 @@ describeNative('completion engine: correctness', () => {
     expect(computed[1]).toBeLessThan(queryOnly);
   });
 
+  it('the context holds only the current layout: copies of blocks a request leaves out go before its query is decoded, and come back from memory', async () => {
+    const exact = { typeK: 'f32', typeV: 'f32', flashAttention: 'disabled' } as const;
+    const e = await open(exact);
+    const fresh = await open(exact);
+    const layouts = [[DOC_A, DOC_B, DOC_C], [DOC_C, DOC_A, DOC_B], [DOC_C, DOC_A], [DOC_A, DOC_C], [DOC_A, DOC_B, DOC_C], [DOC_B]];
+    const results = [];
+    for (const documents of layouts) {
+      const r = await e.complete({ ...REQ, documents });
+      await fresh.resetContext();
+      expect(maxAbsDiff(logits(r), logits(await fresh.complete({ ...REQ, documents })))).toBeLessThan(1e-4);
+      // Placed copies are exactly this request's blocks; the cells are its prompt (no token generated).
+      expect(e.cacheStats()).toMatchObject({ placedBlocks: r.report.blocks.length, contextCells: r.promptTokenIds.length });
+      results.push(r);
+    }
+    // B left at the third request and came back at the fifth: restored from memory, not recomputed.
+    expect(new Set(results[4]!.report.blocks.filter((b) => b.document === DOC_B.name).map((b) => b.source))).toEqual(new Set(['memory']));
+    expect(results.slice(1).flatMap((r) => r.report.blocks).filter((b) => b.source === 'computed')).toEqual([]);
+  });
+
   it('a long session of random document sets, orders and cursors stays equal to a fresh context', async () => {
     const e = await open({ typeK: 'f32', typeV: 'f32', flashAttention: 'disabled', contextSize: 2048 });
     const fresh = await open({ typeK: 'f32', typeV: 'f32', flashAttention: 'disabled', contextSize: 2048 });
