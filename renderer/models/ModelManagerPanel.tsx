@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
+import { Dialog } from '../app/Dialog';
 import type { DownloadState, ModelInfo, RecommendedModel } from '../../app/completion/schemas';
 import { AssistantSettingsForm } from './AssistantSettingsForm';
 import { formatBytes, ORIGIN_LABEL } from './format';
@@ -9,47 +10,29 @@ type Catalog = ReturnType<typeof useModelCatalog>;
 
 /** The model manager: installed models (use, remove), adding a GGUF file, recommended downloads, settings. */
 export function ModelManagerPanel({ onClose }: { onClose: () => void }) {
-  const titleId = useId();
-  const closeButton = useRef<HTMLButtonElement>(null);
+  const settingsId = useId();
   const models = useModelCatalog();
   const { catalog } = models;
 
-  useEffect(() => closeButton.current?.focus(), []);
-
   return (
-    <div className="dialog-backdrop" onClick={onClose}>
-      <div
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={titleId}
-        className="dialog model-manager"
-        onClick={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
-      >
-        <header className="dialog-head">
-          <h2 id={titleId}>Models</h2>
-          <button ref={closeButton} type="button" onClick={onClose}>
-            Close
-          </button>
-        </header>
-        <div className="model-manager-body">
-          <ErrorList errors={models.errors} onDismiss={models.dismiss} />
-          {catalog === null ? (
-            <p className="muted">Loading models…</p>
-          ) : (
-            <>
-              <InstalledModels installed={catalog.installed} selectedId={catalog.selectedId} models={models} />
-              <AddLocalModel models={models} />
-              <RecommendedModels recommended={catalog.recommended} installed={catalog.installed} downloads={catalog.downloads} models={models} />
-            </>
-          )}
-          <section aria-labelledby={`${titleId}-settings`}>
-            <h3 id={`${titleId}-settings`}>Settings</h3>
-            <AssistantSettingsForm />
-          </section>
-        </div>
+    <Dialog title="Models" className="model-manager" onClose={onClose}>
+      <div className="model-manager-body">
+        <ErrorList errors={models.errors} onDismiss={models.dismiss} />
+        {catalog === null ? (
+          <p className="muted">Loading models…</p>
+        ) : (
+          <>
+            <InstalledModels installed={catalog.installed} selectedId={catalog.selectedId} models={models} />
+            <AddLocalModel models={models} />
+            <RecommendedModels recommended={catalog.recommended} installed={catalog.installed} downloads={catalog.downloads} models={models} />
+          </>
+        )}
+        <section aria-labelledby={settingsId}>
+          <h3 id={settingsId}>Settings</h3>
+          <AssistantSettingsForm />
+        </section>
       </div>
-    </div>
+    </Dialog>
   );
 }
 
