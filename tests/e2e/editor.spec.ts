@@ -2,15 +2,11 @@ import type { Page } from '@playwright/test';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from './fixtures';
+import { addStep, createJournal } from './journalActions';
 
 async function createJournalWithStep(page: Page): Promise<void> {
-  await page.getByLabel('Journal title').fill('Edit code');
-  await page.getByRole('button', { name: 'Create' }).click();
-  await page.getByRole('button', { name: 'Add step' }).click();
-  const input = page.getByRole('textbox', { name: 'Step title' });
-  await input.fill('Change the sum');
-  await input.press('Enter');
-  await expect(page.getByRole('listitem', { name: 'Change the sum' })).toHaveAttribute('aria-current', 'step');
+  await createJournal(page, 'Edit code');
+  await addStep(page, 'Change the sum');
 }
 
 const tree = (page: Page) => page.getByRole('tree', { name: 'Files' });

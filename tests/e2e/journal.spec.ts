@@ -2,29 +2,8 @@ import type { Page } from '@playwright/test';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from './fixtures';
+import { addStep, cell, createJournal, runCommand } from './journalActions';
 
-async function createJournal(page: Page, title: string): Promise<void> {
-  await page.getByLabel('Journal title').fill(title);
-  await page.getByRole('button', { name: 'Create' }).click();
-  await expect(page.getByRole('list', { name: 'Steps' })).toBeVisible();
-}
-
-async function addStep(page: Page, title: string): Promise<void> {
-  await page.getByRole('button', { name: 'Add step' }).click();
-  const input = page.getByRole('textbox', { name: 'Step title' });
-  await expect(input).toBeFocused();
-  await input.fill(title);
-  await input.press('Enter');
-  await expect(page.getByRole('listitem', { name: title })).toBeVisible();
-}
-
-async function runCommand(page: Page, command: string): Promise<void> {
-  const input = page.getByRole('textbox', { name: 'Command' });
-  await input.fill(command);
-  await input.press('Enter');
-}
-
-const cell = (page: Page, command: string) => page.getByRole('group', { name: `Cell: ${command}` });
 const stepTitles = (page: Page) => page.getByRole('list', { name: 'Steps' }).getByRole('listitem').evaluateAll((items) => items.map((item) => item.getAttribute('aria-label')));
 
 test('a journal from scratch: steps, notes, cells, reload, reorder, search', async ({ page, app }) => {

@@ -2,26 +2,12 @@ import type { Locator, Page } from '@playwright/test';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from './fixtures';
+import { addStep, createJournal } from './journalActions';
 
 // The real engine in its host process, on a generated tiny model whose greedy text is printable.
 test.use({ model: 'suggesting' });
 
 const SOURCE = 'export function add(a: number, b: number) {\n  return a + b;\n}\n';
-
-async function createJournal(page: Page, title: string): Promise<void> {
-  await page.getByLabel('Journal title').fill(title);
-  await page.getByRole('button', { name: 'Create' }).click();
-  await expect(page.getByRole('list', { name: 'Steps' })).toBeVisible();
-}
-
-async function addStep(page: Page, title: string): Promise<void> {
-  await page.getByRole('button', { name: 'Add step' }).click();
-  const input = page.getByRole('textbox', { name: 'Step title' });
-  await expect(input).toBeFocused();
-  await input.fill(title);
-  await input.press('Enter');
-  await expect(page.getByRole('listitem', { name: title })).toHaveAttribute('aria-current', 'step');
-}
 
 const statusBar = (page: Page) => page.getByRole('contentinfo', { name: 'Assistant status' });
 const ghost = (page: Page) => page.locator('.ghost-text-decoration');
