@@ -2,31 +2,17 @@
  * The pty host: a process of its own (like VS Code's ptyHost) that owns every journal's shell, so that
  * terminal I/O never runs on the main process's event loop. Bundled to out/main/ptyHost.js.
  */
-import { z } from 'zod';
+import { connectToParent } from '../../assistant/host/parentChannel';
 import { HostShell } from './hostShell';
 import { HostRequest, type HostEvent } from './protocol';
-
-/** Electron's utility process talks through `process.parentPort`; a Node child process through `process.send`. */
-interface ParentPort {
-  on(event: 'message', listener: (event: { data: unknown }) => void): void;
-  postMessage(message: unknown): void;
-}
-const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
 
 const shells = new Map<number, HostShell>();
 
 function send(event: HostEvent): void {
-  if (parentPort) parentPort.postMessage(event);
-  else if (process.connected) process.send?.(event);
+  parent.send(event);
 }
 
-function receive(message: unknown): void {
-  const parsed = HostRequest.safeParse(message);
-  if (!parsed.success) {
-    console.error(`[ptyHost] invalid message ignored: ${z.prettifyError(parsed.error)}`);
-    return;
-  }
-  const request = parsed.data;
+function receive(request: HostRequest): void {
   if (request.type === 'shutdown') {
     void shutdown();
     return;
@@ -65,12 +51,4 @@ async function shutdown(): Promise<void> {
 process.on('exit', () => {
   for (const shell of shells.values()) shell.kill();
 });
-for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => process.exit(0));
-
-if (parentPort) {
-  parentPort.on('message', (event) => receive(event.data));
-} else {
-  process.on('message', receive);
-  // The main process is gone (quit or crash): nobody will ever dispose these shells.
-  process.on('disconnect', () => process.exit(0));
-}
+const parent = connectToParent({ name: 'ptyHost', schema: HostRequest, onMessage: receive });
