@@ -11,6 +11,7 @@ export interface BrowserModeOptions {
   workspace: string | null;
   port: number | null;
   modelPath: string | null;
+  bundledModelPath: string | null;
   /** Folder of the built renderer. */
   staticRoot: string;
   log: (message: string) => void;
@@ -32,6 +33,7 @@ export async function startBrowserMode(options: BrowserModeOptions): Promise<Run
       workspacePath: options.workspace,
       userDataDir: userData,
       modelPath: options.modelPath,
+      bundledModelPath: options.bundledModelPath,
       trust: new TrustStore(userData),
       ptyHost,
       emit: <E extends EventName>(event: E, payload: EventPayload<E>) => server?.broadcast(event, payload),

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runComplete } from '../assistant/cli/complete';
 import { builtRendererFolder, startBrowserMode } from './browserMode';
+import { BUNDLED_MODEL_FILE } from './models/modelManager';
 import { parseStartArgs, StartArgsError, type StartArgs } from './startArgs';
 
 /** `steerway <command>`: the entry of `npm start` and of the `steerway` bin. */
@@ -33,6 +34,7 @@ function startElectron(binary: string, args: StartArgs): Promise<number> {
     join(bundleDir, 'electron-main.cjs'),
     ...(args.workspace ? [`--workspace=${args.workspace}`] : []),
     ...(args.model ? [`--model=${args.model}`] : []),
+    ...(args.defaultModel ? [] : ['--no-default-model']),
   ], {
     stdio: 'inherit',
   });
@@ -49,6 +51,7 @@ async function start(argv: string[]): Promise<number> {
     workspace: args.workspace,
     port: args.port,
     modelPath: args.model,
+    bundledModelPath: args.defaultModel ? join(bundleDir, '../..', BUNDLED_MODEL_FILE) : null,
     staticRoot: builtRendererFolder(bundleDir),
     log: (message) => console.error(message),
   });

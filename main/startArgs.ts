@@ -5,16 +5,18 @@ export interface StartArgs {
   port: number | null;
   /** A GGUF model to use for this run. */
   model: string | null;
+  /** False with `--no-default-model`: the model shipped with the app is not offered. */
+  defaultModel: boolean;
 }
 
 export class StartArgsError extends Error {
   override readonly name = 'StartArgsError';
 }
 
-export const START_USAGE = 'usage: steerway start [--web] [--port N] [--model FILE.gguf] [WORKSPACE]';
+export const START_USAGE = 'usage: steerway start [--web] [--port N] [--model FILE.gguf] [--no-default-model] [WORKSPACE]';
 
 export function parseStartArgs(argv: readonly string[]): StartArgs {
-  const args: StartArgs = { workspace: null, web: false, port: null, model: null };
+  const args: StartArgs = { workspace: null, web: false, port: null, model: null, defaultModel: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -29,6 +31,7 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
       args.port = port;
     } else if (arg === '--model') args.model = value();
     else if (arg.startsWith('--model=')) args.model = arg.slice('--model='.length);
+    else if (arg === '--no-default-model') args.defaultModel = false;
     else if (arg.startsWith('--workspace=')) args.workspace = arg.slice('--workspace='.length);
     else if (arg.startsWith('-')) throw new StartArgsError(`Unknown option ${arg}. ${START_USAGE}`);
     else if (args.workspace === null) args.workspace = arg;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { EventName, EventPayload } from '../../app/ipc/contract';
 import { PtyHost, defaultPtyHostEntry } from '../pty/ptyHost';
+import { BUNDLED_MODEL_FILE } from '../models/modelManager';
 import { AppServices } from '../services/appServices';
 import { TrustStore } from '../storage/trustStore';
 import { createDispatcher } from '../transport/dispatcher';
@@ -30,6 +31,7 @@ void app.whenReady().then(async () => {
     workspacePath: args.workspace,
     userDataDir: app.getPath('userData'),
     modelPath: args.model,
+    bundledModelPath: args.defaultModel ? join(app.isPackaged ? process.resourcesPath : join(__dirname, '../..'), BUNDLED_MODEL_FILE) : null,
     engineLauncher: utilityHostLauncher('Steerway engine'),
     trust: new TrustStore(app.getPath('userData')),
     ptyHost,

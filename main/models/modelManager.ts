@@ -16,6 +16,12 @@ import { RECOMMENDED_MODELS } from './recommended';
 /** The `--model` file is listed under this id for the run; it is never saved. */
 export const COMMAND_LINE_MODEL_ID = 'command-line';
 
+/** The model shipped with the app (`models/` of the repository or the package): the one used when none is chosen. */
+export const BUNDLED_MODEL_ID = 'bundled';
+
+/** The shipped model's file, relative to the repository root or the packaged app's resources folder. */
+export const BUNDLED_MODEL_FILE = 'models/steerway-coder.gguf';
+
 const Registry = z.object({
   version: z.literal(1),
   /** Models the user added or downloaded (never the `--model` one). */
@@ -34,6 +40,8 @@ type ModelCalls =
 export interface ModelManagerOptions {
   userDataDir: string;
   commandLineModel: string | null;
+  /** The shipped model file, or null to run without it (`--no-default-model`). */
+  bundledModel: string | null;
   emit: EventSink;
   /** The models offered for download; tests pass local URLs. */
   recommended?: readonly RecommendedModel[];
@@ -88,6 +96,7 @@ export class ModelManager {
     private registry: Registry,
     private currentSettings: AssistantSettings,
     private readonly commandLine: ModelInfo | null,
+    private readonly bundled: ModelInfo | null,
   ) {
     this.usingCommandLine = commandLine !== null;
     this.handlers = {
@@ -109,8 +118,9 @@ export class ModelManager {
     const registry = await readJsonFile(join(options.userDataDir, 'models.json'), Registry, EMPTY_REGISTRY, warn);
     const stored = await readJsonFile(join(options.userDataDir, 'settings.json'), AssistantSettings.partial(), {}, warn);
     const commandLine = options.commandLineModel === null ? null : await ModelManager.commandLineModel(options.commandLineModel, warn);
+    const bundled = options.bundledModel === null ? null : await ModelManager.bundledModel(options.bundledModel, warn);
     const manager = new ModelManager(
-      options, options.recommended ?? RECOMMENDED_MODELS, registry, { ...DEFAULT_ASSISTANT_SETTINGS, ...stored }, commandLine,
+      options, options.recommended ?? RECOMMENDED_MODELS, registry, { ...DEFAULT_ASSISTANT_SETTINGS, ...stored }, commandLine, bundled,
     );
     await manager.restorePartialDownloads();
     return manager;
@@ -133,10 +143,26 @@ export class ModelManager {
     }
   }
 
-  /** The model the assistant should load now, or null (then it reports 'no-model'). */
+  /**
+   * The shipped model, when its file is there and its header reads well. A missing or broken one is reported
+   * and left out: the app then asks for a model as on a first run.
+   */
+  private static async bundledModel(path: string, warn: (message: string) => void): Promise<ModelInfo | null> {
+    try {
+      const header = await readGgufHeader(path);
+      return { id: BUNDLED_MODEL_ID, name: `${header.name ?? basename(path)} (shipped with Steerway)`, path, sizeBytes: header.sizeBytes, origin: 'bundled' };
+    } catch (error) {
+      if (!(error instanceof GgufFormatError)) throw error;
+      warn(`The shipped model ${path} is missing or unusable (${error.message}); choose a model in the Models dialog.`);
+      return null;
+    }
+  }
+
+  /** The model the assistant should load now: `--model`, else the chosen one, else the shipped one, else null ('no-model'). */
   activeModel(): ModelInfo | null {
     if (this.usingCommandLine) return this.commandLine;
-    return this.registry.models.find((model) => model.id === this.registry.selectedId) ?? null;
+    const chosen = this.registry.models.find((model) => model.id === this.registry.selectedId);
+    return chosen ?? this.bundled;
   }
 
   onActiveModelChanged(listener: (model: ModelInfo | null) => void): () => void {
@@ -161,7 +187,7 @@ export class ModelManager {
 
   private catalog(): ModelCatalog {
     return {
-      installed: [...(this.commandLine ? [this.commandLine] : []), ...this.registry.models],
+      installed: [...(this.commandLine ? [this.commandLine] : []), ...(this.bundled ? [this.bundled] : []), ...this.registry.models],
       selectedId: this.activeModel()?.id ?? null,
       recommended: [...this.recommended],
       downloads: [...this.downloads.values()]
@@ -190,6 +216,15 @@ export class ModelManager {
       this.changeActive(() => (this.usingCommandLine = true));
       return this.catalog();
     }
+    if (id === BUNDLED_MODEL_ID && this.bundled) {
+      // Choosing it explicitly is saved as no choice: the shipped model is what "none chosen" means.
+      this.changeActive(() => {
+        this.usingCommandLine = false;
+        this.registry = { ...this.registry, selectedId: null };
+      });
+      await this.saveRegistry();
+      return this.catalog();
+    }
     if (!this.registry.models.some((model) => model.id === id)) throw new UserFacingError('not-found', `No installed model has the id ${id}.`);
     this.changeActive(() => {
       this.usingCommandLine = false;
@@ -202,6 +237,9 @@ export class ModelManager {
   private async remove(id: string): Promise<ModelCatalog> {
     if (id === COMMAND_LINE_MODEL_ID && this.commandLine) {
       throw new UserFacingError('command-line-model', `${this.commandLine.path} was given with --model for this run; start without --model to stop using it.`);
+    }
+    if (id === BUNDLED_MODEL_ID && this.bundled) {
+      throw new UserFacingError('bundled-model', 'The model shipped with Steerway cannot be removed; choose another model to stop using it.');
     }
     const model = this.registry.models.find((m) => m.id === id);
     if (!model) throw new UserFacingError('not-found', `No installed model has the id ${id}.`);

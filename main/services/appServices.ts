@@ -16,6 +16,8 @@ export interface AppServicesOptions extends ServicesOptions {
   userDataDir: string;
   /** `--model <file.gguf>` for this run, if given. */
   modelPath: string | null;
+  /** The model shipped with the app, used when none is chosen; null runs without it. */
+  bundledModelPath: string | null;
   /** Starts the engine host: Node's fork by default (browser mode); Electron passes its utility-process launcher. */
   engineLauncher?: HostLauncher;
 }
@@ -74,6 +76,7 @@ export class AppServices {
     const models = await ModelManager.create({
       userDataDir: options.userDataDir,
       commandLineModel: options.modelPath,
+      bundledModel: options.bundledModelPath,
       // Nothing is emitted before construction (downloads start on request), so binding late loses nothing.
       emit: (event, payload) => services?.emit(event, payload),
     });

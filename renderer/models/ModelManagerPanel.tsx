@@ -70,7 +70,7 @@ function InstalledModels({ installed, selectedId, models }: { installed: ModelIn
                     Use
                   </button>
                 )}
-                {model.origin !== 'command-line' && (
+                {model.origin !== 'command-line' && model.origin !== 'bundled' && (
                   <button type="button" className="quiet" onClick={() => void models.change('models.remove', { id: model.id })}>
                     Remove
                   </button>

@@ -26,6 +26,7 @@ describeNative('assistant in AppServices', () => {
       workspacePath: workspace,
       userDataDir: path.join(dir, 'user'),
       modelPath: makeModel(dir, { seed: 3 }).path,
+      bundledModelPath: null,
       trust: new TrustStore(path.join(dir, 'user')),
       ptyHost,
       emit: (event, payload) => events.push({ event, payload }),

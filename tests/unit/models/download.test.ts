@@ -40,7 +40,7 @@ async function setup(server: Omit<ModelServerOptions, 'body'> & { body?: Buffer 
   };
   const create = async () => {
     const manager = await ModelManager.create({
-      userDataDir, commandLineModel: null, recommended: [recommended],
+      userDataDir, commandLineModel: null, bundledModel: null, recommended: [recommended],
       emit: (event, payload) => {
         if (event === 'models.download') events.push(payload as DownloadState);
       },

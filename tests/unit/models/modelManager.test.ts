@@ -3,18 +3,20 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { generateModel } from '../../../assistant/gguf/model';
 import { DEFAULT_ASSISTANT_SETTINGS, type ModelInfo } from '../../../app/completion/schemas';
-import { COMMAND_LINE_MODEL_ID, ModelManager } from '../../../main/models/modelManager';
+import { BUNDLED_MODEL_ID, COMMAND_LINE_MODEL_ID, ModelManager } from '../../../main/models/modelManager';
 import { UserFacingError } from '../../../main/transport/dispatcher';
 import { useTempDirs } from '../storage/tempDirs';
 
 const tempDir = useTempDirs();
 
-async function setup(options: { commandLineModel?: string | null } = {}) {
+async function setup(options: { commandLineModel?: string | null; bundledModel?: string | null } = {}) {
   const userDataDir = await tempDir();
   const files = await tempDir();
   const warnings: string[] = [];
   const create = (commandLineModel = options.commandLineModel ?? null) =>
-    ModelManager.create({ userDataDir, commandLineModel, emit: () => undefined, recommended: [], warn: (m) => warnings.push(m) });
+    ModelManager.create({
+      userDataDir, commandLineModel, bundledModel: options.bundledModel ?? null, emit: () => undefined, recommended: [], warn: (m) => warnings.push(m),
+    });
   return { userDataDir, files, warnings, create };
 }
 
@@ -247,5 +249,62 @@ describe('ModelManager: settings and corrupt files', () => {
     await fs.writeFile(join(userDataDir, 'settings.json'), JSON.stringify({ mode: 'full' }));
     expect((await create()).settings()).toEqual({ ...DEFAULT_ASSISTANT_SETTINGS, mode: 'full' });
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('ModelManager: the model shipped with the app', () => {
+  it('is the active model when none is chosen, a chosen model replaces it, and removing that one falls back to it', async () => {
+    const shipped = tinyModel(await tempDir(), 'steerway-coder.gguf', 5);
+    const { files, create } = await setup({ bundledModel: shipped });
+    const manager = await create();
+    expect(manager.activeModel()).toEqual(expect.objectContaining({ id: BUNDLED_MODEL_ID, path: shipped, origin: 'bundled' }));
+    expect((await manager.handlers['models.list']({})).selectedId).toBe(BUNDLED_MODEL_ID);
+
+    const own = tinyModel(files, 'own.gguf', 2);
+    const catalog = await manager.handlers['models.addLocal']({ path: own });
+    expect(catalog.installed.map((m) => m.origin)).toEqual(['bundled', 'local']);
+    expect(manager.activeModel()?.path).toBe(own);
+
+    await manager.handlers['models.remove']({ id: catalog.installed[1]!.id });
+    expect(manager.activeModel()?.id).toBe(BUNDLED_MODEL_ID);
+  });
+
+  it('can be chosen back over an installed model, is remembered as no choice, and cannot be removed', async () => {
+    const shipped = tinyModel(await tempDir(), 'steerway-coder.gguf', 5);
+    const { files, create } = await setup({ bundledModel: shipped });
+    const manager = await create();
+    await manager.handlers['models.addLocal']({ path: tinyModel(files, 'own.gguf', 2) });
+    const seen: (string | undefined)[] = [];
+    manager.onActiveModelChanged((model) => seen.push(model?.id));
+
+    const catalog = await manager.handlers['models.select']({ id: BUNDLED_MODEL_ID });
+
+    expect(catalog.selectedId).toBe(BUNDLED_MODEL_ID);
+    expect(seen).toEqual([BUNDLED_MODEL_ID]);
+    expect((await create()).activeModel()?.id).toBe(BUNDLED_MODEL_ID);
+    const error = await rejection(manager.handlers['models.remove']({ id: BUNDLED_MODEL_ID }));
+    expect(error).toBeInstanceOf(UserFacingError);
+    expect(error.message).toMatch(/shipped with Steerway cannot be removed/);
+    expect((await fs.stat(shipped)).isFile()).toBe(true);
+  });
+
+  it('a missing or broken shipped file is reported and left out: no model is active, nothing throws', async () => {
+    const dir = await tempDir();
+    const broken = join(dir, 'broken.gguf');
+    await fs.writeFile(broken, 'not a model');
+    for (const path of [join(dir, 'missing.gguf'), broken]) {
+      const { create, warnings } = await setup({ bundledModel: path });
+      const manager = await create();
+      expect(manager.activeModel()).toBeNull();
+      expect((await manager.handlers['models.list']({})).installed).toEqual([]);
+      expect(warnings.join('\n')).toContain(`The shipped model ${path} is missing or unusable`);
+    }
+  });
+
+  it('--model still wins over the shipped model for the run', async () => {
+    const shipped = tinyModel(await tempDir(), 'steerway-coder.gguf', 5);
+    const files = await tempDir();
+    const { create } = await setup({ bundledModel: shipped, commandLineModel: tinyModel(files, 'cli.gguf', 3) });
+    expect((await create()).activeModel()?.id).toBe(COMMAND_LINE_MODEL_ID);
   });
 });

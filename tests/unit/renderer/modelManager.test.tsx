@@ -72,6 +72,17 @@ describe('ModelManagerPanel', () => {
     expect(within(item).queryByRole('button', { name: 'Remove' })).toBeNull();
   });
 
+  it('the model shipped with Steerway is marked as such, can be chosen back, and cannot be removed', async () => {
+    const { fake } = setup((f) => {
+      f.catalog = { ...f.catalog, installed: [model('bundled', 'Steerway Coder (shipped with Steerway)', 'bundled'), model('a', 'a.gguf')], selectedId: 'a' };
+    });
+    const item = await screen.findByRole('listitem', { name: 'Steerway Coder (shipped with Steerway)' });
+    expect(within(item).getByText(/shipped with Steerway$/)).toBeTruthy();
+    expect(within(item).queryByRole('button', { name: 'Remove' })).toBeNull();
+    fireEvent.click(within(item).getByRole('button', { name: 'Use' }));
+    await waitFor(() => expect(fake.inputsOf('models.select')).toEqual([{ id: 'bundled' }]));
+  });
+
   it('adds a GGUF file by path; a refused file shows main\'s message as an alert and keeps the path', async () => {
     const { fake } = setup();
     const input = await screen.findByRole('textbox', { name: 'Model file path' });

@@ -199,6 +199,7 @@ describe('FileService', () => {
       workspacePath: first,
       userDataDir: userData,
       modelPath: null,
+      bundledModelPath: null,
       trust: new TrustStore(userData),
       // No journal is opened here, so no shell is ever asked for.
       ptyHost: {} as PtyHost,
