@@ -1,0 +1,45 @@
+// Scores of one infill answer against the code that was cut out.
+
+/** Levenshtein distance over UTF-16 code units, in O(min(a, b)) memory. */
+export function editDistance(a: string, b: string): number {
+  if (a.length < b.length) [a, b] = [b, a];
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitute = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitute));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** 1 - distance / longer length: 1 for equal strings, 0 for nothing in common (both empty: 1). */
+export function editSimilarity(a: string, b: string): number {
+  const longer = Math.max(a.length, b.length);
+  return longer === 0 ? 1 : 1 - editDistance(a, b) / longer;
+}
+
+/**
+ * The part of a model's answer that is compared: as many lines as the expected middle has (the model may go
+ * on past the gap, an editor would cut there too), trailing whitespace of each line ignored.
+ */
+export function comparable(answer: string, expectedLines: number): string {
+  return answer.split('\n').slice(0, expectedLines).map((line) => line.trimEnd()).join('\n').trimEnd();
+}
+
+export interface InfillScore {
+  exact: boolean;
+  similarity: number;
+}
+
+export function scoreInfill(answer: string, expected: string): InfillScore {
+  const want = comparable(expected, expected.split('\n').length);
+  const got = comparable(answer, expected.split('\n').length);
+  return { exact: got === want, similarity: editSimilarity(got, want) };
+}
+
+export function mean(values: readonly number[]): number {
+  return values.length === 0 ? Number.NaN : values.reduce((sum, v) => sum + v, 0) / values.length;
+}

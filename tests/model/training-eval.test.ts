@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddonModel } from '../../native/binding';
+import { evaluateModel } from '../../assistant/training/eval/evaluate';
+import { scoreTokens } from '../../assistant/training/eval/perplexity';
+import type { SourceFile } from '../../assistant/training/eval/tasks';
+import { makeModel, pinnedCpuBackend, setupAddon, tempDir } from './helpers';
+
+const source = (pkg: string, path: string, name: string): SourceFile => ({
+  package: pkg,
+  path,
+  text: [
+    `import { helper } from './helper';`,
+    `export function ${name}(items: string[]): number {`,
+    '  let count = 0;',
+    '  for (const item of items) {',
+    '    if (helper(item)) count += item.length;',
+    '  }',
+    '  return count;',
+    '}',
+    `export const ${name}Default = ${name}(['a', 'b']);`,
+    '',
+  ].join('\n'),
+});
+
+const FILES: SourceFile[] = [
+  source('alpha', 'src/one.ts', 'one'), source('alpha', 'src/two.ts', 'two'), source('alpha', 'lib/three.ts', 'three'),
+  source('beta', 'index.ts', 'four'), source('beta', 'util.ts', 'five'),
+];
+
+describe('training eval: token scores', () => {
+  let modelPath: string;
+  let model: AddonModel;
+  beforeAll(async () => {
+    modelPath = makeModel(tempDir(), { seed: 4 }).path;
+    model = await setupAddon().loadModel(modelPath);
+  });
+  afterAll(() => model.dispose());
+
+  it('scores the file text only, the same in one batch as token by token (logits read at the right batch index)', async () => {
+    const batched = await scoreTokens(model, FILES.slice(0, 2), 4096, 48);
+    const single = await scoreTokens(model, FILES.slice(0, 2), 4096, 1);
+    const header = model.tokenize('<|repo_name|>alpha\n<|file_sep|>src/one.ts\n', { addSpecial: false, parseSpecial: true }).length;
+    const body = model.tokenize(FILES[0]!.text, { addSpecial: false, parseSpecial: false }).length;
+    expect(header).toBeGreaterThan(3);
+    expect(batched.tokens).toBe(single.tokens);
+    expect(batched.tokens).toBe(2 * body);
+    expect(Math.abs(batched.nll - single.nll)).toBeLessThan(1e-4);
+    expect(batched.accuracy).toBeCloseTo(single.accuracy, 6);
+    expect(batched.perplexity).toBeCloseTo(Math.exp(batched.nll), 6);
+  });
+
+  it('a context shorter than the file scores only what fits', async () => {
+    const header = model.tokenize('<|repo_name|>alpha\n<|file_sep|>src/one.ts\n', { addSpecial: false, parseSpecial: true }).length;
+    const short = await scoreTokens(model, FILES.slice(0, 1), header + 6);
+    expect(short.tokens).toBe(6);
+  });
+});
+
+describe('training eval: infill through the engine', () => {
+  it('runs every task in the three settings; with one short document sparse equals full exactly', async () => {
+    const modelPath = makeModel(tempDir(), { seed: 4 }).path;
+    const report = await evaluateModel({ modelPath, files: FILES, tasksPerKind: 2, seed: 1, documents: 1, perplexityFiles: 2, cpuBackend: pinnedCpuBackend() });
+
+    expect(report.results).toHaveLength(2 * 2 * 3);
+    for (const kind of ['single-line', 'multi-line'] as const) {
+      expect(report.infill[kind]['no-documents']).toEqual(expect.objectContaining({ tasks: 2, documents: 0 }));
+      expect(report.infill[kind]['documents-full'].documents).toBe(1);
+      // One document in one block attends to the shared prefix and itself in both modes: the same prompt state.
+      expect(report.sparseGap[kind]).toEqual({ exactMatch: 0, editSimilarity: 0 });
+    }
+    const byTask = (setting: string) => report.results.filter((r) => r.setting === setting).map((r) => r.answer);
+    expect(byTask('documents-sparse')).toEqual(byTask('documents-full'));
+    expect(report.tokens.tokens).toBeGreaterThan(0);
+    expect(Number.isFinite(report.tokens.perplexity)).toBe(true);
+    expect(report.model.contextTrain).toBe(4096);
+  });
+});
