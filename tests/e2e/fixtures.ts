@@ -91,8 +91,11 @@ export function stop(child: ChildProcess): Promise<void> {
 }
 
 export interface AppOptions {
-  /** `--model` for the run: a generated suggesting model, a broken one that llama.cpp refuses, or none. */
-  model: 'suggesting' | 'broken' | null;
+  /**
+   * `--model` for the run: a generated suggesting model, a broken one that llama.cpp refuses, none at all
+   * (`--no-default-model`: the journal tests need no engine), or `shipped`: no flag, as a newcomer starts it.
+   */
+  model: 'suggesting' | 'broken' | 'shipped' | null;
 }
 
 export const test = base.extend<{ app: RunningApp } & AppOptions>({
@@ -103,7 +106,7 @@ export const test = base.extend<{ app: RunningApp } & AppOptions>({
     const modelFile = join(userData, model === 'broken' ? 'broken.gguf' : 'tiny-suggesting.gguf');
     if (model === 'suggesting') writeSuggestingModel(modelFile);
     if (model === 'broken') writeBrokenModel(modelFile);
-    const args = model ? ['--model', modelFile] : [];
+    const args = model === 'shipped' ? [] : model ? ['--model', modelFile] : ['--no-default-model'];
     let running = await startApp(workspace, userData, args);
     await use({
       url: running.url,
