@@ -26,7 +26,9 @@ function textAround(model: Monaco.editor.ITextModel, position: Monaco.Position):
 
 /**
  * Registers the assistant's inline suggestions for every language. Monaco cancels the provider's token
- * on each edit; that aborts the debounce or the request in flight (`assistant.cancel`).
+ * on each edit; that aborts the debounce or the request in flight (`assistant.cancel`). It also cancels it
+ * without an edit (an explicit trigger while its automatic request runs, Esc, the editor losing focus):
+ * then the request goes on, and the next ask at the same text gets its answer.
  */
 export function installInlineSuggestions(
   monaco: MonacoApi,
@@ -49,7 +51,8 @@ export function installInlineSuggestions(
       const listener = token.onCancellationRequested(() => controller.abort());
       try {
         const { prefix, suffix } = textAround(model, position);
-        const text = await source.suggest({ path: workspacePathOf(model.uri), prefix, suffix }, controller.signal);
+        const unchanged = () => !model.isDisposed() && model.getVersionId() === version;
+        const text = await source.suggest({ path: workspacePathOf(model.uri), prefix, suffix }, controller.signal, unchanged);
         // Never show a suggestion for text that has changed since it was asked for.
         if (text === null || token.isCancellationRequested || model.isDisposed() || model.getVersionId() !== version) return { items: [] };
         return { items: [{ insertText: text, range: new monaco.Range(position.lineNumber, position.column, position.lineNumber, position.column) }] };

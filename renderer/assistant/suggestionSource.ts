@@ -105,6 +105,7 @@ function cacheKey(text: CursorText): string {
 let requestCounter = 0;
 
 interface SharedRequest {
+  /** Callers waiting on it; none while it goes on unattended (its callers left, their text unchanged). */
   waiters: number;
   controller: AbortController;
   promise: Promise<string | null>;
@@ -127,15 +128,24 @@ export class SuggestionSource {
     this.now = options.now ?? (() => performance.now());
   }
 
-  /** A suggestion to insert at the cursor, or null. `signal` aborts when the text changes (each keystroke). */
-  async suggest(full: CursorText, signal: AbortSignal): Promise<string | null> {
+  /**
+   * A suggestion to insert at the cursor, or null. `signal` aborts when the caller stops waiting: on a
+   * keystroke, or when Monaco drops its request for its own reasons (an explicit trigger, Esc, focus lost).
+   * `stillCurrent`, read at that moment, says whether the text is still the one asked about. When the text
+   * changed and nobody else waits, the request is cancelled. When it did not, the request goes on
+   * unattended: the next ask for the same text joins it or finds its answer in the cache, and an ask for
+   * other text cancels it.
+   */
+  async suggest(full: CursorText, signal: AbortSignal, stillCurrent: () => boolean = () => false): Promise<string | null> {
     if (signal.aborted) return null;
     const query: CursorText = { path: full.path, prefix: full.prefix.slice(-PREFIX_CHARS), suffix: full.suffix.slice(0, SUFFIX_CHARS) };
     const key = cacheKey(query);
+    // The text moved on: what nobody waits for any more is for a place the user has left.
+    this.cancelUnattended(key);
     const ready = this.typeThrough(full) ?? this.cache.get(key);
     if (ready !== undefined) return this.handOut(full, ready);
 
-    // Monaco may ask twice for the same text (a re-render, a cursor event): both wait on one request.
+    // Monaco may ask twice for the same text (a re-render, a re-trigger): both wait on one request.
     let shared = this.pending.get(key);
     if (!shared) {
       const controller = new AbortController();
@@ -149,20 +159,29 @@ export class SuggestionSource {
     const joined = shared;
     joined.waiters++;
     const leave = () => {
-      if (--joined.waiters > 0) return;
-      // The last one waiting left: cancel, and let the next ask start afresh.
+      if (--joined.waiters > 0 || stillCurrent()) return;
+      // The last one waiting left because the text changed: cancel, and let the next ask start afresh.
       this.pending.delete(key);
       joined.controller.abort();
     };
     signal.addEventListener('abort', leave, { once: true });
     try {
-      // A caller that left does not wait for the engine's answer to the cancel.
+      // A caller that left does not wait for the engine's answer (or for the cancel's).
       const text = await Promise.race([joined.promise, new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true }))]);
       // The text moved on while the engine worked: this answer is for a place the user has left.
       if (text === null || signal.aborted) return null;
       return this.handOut(full, text);
     } finally {
       signal.removeEventListener('abort', leave);
+    }
+  }
+
+  /** Cancels the requests nobody waits for, except the one for `key`. */
+  private cancelUnattended(key: string): void {
+    for (const [pendingKey, request] of this.pending) {
+      if (pendingKey === key || request.waiters > 0) continue;
+      this.pending.delete(pendingKey);
+      request.controller.abort();
     }
   }
 

@@ -66,6 +66,46 @@ test('ghost text from the real engine: Ctrl+Right takes a word, Tab the rest, Es
   await expect.poll(() => readFile(join(app.workspace, 'add.ts'), 'utf8')).toBe(`${SOURCE}const total = ${suggestion}\nlet other = `);
 });
 
+test('a slow answer survives Monaco dropping its request without an edit: asked again explicitly, the same request answers', async ({ page, app }) => {
+  // A slow engine: the page's `assistant.complete` replies are held back until the test lets them through.
+  const completes = new Map<number, { requestId: string; prefix: string }>();
+  const cancels: string[] = [];
+  const held: (() => void)[] = [];
+  let holding = true;
+  await page.routeWebSocket(/\/api/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      const call = JSON.parse(String(message)) as { id?: number; call?: string; input?: { requestId?: string; prefix?: string } };
+      if (call.call === 'assistant.complete' && call.id !== undefined) completes.set(call.id, { requestId: call.input!.requestId!, prefix: call.input!.prefix! });
+      if (call.call === 'assistant.cancel') cancels.push(call.input!.requestId!);
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      const reply = JSON.parse(String(message)) as { id?: number };
+      if (holding && reply.id !== undefined && completes.has(reply.id)) held.push(() => ws.send(message));
+      else ws.send(message);
+    });
+  });
+  await openEditor(page, app);
+  await page.keyboard.type('const total = ');
+  const asked = () => [...completes.values()].filter((c) => c.prefix.endsWith('const total = '));
+  await expect.poll(() => asked().length).toBe(1);
+
+  // The command palette takes the focus (Monaco stops its request), then triggers an inline suggestion
+  // explicitly at the same text.
+  await page.keyboard.press('F1');
+  await page.keyboard.type('Trigger Inline Suggestion');
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('textbox', { name: 'Editor content' })).toBeFocused();
+  // Longer than any debounce: a second request would have gone out by now.
+  await page.waitForTimeout(1_000);
+  holding = false;
+  held.splice(0).forEach((send) => send());
+  await expect(ghost(page).first()).toBeVisible();
+  expect(asked()).toHaveLength(1);
+  expect(cancels).not.toContain(asked()[0]!.requestId);
+});
+
 test('the inspector shows the step documents as blocks: computed, then reused; a step switch changes the set', async ({ page, app }) => {
   await openEditor(page, app);
   await page.getByText('Context inspector', { exact: true }).click();

@@ -107,18 +107,58 @@ describe('installInlineSuggestions', () => {
     expect((await provide(model, 1, 11)).items).toEqual([]);
   });
 
-  it('a cancelled token (a keystroke) cancels the request in flight', async () => {
+  it('a cancelled token after an edit (a keystroke) cancels the request in flight', async () => {
     const fake = new FakeApi();
     let release: () => void = () => {};
     fake.complete = (input) => new Promise((resolve) => (release = () => resolve({ requestId: input.requestId, text: 'x', report: fakeReport() })));
     const { provide } = install(fake);
     const { token, cancel } = cancellation();
-    const pending = provide(fakeModel('let q = '), 1, 9, token);
+    const model = fakeModel('let q = ');
+    const pending = provide(model, 1, 9, token);
     await vi.waitFor(() => expect(fake.inputsOf('assistant.complete')).toHaveLength(1));
+    // Monaco cancels after the edit: the model's version has moved on by then.
+    model.version++;
     cancel();
     await vi.waitFor(() => expect(fake.inputsOf('assistant.cancel')).toEqual([{ requestId: fake.inputsOf('assistant.complete')[0]!.requestId }]));
     release();
     expect((await pending).items).toEqual([]);
+  });
+
+  it('a token Monaco cancels without an edit keeps the request going; the next ask at the same place gets its answer', async () => {
+    const fake = new FakeApi();
+    let release: () => void = () => {};
+    fake.complete = (input) => new Promise((resolve) => (release = () => resolve({ requestId: input.requestId, text: 'slow answer', report: fakeReport() })));
+    const { provide } = install(fake);
+    const model = fakeModel('let q = ');
+    // Monaco drops its request (an explicit trigger while the automatic one runs, Esc, focus lost) and asks again.
+    const dropped = cancellation();
+    const first = provide(model, 1, 9, dropped.token);
+    await vi.waitFor(() => expect(fake.inputsOf('assistant.complete')).toHaveLength(1));
+    dropped.cancel();
+    expect((await first).items).toEqual([]);
+    const second = provide(model, 1, 9);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(fake.inputsOf('assistant.cancel')).toEqual([]);
+    release();
+    expect((await second).items).toEqual([expect.objectContaining({ insertText: 'slow answer' })]);
+    expect(fake.inputsOf('assistant.complete')).toHaveLength(1);
+    // After the answer: from the cache, at once.
+    expect((await provide(model, 1, 9)).items).toEqual([expect.objectContaining({ insertText: 'slow answer' })]);
+    expect(fake.inputsOf('assistant.complete')).toHaveLength(1);
+  });
+
+  it('a request Monaco dropped without an edit is cancelled by the next ask for other text', async () => {
+    const fake = new FakeApi();
+    fake.complete = () => new Promise(() => {});
+    const { provide } = install(fake);
+    const model = fakeModel('let q = ');
+    const dropped = cancellation();
+    void provide(model, 1, 9, dropped.token);
+    await vi.waitFor(() => expect(fake.inputsOf('assistant.complete')).toHaveLength(1));
+    dropped.cancel();
+    expect(fake.inputsOf('assistant.cancel')).toEqual([]);
+    void provide(model, 1, 5);
+    await vi.waitFor(() => expect(fake.inputsOf('assistant.cancel')).toEqual([{ requestId: fake.inputsOf('assistant.complete')[0]!.requestId }]));
   });
 
   it('a failed request shows no suggestion', async () => {

@@ -115,6 +115,52 @@ describe('SuggestionSource', () => {
     expect(await five).toBe('fresh');
   });
 
+  it('a caller that leaves with its text unchanged does not cancel: the next ask for that text joins the request, or reads its answer', async () => {
+    const { fake, source } = setup();
+    const held = holdAnswers(fake);
+    const dropped = new AbortController();
+    const one = source.suggest(at('const v = '), dropped.signal, () => true);
+    await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS);
+    dropped.abort();
+    expect(await one).toBeNull();
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(fake.inputsOf('assistant.cancel')).toEqual([]);
+    // Asked again while the engine works: joins it.
+    const two = source.suggest(at('const v = '), new AbortController().signal);
+    held[0]!.answer('kept()');
+    expect(await two).toBe('kept()');
+    // Left again, then answered unattended: the answer is in the cache.
+    const left = new AbortController();
+    const three = source.suggest(at('let w = '), left.signal, () => true);
+    await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS);
+    left.abort();
+    expect(await three).toBeNull();
+    held[1]!.answer('cached()');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await source.suggest(at('let w = '), new AbortController().signal)).toBe('cached()');
+    expect(held).toHaveLength(2);
+    expect(fake.inputsOf('assistant.cancel')).toEqual([]);
+  });
+
+  it('an ask for other text cancels the request nobody waits for; one still in its debounce is never sent', async () => {
+    const { fake, source } = setup();
+    const held = holdAnswers(fake);
+    const dropped = new AbortController();
+    void source.suggest(at('const v = '), dropped.signal, () => true);
+    await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS);
+    dropped.abort();
+    void source.suggest(at('const v = x'), new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fake.inputsOf('assistant.cancel')).toEqual([{ requestId: held[0]!.input.requestId }]);
+
+    const inDebounce = new AbortController();
+    void source.suggest(at('let a = '), inDebounce.signal, () => true);
+    inDebounce.abort();
+    void source.suggest(at('let a = 1'), new AbortController().signal);
+    await vi.runAllTimersAsync();
+    expect(held.map((h) => h.input.prefix)).toEqual(['const v = ', 'const v = x', 'let a = 1']);
+  });
+
   it('answers again at the same place from the cache, without a request or a wait', async () => {
     const { fake, source } = setup();
     expect(await suggestNow(source, at('const v = get'))).toBe('Value(x);');
