@@ -26,7 +26,7 @@ const CACHE_ENTRIES = 200;
 
 export const INITIAL_DEBOUNCE_MS = 80;
 const MIN_DEBOUNCE_MS = 15;
-const MAX_DEBOUNCE_MS = 300;
+export const MAX_DEBOUNCE_MS = 300;
 /** Latencies remembered for the debounce: a few, so it follows a model switch or a warm cache quickly. */
 const LATENCY_WINDOW = 8;
 

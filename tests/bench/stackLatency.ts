@@ -5,6 +5,7 @@
 //   options: --requests N (default 20), --out <dir> (default results/, or results/tmp/stack-quick for --quick)
 // Needs the built app (`npm run build`) and Chromium at /usr/bin/chromium (or CHROMIUM_PATH).
 import { chromium, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,13 +13,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateModel, PRESETS } from '../../assistant/gguf/model';
 import { buildVocab, TokenType } from '../../assistant/gguf/vocab';
+import { MAX_DEBOUNCE_MS } from '../../renderer/assistant/suggestionSource';
 import { startApp, stop, writeSuggestingModel } from '../e2e/fixtures';
+import { answeringRequest, percentile, sampleOf, type KeystrokeTimes, type Sample, type SentRequest } from './stackSample';
 import { DOC_SOURCES, QUERY_SOURCE, readSource } from './workload';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PRESET = 'qwen2.5-coder-0.5b-shape';
 /** The stack's own cost at the median must stay under this. */
 const BAR_MS = 20;
+/** Typing has settled when no request went out for this long: past any debounce, so none is still waiting to go. */
+const QUIET_MS = 2 * MAX_DEBOUNCE_MS;
 
 interface Config {
   quick: boolean;
@@ -98,51 +103,57 @@ function ensureRealisticModel(): string {
   return file;
 }
 
-interface Sample {
-  /** Keystroke (the key event's time) to the ghost text in the DOM (painted at the end of that frame). */
-  ghostMs: number;
-  debounceMs: number;
-  engineTtftMs: number;
-  engineTotalMs: number;
-  /** What the stack adds: ghost time less the debounce and the engine's whole request. */
-  stackMs: number;
-  /** Its part between the page and the engine: the request's round trip less the engine's time (WebSocket, service, host). */
-  wireMs: number;
-  /** Its part in the page: keystroke to request, and answer to the drawn ghost (provider, Monaco, the frame). */
-  pageMs: number;
-  promptTokens: number;
-  computedTokens: number;
-}
-
 interface Reply {
   requestId: string;
   text: string;
   report: { timeToFirstTokenMs: number; totalMs: number; promptTokens: number; computedTokens: number };
 }
 
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  // Nearest rank: an actual measurement, no interpolation.
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 /**
- * In the page: the time of each keydown, and when a ghost text enters the DOM. Monaco renders its view in
- * an animation frame, so the text is painted at the end of that same frame.
+ * Probes in the page, installed before the app's scripts: the time of each keydown, of each frame the
+ * page's WebSocket sends and receives (recorded first, read out later, so the app's own handling is not
+ * delayed by them), and of the first ghost text in the DOM after the probes were reset.
  */
 async function installProbes(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as unknown as { __keyAt: number | null; __ghostAt: number | null };
-    w.__keyAt = null;
-    w.__ghostAt = null;
-    window.addEventListener('keydown', (event) => (w.__keyAt = event.timeStamp), true);
+  await page.addInitScript(() => {
+    const w = window as unknown as { __probe: { keyAt: number | null; ghostAt: number | null; sent: [number, string][]; received: [number, string][] } };
+    w.__probe = { keyAt: null, ghostAt: null, sent: [], received: [] };
+    window.addEventListener('keydown', (event) => (w.__probe.keyAt = event.timeStamp), true);
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        // Added before the app sets onmessage: it runs first.
+        this.addEventListener('message', (event) => w.__probe.received.push([performance.now(), String(event.data)]));
+      }
+      override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+        w.__probe.sent.push([performance.now(), String(data)]);
+        super.send(data);
+      }
+    };
     new MutationObserver(() => {
-      if (w.__keyAt === null || w.__ghostAt !== null || !document.querySelector('.ghost-text-decoration')) return;
-      w.__ghostAt = performance.now();
-    }).observe(document.body, { subtree: true, childList: true });
+      if (w.__probe.keyAt === null || w.__probe.ghostAt !== null || !document.querySelector('.ghost-text-decoration')) return;
+      w.__probe.ghostAt = performance.now();
+    }).observe(document, { subtree: true, childList: true });
   });
 }
+
+const resetProbes = (page: Page) =>
+  page.evaluate(() => {
+    const w = window as unknown as { __probe: { keyAt: number | null; ghostAt: number | null; sent: unknown[]; received: unknown[] } };
+    Object.assign(w.__probe, { keyAt: null, ghostAt: null, sent: [], received: [] });
+  });
+
+/** The probes' times for one request, once its answer is in and the ghost is drawn; null before. */
+const readProbes = (page: Page, requestId: string) =>
+  page.evaluate((requestId): KeystrokeTimes | null => {
+    const w = window as unknown as { __probe: { keyAt: number | null; ghostAt: number | null; sent: [number, string][]; received: [number, string][] } };
+    const { keyAt, ghostAt, sent, received } = w.__probe;
+    if (keyAt === null || ghostAt === null) return null;
+    const call = sent.map(([at, data]) => ({ at, frame: JSON.parse(data) as { id?: number; input?: { requestId?: string } } })).find((c) => c.frame.input?.requestId === requestId);
+    const reply = call && received.map(([at, data]) => ({ at, frame: JSON.parse(data) as { id?: number } })).find((r) => r.frame.id === call.frame.id);
+    return call && reply ? { keyAt, sentAt: call.at, repliedAt: reply.at, ghostAt } : null;
+  }, requestId);
 
 async function prepare(page: Page, url: string, docs: { title: string; text: string }[]): Promise<void> {
   await page.goto(url);
@@ -179,56 +190,42 @@ const cancels: string[] = [];
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function measure(page: Page, replies: Map<string, Reply | null>, sent: string[], line: number): Promise<Sample | string> {
+async function measure(page: Page, replies: Map<string, Reply | null>, sent: SentRequest[], lastSentAt: () => number, line: number): Promise<Sample | string> {
   await page.keyboard.press('Enter');
-  await page.keyboard.type(`let v${line} =`);
-  // Let the requests of the typing settle, then hide what they showed.
-  await pause(300);
-  for (const settle = Date.now() + 120_000; sent.some((id) => !replies.has(id)) && Date.now() < settle; ) await pause(20);
+  const typed = `let v${line} =`;
+  await page.keyboard.type(typed);
+  const typedAt = Date.now();
+  // Let the requests of the typing settle (none waiting in its debounce, every one answered), then hide what they showed.
+  for (const settle = Date.now() + 120_000; Date.now() < settle; await pause(20)) {
+    const quiet = Date.now() - Math.max(typedAt, lastSentAt()) >= QUIET_MS;
+    if (quiet && sent.every((r) => replies.has(r.requestId))) break;
+  }
   await page.keyboard.press('Escape');
   await page.locator('.ghost-text-decoration').first().waitFor({ state: 'detached' });
   const before = sent.length;
-  await page.evaluate(() => {
-    const w = window as unknown as { __keyAt: number | null; __ghostAt: number | null };
-    w.__keyAt = null;
-    w.__ghostAt = null;
-  });
+  await resetProbes(page);
   await page.keyboard.press('Space');
-  for (const asked = Date.now() + 2_000; sent.length === before; await pause(5)) if (Date.now() > asked) return 'no request (type-through or cache)';
+  let request: SentRequest | undefined;
+  for (const asked = Date.now() + 2_000; !(request = answeringRequest(sent, before, `${typed} `)); await pause(5)) {
+    if (Date.now() > asked) return `no request (type-through or cache; ${sent.length - before} for other text)`;
+  }
   let answeredAt: number | null = null;
   for (const limit = Date.now() + 120_000; Date.now() < limit; await pause(5)) {
-    const reply = replies.get(sent.at(-1)!);
+    const reply = replies.get(request.requestId);
     if (reply === null) {
       // Monaco stops inline suggestions on blur: say where the focus is.
       const focus = await page.evaluate(() => {
         const e = document.activeElement;
         return e ? `${e.tagName.toLowerCase()}${e.getAttribute('aria-label') ? ` "${e.getAttribute('aria-label')}"` : ''}.${e.className}` : 'none';
       });
-      return `failed (focus: ${focus}; ${errors.get(sent.at(-1)!) ?? 'no reason'}; ${sent.length - before} requests after the keystroke, ${cancels.includes(sent.at(-1)!) ? 'cancelled by the page' : 'not cancelled by the page'})`;
+      return `failed (focus: ${focus}; ${errors.get(request.requestId) ?? 'no reason'}; ${cancels.includes(request.requestId) ? 'cancelled by the page with no keystroke after it' : 'not cancelled by the page'})`;
     }
     if (reply && reply.text.trim() === '') return 'empty suggestion';
-    if (reply) answeredAt ??= Date.now();
-    const probe = await page.evaluate(() => {
-      const w = window as unknown as { __keyAt: number | null; __ghostAt: number | null };
-      return { keyAt: w.__keyAt, ghostAt: w.__ghostAt };
-    });
-    if (reply && probe.keyAt !== null && probe.ghostAt !== null) {
-      const debounceMs = await inspectorMs(page, 'Debounce');
-      const roundTripMs = await inspectorMs(page, 'Round trip');
-      const ghostMs = probe.ghostAt - probe.keyAt;
-      return {
-        ghostMs,
-        debounceMs,
-        engineTtftMs: reply.report.timeToFirstTokenMs,
-        engineTotalMs: reply.report.totalMs,
-        stackMs: ghostMs - debounceMs - reply.report.totalMs,
-        wireMs: roundTripMs - reply.report.totalMs,
-        pageMs: ghostMs - debounceMs - roundTripMs,
-        promptTokens: reply.report.promptTokens,
-        computedTokens: reply.report.computedTokens,
-      };
-    }
-    if (answeredAt !== null && Date.now() - answeredAt > 2_000) return 'answer shown as no ghost (cut to nothing)';
+    if (!reply) continue;
+    answeredAt ??= Date.now();
+    const times = await readProbes(page, request.requestId);
+    if (times) return sampleOf(times, await inspectorMs(page, 'Debounce'), reply.report);
+    if (Date.now() - answeredAt > 2_000) return 'answer shown as no ghost (cut to nothing)';
   }
   return 'no answer within 120 s';
 }
@@ -243,11 +240,15 @@ function renderMarkdown(result: ReturnType<typeof buildResult>): string {
   return [
     '# Stack latency: keystroke to ghost text',
     '',
-    `${result.date}, ${result.machine}. Model: ${result.model}. ${result.samples.length} measured requests` +
-      `${result.skipped.length ? ` (${result.skipped.length} skipped: ${[...new Set(result.skipped)].join(', ')})` : ''}.`,
+    `${result.date}, ${result.machine}. Model: ${result.model}. Ghost text after ${result.samples.length} of ${result.samples.length + result.skipped.length} measured keystrokes` +
+      `${result.skipped.length ? ` (the others: ${[...new Set(result.skipped)].join(', ')})` : ''}.`,
     '',
-    'Browser mode (Chromium, WebSocket), the assistant service, the engine host process and Monaco. Each request is',
-    'one keystroke after the typing before it settled; the engine reports its own times for the same request.',
+    'Browser mode (Chromium, WebSocket), the assistant service, the engine host process and Monaco. Each measurement is',
+    `one keystroke (a space) after the typing before it settled (no request sent for ${QUIET_MS} ms, twice the longest debounce,`,
+    'and every one answered); the request measured is the one for the text after the keystroke, and the engine reports',
+    'its own times for it. Times in the page come from probes in it (keydown, WebSocket send and receive, the ghost text',
+    "entering the DOM). The debounce is the provider's deliberate wait (adaptive: half the recent median latency, 15 to",
+    `${MAX_DEBOUNCE_MS} ms); the stack overhead is counted without it, and with it in the last row.`,
     '',
     '| ms | p50 | p95 |',
     '|---|---|---|',
@@ -256,15 +257,20 @@ function renderMarkdown(result: ReturnType<typeof buildResult>): string {
     row('engine: time to first token', result.engineTtft),
     row('engine: whole request', result.engineTotal),
     row('**stack overhead** (shown − debounce − engine request)', result.stack),
-    row('… of it between page and engine (round trip − engine request)', result.wire),
-    row('… of it in the page (keystroke to request, answer to ghost in the DOM)', result.page),
+    row('… of it between page and engine (round trip − engine request: WebSocket, service, host)', result.wire),
+    row('… of it in the page', result.page),
+    row('… … keystroke to request (less the debounce)', result.keyToRequest),
+    row('… … answer to ghost text in the DOM', result.answerToGhost),
+    row('stack with its debounce (shown − engine request)', result.stackWithDebounce),
     '',
-    `Bar: the stack adds under ${BAR_MS} ms at p50: **${result.pass ? 'met' : 'not met'}** (${result.stack.p50.toFixed(1)} ms).`,
+    `Bar: the stack adds under ${BAR_MS} ms at p50: **${result.pass ? 'met' : 'not met'}** (${result.stack.p50.toFixed(1)} ms, ` +
+      `the debounce apart; with it ${result.stackWithDebounce.p50.toFixed(1)} ms).`,
+    `Load average at start ${result.load.start}, at end ${result.load.end} (${os.cpus().length} cores)${result.load.training ? `; ${result.load.training}` : ''}.`,
     '',
   ].join('\n');
 }
 
-function buildResult(cfg: Config, model: string, samples: Sample[], skipped: string[]) {
+function buildResult(cfg: Config, model: string, samples: Sample[], skipped: string[], load: { start: string; end: string; training: string }) {
   const stack = summary(samples, 'stackMs');
   return {
     date: new Date().toISOString(),
@@ -279,11 +285,27 @@ function buildResult(cfg: Config, model: string, samples: Sample[], skipped: str
     stack,
     wire: summary(samples, 'wireMs'),
     page: summary(samples, 'pageMs'),
+    keyToRequest: summary(samples, 'keyToRequestMs'),
+    answerToGhost: summary(samples, 'answerToGhostMs'),
+    stackWithDebounce: summary(samples, 'stackWithDebounceMs'),
+    load,
     barMs: BAR_MS,
     pass: stack.p50 < BAR_MS,
     samples,
     skipped,
   };
+}
+
+const loadAverage = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
+
+/** Other work on the machine the numbers should be read against (the shared machine runs training jobs). */
+function trainingJobs(): string {
+  try {
+    const jobs = execFileSync('pgrep', ['-f', 'train\\.py'], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return `${jobs.length} training process(es) running (pgrep -f train.py)`;
+  } catch {
+    return 'no training process running (pgrep -f train.py)';
+  }
 }
 
 async function main(): Promise<void> {
@@ -312,20 +334,23 @@ async function main(): Promise<void> {
   });
   const samples: Sample[] = [];
   const skipped: string[] = [];
+  const load = { start: loadAverage(), end: '', training: trainingJobs() };
   try {
     const page = await browser.newPage();
     // The engine's own numbers, from the replies on the wire.
-    const sent: string[] = [];
+    const sent: SentRequest[] = [];
+    let lastSentAt = 0;
     /** By requestId: the reply, or null for a request that ended in an error (a cancelled one). */
     const replies = new Map<string, Reply | null>();
     const callIds = new Map<number, string>();
     errors.clear();
     page.on('websocket', (socket) => {
       socket.on('framesent', (frame) => {
-        const message = JSON.parse(String(frame.payload)) as { id?: number; call?: string; input?: { requestId?: string } };
+        const message = JSON.parse(String(frame.payload)) as { id?: number; call?: string; input?: { requestId?: string; prefix?: string } };
         if (message.call === 'assistant.cancel' && message.input?.requestId) cancels.push(message.input.requestId);
         if (message.call !== 'assistant.complete' || !message.input?.requestId || message.id === undefined) return;
-        sent.push(message.input.requestId);
+        sent.push({ requestId: message.input.requestId, prefix: message.input.prefix ?? '' });
+        lastSentAt = Date.now();
         callIds.set(message.id, message.input.requestId);
       });
       socket.on('framereceived', (frame) => {
@@ -336,27 +361,29 @@ async function main(): Promise<void> {
       });
     });
     process.stdout.write(`model ${modelPath}\npreparing the journal, ${docs.length} documents, and waiting for the engine...\n`);
-    await prepare(page, app.url, docs);
     await installProbes(page);
+    await prepare(page, app.url, docs);
+    load.start = loadAverage();
     const warmup = 2;
     for (let i = 0; i < cfg.requests + warmup; i++) {
-      const sample = await measure(page, replies, sent, i);
+      const sample = await measure(page, replies, sent, () => lastSentAt, i);
       if (i < warmup) {
         process.stdout.write(`  warm-up ${i + 1}: ${typeof sample === 'string' ? sample : `ghost ${sample.ghostMs.toFixed(1)} ms`}\n`);
         continue;
       }
       if (typeof sample === 'string') skipped.push(sample);
       else samples.push(sample);
-      process.stdout.write(typeof sample === 'string' ? `  ${i - warmup + 1}: skipped (${sample})\n` : `  ${i - warmup + 1}: ghost ${sample.ghostMs.toFixed(1)} ms, engine ${sample.engineTotalMs.toFixed(1)} ms (ttft ${sample.engineTtftMs.toFixed(1)}), debounce ${sample.debounceMs} ms, stack ${sample.stackMs.toFixed(1)} ms (wire ${sample.wireMs.toFixed(1)}, page ${sample.pageMs.toFixed(1)})\n`);
+      process.stdout.write(typeof sample === 'string' ? `  ${i - warmup + 1}: skipped (${sample})\n` : `  ${i - warmup + 1}: ghost ${sample.ghostMs.toFixed(1)} ms, engine ${sample.engineTotalMs.toFixed(1)} ms (ttft ${sample.engineTtftMs.toFixed(1)}), debounce ${sample.debounceMs} ms, stack ${sample.stackMs.toFixed(1)} ms (wire ${sample.wireMs.toFixed(1)}, page ${sample.pageMs.toFixed(1)}: ${sample.keyToRequestMs.toFixed(1)} + ${sample.answerToGhostMs.toFixed(1)})\n`);
     }
   } finally {
+    load.end = loadAverage();
     await browser.close();
     app.child.removeAllListeners('exit');
     await stop(app.child);
     await rm(workspace, { recursive: true, force: true });
     await rm(userData, { recursive: true, force: true });
   }
-  const result = buildResult(cfg, cfg.quick ? 'tiny (generated, printable tokens boosted)' : `${PRESET} seed 1 (generated, printable tokens boosted)`, samples, skipped);
+  const result = buildResult(cfg, cfg.quick ? 'tiny (generated, printable tokens boosted)' : `${PRESET} seed 1 (generated, printable tokens boosted)`, samples, skipped, load);
   fs.mkdirSync(cfg.outDir, { recursive: true });
   fs.writeFileSync(path.join(cfg.outDir, 'stack-latency.json'), `${JSON.stringify(result, null, 2)}\n`);
   const markdown = renderMarkdown(result);
