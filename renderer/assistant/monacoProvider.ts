@@ -45,14 +45,20 @@ export function installInlineSuggestions(
   const provider: Monaco.languages.InlineCompletionsProvider = {
     // The source debounces (adaptively); Monaco's own wait would only add to it.
     debounceDelayMs: 0,
-    async provideInlineCompletions(model, position, _context, token) {
+    async provideInlineCompletions(model, position, context, token) {
       const version = model.getVersionId();
+      // Monaco issues its request as the text changes, then calls here after its own scheduling (a timer that
+      // runs after the next frame): the debounce counts from the request, not from this call.
+      const askedAt = performance.now() - Math.max(0, Date.now() - context.requestIssuedDateTime);
       const controller = new AbortController();
       const listener = token.onCancellationRequested(() => controller.abort());
       try {
         const { prefix, suffix } = textAround(model, position);
         const unchanged = () => !model.isDisposed() && model.getVersionId() === version;
-        const text = await source.suggest({ path: workspacePathOf(model.uri), prefix, suffix }, controller.signal, unchanged);
+        const text = await source.suggest({ path: workspacePathOf(model.uri), prefix, suffix }, controller.signal, {
+          stillCurrent: unchanged,
+          askedAt: Number.isFinite(askedAt) ? askedAt : undefined,
+        });
         // Never show a suggestion for text that has changed since it was asked for.
         if (text === null || token.isCancellationRequested || model.isDisposed() || model.getVersionId() !== version) return { items: [] };
         return { items: [{ insertText: text, range: new monaco.Range(position.lineNumber, position.column, position.lineNumber, position.column) }] };

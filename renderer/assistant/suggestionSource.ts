@@ -104,6 +104,20 @@ function cacheKey(text: CursorText): string {
 
 let requestCounter = 0;
 
+/** How a caller asks, besides the text. */
+export interface AskOptions {
+  /**
+   * Read when the caller stops waiting: whether the text is still the one asked about. Then the request goes
+   * on unattended instead of being cancelled. Without it, a caller that stops waiting means the text changed.
+   */
+  stillCurrent?(): boolean;
+  /**
+   * When the text became what it is (the keystroke), on the `now` clock: the debounce counts from there, so
+   * the time the editor took to ask is not waited again. Default: now.
+   */
+  askedAt?: number;
+}
+
 interface SharedRequest {
   /** Callers waiting on it; none while it goes on unattended (its callers left, their text unchanged). */
   waiters: number;
@@ -131,12 +145,12 @@ export class SuggestionSource {
   /**
    * A suggestion to insert at the cursor, or null. `signal` aborts when the caller stops waiting: on a
    * keystroke, or when Monaco drops its request for its own reasons (an explicit trigger, Esc, focus lost).
-   * `stillCurrent`, read at that moment, says whether the text is still the one asked about. When the text
-   * changed and nobody else waits, the request is cancelled. When it did not, the request goes on
+   * `options.stillCurrent`, read at that moment, says whether the text is still the one asked about. When the
+   * text changed and nobody else waits, the request is cancelled. When it did not, the request goes on
    * unattended: the next ask for the same text joins it or finds its answer in the cache, and an ask for
    * other text cancels it.
    */
-  async suggest(full: CursorText, signal: AbortSignal, stillCurrent: () => boolean = () => false): Promise<string | null> {
+  async suggest(full: CursorText, signal: AbortSignal, options: AskOptions = {}): Promise<string | null> {
     if (signal.aborted) return null;
     const query: CursorText = { path: full.path, prefix: full.prefix.slice(-PREFIX_CHARS), suffix: full.suffix.slice(0, SUFFIX_CHARS) };
     const key = cacheKey(query);
@@ -150,7 +164,7 @@ export class SuggestionSource {
     if (!shared) {
       const controller = new AbortController();
       const created: SharedRequest = { waiters: 0, controller, promise: Promise.resolve(null) };
-      created.promise = this.request(query, controller.signal).finally(() => {
+      created.promise = this.request(query, controller.signal, options.askedAt ?? this.now()).finally(() => {
         if (this.pending.get(key) === created) this.pending.delete(key);
       });
       this.pending.set(key, created);
@@ -159,7 +173,7 @@ export class SuggestionSource {
     const joined = shared;
     joined.waiters++;
     const leave = () => {
-      if (--joined.waiters > 0 || stillCurrent()) return;
+      if (--joined.waiters > 0 || options.stillCurrent?.()) return;
       // The last one waiting left because the text changed: cancel, and let the next ask start afresh.
       this.pending.delete(key);
       joined.controller.abort();
@@ -185,10 +199,11 @@ export class SuggestionSource {
     }
   }
 
-  /** Debounce, then ask the engine; null when cancelled, '' for no suggestion. */
-  private async request(query: CursorText, signal: AbortSignal): Promise<string | null> {
+  /** Debounce (counted from `askedAt`), then ask the engine; null when cancelled, '' for no suggestion. */
+  private async request(query: CursorText, signal: AbortSignal, askedAt: number): Promise<string | null> {
     const debounceMs = this.debounce.ms;
-    if (!(await sleep(debounceMs, signal))) return null;
+    const wait = debounceMs - (this.now() - askedAt);
+    if (wait > 0 ? !(await sleep(wait, signal)) : signal.aborted) return null;
 
     const multiline = isMultiline(query.prefix, query.suffix);
     const requestId = `s${Date.now().toString(36)}${(requestCounter++).toString(36)}`;

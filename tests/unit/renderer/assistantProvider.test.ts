@@ -3,6 +3,7 @@ import type * as Monaco from 'monaco-editor';
 import type { CallOutput } from '../../../app/ipc/contract';
 import { assistantStore, resetAssistantStore } from '../../../renderer/assistant/assistantStore';
 import { installInlineSuggestions } from '../../../renderer/assistant';
+import { INITIAL_DEBOUNCE_MS } from '../../../renderer/assistant/suggestionSource';
 import { FakeApi, fakeReport } from './fakeApi';
 
 /** The parts of Monaco the provider touches, recording what it registers. */
@@ -67,8 +68,13 @@ function install(fake = new FakeApi()) {
   const m = fakeMonaco();
   const installed = installInlineSuggestions(m.monaco, fake, { journalId: () => 'j9' });
   const provider = m.registered[0]!.provider;
-  const provide = (model: ReturnType<typeof fakeModel>, line: number, column: number, token = cancellation().token) =>
-    provider.provideInlineCompletions(model as unknown as Monaco.editor.ITextModel, { lineNumber: line, column } as Monaco.Position, {} as Monaco.languages.InlineCompletionContext, token) as Promise<Monaco.languages.InlineCompletions>;
+  const provide = (model: ReturnType<typeof fakeModel>, line: number, column: number, token = cancellation().token, issuedAt = Date.now()) =>
+    provider.provideInlineCompletions(
+      model as unknown as Monaco.editor.ITextModel,
+      { lineNumber: line, column } as Monaco.Position,
+      { requestIssuedDateTime: issuedAt } as Monaco.languages.InlineCompletionContext,
+      token,
+    ) as Promise<Monaco.languages.InlineCompletions>;
   return { ...m, fake, installed, provide };
 }
 
@@ -159,6 +165,22 @@ describe('installInlineSuggestions', () => {
     expect(fake.inputsOf('assistant.cancel')).toEqual([]);
     void provide(model, 1, 5);
     await vi.waitFor(() => expect(fake.inputsOf('assistant.cancel')).toEqual([{ requestId: fake.inputsOf('assistant.complete')[0]!.requestId }]));
+  });
+
+  it('the debounce counts from when Monaco issued the request, not from when it called the provider', async () => {
+    vi.useFakeTimers();
+    try {
+      const { provide, fake } = install();
+      // Monaco's own scheduling (a timer after the next frame) took 60 ms of the debounce already.
+      const pending = provide(fakeModel('let q = '), 1, 9, cancellation().token, Date.now() - 60);
+      await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS - 60 - 1);
+      expect(fake.inputsOf('assistant.complete')).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(fake.inputsOf('assistant.complete')).toHaveLength(1);
+      expect((await pending).items).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a failed request shows no suggestion', async () => {

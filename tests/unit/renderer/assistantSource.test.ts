@@ -50,6 +50,20 @@ describe('SuggestionSource', () => {
     ]);
   });
 
+  it('counts the debounce from when the text changed: an ask that came late waits only the rest, one past it none', async () => {
+    const { fake, source, tick } = setup();
+    tick(1_000);
+    const late = source.suggest(at('const v = '), new AbortController().signal, { askedAt: 1_000 - 50 });
+    await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS - 50 - 1);
+    expect(fake.inputsOf('assistant.complete')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await late).toBe('Value(x);');
+    const past = source.suggest(at('let w = '), new AbortController().signal, { askedAt: 1_000 - INITIAL_DEBOUNCE_MS - 5 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fake.inputsOf('assistant.complete')).toHaveLength(2);
+    expect(await past).toBe('Value(x);');
+  });
+
   it('bounds the prefix it sends', async () => {
     const { fake, source } = setup();
     await suggestNow(source, at('x'.repeat(PREFIX_CHARS + 500)));
@@ -119,7 +133,7 @@ describe('SuggestionSource', () => {
     const { fake, source } = setup();
     const held = holdAnswers(fake);
     const dropped = new AbortController();
-    const one = source.suggest(at('const v = '), dropped.signal, () => true);
+    const one = source.suggest(at('const v = '), dropped.signal, { stillCurrent: () => true });
     await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS);
     dropped.abort();
     expect(await one).toBeNull();
@@ -131,7 +145,7 @@ describe('SuggestionSource', () => {
     expect(await two).toBe('kept()');
     // Left again, then answered unattended: the answer is in the cache.
     const left = new AbortController();
-    const three = source.suggest(at('let w = '), left.signal, () => true);
+    const three = source.suggest(at('let w = '), left.signal, { stillCurrent: () => true });
     await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS);
     left.abort();
     expect(await three).toBeNull();
@@ -146,7 +160,7 @@ describe('SuggestionSource', () => {
     const { fake, source } = setup();
     const held = holdAnswers(fake);
     const dropped = new AbortController();
-    void source.suggest(at('const v = '), dropped.signal, () => true);
+    void source.suggest(at('const v = '), dropped.signal, { stillCurrent: () => true });
     await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS);
     dropped.abort();
     void source.suggest(at('const v = x'), new AbortController().signal);
@@ -154,7 +168,7 @@ describe('SuggestionSource', () => {
     expect(fake.inputsOf('assistant.cancel')).toEqual([{ requestId: held[0]!.input.requestId }]);
 
     const inDebounce = new AbortController();
-    void source.suggest(at('let a = '), inDebounce.signal, () => true);
+    void source.suggest(at('let a = '), inDebounce.signal, { stillCurrent: () => true });
     inDebounce.abort();
     void source.suggest(at('let a = 1'), new AbortController().signal);
     await vi.runAllTimersAsync();
