@@ -1,11 +1,12 @@
 // Random-weight llama-architecture GGUF models with a working SPM tokenizer, for tests and benchmarks.
 import { Rng, randomF16, randomF32, randomQ8_0 } from './random';
-import { SPECIAL_TOKENS, buildVocab, type SpecialName } from './vocab';
+import { SPECIAL_TOKENS, buildVocab, type SpecialName, type Vocab } from './vocab';
 import { GgmlType, GgufValueType, GgufWriter, type TensorProducer } from './writer';
 
 export type WeightType = 'f32' | 'f16' | 'q8_0';
 
-export interface ModelShape {
+/** Hyperparameters of a llama-architecture model, as the GGUF keys `llama.*` hold them. */
+export interface LlamaHParams {
   nLayer: number;
   nEmbd: number;
   nHead: number;
@@ -15,6 +16,9 @@ export interface ModelShape {
   nCtxTrain: number;
   ropeFreqBase: number;
   rmsEps: number;
+}
+
+export interface ModelShape extends LlamaHParams {
   /** Type of the 2-D weight matrices (norms are always F32). */
   weightType: WeightType;
   /** Most corpus merges in the vocabulary. */
@@ -66,7 +70,8 @@ const CHAT_TEMPLATE =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
   "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-const FTYPE: Record<WeightType, number> = { f32: 0, f16: 1, q8_0: 7 }; // llama_ftype
+/** llama_ftype of a file whose matrices are all of one type. */
+export const FTYPE: Record<WeightType, number> = { f32: 0, f16: 1, q8_0: 7 };
 const GGML: Record<WeightType, GgmlType> = { f32: GgmlType.F32, f16: GgmlType.F16, q8_0: GgmlType.Q8_0 };
 
 function matrix(type: WeightType, count: number, nIn: number, rng: Rng): TensorProducer {
@@ -77,38 +82,36 @@ function matrix(type: WeightType, count: number, nIn: number, rng: Rng): TensorP
   return randomF32(count, scale, rng);
 }
 
-function checkShape(s: ModelShape): void {
+/** Throws ModelShapeError for a shape llama.cpp cannot load (or cannot hold in `weightType`). */
+export function checkLlamaShape(s: LlamaHParams, weightType: WeightType): void {
   if (s.nEmbd % s.nHead !== 0) throw new ModelShapeError(`nEmbd ${s.nEmbd} is not a multiple of nHead ${s.nHead}`);
   if (s.nHead % s.nHeadKv !== 0) throw new ModelShapeError(`nHead ${s.nHead} is not a multiple of nHeadKv ${s.nHeadKv}`);
-  if (s.weightType === 'q8_0' && (s.nEmbd % 32 !== 0 || s.nFf % 32 !== 0)) throw new ModelShapeError('q8_0 needs nEmbd and nFf divisible by 32');
+  if (weightType === 'q8_0' && (s.nEmbd % 32 !== 0 || s.nFf % 32 !== 0)) throw new ModelShapeError('q8_0 needs nEmbd and nFf divisible by 32');
 }
 
-/** Writes a model to `path`. Same options and seed, same bytes. */
-export function generateModel(path: string, options: GenerateOptions = {}): GeneratedModel {
-  const preset = options.preset ?? 'tiny';
-  const shape: ModelShape = { ...PRESETS[preset], ...options.shape };
-  checkShape(shape);
-  const seed = options.seed ?? 1;
-  const vocab = buildVocab({ size: shape.nVocab, merges: shape.merges, specialIds: shape.specialIds });
-  const headDim = shape.nEmbd / shape.nHead;
-  const nEmbdKv = headDim * shape.nHeadKv;
+/** The general.* and llama.* keys of a llama-architecture file. */
+export function writeLlamaHParams(w: GgufWriter, s: LlamaHParams, meta: { name: string; weightType: WeightType }): GgufWriter {
   const arch = 'llama';
-
-  const w = new GgufWriter()
+  return w
     .string('general.architecture', arch)
-    .string('general.name', options.name ?? `steerway-random-${preset}-seed${seed}`)
-    .u32('general.file_type', FTYPE[shape.weightType])
+    .string('general.name', meta.name)
+    .u32('general.file_type', FTYPE[meta.weightType])
     .u32('general.alignment', 32)
-    .u32(`${arch}.context_length`, shape.nCtxTrain)
-    .u32(`${arch}.embedding_length`, shape.nEmbd)
-    .u32(`${arch}.block_count`, shape.nLayer)
-    .u32(`${arch}.feed_forward_length`, shape.nFf)
-    .u32(`${arch}.attention.head_count`, shape.nHead)
-    .u32(`${arch}.attention.head_count_kv`, shape.nHeadKv)
-    .f32(`${arch}.attention.layer_norm_rms_epsilon`, shape.rmsEps)
-    .f32(`${arch}.rope.freq_base`, shape.ropeFreqBase)
-    .u32(`${arch}.rope.dimension_count`, headDim)
-    .u32(`${arch}.vocab_size`, shape.nVocab)
+    .u32(`${arch}.context_length`, s.nCtxTrain)
+    .u32(`${arch}.embedding_length`, s.nEmbd)
+    .u32(`${arch}.block_count`, s.nLayer)
+    .u32(`${arch}.feed_forward_length`, s.nFf)
+    .u32(`${arch}.attention.head_count`, s.nHead)
+    .u32(`${arch}.attention.head_count_kv`, s.nHeadKv)
+    .f32(`${arch}.attention.layer_norm_rms_epsilon`, s.rmsEps)
+    .f32(`${arch}.rope.freq_base`, s.ropeFreqBase)
+    .u32(`${arch}.rope.dimension_count`, s.nEmbd / s.nHead)
+    .u32(`${arch}.vocab_size`, s.nVocab);
+}
+
+/** The SPM ("llama") tokenizer keys of a vocabulary from buildVocab. */
+export function writeSpmTokenizer(w: GgufWriter, vocab: Vocab): GgufWriter {
+  return w
     .string('tokenizer.ggml.model', 'llama')
     .array('tokenizer.ggml.tokens', GgufValueType.String, vocab.tokens)
     .array('tokenizer.ggml.scores', GgufValueType.Float32, vocab.scores)
@@ -126,31 +129,59 @@ export function generateModel(path: string, options: GenerateOptions = {}): Gene
     // Code completion wants the text back exactly: no BOS, no leading-space prefix.
     .bool('tokenizer.ggml.add_bos_token', false)
     .bool('tokenizer.ggml.add_eos_token', false)
-    .bool('tokenizer.ggml.add_space_prefix', false)
-    .string('tokenizer.chat_template', CHAT_TEMPLATE);
+    .bool('tokenizer.ggml.add_space_prefix', false);
+}
+
+export interface LlamaTensor {
+  name: string;
+  /** ggml order: dims[0] is the row length (the reverse of PyTorch's [out, in]). */
+  dims: number[];
+  /** A norm weight: always F32. */
+  norm: boolean;
+}
+
+/** Every tensor of a llama-architecture file, in file order. Without output.weight llama.cpp ties the output to token_embd. */
+export function llamaTensors(s: LlamaHParams, tiedEmbeddings: boolean): LlamaTensor[] {
+  const nEmbdKv = (s.nEmbd / s.nHead) * s.nHeadKv;
+  const norm = (name: string): LlamaTensor => ({ name, dims: [s.nEmbd], norm: true });
+  const mat = (name: string, nIn: number, nOut: number): LlamaTensor => ({ name, dims: [nIn, nOut], norm: false });
+  const out = [mat('token_embd.weight', s.nEmbd, s.nVocab), norm('output_norm.weight')];
+  if (!tiedEmbeddings) out.push(mat('output.weight', s.nEmbd, s.nVocab));
+  for (let l = 0; l < s.nLayer; l++) {
+    out.push(
+      norm(`blk.${l}.attn_norm.weight`),
+      mat(`blk.${l}.attn_q.weight`, s.nEmbd, s.nEmbd),
+      mat(`blk.${l}.attn_k.weight`, s.nEmbd, nEmbdKv),
+      mat(`blk.${l}.attn_v.weight`, s.nEmbd, nEmbdKv),
+      mat(`blk.${l}.attn_output.weight`, s.nEmbd, s.nEmbd),
+      norm(`blk.${l}.ffn_norm.weight`),
+      mat(`blk.${l}.ffn_gate.weight`, s.nEmbd, s.nFf),
+      mat(`blk.${l}.ffn_up.weight`, s.nEmbd, s.nFf),
+      mat(`blk.${l}.ffn_down.weight`, s.nFf, s.nEmbd),
+    );
+  }
+  return out;
+}
+
+/** Writes a model to `path`. Same options and seed, same bytes. */
+export function generateModel(path: string, options: GenerateOptions = {}): GeneratedModel {
+  const preset = options.preset ?? 'tiny';
+  const shape: ModelShape = { ...PRESETS[preset], ...options.shape };
+  checkLlamaShape(shape, shape.weightType);
+  const seed = options.seed ?? 1;
+  const vocab = buildVocab({ size: shape.nVocab, merges: shape.merges, specialIds: shape.specialIds });
+
+  const w = new GgufWriter();
+  writeLlamaHParams(w, shape, { name: options.name ?? `steerway-random-${preset}-seed${seed}`, weightType: shape.weightType });
+  writeSpmTokenizer(w, vocab).string('tokenizer.chat_template', CHAT_TEMPLATE);
 
   // One generator stream per tensor, so tensors do not depend on each other's sizes.
   let stream = 0;
-  const next = (): Rng => new Rng(seed, ++stream);
-  const norm = (name: string): void => {
-    w.tensor(name, [shape.nEmbd], GgmlType.F32, randomF32(shape.nEmbd, 0.1, next(), 1));
-  };
-  const mat = (name: string, nIn: number, nOut: number): void => {
-    w.tensor(name, [nIn, nOut], GGML[shape.weightType], matrix(shape.weightType, nIn * nOut, nIn, next()));
-  };
   // No output.weight: llama.cpp ties it to token_embd, as Qwen2.5-0.5B does.
-  mat('token_embd.weight', shape.nEmbd, shape.nVocab);
-  norm('output_norm.weight');
-  for (let l = 0; l < shape.nLayer; l++) {
-    norm(`blk.${l}.attn_norm.weight`);
-    mat(`blk.${l}.attn_q.weight`, shape.nEmbd, shape.nEmbd);
-    mat(`blk.${l}.attn_k.weight`, shape.nEmbd, nEmbdKv);
-    mat(`blk.${l}.attn_v.weight`, shape.nEmbd, nEmbdKv);
-    mat(`blk.${l}.attn_output.weight`, shape.nEmbd, shape.nEmbd);
-    norm(`blk.${l}.ffn_norm.weight`);
-    mat(`blk.${l}.ffn_gate.weight`, shape.nEmbd, shape.nFf);
-    mat(`blk.${l}.ffn_up.weight`, shape.nEmbd, shape.nFf);
-    mat(`blk.${l}.ffn_down.weight`, shape.nFf, shape.nEmbd);
+  for (const t of llamaTensors(shape, true)) {
+    const rng = new Rng(seed, ++stream);
+    if (t.norm) w.tensor(t.name, t.dims, GgmlType.F32, randomF32(shape.nEmbd, 0.1, rng, 1));
+    else w.tensor(t.name, t.dims, GGML[shape.weightType], matrix(shape.weightType, t.dims[0]! * t.dims[1]!, t.dims[0]!, rng));
   }
   const bytes = w.write(path);
   return {
