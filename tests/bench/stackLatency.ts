@@ -255,13 +255,15 @@ function renderMarkdown(result: ReturnType<typeof buildResult>): string {
     row('keystroke → ghost text shown', result.ghost),
     row('debounce (adaptive)', result.debounce),
     row('engine: time to first token', result.engineTtft),
-    row('engine: whole request', result.engineTotal),
+    row('engine: whole request (prompt, then the whole suggestion generated)', result.engineTotal),
     row('**stack overhead** (shown − debounce − engine request)', result.stack),
     row('… of it between page and engine (round trip − engine request: WebSocket, service, host)', result.wire),
     row('… of it in the page', result.page),
     row('… … keystroke to request (less the debounce)', result.keyToRequest),
     row('… … answer to ghost text in the DOM', result.answerToGhost),
     row('stack with its debounce (shown − engine request)', result.stackWithDebounce),
+    '',
+    `Prompt tokens: ${result.promptTokens.p50} at p50, of which the engine computed ${result.computedTokens.p50} at p50 (the rest reused from its KV cache).`,
     '',
     `Bar: the stack adds under ${BAR_MS} ms at p50: **${result.pass ? 'met' : 'not met'}** (${result.stack.p50.toFixed(1)} ms, ` +
       `the debounce apart; with it ${result.stackWithDebounce.p50.toFixed(1)} ms).`,
@@ -288,6 +290,8 @@ function buildResult(cfg: Config, model: string, samples: Sample[], skipped: str
     keyToRequest: summary(samples, 'keyToRequestMs'),
     answerToGhost: summary(samples, 'answerToGhostMs'),
     stackWithDebounce: summary(samples, 'stackWithDebounceMs'),
+    promptTokens: summary(samples, 'promptTokens'),
+    computedTokens: summary(samples, 'computedTokens'),
     load,
     barMs: BAR_MS,
     pass: stack.p50 < BAR_MS,
@@ -373,7 +377,7 @@ async function main(): Promise<void> {
       }
       if (typeof sample === 'string') skipped.push(sample);
       else samples.push(sample);
-      process.stdout.write(typeof sample === 'string' ? `  ${i - warmup + 1}: skipped (${sample})\n` : `  ${i - warmup + 1}: ghost ${sample.ghostMs.toFixed(1)} ms, engine ${sample.engineTotalMs.toFixed(1)} ms (ttft ${sample.engineTtftMs.toFixed(1)}), debounce ${sample.debounceMs} ms, stack ${sample.stackMs.toFixed(1)} ms (wire ${sample.wireMs.toFixed(1)}, page ${sample.pageMs.toFixed(1)}: ${sample.keyToRequestMs.toFixed(1)} + ${sample.answerToGhostMs.toFixed(1)})\n`);
+      process.stdout.write(typeof sample === 'string' ? `  ${i - warmup + 1}: skipped (${sample})\n` : `  ${i - warmup + 1}: ghost ${sample.ghostMs.toFixed(1)} ms, engine ${sample.engineTotalMs.toFixed(1)} ms (ttft ${sample.engineTtftMs.toFixed(1)}), debounce ${sample.debounceMs} ms, stack ${sample.stackMs.toFixed(1)} ms (wire ${sample.wireMs.toFixed(1)}, page ${sample.pageMs.toFixed(1)}: ${sample.keyToRequestMs.toFixed(1)} + ${sample.answerToGhostMs.toFixed(1)}), ${sample.computedTokens} of ${sample.promptTokens} prompt tokens computed\n`);
     }
   } finally {
     load.end = loadAverage();

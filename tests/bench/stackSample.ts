@@ -28,9 +28,12 @@ export interface KeystrokeTimes {
   ghostAt: number;
 }
 
-export interface EngineTimes {
+/** The engine's report for the request: its own times and how much of the prompt it computed. */
+export interface EngineReport {
   timeToFirstTokenMs: number;
   totalMs: number;
+  promptTokens: number;
+  computedTokens: number;
 }
 
 export interface Sample {
@@ -50,9 +53,11 @@ export interface Sample {
   pageMs: number;
   keyToRequestMs: number;
   answerToGhostMs: number;
+  promptTokens: number;
+  computedTokens: number;
 }
 
-export function sampleOf(times: KeystrokeTimes, debounceMs: number, engine: EngineTimes): Sample {
+export function sampleOf(times: KeystrokeTimes, debounceMs: number, engine: EngineReport): Sample {
   const ghostMs = times.ghostAt - times.keyAt;
   const keyToRequestMs = times.sentAt - times.keyAt - debounceMs;
   const answerToGhostMs = times.ghostAt - times.repliedAt;
@@ -67,6 +72,8 @@ export function sampleOf(times: KeystrokeTimes, debounceMs: number, engine: Engi
     pageMs: keyToRequestMs + answerToGhostMs,
     keyToRequestMs,
     answerToGhostMs,
+    promptTokens: engine.promptTokens,
+    computedTokens: engine.computedTokens,
   };
 }
 

@@ -19,7 +19,7 @@ describe('answeringRequest', () => {
 
 describe('sampleOf', () => {
   it('splits the keystroke-to-ghost time into debounce, page before and after, wire and engine', () => {
-    const sample = sampleOf({ keyAt: 1_000, sentAt: 1_306, repliedAt: 6_320, ghostAt: 6_331 }, 300, { timeToFirstTokenMs: 2_000, totalMs: 5_000 });
+    const sample = sampleOf({ keyAt: 1_000, sentAt: 1_306, repliedAt: 6_320, ghostAt: 6_331 }, 300, { timeToFirstTokenMs: 2_000, totalMs: 5_000, promptTokens: 3_400, computedTokens: 12 });
     expect(sample).toEqual({
       ghostMs: 5_331,
       debounceMs: 300,
@@ -31,6 +31,8 @@ describe('sampleOf', () => {
       pageMs: 17,
       stackMs: 31,
       stackWithDebounceMs: 331,
+      promptTokens: 3_400,
+      computedTokens: 12,
     });
     // The parts add up to the whole.
     expect(sample.debounceMs + sample.keyToRequestMs + sample.wireMs + sample.engineTotalMs + sample.answerToGhostMs).toBe(sample.ghostMs);
