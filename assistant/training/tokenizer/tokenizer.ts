@@ -189,7 +189,22 @@ export class Tokenizer {
     return out;
   }
 
-  private encodeText(text: string, out: number[]): void {
+  /**
+   * Plain-text encoding with where its pre-tokens end: `ends[k]` is the UTF-16 offset where chunk k ends and
+   * `counts[k]` the number of tokens up to there (tokens never cross a chunk end, so these are places to cut).
+   */
+  encodeChunked(text: string): { ids: number[]; ends: number[]; counts: number[] } {
+    const ids: number[] = [];
+    const ends: number[] = [];
+    const counts: number[] = [];
+    this.encodeText(wellFormed(text), ids, (end) => {
+      ends.push(end);
+      counts.push(ids.length);
+    });
+    return { ids, ends, counts };
+  }
+
+  private encodeText(text: string, out: number[], onChunk?: (end: number) => void): void {
     forEachPreToken(text, (a, b) => {
       const chunk = text.slice(a, b);
       let ids = this.chunkCache.get(chunk);
@@ -199,6 +214,7 @@ export class Tokenizer {
         this.chunkCache.set(chunk, ids);
       }
       for (const id of ids) out.push(id);
+      onChunk?.(b);
     });
   }
 
