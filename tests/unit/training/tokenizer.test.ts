@@ -134,6 +134,20 @@ describe('Tokenizer', () => {
     expect(() => tok.decode([tok.size])).toThrow(RangeError);
   });
 
+  it('reports where its pre-tokens end, and the tokens of each', () => {
+    const tok = trained();
+    const text = `${codeSample}  \u00e9\ud83d\ude00 'll\n`;
+    const { ids, ends, counts } = tok.encodeChunked(text);
+    expect(ids).toEqual(tok.encode(text));
+    expect(ends[ends.length - 1]).toBe(text.length);
+    expect(counts[counts.length - 1]).toBe(ids.length);
+    ends.forEach((end, k) => {
+      const from = k === 0 ? 0 : ends[k - 1]!;
+      expect(end).toBeGreaterThan(from);
+      expect(ids.slice(k === 0 ? 0 : counts[k - 1], counts[k])).toEqual(tok.encode(text.slice(from, end)));
+    });
+  });
+
   it('reads control-token text as the token only when asked', () => {
     const tok = trained();
     const s = tok.special;
