@@ -1,5 +1,5 @@
 // npx tsx assistant/training/corpus/cli.ts --out out/training/<run> [--root node_modules]... [--max-mb 20]
-//   [--eval-share 0.08] [--seed 1] [--max-file-kb 200] [--min-file-bytes 128]
+//   [--max-package-mb 2] [--eval-share 0.08] [--seed 1] [--max-file-kb 200] [--min-file-bytes 128]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -9,7 +9,7 @@ class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const USAGE = 'usage: tsx assistant/training/corpus/cli.ts --out <dir> [--root <packages folder>]... [--max-mb <n>] [--eval-share <0..1>] [--seed <n>] [--max-file-kb <n>] [--min-file-bytes <n>]';
+const USAGE = 'usage: tsx assistant/training/corpus/cli.ts --out <dir> [--root <packages folder>]... [--max-mb <n>] [--max-package-mb <n>] [--eval-share <0..1>] [--seed <n>] [--max-file-kb <n>] [--min-file-bytes <n>]';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 function number(name: string, value: string | undefined): number | undefined {
@@ -24,7 +24,7 @@ function main(): void {
   try {
     ({ values } = parseArgs({
       options: {
-        out: { type: 'string' }, root: { type: 'string', multiple: true }, 'max-mb': { type: 'string' }, 'eval-share': { type: 'string' },
+        out: { type: 'string' }, root: { type: 'string', multiple: true }, 'max-mb': { type: 'string' }, 'max-package-mb': { type: 'string' }, 'eval-share': { type: 'string' },
         seed: { type: 'string' }, 'max-file-kb': { type: 'string' }, 'min-file-bytes': { type: 'string' },
       },
     }));
@@ -33,6 +33,7 @@ function main(): void {
   }
   if (!values.out) throw new UsageError('--out <dir> is required');
   const maxMb = number('max-mb', values['max-mb']);
+  const maxPackageMb = number('max-package-mb', values['max-package-mb']);
   const maxFileKb = number('max-file-kb', values['max-file-kb']);
   const minFileBytes = number('min-file-bytes', values['min-file-bytes']);
   const started = performance.now();
@@ -42,6 +43,7 @@ function main(): void {
     outDir: values.out,
     evalShare: number('eval-share', values['eval-share']),
     maxBytes: maxMb ? Math.round(maxMb * 1e6) : null,
+    maxPackageBytes: maxPackageMb ? Math.round(maxPackageMb * 1e6) : null,
     seed: number('seed', values.seed),
     filter: {
       ...(maxFileKb !== undefined ? { maxFileBytes: Math.round(maxFileKb * 1000) } : {}),

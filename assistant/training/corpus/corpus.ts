@@ -26,6 +26,8 @@ export interface CorpusOptions {
   evalShare?: number;
   /** Stop once this many bytes of text are kept (default: no cap). */
   maxBytes?: number | null;
+  /** Take at most about this many bytes from one package (its first files in path order; default: no cap). */
+  maxPackageBytes?: number | null;
   /** Orders the packages for the cap (default 1). The split does not depend on it. */
   seed?: number;
   filter?: Partial<FileFilterOptions>;
@@ -47,7 +49,7 @@ export interface PackageEntry {
   split: Split;
   kept: boolean;
   reason: PackageDropReason | null;
-  /** The cap was reached inside this package: only its first files are in. */
+  /** A cap (the corpus's or the package's) was reached inside this package: only its first files are in. */
   capped: boolean;
   files: number;
   bytes: number;
@@ -60,7 +62,7 @@ export interface Count {
 }
 
 export interface CorpusManifest {
-  options: { roots: string[]; evalShare: number; maxBytes: number | null; seed: number; filter: FileFilterOptions };
+  options: { roots: string[]; evalShare: number; maxBytes: number | null; maxPackageBytes: number | null; seed: number; filter: FileFilterOptions };
   totals: {
     packages: { found: number; repeated: number; unreadable: number; kept: number; licence: number; noFiles: number; cap: number };
     files: number;
@@ -97,10 +99,12 @@ function add(count: Count, bytes: number): void {
 export function buildCorpus(options: CorpusOptions): CorpusManifest {
   const evalShare = options.evalShare ?? 0.08;
   const maxBytes = options.maxBytes ?? null;
+  const maxPackageBytes = options.maxPackageBytes ?? null;
   const seed = options.seed ?? 1;
   const filter: FileFilterOptions = { ...DEFAULT_FILE_FILTER, ...options.filter };
   if (!(evalShare >= 0 && evalShare <= 1)) throw new CorpusOptionsError(`evalShare must be in [0, 1], got ${evalShare}`);
   if (maxBytes !== null && !(maxBytes > 0)) throw new CorpusOptionsError(`maxBytes must be positive, got ${maxBytes}`);
+  if (maxPackageBytes !== null && !(maxPackageBytes > 0)) throw new CorpusOptionsError(`maxPackageBytes must be positive, got ${maxPackageBytes}`);
   if (options.roots.length === 0) throw new CorpusOptionsError('no packages folder given');
   for (const root of options.roots) {
     if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new CorpusOptionsError(`no packages folder at ${root}`);
@@ -146,7 +150,8 @@ export function buildCorpus(options: CorpusOptions): CorpusManifest {
       for (const rel of packageFiles(e.abs)) {
         const ext = extensionOf(rel);
         if (!ext) continue;
-        if (maxBytes !== null && total >= maxBytes) {
+        // Path order keeps a capped package's files together, folder by folder (related files for the samples).
+        if ((maxBytes !== null && total >= maxBytes) || (maxPackageBytes !== null && e.bytes >= maxPackageBytes)) {
           e.capped = true;
           break;
         }
@@ -201,7 +206,7 @@ export function buildCorpus(options: CorpusOptions): CorpusManifest {
   const packages = entries.map(({ abs: _abs, order: _order, ...rest }) => rest);
   const count = (reason: PackageDropReason): number => packages.filter((p) => p.reason === reason).length;
   const manifest: CorpusManifest = {
-    options: { roots: options.roots, evalShare, maxBytes, seed, filter },
+    options: { roots: options.roots, evalShare, maxBytes, maxPackageBytes, seed, filter },
     totals: {
       packages: {
         found: packages.length, repeated: scan.repeated, unreadable: scan.unreadable.length, kept: packages.filter((p) => p.kept).length,

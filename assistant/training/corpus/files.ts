@@ -36,7 +36,7 @@ export function extensionOf(file: string): string | null {
 }
 
 // Folders whose files are inputs to tests (often deliberately broken or odd code), not the package's code.
-const FIXTURE_DIR = /(^|\/)(__)?(fixtures?|__snapshots__|__mocks__)(__)?\//i;
+const FIXTURE_DIR = /(^|\/)(__)?(fixtures?|__snapshots__)(__)?\//i;
 
 /** Drop reasons that show from the path alone. */
 export function dropByPath(relPath: string): DropReason | null {

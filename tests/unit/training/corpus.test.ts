@@ -154,6 +154,16 @@ describe('buildCorpus', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'corpus-manifest.json'), 'utf8'))).toEqual(manifest);
   });
 
+  it('takes the first files of a package up to its own cap', () => {
+    const m = buildCorpus({ roots: [root], outDir: path.join(tmp, 'pkgcap'), evalShare: 0, maxPackageBytes: 100 });
+    const alpha = m.packages.find((p) => p.name === 'alpha' && p.version === '1.0.0')!;
+    expect(alpha).toMatchObject({ kept: true, capped: true, files: 1 });
+    const alphaFiles = (dir: string): string[] => records(dir).filter((r) => r.package === 'alpha' && r.version === '1.0.0').map((r) => r.path);
+    expect(alphaFiles(out).length).toBeGreaterThan(1);
+    expect(alphaFiles(path.join(tmp, 'pkgcap'))).toEqual(alphaFiles(out).slice(0, 1));
+    expect(manifest.packages.find((p) => p.name === 'alpha' && p.version === '1.0.0')!.capped).toBe(false);
+  });
+
   it('refuses a missing root and a bad share', () => {
     expect(() => buildCorpus({ roots: [path.join(tmp, 'nope')], outDir: path.join(tmp, 'o2') })).toThrow(CorpusOptionsError);
     expect(() => buildCorpus({ roots: [root], outDir: path.join(tmp, 'o2'), evalShare: 2 })).toThrow(CorpusOptionsError);
