@@ -11,7 +11,7 @@ import { mkdirDurable, writeFileAtomic } from '../storage/atomicFile';
 import { UserFacingError, type EventSink } from '../transport/dispatcher';
 import { GgufFormatError, readGgufHeader } from './ggufHeader';
 import { ModelDownload } from './modelDownload';
-import { RECOMMENDED_MODELS } from './recommended';
+import { downloadEndpoint, recommendedModels } from './recommended';
 
 /** The `--model` file is listed under this id for the run; it is never saved. */
 export const COMMAND_LINE_MODEL_ID = 'command-line';
@@ -43,8 +43,10 @@ export interface ModelManagerOptions {
   /** The shipped model file, or null to run without it (`--no-default-model`). */
   bundledModel: string | null;
   emit: EventSink;
-  /** The models offered for download; tests pass local URLs. */
+  /** The models offered for download; tests pass local URLs. Default: from Hugging Face, or the mirror `hfEndpoint` names. */
   recommended?: readonly RecommendedModel[];
+  /** `HF_ENDPOINT` as the user set it (a Hugging Face mirror), or undefined. */
+  hfEndpoint?: string;
   /** Where a corrupt registry or settings file is reported. */
   warn?: (message: string) => void;
 }
@@ -120,7 +122,7 @@ export class ModelManager {
     const commandLine = options.commandLineModel === null ? null : await ModelManager.commandLineModel(options.commandLineModel, warn);
     const bundled = options.bundledModel === null ? null : await ModelManager.bundledModel(options.bundledModel, warn);
     const manager = new ModelManager(
-      options, options.recommended ?? RECOMMENDED_MODELS, registry, { ...DEFAULT_ASSISTANT_SETTINGS, ...stored }, commandLine, bundled,
+      options, options.recommended ?? recommendedModels(downloadEndpoint(options.hfEndpoint, warn)), registry, { ...DEFAULT_ASSISTANT_SETTINGS, ...stored }, commandLine, bundled,
     );
     await manager.restorePartialDownloads();
     return manager;

@@ -77,6 +77,8 @@ export class AppServices {
       userDataDir: options.userDataDir,
       commandLineModel: options.modelPath,
       bundledModel: options.bundledModelPath,
+      // A Hugging Face mirror, named as Hugging Face's own tools read it.
+      hfEndpoint: process.env.HF_ENDPOINT,
       // Nothing is emitted before construction (downloads start on request), so binding late loses nothing.
       emit: (event, payload) => services?.emit(event, payload),
     });

@@ -58,11 +58,11 @@ export function writeBrokenModel(path: string): string {
   return path;
 }
 
-/** `steerway start --web` as a user runs it, on a fresh workspace and user-data folder per test. */
-export async function startApp(workspace: string, userData: string, extraArgs: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+/** `steerway start --web` as a user runs it, on a fresh workspace and user-data folder per test; `env` adds to the environment. */
+export async function startApp(workspace: string, userData: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [join(repoRoot, 'bin/steerway.mjs'), 'start', '--web', ...extraArgs, workspace], {
     cwd: repoRoot,
-    env: { ...process.env, STEERWAY_USER_DATA: userData },
+    env: { ...process.env, ...env, STEERWAY_USER_DATA: userData },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
@@ -96,25 +96,28 @@ export interface AppOptions {
    * (`--no-default-model`: the journal tests need no engine), or `shipped`: no flag, as a newcomer starts it.
    */
   model: 'suggesting' | 'broken' | 'shipped' | null;
+  /** More environment for the app's process (a spec may make it a fixture of its own, e.g. a mirror's URL). */
+  appEnv: Record<string, string>;
 }
 
 export const test = base.extend<{ app: RunningApp } & AppOptions>({
   model: [null, { option: true }],
-  app: async ({ model }, use) => {
+  appEnv: [{}, { option: true }],
+  app: async ({ model, appEnv }, use) => {
     const workspace = await mkdtemp(join(tmpdir(), 'steerway-e2e-ws-'));
     const userData = await mkdtemp(join(tmpdir(), 'steerway-e2e-user-'));
     const modelFile = join(userData, model === 'broken' ? 'broken.gguf' : 'tiny-suggesting.gguf');
     if (model === 'suggesting') writeSuggestingModel(modelFile);
     if (model === 'broken') writeBrokenModel(modelFile);
     const args = model === 'shipped' ? [] : model ? ['--model', modelFile] : ['--no-default-model'];
-    let running = await startApp(workspace, userData, args);
+    let running = await startApp(workspace, userData, args, appEnv);
     await use({
       url: running.url,
       workspace,
       userData,
       restart: async () => {
         await stop(running.child);
-        running = await startApp(workspace, userData, args);
+        running = await startApp(workspace, userData, args, appEnv);
         return running.url;
       },
     });

@@ -24,6 +24,8 @@ export interface ModelServer {
   url: string;
   /** The Range header of each request, or null. */
   ranges: (string | null)[];
+  /** The path of each request. */
+  paths: string[];
   close(): Promise<void>;
 }
 
@@ -40,10 +42,12 @@ async function drip(response: ServerResponse, bytes: Buffer, ms: number): Promis
 /** A local HTTP server for one model file, with Range support, on 127.0.0.1. */
 export async function startModelServer(options: ModelServerOptions): Promise<ModelServer> {
   const ranges: (string | null)[] = [];
+  const paths: string[] = [];
   const held = new Set<ServerResponse>();
 
   const server = createServer((request, response) => {
     ranges.push(request.headers.range ?? null);
+    paths.push(request.url ?? '');
     if (options.status) {
       response.writeHead(options.status, { 'Content-Type': 'text/plain' }).end('no such model');
       return;
@@ -79,6 +83,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   return {
     url: `http://127.0.0.1:${port}/model.gguf`,
     ranges,
+    paths,
     close: async () => {
       for (const response of held) response.destroy();
       server.closeAllConnections();
