@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateModel, type EvalReport } from './evaluate';
 import { evalMarkdown } from './report';
-import { readEvalFiles } from './corpusFiles';
+import { readCorpus } from '../corpus/read';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     },
   });
   if (!values.run) throw new Error('usage: train:eval --run out/training/<run> [--model file.gguf] [--compare label=file.gguf] [--tasks N]');
-  const files = readEvalFiles(join(values.run, 'corpus.jsonl'));
+  const files = [...readCorpus(join(values.run, 'corpus.jsonl'), 'eval')].map(({ package: pkg, path, text }) => ({ package: pkg, path, text }));
   const models = [
     { label: 'trained', path: values.model ?? join(values.run, 'model.gguf') },
     ...(values.compare ?? []).map((entry) => {

@@ -1,0 +1,78 @@
+// `npm run training -- --run out/training/<name> [--preset mini|full] [--ship]`: every stage of the training
+// pipeline in order (README.md beside this file), each as its own command so a stage can also be run alone.
+// With --ship, the exported model becomes models/steerway-coder.gguf and the run record is kept in
+// assistant/training/runs/<name>/.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+/** Sizes of a run: the miniature that a 2-core CPU trains in minutes, and the GPU run. */
+const PRESETS = {
+  mini: { maxMb: '20', vocab: '4096', length: '512', evalTasks: '60' },
+  full: { maxMb: '60', vocab: '16384', length: '2048', evalTasks: '200' },
+} as const;
+
+const PYTHON = process.env.STEERWAY_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+
+function stage(name: string, command: string, args: readonly string[]): void {
+  console.error(`\n== ${name}: ${command} ${args.join(' ')}`);
+  const started = performance.now();
+  const result = spawnSync(command, [...args], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`${name} failed (exit ${result.status ?? result.signal})`);
+  console.error(`== ${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+// tsx from this project's node_modules, so the pipeline also runs outside npm scripts.
+const tsx = (script: string, args: string[]) => [join('node_modules', '.bin', 'tsx'), [join('assistant/training', script), ...args]] as const;
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      run: { type: 'string' },
+      preset: { type: 'string', default: 'mini' },
+      from: { type: 'string', default: 'corpus' },
+      ship: { type: 'boolean', default: false },
+      ablation: { type: 'boolean', default: false },
+    },
+  });
+  const preset = PRESETS[values.preset as keyof typeof PRESETS];
+  if (!values.run || !preset) throw new Error('usage: npm run training -- --run out/training/<name> [--preset mini|full] [--from <stage>] [--ablation] [--ship]');
+  const run = values.run;
+  mkdirSync(run, { recursive: true });
+  const stages: [string, () => void][] = [
+    ['corpus', () => stage('corpus', ...tsx('corpus/cli.ts', ['--out', run, '--max-mb', preset.maxMb, '--max-package-mb', '2']))],
+    ['tokenizer', () => stage('tokenizer', ...tsx('tokenizer/cli.ts', ['--out', run, '--vocab', preset.vocab]))],
+    ['samples', () => stage('samples', ...tsx('samples/cli.ts', ['--out', run, '--length', preset.length]))],
+    ['train', () => stage('train', PYTHON, ['assistant/training/python/train.py', '--samples', run, '--out', run, '--preset', values.preset!])],
+    ['ablation', () => {
+      if (!values.ablation) return;
+      const ablation = join(run, 'ablation');
+      stage('train (ablation: no block-sparse rows)', PYTHON, ['assistant/training/python/train.py', '--samples', run, '--tokenizer', join(run, 'tokenizer.json'), '--out', ablation, '--preset', values.preset!, '--ablation']);
+      stage('export (ablation)', ...tsx('export-cli.ts', ['--weights', ablation, '--tokenizer', join(run, 'tokenizer.json'), '--out', join(ablation, 'model.gguf'), '--name', 'steerway-coder-ablation']));
+    }],
+    ['export', () => stage('export', ...tsx('export-cli.ts', ['--weights', run, '--out', join(run, 'model.gguf'), '--name', 'Steerway Coder']))],
+    ['plot', () => stage('plot', ...tsx('plot-cli.ts', [join(run, 'train-log.jsonl'), join(run, 'loss.svg'), '--title', `Steerway Coder (${values.preset}): loss against tokens`]))],
+    ['eval', () => stage('eval', ...tsx('eval/cli.ts', [
+      '--run', run, '--tasks', preset.evalTasks,
+      ...(values.ablation ? ['--compare', `trained without block-sparse rows=${join(run, 'ablation', 'model.gguf')}`] : []),
+    ]))],
+    ['ship', () => {
+      if (!values.ship) return;
+      mkdirSync('models', { recursive: true });
+      copyFileSync(join(run, 'model.gguf'), 'models/steerway-coder.gguf');
+      const record = join('assistant/training/runs', basename(run));
+      mkdirSync(record, { recursive: true });
+      for (const file of ['run.json', 'train-log.jsonl', 'loss.svg', 'eval.md', 'samples.json']) copyFileSync(join(run, file), join(record, file));
+      const manifest = JSON.parse(readFileSync(join(run, 'corpus-manifest.json'), 'utf8')) as Record<string, unknown>;
+      // The per-package list (name, version, licence, licence file, split) is the licence record of the shipped weights.
+      writeFileSync(join(record, 'corpus-manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+      console.error(`\n== shipped: models/steerway-coder.gguf, record in ${record}`);
+    }],
+  ];
+  const first = stages.findIndex(([name]) => name === values.from);
+  if (first < 0) throw new Error(`--from must be one of ${stages.map(([name]) => name).join(', ')}`);
+  for (const [, run] of stages.slice(first)) run();
+}
+
+main();
