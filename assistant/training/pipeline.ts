@@ -34,21 +34,23 @@ function main(): void {
       from: { type: 'string', default: 'corpus' },
       ship: { type: 'boolean', default: false },
       ablation: { type: 'boolean', default: false },
+      /** Extra train.py arguments, e.g. --train=--time-budget-s=1200 */
+      train: { type: 'string', multiple: true, default: [] },
     },
   });
   const preset = PRESETS[values.preset as keyof typeof PRESETS];
-  if (!values.run || !preset) throw new Error('usage: npm run training -- --run out/training/<name> [--preset mini|full] [--from <stage>] [--ablation] [--ship]');
+  if (!values.run || !preset) throw new Error('usage: npm run training -- --run out/training/<name> [--preset mini|full] [--from <stage>] [--train=<train.py argument>]... [--ablation] [--ship]');
   const run = values.run;
   mkdirSync(run, { recursive: true });
   const stages: [string, () => void][] = [
     ['corpus', () => stage('corpus', ...tsx('corpus/cli.ts', ['--out', run, '--max-mb', preset.maxMb, '--max-package-mb', '2']))],
     ['tokenizer', () => stage('tokenizer', ...tsx('tokenizer/cli.ts', ['--out', run, '--vocab', preset.vocab]))],
     ['samples', () => stage('samples', ...tsx('samples/cli.ts', ['--out', run, '--length', preset.length]))],
-    ['train', () => stage('train', PYTHON, ['assistant/training/python/train.py', '--samples', run, '--out', run, '--preset', values.preset!])],
+    ['train', () => stage('train', PYTHON, ['assistant/training/python/train.py', '--samples', run, '--out', run, '--preset', values.preset!, ...values.train!])],
     ['ablation', () => {
       if (!values.ablation) return;
       const ablation = join(run, 'ablation');
-      stage('train (ablation: no block-sparse rows)', PYTHON, ['assistant/training/python/train.py', '--samples', run, '--tokenizer', join(run, 'tokenizer.json'), '--out', ablation, '--preset', values.preset!, '--ablation']);
+      stage('train (ablation: no block-sparse rows)', PYTHON, ['assistant/training/python/train.py', '--samples', run, '--tokenizer', join(run, 'tokenizer.json'), '--out', ablation, '--preset', values.preset!, '--ablation', ...values.train!]);
       stage('export (ablation)', ...tsx('export-cli.ts', ['--weights', ablation, '--tokenizer', join(run, 'tokenizer.json'), '--out', join(ablation, 'model.gguf'), '--name', 'steerway-coder-ablation']));
     }],
     ['export', () => stage('export', ...tsx('export-cli.ts', ['--weights', run, '--out', join(run, 'model.gguf'), '--name', 'Steerway Coder']))],
