@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -79,7 +80,9 @@ def rope_tables(positions: torch.Tensor, head_dim: int, base: float) -> tuple[to
     Computed as ggml's rope cache does, in float32: theta starts at pos and is multiplied by
     powf(base, -2/head_dim) once per pair, so the rounding matches llama.cpp's at long positions too.
     """
-    scale = torch.tensor(base, dtype=torch.float32).double().pow(torch.tensor(-2.0 / head_dim, dtype=torch.float32).double()).float()
+    # powf(base, -2.0f/head_dim) as glibc gives it (correctly rounded, so the double pow rounded to float32),
+    # held as a Python float (exact), so no CPU tensor enters a CUDA graph.
+    scale = float(np.float32(math.pow(float(np.float32(base)), float(np.float32(-2.0 / head_dim)))))
     theta = positions.to(torch.float32)
     thetas = []
     for _ in range(head_dim // 2):
