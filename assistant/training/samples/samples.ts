@@ -390,8 +390,9 @@ export function buildSamples(corpusFile: string, tokenizerFile: string, outDir: 
     const jobs = builder.jobs(new Rng(seed, SPLIT_STREAM[split]));
     const tokensFile = `${split}.tokens.u16`;
     const segmentsFile = `${split}.segments.u8`;
-    const tf = fs.openSync(path.join(outDir, tokensFile), 'w');
-    const sf = fs.openSync(path.join(outDir, segmentsFile), 'w');
+    // Written beside and renamed into place: a training run that has the old files mapped keeps reading them.
+    const tf = fs.openSync(path.join(outDir, `${tokensFile}.tmp`), 'w');
+    const sf = fs.openSync(path.join(outDir, `${segmentsFile}.tmp`), 'w');
     const infos: RowInfo[] = [];
     try {
       jobs.forEach((job, i) => {
@@ -407,6 +408,7 @@ export function buildSamples(corpusFile: string, tokenizerFile: string, outDir: 
       fs.closeSync(tf);
       fs.closeSync(sf);
     }
+    for (const file of [tokensFile, segmentsFile]) fs.renameSync(path.join(outDir, `${file}.tmp`), path.join(outDir, file));
     splits[split] = { ...summarize(infos, packages), tokensFile, segmentsFile };
   }
   const manifest: SamplesManifest = {

@@ -228,6 +228,18 @@ describe('buildSamples', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'samples.json'), 'utf8'))).toEqual(m);
   });
 
+  it('replaces earlier files by renaming, so a reader of the old ones keeps its bytes, and leaves no temp files', () => {
+    const out = path.join(tmp, 'run-replace');
+    buildSamples(corpusFile, tokenizerFile, out, { length: L, blockSize: B, seed: 1 });
+    const held = fs.openSync(path.join(out, 'train.tokens.u16'), 'r');
+    const before = fs.fstatSync(held);
+    buildSamples(corpusFile, tokenizerFile, out, { length: L, blockSize: B, seed: 2 });
+    expect(fs.fstatSync(held).size).toBe(before.size);
+    expect(fs.statSync(path.join(out, 'train.tokens.u16')).ino).not.toBe(before.ino);
+    fs.closeSync(held);
+    expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('gives the same bytes for the same seed, other bytes for another', () => {
     const run = (dir: string, seed: number): string[] => {
       buildSamples(corpusFile, tokenizerFile, path.join(tmp, dir), { length: L, blockSize: B, seed });
