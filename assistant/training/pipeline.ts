@@ -65,7 +65,11 @@ function main(): void {
       copyFileSync(join(run, 'model.gguf'), 'models/steerway-coder.gguf');
       const record = join('assistant/training/runs', basename(run));
       mkdirSync(record, { recursive: true });
-      for (const file of ['run.json', 'train-log.jsonl', 'loss.svg', 'eval.md', 'samples.json']) copyFileSync(join(run, file), join(record, file));
+      for (const file of ['run.json', 'train-log.jsonl', 'loss.svg', 'eval.md', 'eval.json', 'samples.json']) copyFileSync(join(run, file), join(record, file));
+      if (existsSync(join(run, 'ablation', 'run.json'))) {
+        mkdirSync(join(record, 'ablation'), { recursive: true });
+        for (const file of ['run.json', 'train-log.jsonl']) copyFileSync(join(run, 'ablation', file), join(record, 'ablation', file));
+      }
       const manifest = JSON.parse(readFileSync(join(run, 'corpus-manifest.json'), 'utf8')) as Record<string, unknown>;
       // The per-package list (name, version, licence, licence file, split) is the licence record of the shipped weights.
       writeFileSync(join(record, 'corpus-manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
