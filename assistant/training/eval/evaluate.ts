@@ -58,6 +58,36 @@ export interface EvalReport {
 /** Tokens the answer may take: a line, or a few lines. */
 const MAX_TOKENS: Record<InfillKind, number> = { 'single-line': 48, 'multi-line': 128 };
 
+/** Shares of the training context for the code before and after the gap; the rest is for documents and the answer. */
+const PREFIX_SHARE = 0.3;
+const SUFFIX_SHARE = 0.1;
+
+/** `text` cut to at most `budget` tokens, keeping its end (`keep: 'end'`) or its start, at a line boundary where it can. */
+export function fitText(count: (text: string) => number, text: string, budget: number, keep: 'start' | 'end'): string {
+  let out = text;
+  while (out.length > 0 && count(out) > budget) {
+    const cut = Math.max(1, Math.floor(out.length * Math.min(0.5, 1 - budget / count(out))));
+    if (keep === 'end') {
+      const line = out.indexOf('\n', cut - 1);
+      out = line >= 0 && line < out.length - 1 ? out.slice(line + 1) : out.slice(cut);
+    } else {
+      const line = out.lastIndexOf('\n', out.length - cut);
+      out = line > 0 ? out.slice(0, line) : out.slice(0, out.length - cut);
+    }
+  }
+  return out;
+}
+
+/** The task with its prefix and suffix cut to the model's training context (the same for every setting). */
+function fitTask(model: AddonModel, task: InfillTask, contextTrain: number): InfillTask {
+  const count = (text: string) => model.tokenize(text, { addSpecial: false, parseSpecial: false }).length;
+  return {
+    ...task,
+    prefix: fitText(count, task.prefix, Math.floor(contextTrain * PREFIX_SHARE), 'end'),
+    suffix: fitText(count, task.suffix, Math.floor(contextTrain * SUFFIX_SHARE), 'start'),
+  };
+}
+
 /** Documents trimmed (last first) so that documents + query + answer fit the model's training context. */
 function fitDocuments(model: AddonModel, docs: DocumentInput[], task: InfillTask, contextTrain: number): DocumentInput[] {
   const count = (text: string) => model.tokenize(text, { addSpecial: false, parseSpecial: false }).length;
@@ -109,7 +139,7 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
     progress(`token scores on ${Math.min(options.perplexityFiles, options.files.length)} files`);
     const tokens = await scoreTokens(model, options.files.slice(0, options.perplexityFiles), contextTrain);
 
-    const tasks = cutTasks(options.files, options.tasksPerKind, options.seed);
+    const tasks = cutTasks(options.files, options.tasksPerKind, options.seed).map((task) => fitTask(model, task, contextTrain));
     const results: TaskResult[] = [];
     const byPackage = new Map<string, InfillTask[]>();
     for (const task of tasks) byPackage.set(task.package, [...(byPackage.get(task.package) ?? []), task]);

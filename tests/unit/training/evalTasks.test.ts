@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../assistant/gguf/random';
 import { comparable, editDistance, editSimilarity, scoreInfill } from '../../../assistant/training/eval/metrics';
+import { fitText } from '../../../assistant/training/eval/evaluate';
 import { cutTask, cutTasks, relatedFiles, type SourceFile } from '../../../assistant/training/eval/tasks';
 
 const FILE: SourceFile = {
@@ -68,5 +69,25 @@ describe('infill tasks', () => {
     const task = cutTask(FILE, 'single-line', new Rng(1))!;
     expect(relatedFiles(task, files, 5, 10)).toEqual([{ name: 'src/b.ts', text: 'b' }, { name: 'lib/a.ts', text: 'a'.repeat(10) }]);
     expect(relatedFiles(task, files, 1, 10)).toEqual([{ name: 'src/b.ts', text: 'b' }]);
+  });
+});
+
+describe('fitting a prefix or suffix to a token budget', () => {
+  const count = (text: string) => text.length; // one token per character is enough to test the cutting
+  const text = Array.from({ length: 20 }, (_, i) => `line ${i};`).join('\n');
+
+  it('keeps the end of a prefix and the start of a suffix, cut at line boundaries, within the budget', () => {
+    const end = fitText(count, text, 40, 'end');
+    const start = fitText(count, text, 40, 'start');
+    expect(end.length).toBeLessThanOrEqual(40);
+    expect(text.endsWith(end) && end.startsWith('line')).toBe(true);
+    expect(start.length).toBeLessThanOrEqual(40);
+    expect(text.startsWith(start) && start.endsWith(';')).toBe(true);
+    expect(fitText(count, text, 1000, 'end')).toBe(text);
+  });
+
+  it('cuts inside a line that alone is over the budget', () => {
+    expect(fitText(count, 'x'.repeat(100), 10, 'end').length).toBeLessThanOrEqual(10);
+    expect(fitText(count, 'x'.repeat(100), 10, 'start').length).toBeLessThanOrEqual(10);
   });
 });
