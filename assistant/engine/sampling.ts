@@ -56,7 +56,8 @@ export function sampleToken(logits: Float32Array, params: SamplingParams, rng: S
   return order[keep - 1]!;
 }
 
-function logSumExp(logits: Float32Array): number {
+/** log of the sum of exp(logits), computed stably (the normalizer of a log-softmax). */
+export function logSumExp(logits: Float32Array): number {
   let max = -Infinity;
   for (const x of logits) if (x > max) max = x;
   let sum = 0;

@@ -111,7 +111,7 @@ export function writeLlamaHParams(w: GgufWriter, s: LlamaHParams, meta: { name: 
 
 /** The SPM ("llama") tokenizer keys of a vocabulary from buildVocab. */
 export function writeSpmTokenizer(w: GgufWriter, vocab: Vocab): GgufWriter {
-  return w
+  w
     .string('tokenizer.ggml.model', 'llama')
     .array('tokenizer.ggml.tokens', GgufValueType.String, vocab.tokens)
     .array('tokenizer.ggml.scores', GgufValueType.Float32, vocab.scores)
@@ -120,16 +120,24 @@ export function writeSpmTokenizer(w: GgufWriter, vocab: Vocab): GgufWriter {
     .u32('tokenizer.ggml.bos_token_id', vocab.bos)
     .u32('tokenizer.ggml.eos_token_id', vocab.eos)
     .u32('tokenizer.ggml.eot_token_id', vocab.special.eot)
-    .u32('tokenizer.ggml.fim_pre_token_id', vocab.special.fimPre)
-    .u32('tokenizer.ggml.fim_suf_token_id', vocab.special.fimSuf)
-    .u32('tokenizer.ggml.fim_mid_token_id', vocab.special.fimMid)
-    .u32('tokenizer.ggml.fim_pad_token_id', vocab.special.fimPad)
-    .u32('tokenizer.ggml.fim_rep_token_id', vocab.special.fimRep)
-    .u32('tokenizer.ggml.fim_sep_token_id', vocab.special.fimSep)
-    // Code completion wants the text back exactly: no BOS, no leading-space prefix.
-    .bool('tokenizer.ggml.add_bos_token', false)
-    .bool('tokenizer.ggml.add_eos_token', false)
     .bool('tokenizer.ggml.add_space_prefix', false);
+  return writeFimTokenIds(w, vocab.special);
+}
+
+/**
+ * The FIM token ids llama.cpp reads (and the engine's format detection after it), and no BOS/EOS added:
+ * code completion wants the text back exactly.
+ */
+export function writeFimTokenIds(w: GgufWriter, ids: Record<'fimPre' | 'fimSuf' | 'fimMid' | 'fimPad' | 'fimRep' | 'fimSep', number>): GgufWriter {
+  return w
+    .u32('tokenizer.ggml.fim_pre_token_id', ids.fimPre)
+    .u32('tokenizer.ggml.fim_suf_token_id', ids.fimSuf)
+    .u32('tokenizer.ggml.fim_mid_token_id', ids.fimMid)
+    .u32('tokenizer.ggml.fim_pad_token_id', ids.fimPad)
+    .u32('tokenizer.ggml.fim_rep_token_id', ids.fimRep)
+    .u32('tokenizer.ggml.fim_sep_token_id', ids.fimSep)
+    .bool('tokenizer.ggml.add_bos_token', false)
+    .bool('tokenizer.ggml.add_eos_token', false);
 }
 
 export interface LlamaTensor {

@@ -50,7 +50,12 @@ function main(): void {
     ['ablation', () => {
       if (!values.ablation) return;
       const ablation = join(run, 'ablation');
-      stage('train (ablation: no block-sparse rows)', PYTHON, ['assistant/training/python/train.py', '--samples', run, '--tokenizer', join(run, 'tokenizer.json'), '--out', ablation, '--preset', values.preset!, '--ablation', ...values.train!]);
+      // As many steps (so as many tokens) as the trained run took: dense rows are faster, so a time budget would favour it.
+      const { steps } = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as { steps: number };
+      stage('train (ablation: no block-sparse rows)', PYTHON, [
+        'assistant/training/python/train.py', '--samples', run, '--tokenizer', join(run, 'tokenizer.json'), '--out', ablation,
+        '--preset', values.preset!, '--ablation', ...values.train!, `--max-steps=${steps}`, '--time-budget-s=0',
+      ]);
       stage('export (ablation)', ...tsx('export-cli.ts', ['--weights', ablation, '--tokenizer', join(run, 'tokenizer.json'), '--out', join(ablation, 'model.gguf'), '--name', 'steerway-coder-ablation']));
     }],
     ['export', () => stage('export', ...tsx('export-cli.ts', ['--weights', run, '--out', join(run, 'model.gguf'), '--name', 'Steerway Coder']))],

@@ -1,6 +1,7 @@
 // Perplexity and next-token accuracy of a GGUF model on held-out files, computed by llama.cpp itself (the
 // native addon), on the same layout the model was trained on: `<|repo_name|>package\n<|file_sep|>path\n` text.
 import type { AddonModel } from '../../../native/binding';
+import { logSumExp } from '../../engine/sampling';
 import type { SourceFile } from './tasks';
 
 export interface TokenScores {
@@ -12,15 +13,6 @@ export interface TokenScores {
   perplexity: number;
   /** Share of tokens where the most likely next token was the right one. */
   accuracy: number;
-}
-
-/** log-sum-exp of one row of logits, for a stable log-softmax. */
-function logSumExp(row: Float32Array): number {
-  let max = -Infinity;
-  for (const v of row) if (v > max) max = v;
-  let sum = 0;
-  for (const v of row) sum += Math.exp(v - max);
-  return max + Math.log(sum);
 }
 
 function argmax(row: Float32Array): number {

@@ -1,4 +1,5 @@
 // The tokenizer as GGUF metadata (llama.cpp's `gpt2` BPE vocabulary with the `qwen2` pre-tokenizer).
+import { writeFimTokenIds } from '../../gguf/model';
 import { GgufValueType, type GgufWriter } from '../../gguf/writer';
 import type { Tokenizer, TokenizerJson } from './tokenizer';
 
@@ -6,7 +7,7 @@ import type { Tokenizer, TokenizerJson } from './tokenizer';
 export function writeTokenizerMetadata(writer: GgufWriter, tokenizer: Tokenizer | TokenizerJson): GgufWriter {
   const json = 'toJSON' in tokenizer ? tokenizer.toJSON() : tokenizer;
   const s = json.special;
-  return writer
+  writer
     .string('tokenizer.ggml.model', 'gpt2')
     .string('tokenizer.ggml.pre', 'qwen2')
     .array('tokenizer.ggml.tokens', GgufValueType.String, json.tokens)
@@ -16,14 +17,6 @@ export function writeTokenizerMetadata(writer: GgufWriter, tokenizer: Tokenizer 
     .u32('tokenizer.ggml.bos_token_id', s.eot)
     .u32('tokenizer.ggml.eos_token_id', s.eot)
     .u32('tokenizer.ggml.eot_token_id', s.eot)
-    .u32('tokenizer.ggml.padding_token_id', s.fimPad)
-    .u32('tokenizer.ggml.fim_pre_token_id', s.fimPre)
-    .u32('tokenizer.ggml.fim_suf_token_id', s.fimSuf)
-    .u32('tokenizer.ggml.fim_mid_token_id', s.fimMid)
-    .u32('tokenizer.ggml.fim_pad_token_id', s.fimPad)
-    .u32('tokenizer.ggml.fim_rep_token_id', s.fimRep)
-    .u32('tokenizer.ggml.fim_sep_token_id', s.fimSep)
-    // Completion wants the text back exactly: nothing added around it.
-    .bool('tokenizer.ggml.add_bos_token', false)
-    .bool('tokenizer.ggml.add_eos_token', false);
+    .u32('tokenizer.ggml.padding_token_id', s.fimPad);
+  return writeFimTokenIds(writer, s);
 }
