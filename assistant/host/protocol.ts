@@ -94,7 +94,11 @@ export const HostState = z.object({
 export type HostState = z.infer<typeof HostState>;
 
 export const EngineReply = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('loaded'), loadId: z.number().int(), device: z.enum(['cpu', 'gpu']), format: z.string(), note: z.string().nullable() }),
+  z.object({
+    type: z.literal('loaded'), loadId: z.number().int(), device: z.enum(['cpu', 'gpu']), format: z.string(), note: z.string().nullable(),
+    /** The context length the model was trained with: prompts longer than it degrade. */
+    contextLength: z.number().int().positive(),
+  }),
   z.object({ type: z.literal('load-failed'), loadId: z.number().int(), error: HostError }),
   z.object({ type: z.literal('result'), id: z.string(), text: z.string(), report: HostReport }),
   z.object({ type: z.literal('failed'), id: z.string(), error: HostError }),

@@ -39,6 +39,20 @@ export const PREFIX_CHARS = 4_000;
 export const SUFFIX_CHARS = 1_500;
 /** KV cells beyond the documents' budget: the bounded prefix and suffix, the format's tokens, generation. */
 export const QUERY_RESERVE_TOKENS = 8_192;
+/**
+ * What one prompt may hold for a model trained with `contextLength` tokens (unknown: the defaults): a model used
+ * past its training length gives noise, so a short-context model (the shipped miniature has 512) gets its prompt
+ * cut to 30% prefix, 10% suffix and half for the documents, estimated at 3 characters a token as the budget is.
+ */
+export function promptLimits(contextLength: number | undefined, documentBudgetTokens: number): { prefixChars: number; suffixChars: number; documentTokens: number } {
+  if (contextLength === undefined) return { prefixChars: PREFIX_CHARS, suffixChars: SUFFIX_CHARS, documentTokens: documentBudgetTokens };
+  return {
+    prefixChars: Math.min(PREFIX_CHARS, Math.floor(contextLength * 0.3 * 3)),
+    suffixChars: Math.min(SUFFIX_CHARS, Math.floor(contextLength * 0.1 * 3)),
+    documentTokens: Math.min(documentBudgetTokens, Math.floor(contextLength * 0.5)),
+  };
+}
+
 /** How much of the cursor's surroundings the report shows. */
 const REPORT_PREFIX_CHARS = 400;
 const REPORT_SUFFIX_CHARS = 200;
@@ -222,7 +236,11 @@ export class AssistantService {
   private async context(journalId: string | null): Promise<BuiltContext | null> {
     const journal = journalId ? this.options.journals.journal(journalId) : null;
     if (!journal) return null;
-    return buildContext(journal, this.sources(journal.id), this.options.models.settings().contextBudgetTokens);
+    return buildContext(journal, this.sources(journal.id), this.limits().documentTokens);
+  }
+
+  private limits() {
+    return promptLimits(this.options.engine.state().contextLength, this.options.models.settings().contextBudgetTokens);
   }
 
   private complete(input: CallInput<'assistant.complete'>): Promise<CompleteOutput> {
@@ -250,8 +268,9 @@ export class AssistantService {
     const run = async (): Promise<CompleteOutput> => {
       const context = await this.context(input.journalId);
       if (cancelled) throw cancelledError();
-      const prefix = boundPrefix(input.prefix);
-      const suffix = boundSuffix(input.suffix);
+      const limits = this.limits();
+      const prefix = boundPrefix(input.prefix, limits.prefixChars);
+      const suffix = boundSuffix(input.suffix, limits.suffixChars);
       const documents = promptDocuments(context);
       const request = {
         prefix,

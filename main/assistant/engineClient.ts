@@ -27,6 +27,8 @@ export interface EngineClientState {
   device: 'cpu' | 'gpu';
   /** What is wrong, or a note on the device; null when there is nothing to say. */
   message: string | null;
+  /** When ready: the context length the model was trained with. */
+  contextLength?: number;
 }
 
 /** The host process died while this call was in flight. */
@@ -177,7 +179,7 @@ export class EngineClient implements EngineClientLike {
     switch (reply.type) {
       case 'loaded':
         if (reply.loadId !== this.loadId) return;
-        this.setState({ state: 'ready', device: reply.device, message: reply.note });
+        this.setState({ state: 'ready', device: reply.device, message: reply.note, contextLength: reply.contextLength });
         this.settleLoads();
         return;
       case 'load-failed':

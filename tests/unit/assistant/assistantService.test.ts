@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostReport } from '../../../assistant/host/protocol';
-import { AssistantService, boundPrefix, boundSuffix } from '../../../main/assistant/assistantService';
+import { AssistantService, boundPrefix, boundSuffix, promptLimits } from '../../../main/assistant/assistantService';
 import {
   EngineClient, EngineCrashedError, EngineRequestError, type CompleteCall, type CompleteResult, type EngineClientLike, type EngineClientState, type EngineConfig, type WarmCall,
 } from '../../../main/assistant/engineClient';
@@ -118,6 +118,32 @@ describe('assistant service', () => {
     await service.start();
     expect(service.status()).toMatchObject({ state: 'no-model', message: expect.stringContaining('--model') });
     await expect(service.handlers['assistant.complete'](input('r1'))).rejects.toMatchObject({ code: 'no-model' });
+  });
+
+  it('fits the prompt to a model trained with a short context: prefix, suffix and documents cut to its length', async () => {
+    const { service, engine } = setup({ budget: 10_000 });
+    await service.start();
+    // A model used past its training length answers with noise (the shipped miniature has 512 tokens).
+    engine.set({ state: 'ready', device: 'cpu', message: null, contextLength: 300 });
+    const prefix = `${'old line\n'.repeat(1000)}let x = `;
+    const suffix = `;\n${'next line\n'.repeat(500)}`;
+    const pending = service.handlers['assistant.complete'](input('r1', { prefix, suffix }));
+    await waitFor(() => engine.completes.length === 1);
+    const call = engine.completes[0]!.call;
+    expect(call.prefix.length).toBeLessThanOrEqual(Math.floor(300 * 0.3 * 3));
+    expect(call.prefix.endsWith('let x = ')).toBe(true);
+    expect(call.suffix.length).toBeLessThanOrEqual(Math.floor(300 * 0.1 * 3));
+    expect(call.suffix.startsWith(';\n')).toBe(true);
+    // Half the context (150 tokens) for documents: t2 (~190 tokens) no longer fits, though the budget setting is 10,000.
+    expect(call.documents.map((d) => d.name)).toEqual(['Ticket', 'src/a.ts', 'step: Step']);
+    engine.completes[0]!.resolve({ text: '1;', report: report([]) });
+    await pending;
+  });
+
+  it('promptLimits keeps the defaults for a long-context or unknown model', () => {
+    expect(promptLimits(undefined, 6144)).toEqual({ prefixChars: 4_000, suffixChars: 1_500, documentTokens: 6144 });
+    expect(promptLimits(32_768, 6144)).toEqual({ prefixChars: 4_000, suffixChars: 1_500, documentTokens: 6144 });
+    expect(promptLimits(512, 6144)).toEqual({ prefixChars: 460, suffixChars: 153, documentTokens: 256 });
   });
 
   it('sends the bounded query and the step documents, and maps the report in prompt order', async () => {

@@ -70,7 +70,7 @@ describe('engine client', () => {
     const second = engine.configure({ ...CONFIG, modelPath: '/models/other.gguf' });
     processes[0]!.reply({ type: 'load-failed', loadId: 1, error: { name: 'E', code: 'MODEL_LOAD', message: 'old' } });
     expect(engine.state().state).toBe('loading');
-    processes[0]!.reply({ type: 'loaded', loadId: 2, device: 'cpu', format: 'fim-generic', note: null });
+    processes[0]!.reply({ type: 'loaded', loadId: 2, device: 'cpu', format: 'fim-generic', note: null, contextLength: 4096 });
     await Promise.all([first, second]);
     expect(engine.state().state).toBe('ready');
   });

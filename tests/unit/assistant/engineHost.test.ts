@@ -11,7 +11,7 @@ const REPORT = {
 /** An engine whose requests finish only when the test says so (or when aborted). */
 class FakeEngine {
   readonly calls: Array<{ request: CompletionRequest; finish: () => void }> = [];
-  readonly model = { format: 'fim-generic' } as CompletionEngine['model'];
+  readonly model = { format: 'fim-generic', contextLength: 2048 } as CompletionEngine['model'];
   disposed = false;
   complete(request: CompletionRequest) {
     return new Promise<{ text: string; report: typeof REPORT }>((resolve, reject) => {
@@ -47,7 +47,7 @@ describe('engine host', () => {
     instance.receive(load);
     await settle();
     expect(created[0]).toMatchObject({ modelPath: '/m.gguf', cacheDir: '/u/kv-cache', contextSize: 4096, gpu: false });
-    expect(replies[0]).toEqual({ type: 'loaded', loadId: 1, device: 'cpu', format: 'fim-generic', note: null });
+    expect(replies[0]).toEqual({ type: 'loaded', loadId: 1, device: 'cpu', format: 'fim-generic', note: null, contextLength: 2048 });
     instance.receive(complete('c1'));
     await settle();
     engine.calls[0]!.finish();

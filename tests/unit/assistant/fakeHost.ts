@@ -13,12 +13,16 @@ export class FakeHostProcess implements HostChannel {
   private messageListener: (message: unknown) => void = () => undefined;
   private exitListener: (code: number | null) => void = () => undefined;
   /** Answers each load at once when set. */
-  constructor(private readonly autoLoad: 'loaded' | 'load-failed' | null = 'loaded') {}
+  constructor(
+    private readonly autoLoad: 'loaded' | 'load-failed' | null = 'loaded',
+    /** The trained context length the fake model reports. */
+    private readonly contextLength = 32_768,
+  ) {}
 
   postMessage(message: unknown): void {
     const request = message as EngineRequest;
     this.received.push(request);
-    if (request.type === 'load' && this.autoLoad === 'loaded') queueMicrotask(() => this.reply({ type: 'loaded', loadId: request.loadId, device: request.gpu ? 'gpu' : 'cpu', format: 'fim-generic', note: null }));
+    if (request.type === 'load' && this.autoLoad === 'loaded') queueMicrotask(() => this.reply({ type: 'loaded', loadId: request.loadId, device: request.gpu ? 'gpu' : 'cpu', format: 'fim-generic', note: null, contextLength: this.contextLength }));
     if (request.type === 'load' && this.autoLoad === 'load-failed') {
       queueMicrotask(() => this.reply({ type: 'load-failed', loadId: request.loadId, error: { name: 'ModelLoadError', code: 'MODEL_LOAD', message: `cannot load model ${request.modelPath}: bad magic` } }));
     }
