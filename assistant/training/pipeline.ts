@@ -3,7 +3,7 @@
 // With --ship, the exported model becomes models/steerway-coder.gguf and the run record is kept in
 // assistant/training/runs/<name>/.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -76,9 +76,8 @@ function main(): void {
         mkdirSync(join(record, 'ablation'), { recursive: true });
         for (const file of ['run.json', 'train-log.jsonl']) copyFileSync(join(run, 'ablation', file), join(record, 'ablation', file));
       }
-      const manifest = JSON.parse(readFileSync(join(run, 'corpus-manifest.json'), 'utf8')) as Record<string, unknown>;
       // The per-package list (name, version, licence, licence file, split) is the licence record of the shipped weights.
-      writeFileSync(join(record, 'corpus-manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+      copyFileSync(join(run, 'corpus-manifest.json'), join(record, 'corpus-manifest.json'));
       console.error(`\n== shipped: models/steerway-coder.gguf, record in ${record}`);
     }],
   ];

@@ -65,8 +65,8 @@ const SUFFIX_SHARE = 0.1;
 /** `text` cut to at most `budget` tokens, keeping its end (`keep: 'end'`) or its start, at a line boundary where it can. */
 export function fitText(count: (text: string) => number, text: string, budget: number, keep: 'start' | 'end'): string {
   let out = text;
-  while (out.length > 0 && count(out) > budget) {
-    const cut = Math.max(1, Math.floor(out.length * Math.min(0.5, 1 - budget / count(out))));
+  for (let tokens = count(out); out.length > 0 && tokens > budget; tokens = count(out)) {
+    const cut = Math.max(1, Math.floor(out.length * Math.min(0.5, 1 - budget / tokens)));
     if (keep === 'end') {
       const line = out.indexOf('\n', cut - 1);
       out = line >= 0 && line < out.length - 1 ? out.slice(line + 1) : out.slice(cut);
@@ -98,9 +98,10 @@ function fitDocuments(model: AddonModel, docs: DocumentInput[], task: InfillTask
     const header = count(`${doc.name}\n`) + 3;
     const tokens = count(doc.text);
     if (left - header <= 32) break;
-    const keep = tokens + header <= left ? doc.text : doc.text.slice(0, Math.floor((doc.text.length * (left - header)) / tokens));
+    const whole = tokens + header <= left;
+    const keep = whole ? doc.text : doc.text.slice(0, Math.floor((doc.text.length * (left - header)) / tokens));
     out.push({ name: doc.name, text: keep });
-    left -= header + count(keep);
+    left -= header + (whole ? tokens : count(keep));
   }
   return out;
 }

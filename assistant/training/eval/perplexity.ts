@@ -1,7 +1,7 @@
 // Perplexity and next-token accuracy of a GGUF model on held-out files, computed by llama.cpp itself (the
 // native addon), on the same layout the model was trained on: `<|repo_name|>package\n<|file_sep|>path\n` text.
 import type { AddonModel } from '../../../native/binding';
-import { logSumExp } from '../../engine/sampling';
+import { argmax, logSumExp } from '../../engine/sampling';
 import type { SourceFile } from './tasks';
 
 export interface TokenScores {
@@ -13,12 +13,6 @@ export interface TokenScores {
   perplexity: number;
   /** Share of tokens where the most likely next token was the right one. */
   accuracy: number;
-}
-
-function argmax(row: Float32Array): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
-  return best;
 }
 
 /** Scores each file's first `contextSize` tokens (header included) with one causal pass per file. */
