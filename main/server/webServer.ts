@@ -1,4 +1,3 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -8,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientFrame, ServerFrame } from '../../app/ipc/api';
 import type { EventName, EventPayload } from '../../app/ipc/contract';
 import type { Dispatch } from '../transport/dispatcher';
+import { hostAllowed as hostNamesServer, newToken, originAllowed, sameSecret } from './loopbackGuard';
 
 /**
  * Browser mode: the renderer's files over HTTP and the contract over a WebSocket, on loopback only.
@@ -47,22 +47,13 @@ export interface RunningWebServer {
   close(): Promise<void>;
 }
 
-function sameSecret(given: string | null, expected: string): boolean {
-  if (given === null) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
-  const token = options.token ?? randomBytes(24).toString('base64url');
+  const token = options.token ?? newToken();
   const log = options.log ?? (() => undefined);
   const sockets = new Set<WebSocket>();
   let port = 0;
 
-  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
-  const allowedOrigins = () => new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
-  const hostAllowed = (request: IncomingMessage) => allowedHosts().has(request.headers.host ?? '');
+  const hostAllowed = (request: IncomingMessage) => hostNamesServer(request, port);
 
   const server: Server = createServer((request, response) => {
     void serveStatic(request, response).catch((error: unknown) => {
@@ -100,7 +91,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     };
     if (url.pathname !== '/api') return refuse(404, 'Not Found');
     if (!hostAllowed(request)) return refuse(421, 'Misdirected Request');
-    if (!allowedOrigins().has(request.headers.origin ?? '')) return refuse(403, 'Forbidden');
+    if (!originAllowed(request.headers.origin, port)) return refuse(403, 'Forbidden');
     if (!sameSecret(url.searchParams.get('token'), token)) return refuse(401, 'Unauthorized');
     wss.handleUpgrade(request, socket, head, (ws) => attach(ws));
   });
