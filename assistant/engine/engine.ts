@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isNativeError, loadAddon, type AddonContext, type AddonModel, type KvCacheType } from '../../native/binding';
 import { documentTokens, detectFormat, queryTokens, sharedPrefixTokens, splitBlocks, type PromptFormat } from './format';
-import { boundaryCut, logprobsOf, sampleToken, SeededRandom } from './sampling';
+import { boundaryCut, logprobsOf, partialStopLength, sampleToken, SeededRandom, stopCut } from './sampling';
 import { DiskTier, MemoryTier } from './tiers';
 import {
   CompletionAbortedError,
@@ -339,6 +339,7 @@ class Engine implements CompletionEngine {
     checkInt('logprobs', r.logprobs, 0, MAX_LOGPROBS);
     if (r.temperature !== undefined && !(r.temperature >= 0 && Number.isFinite(r.temperature))) throw new InvalidRequestError('temperature must be a number >= 0');
     if (r.topP !== undefined && !(r.topP > 0 && r.topP <= 1)) throw new InvalidRequestError('topP must be in (0, 1]');
+    if (r.stop !== undefined && !(Array.isArray(r.stop) && r.stop.every((x) => typeof x === 'string' && x.length > 0))) throw new InvalidRequestError('stop must be a list of non-empty strings');
   }
 
   private async run(request: CompletionRequest): Promise<CompletionResult> {
@@ -728,6 +729,7 @@ class Engine implements CompletionEngine {
     if (request.returnPromptLogits) result.promptLogits = this.ctx.logits(lastIndex, new Float32Array(this.ctx.nVocab));
     if (k > 0) result.logprobs = [];
     const decoder = new TextDecoder();
+    const stops = request.stop ?? [];
     const piece = (t: number): Uint8Array => this.llama.tokenPiece(t);
     let raw = '';
     let emitted = 0;
@@ -766,8 +768,14 @@ class Engine implements CompletionEngine {
         report.stopReason = request.stopAt === 'line' ? 'line' : 'block';
         break;
       }
-      // Trailing whitespace is held back: a later stop boundary may cut there.
-      const visible = raw.trimEnd().length;
+      const stopAt = stopCut(raw, stops);
+      if (stopAt >= 0) {
+        raw = raw.slice(0, stopAt);
+        report.stopReason = 'stop';
+        break;
+      }
+      // Trailing whitespace is held back: a later stop boundary may cut there; so is the start of a stop string.
+      const visible = Math.min(raw.trimEnd().length, raw.length - partialStopLength(raw, stops));
       if (request.onText && visible > emitted) {
         request.onText(raw.slice(emitted, visible));
         emitted = visible;
@@ -778,7 +786,7 @@ class Engine implements CompletionEngine {
       this.q!.own.push([pos, pos + 1]);
       pos++;
     }
-    result.text = raw + (report.stopReason === 'line' || report.stopReason === 'block' ? '' : decoder.decode());
+    result.text = raw + (report.stopReason === 'line' || report.stopReason === 'block' || report.stopReason === 'stop' ? '' : decoder.decode());
     if (request.onText && result.text.length > emitted) request.onText(result.text.slice(emitted));
     report.generatedTokens = result.tokens.length;
     const span = (performance.now() - firstAt) / 1000;

@@ -105,3 +105,27 @@ export function boundaryCut(text: string, stop: StopBoundary): number {
   }
   return blank >= 0 ? start + blank : -1;
 }
+
+/** Where the first of the stop strings begins in `text`, or -1. */
+export function stopCut(text: string, stops: readonly string[]): number {
+  let cut = -1;
+  for (const stop of stops) {
+    const at = text.indexOf(stop);
+    if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+  }
+  return cut;
+}
+
+/** The length of the longest end of `text` that begins a stop string: text that must wait for the next token. */
+export function partialStopLength(text: string, stops: readonly string[]): number {
+  let longest = 0;
+  for (const stop of stops) {
+    for (let n = Math.min(stop.length - 1, text.length); n > longest; n--) {
+      if (text.endsWith(stop.slice(0, n))) {
+        longest = n;
+        break;
+      }
+    }
+  }
+  return longest;
+}

@@ -68,6 +68,8 @@ export interface CompletionRequest {
   seed?: number;
   /** Default 'none'. */
   stopAt?: StopBoundary;
+  /** Strings that end the completion where one first appears (it is left out of the text), as OpenAI's and llama.cpp's `stop`. */
+  stop?: readonly string[];
   /** Report the top K tokens with log-probabilities at each generated position (default 0). */
   logprobs?: number;
   /** Return the logits of the last prompt token (for correctness checks). */
@@ -107,7 +109,7 @@ export interface CompletionReport {
   boundaryRecomputed: number;
   blocks: BlockReport[];
   generatedTokens: number;
-  stopReason: 'eog' | 'maxTokens' | 'line' | 'block';
+  stopReason: 'eog' | 'maxTokens' | 'line' | 'block' | 'stop';
   /** From the call to the first generated token (or the end of the prompt when maxTokens is 0). */
   timeToFirstTokenMs: number;
   /** Generated tokens per second after the first one. */

@@ -105,7 +105,13 @@ export class EngineHost {
         boundary: request.boundary,
         maxTokens: request.maxTokens,
         stopAt: request.stopAt,
+        temperature: request.temperature,
+        topK: request.topK,
+        topP: request.topP,
+        seed: request.seed,
+        stop: request.stop,
         signal: controller.signal,
+        ...(request.stream ? { onText: (delta: string) => this.send({ type: 'text', id: request.id, delta }) } : {}),
       });
       this.send({ type: 'result', id: request.id, text: result.text, report: result.report });
     } catch (error) {

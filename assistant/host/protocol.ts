@@ -29,7 +29,15 @@ export const CompleteRequest = z.object({
   mode: Mode,
   boundary: z.number().int().min(0),
   maxTokens: z.number().int().min(0),
-  stopAt: z.enum(['line', 'block']),
+  stopAt: z.enum(['none', 'line', 'block']),
+  /** Sampling (the engine's defaults, greedy, when absent) and stop strings, for the completion API's clients. */
+  temperature: z.number().min(0).optional(),
+  topK: z.number().int().min(0).optional(),
+  topP: z.number().gt(0).max(1).optional(),
+  seed: z.number().int().min(0).max(0xffffffff).optional(),
+  stop: z.array(z.string().min(1)).optional(),
+  /** Send the text as it is generated, in `text` replies before the result. */
+  stream: z.boolean().optional(),
 });
 export type CompleteRequest = z.infer<typeof CompleteRequest>;
 
@@ -75,6 +83,8 @@ export const HostReport = z.object({
   stopReason: z.string(),
   timeToFirstTokenMs: z.number(),
   tokensPerSecond: z.number(),
+  /** Evaluating the prompt (absent from engines that do not say). */
+  promptMs: z.number().optional(),
   totalMs: z.number(),
 });
 export type HostReport = z.infer<typeof HostReport>;
@@ -100,6 +110,8 @@ export const EngineReply = z.discriminatedUnion('type', [
     contextLength: z.number().int().positive(),
   }),
   z.object({ type: z.literal('load-failed'), loadId: z.number().int(), error: HostError }),
+  /** A streamed complete's next piece of text; the pieces add up to the result's text. */
+  z.object({ type: z.literal('text'), id: z.string(), delta: z.string() }),
   z.object({ type: z.literal('result'), id: z.string(), text: z.string(), report: HostReport }),
   z.object({ type: z.literal('failed'), id: z.string(), error: HostError }),
   z.object({ type: z.literal('status'), status: HostState }),

@@ -61,7 +61,8 @@ export interface EngineClientLike {
   state(): EngineClientState;
   onStateChange(listener: (state: EngineClientState) => void): () => void;
   configure(config: EngineConfig | null): Promise<void>;
-  complete(call: CompleteCall): Promise<CompleteResult>;
+  /** With `onText` the text arrives as it is generated (the call's `stream`), before the result. */
+  complete(call: CompleteCall, onText?: (delta: string) => void): Promise<CompleteResult>;
   warm(call: WarmCall): Promise<HostReport>;
   cancel(id: string): void;
   dispose(): Promise<void>;
@@ -78,6 +79,7 @@ export interface EngineClientOptions {
 interface Pending {
   resolve: (reply: { text: string; report: HostReport }) => void;
   reject: (error: Error) => void;
+  onText?: (delta: string) => void;
 }
 
 const DEFAULT_RESTART_DELAYS_MS = [250, 1_000, 4_000];
@@ -187,6 +189,9 @@ export class EngineClient implements EngineClientLike {
         this.setState({ state: 'error', device: 'cpu', message: loadFailureMessage(reply.error) });
         this.settleLoads();
         return;
+      case 'text':
+        this.pending.get(reply.id)?.onText?.(reply.delta);
+        return;
       case 'result': {
         this.crashesInARow = 0;
         const pending = this.pending.get(reply.id);
@@ -231,19 +236,19 @@ export class EngineClient implements EngineClientLike {
     for (const call of pending) call.reject(error);
   }
 
-  private request(id: string, request: EngineRequest): Promise<{ text: string; report: HostReport }> {
+  private request(id: string, request: EngineRequest, onText?: (delta: string) => void): Promise<{ text: string; report: HostReport }> {
     const channel = this.channel;
     if (!channel || (this.current.state !== 'ready' && this.current.state !== 'loading')) {
       return Promise.reject(new EngineUnavailableError(this.current.message ?? 'The completion engine has no model loaded.'));
     }
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onText });
       this.post(channel, request);
     });
   }
 
-  complete(call: CompleteCall): Promise<CompleteResult> {
-    return this.request(call.id, { type: 'complete', ...call });
+  complete(call: CompleteCall, onText?: (delta: string) => void): Promise<CompleteResult> {
+    return this.request(call.id, { type: 'complete', ...call, ...(onText ? { stream: true } : {}) }, onText);
   }
 
   async warm(call: WarmCall): Promise<HostReport> {
