@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { SearchHit } from '../../app/journal/search';
 import { useReportingCall } from '../app/context';
 import { useJournal } from './context';
+import { VisibleText } from './VisibleText';
 
 const SEARCH_DELAY_MS = 250;
 
@@ -61,9 +62,11 @@ export function SearchBox() {
             <li key={`${hit.stepId}:${hit.cellId}:${hit.field}:${hit.line}:${index}`}>
               <button type="button" className="search-hit" onClick={() => show(hit)}>
                 <span className="hit-where">
-                  {hit.stepTitle || 'Untitled step'} · {hit.field}
+                  {hit.stepTitle ? <VisibleText text={hit.stepTitle} /> : 'Untitled step'} · {hit.field}
                 </span>
-                <span className="hit-snippet">{hit.snippet}</span>
+                <span className="hit-snippet">
+                  <VisibleText text={hit.snippet} />
+                </span>
               </button>
             </li>
           ))}

@@ -4,6 +4,7 @@ import { CellList } from './cells/CellList';
 import { Composer } from './cells/Composer';
 import { useJournal } from './context';
 import { Notes } from './notes/Notes';
+import { VisibleText } from './VisibleText';
 
 /** The current step: its title and controls, notes, command cells and the command box. */
 export function StepView() {
@@ -42,7 +43,7 @@ function StepHeader({ step }: { step: Step }) {
         <span className="step-position">
           Step {index + 1} of {stepCount}
         </span>
-        <h1>{step.title || 'Untitled step'}</h1>
+        <h1>{step.title ? <VisibleText text={step.title} /> : 'Untitled step'}</h1>
       </div>
       <div className="step-controls">
         <label htmlFor={statusId}>Status</label>

@@ -1,8 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Cell } from '../../../app/journal/schema';
+import { showInvisibles } from '../../../app/text/invisibles';
 import { useApp } from '../../app/context';
 import { useJournal, useJournalActions } from '../context';
 import { cellStatusText, formatDuration, type CellPhase } from '../format';
+import { VisibleText } from '../VisibleText';
 import { TerminalView } from './TerminalView';
 
 export function CellView({ cell }: { cell: Cell }) {
@@ -42,7 +44,7 @@ export function CellView({ cell }: { cell: Cell }) {
     <section
       ref={element}
       role="group"
-      title={`Cell: ${cell.command.split('\n')[0]}`}
+      title={`Cell: ${showInvisibles(cell.command.split('\n')[0]!)}`}
       tabIndex={-1}
       className={`cell ${phase}${highlighted ? ' highlighted' : ''}`}
       onAnimationEnd={() => setHighlighted(false)}
@@ -53,7 +55,7 @@ export function CellView({ cell }: { cell: Cell }) {
             <span className="prompt" aria-hidden="true">
               $
             </span>
-            {cell.command}
+            <VisibleText text={cell.command} />
           </pre>
           <div className="cell-actions">
             {running ? (

@@ -1,7 +1,9 @@
 import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { Step } from '../../../app/journal/schema';
+import { showInvisibles } from '../../../app/text/invisibles';
 import { useJournal } from '../context';
 import { STATUS_MARK } from '../format';
+import { VisibleText } from '../VisibleText';
 import { StepTitleInput } from './StepTitleInput';
 
 const DRAG_TYPE = 'application/x-steerway-step';
@@ -67,7 +69,7 @@ export function StepList() {
                 if (element) items.current.set(step.id, element);
                 else items.current.delete(step.id);
               }}
-              aria-label={step.title}
+              aria-label={showInvisibles(step.title)}
               aria-current={current ? 'step' : undefined}
               tabIndex={0}
               draggable={!renaming}
@@ -103,7 +105,7 @@ export function StepList() {
               {renaming ? (
                 <StepTitleInput step={step} onDone={() => items.current.get(step.id)?.focus()} />
               ) : (
-                <span className="step-title">{step.title || 'Untitled step'}</span>
+                <span className="step-title">{step.title ? <VisibleText text={step.title} /> : 'Untitled step'}</span>
               )}
             </li>
           );
