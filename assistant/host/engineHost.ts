@@ -96,7 +96,8 @@ export class EngineHost {
     }
     try {
       await this.loading;
-      const result = await this.requireEngine().complete({
+      const engine = this.requireEngine();
+      const result = await engine.complete({
         prefix: request.prefix,
         suffix: request.suffix,
         fileName: request.fileName,
@@ -113,7 +114,8 @@ export class EngineHost {
         signal: controller.signal,
         ...(request.stream ? { onText: (delta: string) => this.send({ type: 'text', id: request.id, delta }) } : {}),
       });
-      this.send({ type: 'result', id: request.id, text: result.text, report: result.report });
+      const { memoryBytes, diskBytes } = engine.cacheStats();
+      this.send({ type: 'result', id: request.id, text: result.text, report: result.report, cache: { memoryBytes, diskBytes } });
     } catch (error) {
       this.send({ type: 'failed', id: request.id, error: hostError(error) });
     } finally {

@@ -112,7 +112,11 @@ export const EngineReply = z.discriminatedUnion('type', [
   z.object({ type: z.literal('load-failed'), loadId: z.number().int(), error: HostError }),
   /** A streamed complete's next piece of text; the pieces add up to the result's text. */
   z.object({ type: z.literal('text'), id: z.string(), delta: z.string() }),
-  z.object({ type: z.literal('result'), id: z.string(), text: z.string(), report: HostReport }),
+  z.object({
+    type: z.literal('result'), id: z.string(), text: z.string(), report: HostReport,
+    /** The block tiers' sizes after a complete (for the completion API's metrics). */
+    cache: z.object({ memoryBytes: z.number().nonnegative(), diskBytes: z.number().nonnegative() }).optional(),
+  }),
   z.object({ type: z.literal('failed'), id: z.string(), error: HostError }),
   z.object({ type: z.literal('status'), status: HostState }),
 ]);

@@ -54,6 +54,8 @@ export type WarmCall = Omit<WarmRequest, 'type'>;
 export interface CompleteResult {
   text: string;
   report: HostReport;
+  /** The block tiers' sizes after this complete, when the host says. */
+  cache?: { memoryBytes: number; diskBytes: number };
 }
 
 /** What the assistant service needs of the engine; the tests give it a fake. */
@@ -77,7 +79,7 @@ export interface EngineClientOptions {
 }
 
 interface Pending {
-  resolve: (reply: { text: string; report: HostReport }) => void;
+  resolve: (reply: CompleteResult) => void;
   reject: (error: Error) => void;
   onText?: (delta: string) => void;
 }
@@ -196,7 +198,7 @@ export class EngineClient implements EngineClientLike {
         this.crashesInARow = 0;
         const pending = this.pending.get(reply.id);
         this.pending.delete(reply.id);
-        pending?.resolve({ text: reply.text, report: reply.report });
+        pending?.resolve({ text: reply.text, report: reply.report, ...(reply.cache ? { cache: reply.cache } : {}) });
         return;
       }
       case 'failed': {
@@ -236,7 +238,7 @@ export class EngineClient implements EngineClientLike {
     for (const call of pending) call.reject(error);
   }
 
-  private request(id: string, request: EngineRequest, onText?: (delta: string) => void): Promise<{ text: string; report: HostReport }> {
+  private request(id: string, request: EngineRequest, onText?: (delta: string) => void): Promise<CompleteResult> {
     const channel = this.channel;
     if (!channel || (this.current.state !== 'ready' && this.current.state !== 'loading')) {
       return Promise.reject(new EngineUnavailableError(this.current.message ?? 'The completion engine has no model loaded.'));

@@ -19,6 +19,9 @@ class FakeEngine {
       this.calls.push({ request, finish: () => resolve({ text: request.maxTokens === 0 ? '' : `done:${request.prefix}`, report: REPORT }) });
     });
   }
+  cacheStats() {
+    return { memoryBytes: 0, memoryBlocks: 0, diskBytes: 0, diskBlocks: 0, placedBlocks: 0, contextCells: 0 };
+  }
   async dispose() {
     this.disposed = true;
   }

@@ -36,6 +36,7 @@ describe('engine host: streamed completes', () => {
         request.onText?.('bar');
         return { text: 'foobar', report: { ...HOST_REPORT, promptMs: 5, boundaryRecomputed: 0 } };
       },
+      cacheStats: () => ({ memoryBytes: 2048, memoryBlocks: 1, diskBytes: 4096, diskBlocks: 1, placedBlocks: 1, contextCells: 10 }),
       async dispose() {},
     } as unknown as CompletionEngine;
     const replies: EngineReply[] = [];
@@ -48,7 +49,7 @@ describe('engine host: streamed completes', () => {
     expect(requests[0]).toMatchObject({ temperature: 0.5, topK: 40, topP: 0.9, seed: 3, stop: ['\n\n'], stopAt: 'none' });
     expect(replies.slice(1).map((r) => r.type)).toEqual(['text', 'text', 'result']);
     expect(replies.slice(1, 3)).toEqual([{ type: 'text', id: 's', delta: 'foo' }, { type: 'text', id: 's', delta: 'bar' }]);
-    expect(replies[3]).toMatchObject({ type: 'result', report: { promptMs: 5 } });
+    expect(replies[3]).toMatchObject({ type: 'result', report: { promptMs: 5 }, cache: { memoryBytes: 2048, diskBytes: 4096 } });
 
     host.receive({ type: 'complete', id: 'quiet', ...base });
     await settle();
