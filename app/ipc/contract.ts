@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JournalEdit } from '../journal/edits';
+import { JournalChange, JournalEdit } from '../journal/edits';
 import { SearchHit } from '../journal/search';
 import { AttachmentKind, CellRun, Id, Journal, JournalSummary } from '../journal/schema';
 import {
@@ -30,8 +30,18 @@ export const OpenedJournal = z.object({
   trusted: z.boolean(),
   /** Id of the cell whose command is running now, if any. */
   runningCellId: z.string().nullable(),
+  /** How many changes main has made since it opened the journal; each `journal.changed` carries the next one. */
+  version: z.number().int().nonnegative(),
 });
 export type OpenedJournal = z.infer<typeof OpenedJournal>;
+
+/**
+ * One change to an open journal and the version it makes: what `journal.changed` carries and what an edit
+ * answers, so a 5,000-step journal is never sent whole per edit. A copy at `version - 1` applies `change`
+ * with `applyChange`; a copy further behind asks `journal.open` for the whole journal.
+ */
+export const JournalUpdate = z.object({ version: z.number().int().positive(), change: JournalChange });
+export type JournalUpdate = z.infer<typeof JournalUpdate>;
 
 export const NewAttachment = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096) }),
@@ -61,7 +71,7 @@ export const calls = {
   'journal.create': { input: z.object({ title: z.string().min(1).max(500) }), output: OpenedJournal },
   'journal.open': { input: JournalRef, output: OpenedJournal },
   'journal.close': { input: JournalRef, output: Empty },
-  'journal.edit': { input: z.object({ journalId: Id, edit: JournalEdit }), output: Journal },
+  'journal.edit': { input: z.object({ journalId: Id, edit: JournalEdit }), output: JournalUpdate },
   'journal.trust': { input: JournalRef, output: OpenedJournal },
   'journal.search': { input: z.object({ journalId: Id, query: z.string().max(1000) }), output: z.array(SearchHit) },
   'journal.export': { input: JournalRef, output: z.object({ path: z.string(), markdown: z.string() }) },
@@ -72,7 +82,7 @@ export const calls = {
   'cell.input': { input: z.object({ journalId: Id, data: z.string().max(65_536) }), output: Empty },
   'cell.resize': { input: z.object({ journalId: Id, cols: z.number().int().min(10).max(1000), rows: z.number().int().min(2).max(500) }), output: Empty },
   'cell.output': { input: z.object({ journalId: Id, cellId: Id }), output: StoredOutput },
-  'attachment.add': { input: z.object({ journalId: Id, stepId: Id, attachment: NewAttachment }), output: Journal },
+  'attachment.add': { input: z.object({ journalId: Id, stepId: Id, attachment: NewAttachment }), output: JournalUpdate },
   'attachment.read': { input: z.object({ journalId: Id, attachmentId: Id }), output: AttachmentContent },
   /** Opens a link in the system browser; only http and https. */
   'shell.openExternal': { input: z.object({ url: z.url({ protocol: /^https?$/ }) }), output: Empty },
@@ -119,7 +129,7 @@ export const calls = {
 } as const;
 
 export const events = {
-  'journal.changed': z.object({ journalId: Id, journal: Journal }),
+  'journal.changed': JournalUpdate.extend({ journalId: Id }),
   'cell.started': z.object({ journalId: Id, cellId: Id, run: CellRun }),
   /** Live output of the running cell, batched; raw terminal text for xterm.js. */
   'cell.data': z.object({ journalId: Id, cellId: Id, runId: Id, data: z.string() }),

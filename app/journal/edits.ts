@@ -165,3 +165,27 @@ export function withAttachment(journal: Journal, stepId: string, attachment: Att
   assertFreshId(journal, attachment.id);
   return mapSteps(journal, stepId, (step) => ({ ...step, attachments: [...step.attachments, attachment] }));
 }
+
+/**
+ * What `journal.changed` carries: one change to the journal, which a copy of the version before applies
+ * with `applyChange` to reach the same journal as main. The user's edits, plus the two changes main makes
+ * itself (a cell's run recorded, an attachment it read and sized), so an edit sends a change, never the journal.
+ */
+export const JournalChange = z.union([
+  JournalEdit,
+  z.object({ type: z.literal('recordRun'), cellId: Id, run: CellRun }),
+  z.object({ type: z.literal('attach'), stepId: Id, attachment: Attachment }),
+]);
+export type JournalChange = z.infer<typeof JournalChange>;
+
+/** Applies one change; like `applyEdit`, pure. */
+export function applyChange(journal: Journal, change: JournalChange): Journal {
+  switch (change.type) {
+    case 'recordRun':
+      return withCellRun(journal, change.cellId, change.run);
+    case 'attach':
+      return withAttachment(journal, change.stepId, change.attachment);
+    default:
+      return applyEdit(journal, change);
+  }
+}

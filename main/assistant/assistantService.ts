@@ -216,7 +216,10 @@ export class AssistantService {
   /** For AppServices.onEvent: a journal edit may change the current step or its documents. */
   handleEvent<E extends EventName>(event: E, payload: EventPayload<E>): void {
     if (event !== 'journal.changed') return;
-    const { journalId, journal } = payload as EventPayload<'journal.changed'>;
+    const { journalId } = payload as EventPayload<'journal.changed'>;
+    // The event carries only the change; main's journal is already the one it made.
+    const journal = this.options.journals.journal(journalId);
+    if (!journal) return;
     this.activeJournalId = journalId;
     const signature = contextSignature(journal);
     if (this.warmedSignatures.get(journalId) === signature) return;

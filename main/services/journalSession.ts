@@ -1,7 +1,7 @@
 import { newId } from '../../app/ids';
-import { applyEdit, withAttachment, withCellRun, type JournalEdit } from '../../app/journal/edits';
+import { applyChange, type JournalChange, type JournalEdit } from '../../app/journal/edits';
 import { findCell, type Attachment, type CellRun, type Journal } from '../../app/journal/schema';
-import type { OpenedJournal } from '../../app/ipc/contract';
+import type { JournalUpdate, OpenedJournal } from '../../app/ipc/contract';
 import type { PtyHost, ShellSession } from '../pty/ptyHost';
 import type { JournalSaver, WorkspaceStore } from '../storage/workspaceStore';
 import type { TrustStore } from '../storage/trustStore';
@@ -17,6 +17,8 @@ export class JournalSession {
   private runningCellId: string | null = null;
   private terminalSize = { cols: 120, rows: 30 };
   private disposed = false;
+  /** Changes made since the journal was opened: the renderer's copy follows them one by one. */
+  private version = 0;
 
   private constructor(
     private journal: Journal,
@@ -58,24 +60,26 @@ export class JournalSession {
   }
 
   snapshot(): OpenedJournal {
-    return { journal: this.journal, trusted: this.trusted, runningCellId: this.runningCellId };
+    return { journal: this.journal, trusted: this.trusted, runningCellId: this.runningCellId, version: this.version };
   }
 
   current(): Journal {
     return this.journal;
   }
 
-  private async commit(next: Journal): Promise<Journal> {
+  /** Applies a change, broadcasts the change alone (not the journal: see `JournalUpdate`) and saves. */
+  private async commit(change: JournalChange, next = applyChange(this.journal, change)): Promise<JournalUpdate> {
     this.journal = next;
-    this.emit('journal.changed', { journalId: next.id, journal: next });
+    const update: JournalUpdate = { version: ++this.version, change };
+    this.emit('journal.changed', { journalId: next.id, ...update });
     await this.saver.save(next);
-    return next;
+    return update;
   }
 
-  async edit(edit: JournalEdit): Promise<Journal> {
+  async edit(edit: JournalEdit): Promise<JournalUpdate> {
     let next: Journal;
     try {
-      next = applyEdit(this.journal, edit);
+      next = applyChange(this.journal, edit);
     } catch (error) {
       throw new UserFacingError('bad-edit', (error as Error).message);
     }
@@ -84,15 +88,18 @@ export class JournalSession {
       await this.store.deleteOutput(this.journal.id, edit.cellId);
     }
     if (edit.type === 'removeAttachment') await this.store.deleteAttachmentText(this.journal.id, edit.attachmentId);
-    return this.commit(next);
+    return this.commit(edit, next);
   }
 
-  async attach(stepId: string, attachment: Attachment): Promise<Journal> {
+  async attach(stepId: string, attachment: Attachment): Promise<JournalUpdate> {
+    const change: JournalChange = { type: 'attach', stepId, attachment };
+    let next: Journal;
     try {
-      return await this.commit(withAttachment(this.journal, stepId, attachment));
+      next = applyChange(this.journal, change);
     } catch (error) {
       throw new UserFacingError('bad-edit', (error as Error).message);
     }
+    return this.commit(change, next);
   }
 
   async markTrusted(): Promise<OpenedJournal> {
@@ -134,7 +141,7 @@ export class JournalSession {
       interrupted: false, outputBytes: 0, outputTruncated: false,
     };
     this.runningCellId = cellId;
-    await this.commit(withCellRun(this.journal, cellId, started));
+    await this.commit({ type: 'recordRun', cellId, run: started });
     this.emit('cell.started', { journalId, cellId, run: started });
     const output = await this.store.openOutput(journalId, cellId);
     let finished: CellRun = started;
@@ -157,7 +164,7 @@ export class JournalSession {
       this.runningCellId = null;
     }
     // The cell may have been deleted while it ran; then there is nothing to record.
-    if (findCell(this.journal, cellId)) await this.commit(withCellRun(this.journal, cellId, finished));
+    if (findCell(this.journal, cellId)) await this.commit({ type: 'recordRun', cellId, run: finished });
     this.emit('cell.finished', { journalId, cellId, run: finished });
   }
 

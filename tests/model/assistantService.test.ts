@@ -9,6 +9,8 @@ import { nodeHostLauncher, type HostChannel } from '../../main/pty/hostChannel';
 import { EventLog, FakeBuffers, FakeModels, attachment, journalWith, waitFor } from '../unit/assistant/fixtures';
 import { describeNative, makeModel, tempDir } from './helpers';
 
+/** A change main announced; the service reads the journal it made from main's sessions, not from the event. */
+const journalChanged = { journalId: 'j1', version: 1, change: { type: 'setTitle', title: 'Edited' } } as const;
 const TEXTS: Record<string, string> = {
   a1: 'export function parseArgs(args: string[]): Options {\n  const options: Options = { name: "", count: 0 };\n  return options;\n}\n',
   a2: 'def read_lines(path):\n    with open(path, "r", encoding="utf-8") as f:\n        return [line for line in f]\n',
@@ -82,7 +84,7 @@ describeNative('assistant service through the engine host process', () => {
   it('encodes the step\'s documents in the background when the journal changes, with progress', async () => {
     const edited = journalWith([{ id: 's1', title: 'Parse args', notes: 'Count the names twice.', attachments: journal.steps[0]!.attachments }]);
     Object.assign(journal, { steps: edited.steps });
-    service.handleEvent('journal.changed', { journalId: 'j1', journal });
+    service.handleEvent('journal.changed', journalChanged);
     await waitFor(() => log.of('assistant.encoding').some((p) => p.done === 3 && p.total === 3));
     expect(log.of('assistant.encoding').map((p) => p.current)).toEqual(['args.ts', 'lines.py', 'Parse args', null]);
     const warmed = await complete('r5', 'const options = parseArgs(');

@@ -36,10 +36,10 @@ export function createJournalStore(
   const state = () => store.getState();
   const mine = (payload: { journalId: string }) => payload.journalId === journalId;
   subscriptions.push(
-    api.on('journal.changed', (e) => mine(e) && state().replaceJournal(e.journal)),
-    api.on('cell.started', (e) => mine(e) && state().cellStarted(e.cellId, e.run)),
+    api.on('journal.changed', (e) => mine(e) && void state().receive(e)),
+    api.on('cell.started', (e) => mine(e) && state().cellStarted(e.cellId)),
     api.on('cell.data', (e) => mine(e) && outputs.data(e.cellId, e.data)),
-    api.on('cell.finished', (e) => mine(e) && state().cellFinished(e.cellId, e.run)),
+    api.on('cell.finished', (e) => mine(e) && state().cellFinished(e.cellId)),
     api.on('shell.exited', (e) => mine(e) && state().shellExited()),
   );
   return store;

@@ -1,16 +1,5 @@
 import { newId } from '../../../app/ids';
-import { withCellRun } from '../../../app/journal/edits';
-import type { CellRun, Journal } from '../../../app/journal/schema';
 import type { JournalDeps, JournalSliceCreator, RunSlice } from './types';
-
-/** Events can name a cell deleted here a moment ago; the journal from main will say what is true. */
-function withRunIfPresent(journal: Journal, cellId: string, run: CellRun): Journal {
-  try {
-    return withCellRun(journal, cellId, run);
-  } catch {
-    return journal;
-  }
-}
 
 export function createRunSlice(deps: JournalDeps, runningCellId: string | null): JournalSliceCreator<RunSlice> {
   const { api, journalId, outputs, reportError } = deps;
@@ -51,17 +40,16 @@ export function createRunSlice(deps: JournalDeps, runningCellId: string | null):
     deleteCell: async (cellId) => {
       if (await get().edit({ type: 'deleteCell', cellId })) outputs.forget(cellId);
     },
-    cellStarted: (cellId, run) => {
+    // The cell's lastRun comes as a journal change just before each of these events.
+    cellStarted: (cellId) => {
       outputs.started(cellId);
       set((s) => ({
-        journal: withRunIfPresent(s.journal, cellId, run),
         runningCellId: cellId,
         queuedCellIds: s.queuedCellIds.filter((id) => id !== cellId),
       }));
     },
-    cellFinished: (cellId, run) => {
+    cellFinished: (cellId) => {
       set((s) => ({
-        journal: withRunIfPresent(s.journal, cellId, run),
         runningCellId: s.runningCellId === cellId ? null : s.runningCellId,
       }));
     },

@@ -1,8 +1,8 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { SteerwayApi } from '../../../app/ipc/api';
-import type { NewAttachment } from '../../../app/ipc/contract';
+import type { JournalUpdate, NewAttachment } from '../../../app/ipc/contract';
 import type { JournalEdit } from '../../../app/journal/edits';
-import type { CellRun, Journal, Step } from '../../../app/journal/schema';
+import type { Journal, Step } from '../../../app/journal/schema';
 import type { OutputHub } from './outputHub';
 
 /** What every slice of one open journal's store is built from. */
@@ -18,11 +18,14 @@ export interface JournalDeps {
 export interface JournalDataSlice {
   journalId: string;
   journal: Journal;
+  /** Main's version of `journal`: changes from main apply only in order (see `JournalUpdate`). */
+  version: number;
   trusted: boolean;
   outputs: OutputHub;
-  /** Sends one edit; main answers with the new journal. False when it failed (already reported). */
+  /** Sends one edit; main answers with the change it made. False when it failed (already reported). */
   edit(edit: JournalEdit): Promise<boolean>;
-  replaceJournal(journal: Journal): void;
+  /** A change from main (`journal.changed`, or an edit's reply); out of order, it takes main's whole journal instead. */
+  receive(update: JournalUpdate): Promise<void>;
   trust(): Promise<void>;
   addAttachment(stepId: string, attachment: NewAttachment): Promise<boolean>;
 }
@@ -41,8 +44,8 @@ export interface RunSlice {
   sendInput(data: string): void;
   resizeShell(cols: number, rows: number): void;
   deleteCell(cellId: string): Promise<void>;
-  cellStarted(cellId: string, run: CellRun): void;
-  cellFinished(cellId: string, run: CellRun): void;
+  cellStarted(cellId: string): void;
+  cellFinished(cellId: string): void;
   shellExited(): void;
 }
 

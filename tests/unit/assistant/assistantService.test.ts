@@ -50,6 +50,8 @@ class FakeEngine implements EngineClientLike {
   }
 }
 
+/** A change main announced; the service reads the journal it made from main's sessions, not from the event. */
+const journalChanged = { journalId: 'j1', version: 1, change: { type: 'setTitle', title: 'Edited' } } as const;
 const TEXTS: Record<string, string> = { t1: 'first ticket', t2: 'second ticket '.repeat(40) };
 
 function setup(options: { budget?: number; models?: FakeModels; engine?: EngineClientLike; cacheSize?: number } = {}) {
@@ -256,7 +258,7 @@ describe('assistant service', () => {
     const { service, engine, journal } = setup();
     await service.start();
     engine.set({ state: 'loading', device: 'cpu', message: null });
-    service.handleEvent('journal.changed', { journalId: 'j1', journal });
+    service.handleEvent('journal.changed', journalChanged);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(engine.warms).toHaveLength(0);
     engine.set({ state: 'ready', device: 'cpu', message: null });
@@ -266,7 +268,7 @@ describe('assistant service', () => {
   it('encodes the current step in the background on a journal change, one document more each time, with progress', async () => {
     const { service, engine, log, journal } = setup();
     await service.start();
-    service.handleEvent('journal.changed', { journalId: 'j1', journal });
+    service.handleEvent('journal.changed', journalChanged);
     await waitFor(() => engine.warms.length === 1);
     expect(engine.warms[0]!.call.documents.map((d) => d.name)).toEqual(['Ticket']);
     engine.warms[0]!.resolve(HOST_REPORT);
@@ -282,7 +284,7 @@ describe('assistant service', () => {
       [0, 4, 'Ticket'], [1, 4, 'Big'], [2, 4, 'a.ts'], [3, 4, 'Step'], [4, 4, null],
     ]);
     // The same journal again (no change to the step's documents) encodes nothing.
-    service.handleEvent('journal.changed', { journalId: 'j1', journal });
+    service.handleEvent('journal.changed', journalChanged);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(engine.warms).toHaveLength(4);
   });
@@ -290,7 +292,7 @@ describe('assistant service', () => {
   it('re-encodes when an attached file\'s buffer changes, not for other files; a newer change supersedes a running warm', async () => {
     const { service, engine, buffers, journal } = setup();
     await service.start();
-    service.handleEvent('journal.changed', { journalId: 'j1', journal });
+    service.handleEvent('journal.changed', journalChanged);
     await waitFor(() => engine.warms.length === 1);
     buffers.set('src/unrelated.ts', 'x');
     await new Promise((resolve) => setTimeout(resolve, 30));

@@ -4,7 +4,7 @@ import type { CallInput, CallName, CallOutput, EventName, EventPayload } from '.
 import type { AssistantStatus, SuggestionReport } from '../../../app/completion/schemas';
 import { DEFAULT_ASSISTANT_SETTINGS, type AssistantSettings, type DownloadState, type ModelCatalog } from '../../../app/completion/schemas';
 import { newId } from '../../../app/ids';
-import { applyEdit, withAttachment, withCellRun } from '../../../app/journal/edits';
+import { applyChange, type JournalChange } from '../../../app/journal/edits';
 import { exportJournalMarkdown } from '../../../app/journal/export';
 import { createJournal, newStep, type CellRun, type Journal } from '../../../app/journal/schema';
 import { searchJournal } from '../../../app/journal/search';
@@ -13,6 +13,8 @@ import { createJournalStore } from '../../../renderer/journal/store/createJourna
 interface StoredJournal {
   journal: Journal;
   trusted: boolean;
+  /** Changes made to it, as main counts them for `journal.changed`. */
+  version: number;
   /** Set for a journal file that cannot be opened. */
   problem: string | null;
 }
@@ -50,7 +52,7 @@ export class FakeApi implements SteerwayApi {
   addJournal(title: string, stepTitles: string[] = [], options: { trusted?: boolean; problem?: string } = {}): Journal {
     const steps = stepTitles.map((stepTitle) => newStep(newId(), stepTitle));
     const journal: Journal = { ...createJournal(newId(), title, new Date('2025-01-01T00:00:00Z')), steps, currentStepId: steps[0]?.id ?? null };
-    this.journals.set(journal.id, { journal, trusted: options.trusted ?? true, problem: options.problem ?? null });
+    this.journals.set(journal.id, { journal, trusted: options.trusted ?? true, version: 0, problem: options.problem ?? null });
     return journal;
   }
 
@@ -109,14 +111,14 @@ export class FakeApi implements SteerwayApi {
       outputBytes: 0,
       outputTruncated: false,
     };
+    this.change(journalId, { type: 'recordRun', cellId, run });
     this.emit('cell.started', { journalId, cellId, run });
     return run;
   }
 
   finishRun(journalId: string, cellId: string, started: CellRun, output: string, result: Partial<CellRun> = {}): CellRun {
     const run: CellRun = { ...started, durationMs: 1234, exitCode: 0, outputBytes: output.length, ...result };
-    const stored = this.journals.get(journalId)!;
-    stored.journal = withCellRun(stored.journal, cellId, run);
+    this.change(journalId, { type: 'recordRun', cellId, run });
     this.outputs.set(cellId, { output, truncated: run.outputTruncated });
     this.emit('cell.finished', { journalId, cellId, run });
     return run;
@@ -154,13 +156,17 @@ export class FakeApi implements SteerwayApi {
     const stored = this.journals.get(journalId);
     if (!stored) throw new RemoteError('not-found', `no journal ${journalId}`);
     if (stored.problem) throw new RemoteError('bad-journal', stored.problem);
-    return { journal: stored.journal, trusted: stored.trusted, runningCellId: null };
+    return { journal: stored.journal, trusted: stored.trusted, runningCellId: null, version: stored.version };
   }
 
-  private changed(journalId: string, journal: Journal): Journal {
-    this.journals.get(journalId)!.journal = journal;
-    this.emit('journal.changed', { journalId, journal });
-    return journal;
+  /** Applies a change as main does: the next version, announced as `journal.changed` and answered to the caller. */
+  change(journalId: string, change: JournalChange): CallOutput<'journal.edit'> {
+    const stored = this.journals.get(journalId);
+    if (!stored) throw new RemoteError('not-found', `no journal ${journalId}`);
+    stored.journal = applyChange(stored.journal, change);
+    const update = { version: ++stored.version, change };
+    this.emit('journal.changed', { journalId, ...update });
+    return update;
   }
 
   // The journal's calls; tests of other parts add theirs.
@@ -174,7 +180,7 @@ export class FakeApi implements SteerwayApi {
     'journal.create': (input) => this.opened(this.addJournal(input.title).id),
     'journal.open': (input) => this.opened(input.journalId),
     'journal.close': () => ({}),
-    'journal.edit': (input) => this.changed(input.journalId, applyEdit(this.journal(input.journalId), input.edit)),
+    'journal.edit': (input) => this.change(input.journalId, input.edit),
     'journal.trust': (input) => {
       this.journals.get(input.journalId)!.trusted = true;
       return this.opened(input.journalId);
@@ -226,7 +232,7 @@ export class FakeApi implements SteerwayApi {
     return download;
   }
 
-  private addAttachment(journalId: string, stepId: string, added: CallInput<'attachment.add'>['attachment']): Journal {
+  private addAttachment(journalId: string, stepId: string, added: CallInput<'attachment.add'>['attachment']): CallOutput<'attachment.add'> {
     const id = newId();
     const source = added.kind === 'url' ? added.url : added.kind === 'text' ? '' : added.kind === 'package-docs' ? added.packageName : added.path;
     const title =
@@ -237,7 +243,7 @@ export class FakeApi implements SteerwayApi {
     const text = added.kind === 'text' ? added.text : `contents of ${source}`;
     this.attachmentTexts.set(id, text);
     const attachment = { id, kind: added.kind, title, source, sizeBytes: text.length, addedAt: '2025-01-01T00:00:00.000Z' };
-    return this.changed(journalId, withAttachment(this.journal(journalId), stepId, attachment));
+    return this.change(journalId, { type: 'attach', stepId, attachment });
   }
 }
 

@@ -28,13 +28,56 @@ describe('journal store: journal data', () => {
   it('applies journal.changed for its own journal only', async () => {
     const { fake, journal } = setup();
     const { state } = await openJournalStore(fake, journal);
-    const renamed = { ...journal, title: 'Renamed elsewhere' };
 
-    fake.emit('journal.changed', { journalId: 'another-journal', journal: { ...journal, title: 'Not mine' } });
+    fake.emit('journal.changed', { journalId: 'another-journal', version: 1, change: { type: 'setTitle', title: 'Not mine' } });
     expect(state().journal.title).toBe('Bug 42');
 
-    fake.emit('journal.changed', { journalId: journal.id, journal: renamed });
+    fake.change(journal.id, { type: 'setTitle', title: 'Renamed elsewhere' });
     expect(state().journal.title).toBe('Renamed elsewhere');
+    expect(state().version).toBe(1);
+  });
+
+  it('applies the change an edit sends once, though both the event and the reply carry it', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    const fix = journal.steps[1]!;
+
+    await state().edit({ type: 'addCell', stepId: fix.id, cellId: 'c1', command: 'make' });
+
+    expect(state().journal.steps[1]!.cells.map((cell) => cell.id)).toEqual(['c1']);
+    expect(state().version).toBe(1);
+    expect(fake.inputsOf('journal.open')).toHaveLength(1);
+  });
+
+  it('takes the whole journal from main when it missed a change, and only then', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    const opensBefore = fake.inputsOf('journal.open').length;
+    // Version 1's event is lost on the way, so version 2 arrives with a gap before it.
+    const emit = fake.emit;
+    fake.emit = () => undefined;
+    fake.change(journal.id, { type: 'renameStep', stepId: journal.steps[0]!.id, title: 'Missed' });
+    fake.emit = emit;
+    expect(state().version).toBe(0);
+    fake.change(journal.id, { type: 'setTitle', title: 'After the gap' });
+
+    await vi.waitFor(() => expect(state().version).toBe(2));
+    expect(fake.inputsOf('journal.open')).toHaveLength(opensBefore + 1);
+    expect(state().journal.title).toBe('After the gap');
+    expect(state().journal.steps[0]!.title).toBe('Missed');
+  });
+
+  it('takes the whole journal from main when a change does not apply to its copy', async () => {
+    const { fake, journal } = setup();
+    const { state, errors } = await openJournalStore(fake, journal);
+
+    // Main renamed a step this copy does not have (say, it was restored in another window).
+    fake.emit('journal.changed', { journalId: journal.id, version: 1, change: { type: 'renameStep', stepId: 'unknown-step', title: 'X' } });
+
+    await vi.waitFor(() => expect(fake.inputsOf('journal.open')).toHaveLength(2));
+    await vi.waitFor(() => expect(state().version).toBe(0));
+    expect(state().journal).toEqual(fake.journal(journal.id));
+    expect(errors).toEqual([]);
   });
 
   it('reports a refused edit and keeps the journal as it was', async () => {
@@ -218,7 +261,7 @@ describe('journal store: running cells', () => {
   it('takes the running cell from the opened journal and clears it when the shell exits', async () => {
     const fake = new FakeApi();
     const journal = fake.addJournal('J', ['S']);
-    const store = createJournalStore(fake, { journal, trusted: true, runningCellId: 'cell-1' });
+    const store = createJournalStore(fake, { journal, trusted: true, runningCellId: 'cell-1', version: 0 });
     expect(store.getState().runningCellId).toBe('cell-1');
 
     fake.emit('shell.exited', { journalId: journal.id, exitCode: 1 });

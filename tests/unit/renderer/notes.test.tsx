@@ -81,16 +81,14 @@ describe('notes', () => {
   it('shows notes changed elsewhere unless the user is typing', async () => {
     const { fake, journal } = await setup('old');
     const notes = screen.getByRole('textbox', { name: 'Notes' }) as HTMLTextAreaElement;
-    const changed = structuredClone(fake.journal(journal.id));
-    changed.steps[0]!.notes = 'from another window';
+    const stepId = fake.journal(journal.id).steps[0]!.id;
 
-    fake.emit('journal.changed', { journalId: journal.id, journal: changed });
+    fake.change(journal.id, { type: 'setNotes', stepId, notes: 'from another window' });
     await waitFor(() => expect(notes.value).toBe('from another window'));
 
     fireEvent.focus(notes);
     fireEvent.change(notes, { target: { value: 'typing here' } });
-    changed.steps[0]!.notes = 'a third version';
-    fake.emit('journal.changed', { journalId: journal.id, journal: structuredClone(changed) });
+    fake.change(journal.id, { type: 'setNotes', stepId, notes: 'a third version' });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(notes.value).toBe('typing here');
   });
