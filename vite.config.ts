@@ -1,7 +1,7 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-// The renderer is one static bundle: Electron loads it from file:// and browser mode serves it over http,
+// The renderer is one static bundle: Electron serves it on its steerway:// scheme and browser mode over http,
 // so every asset URL is relative.
 export default defineConfig({
   root: 'renderer',

@@ -1,6 +1,5 @@
 import { app, BrowserWindow, ipcMain } from 'electron';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { EventName, EventPayload } from '../../app/ipc/contract';
 import { PtyHost, defaultPtyHostEntry } from '../pty/ptyHost';
 import { BUNDLED_MODEL_FILE } from '../models/modelManager';
@@ -9,15 +8,24 @@ import { TrustStore } from '../storage/trustStore';
 import { createDispatcher } from '../transport/dispatcher';
 import { parseStartArgs } from '../startArgs';
 import { utilityHostLauncher } from './utilityHostLauncher';
-import { createMainWindow, denyAllPermissions, hardenWebContents, isTrustedSender, openExternalSafely } from './window';
+import {
+  APP_URL,
+  createMainWindow,
+  grantOnlyClipboardWrite,
+  hardenWebContents,
+  isTrustedSender,
+  openExternalSafely,
+  registerAppScheme,
+  serveAppFiles,
+} from './window';
 
 /** Electron's main process: the services of main/, one window, and the contract over IPC. */
 
-const indexHtml = join(__dirname, '../renderer/index.html');
-const appUrl = pathToFileURL(indexHtml).href;
+const rendererDir = join(__dirname, '../renderer');
 const args = parseStartArgs(process.argv.slice(app.isPackaged ? 1 : 2));
 
 app.enableSandbox();
+registerAppScheme();
 app.on('web-contents-created', (_event, contents) => hardenWebContents(contents));
 
 function broadcast<E extends EventName>(event: E, payload: EventPayload<E>): void {
@@ -25,7 +33,8 @@ function broadcast<E extends EventName>(event: E, payload: EventPayload<E>): voi
 }
 
 void app.whenReady().then(async () => {
-  denyAllPermissions();
+  serveAppFiles(rendererDir);
+  grantOnlyClipboardWrite(APP_URL);
   const ptyHost = PtyHost.start({ launcher: utilityHostLauncher('Steerway pty host'), entryPath: defaultPtyHostEntry() });
   const services = await AppServices.create({
     workspacePath: args.workspace,
@@ -41,13 +50,13 @@ void app.whenReady().then(async () => {
   const dispatch = createDispatcher(services.handlers, (message) => console.error(message));
 
   ipcMain.handle('steerway:call', (event, name: unknown, input: unknown) => {
-    if (!isTrustedSender(event.senderFrame, appUrl)) {
+    if (!isTrustedSender(event.senderFrame, APP_URL)) {
       return { ok: false, error: { code: 'forbidden', message: 'IPC from an unexpected frame was refused.' } };
     }
     return dispatch(name, input);
   });
 
-  createMainWindow({ preloadPath: join(__dirname, 'preload.cjs'), indexHtml });
+  createMainWindow({ preloadPath: join(__dirname, 'preload.cjs'), url: APP_URL });
 
   let quitting = false;
   app.on('before-quit', (event) => {

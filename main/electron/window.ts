@@ -1,4 +1,52 @@
-import { BrowserWindow, session, shell, type WebContents, type WebFrameMain, type WebPreferences } from 'electron';
+import { BrowserWindow, net, protocol, session, shell, type WebContents, type WebFrameMain, type WebPreferences } from 'electron';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/**
+ * The page is served from its own scheme rather than file://, so the grantFileProtocolExtraPrivileges fuse can
+ * be off (a file:// page could otherwise read any local file) and the page's origin covers only its own files.
+ */
+export const APP_SCHEME = 'steerway';
+const APP_HOST = 'app';
+export const APP_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+
+/** Before the app is ready: the scheme is standard (relative URLs, an origin) and secure (the clipboard API needs that). */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true } },
+  ]);
+}
+
+/** The file inside `rendererDir` that an app URL names; null for another scheme or host, `..`, or a bad escape. */
+export function appFilePath(url: string, rendererDir: string): string | null {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== `${APP_SCHEME}:` || parsed.host !== APP_HOST) return null;
+    const path = decodeURIComponent(parsed.pathname);
+    if (path.includes('\0')) return null;
+    const file = resolve(rendererDir, `.${path}`);
+    const inside = relative(rendererDir, file);
+    return inside === '' || inside.startsWith('..') || isAbsolute(inside) ? null : file;
+  } catch {
+    return null;
+  }
+}
+
+/** Answers the app scheme with the built renderer's files, and 404 for anything else. */
+export function serveAppFiles(rendererDir: string): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = request.method === 'GET' ? appFilePath(request.url, rendererDir) : null;
+    if (file) {
+      try {
+        const response = await net.fetch(pathToFileURL(file).href);
+        if (response.ok) return response;
+      } catch {
+        // A missing file: answered as not found below.
+      }
+    }
+    return new Response('Not found', { status: 404 });
+  });
+}
 
 /** The settings Electron's security checklist asks for; a test asserts every one. */
 export function secureWebPreferences(preloadPath: string): WebPreferences {
@@ -35,10 +83,14 @@ export async function openExternalSafely(url: string): Promise<void> {
 /** IPC is answered only for the app's own top-level page, not for a frame that navigated elsewhere. */
 export function isTrustedSender(frame: WebFrameMain | null | undefined, appUrl: string): boolean {
   if (!frame || frame.parent !== null) return false;
+  return isSamePage(frame.url, appUrl, { pathToo: true });
+}
+
+function isSamePage(url: string, appUrl: string, { pathToo }: { pathToo: boolean }): boolean {
   try {
-    const sender = new URL(frame.url);
+    const page = new URL(url);
     const app = new URL(appUrl);
-    return sender.protocol === app.protocol && sender.host === app.host && sender.pathname === app.pathname;
+    return page.protocol === app.protocol && page.host === app.host && (!pathToo || page.pathname === app.pathname);
   } catch {
     return false;
   }
@@ -55,13 +107,29 @@ export function hardenWebContents(contents: WebContents): void {
   });
 }
 
-/** No permission (camera, notifications, geolocation, ...) is ever granted to page content. */
-export function denyAllPermissions(): void {
-  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.defaultSession.setPermissionCheckHandler(() => false);
+/** The one permission the app needs: writing the clipboard (a cell's Copy, Ctrl+C in its output). */
+export const GRANTED_PERMISSION = 'clipboard-sanitized-write';
+
+/**
+ * Granted only to the app's own top-level page. A check may name just the origin (no document URL): the app
+ * scheme serves nothing but the app, so its origin is the app.
+ */
+export function isPermissionGranted(permission: string, details: { isMainFrame: boolean; requestingUrl?: string }, appUrl: string): boolean {
+  if (permission !== GRANTED_PERMISSION || !details.isMainFrame || !details.requestingUrl) return false;
+  return isSamePage(details.requestingUrl, appUrl, { pathToo: false });
 }
 
-export function createMainWindow(options: { preloadPath: string; indexHtml: string }): BrowserWindow {
+/** Every other permission (camera, notifications, geolocation, clipboard reads, ...) is denied, asked or checked. */
+export function grantOnlyClipboardWrite(appUrl: string): void {
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback, details) =>
+    callback(isPermissionGranted(permission, details, appUrl)),
+  );
+  session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin, details) =>
+    isPermissionGranted(permission, { isMainFrame: details.isMainFrame, requestingUrl: details.requestingUrl ?? requestingOrigin }, appUrl),
+  );
+}
+
+export function createMainWindow(options: { preloadPath: string; url: string }): BrowserWindow {
   const window = new BrowserWindow({
     width: 1400,
     height: 900,
@@ -71,6 +139,6 @@ export function createMainWindow(options: { preloadPath: string; indexHtml: stri
   });
   hardenWebContents(window.webContents);
   window.once('ready-to-show', () => window.show());
-  void window.loadFile(options.indexHtml);
+  void window.loadURL(options.url);
   return window;
 }

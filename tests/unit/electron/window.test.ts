@@ -23,14 +23,28 @@ const electron = vi.hoisted(() => {
     }
     once() {}
     show() {}
-    async loadFile(file: string) {
-      this.loaded = file;
+    async loadURL(url: string) {
+      this.loaded = url;
     }
   }
   const permissionHandlers: { request?: Handler; check?: Handler } = {};
+  const protocols = { privileged: [] as unknown[], handlers: new Map<string, (request: Request) => Promise<Response>>() };
   return {
     BrowserWindow: FakeBrowserWindow,
     shell: { openExternal: vi.fn(async () => undefined) },
+    protocol: {
+      registerSchemesAsPrivileged: (schemes: unknown[]) => protocols.privileged.push(...schemes),
+      handle: (scheme: string, handler: (request: Request) => Promise<Response>) => protocols.handlers.set(scheme, handler),
+    },
+    // Electron's net.fetch reads file:// URLs; Node's fetch does not, so read the file here.
+    net: {
+      fetch: vi.fn(async (url: string) => {
+        const { readFile } = await import('node:fs/promises');
+        const { fileURLToPath } = await import('node:url');
+        return new Response(await readFile(fileURLToPath(url)));
+      }),
+    },
+    protocols,
     session: {
       defaultSession: {
         setPermissionRequestHandler: (h: Handler) => (permissionHandlers.request = h),
@@ -42,13 +56,17 @@ const electron = vi.hoisted(() => {
 });
 vi.mock('electron', () => electron);
 
-const { createMainWindow, denyAllPermissions, isTrustedSender, openExternalSafely } = await import('../../../main/electron/window');
+const { APP_URL, appFilePath, createMainWindow, grantOnlyClipboardWrite, isTrustedSender, openExternalSafely, registerAppScheme, serveAppFiles } =
+  await import('../../../main/electron/window');
 
-beforeEach(() => electron.shell.openExternal.mockClear());
+beforeEach(() => {
+  electron.shell.openExternal.mockClear();
+  electron.net.fetch.mockClear();
+});
 
 describe('Electron window security', () => {
   it('creates the window with isolation, sandbox, no Node and the preload only', () => {
-    createMainWindow({ preloadPath: '/app/out/main/preload.cjs', indexHtml: '/app/out/renderer/index.html' });
+    createMainWindow({ preloadPath: '/app/out/main/preload.cjs', url: APP_URL });
     const window = electron.BrowserWindow.created.at(-1)!;
     expect(window.options.webPreferences).toMatchObject({
       preload: '/app/out/main/preload.cjs',
@@ -61,11 +79,11 @@ describe('Electron window security', () => {
       allowRunningInsecureContent: false,
       webviewTag: false,
     });
-    expect(window.loaded).toBe('/app/out/renderer/index.html');
+    expect(window.loaded).toBe('steerway://app/index.html');
   });
 
   it('denies navigation, redirects, webviews and new windows; opens only http(s) links outside', () => {
-    createMainWindow({ preloadPath: 'p', indexHtml: 'i' });
+    createMainWindow({ preloadPath: 'p', url: APP_URL });
     const contents = electron.BrowserWindow.created.at(-1)!.webContents;
     for (const name of ['will-navigate', 'will-redirect', 'will-attach-webview']) {
       const event = { preventDefault: vi.fn() };
@@ -87,21 +105,97 @@ describe('Electron window security', () => {
     expect(electron.shell.openExternal).toHaveBeenCalledTimes(1);
   });
 
-  it('grants no permission to page content', () => {
-    denyAllPermissions();
-    const callback = vi.fn();
-    electron.permissionHandlers.request!({}, 'media', callback);
-    expect(callback).toHaveBeenCalledWith(false);
-    expect(electron.permissionHandlers.check!({}, 'notifications')).toBe(false);
+  it('grants the app page clipboard writes (Copy) and nothing else, asked or checked', () => {
+    grantOnlyClipboardWrite(APP_URL);
+    const request = (permission: string, details: object) => {
+      const callback = vi.fn();
+      electron.permissionHandlers.request!({}, permission, callback, details);
+      expect(callback).toHaveBeenCalledTimes(1);
+      return callback.mock.calls[0]![0] as boolean;
+    };
+    const check = (permission: string, origin: string, details: object) => electron.permissionHandlers.check!({}, permission, origin, details) as boolean;
+    const appPage = { isMainFrame: true, requestingUrl: 'steerway://app/index.html' };
+
+    expect(request('clipboard-sanitized-write', appPage)).toBe(true);
+    expect(check('clipboard-sanitized-write', 'steerway://app', appPage)).toBe(true);
+    // A check that names only the origin: the app scheme serves nothing else.
+    expect(check('clipboard-sanitized-write', 'steerway://app', { isMainFrame: true })).toBe(true);
+
+    for (const permission of ['clipboard-read', 'media', 'notifications', 'geolocation', 'openExternal', 'fileSystem', 'unknown']) {
+      expect(request(permission, appPage), permission).toBe(false);
+      expect(check(permission, 'steerway://app', appPage), permission).toBe(false);
+    }
+    for (const details of [
+      { isMainFrame: false, requestingUrl: 'steerway://app/index.html' },
+      { isMainFrame: true, requestingUrl: 'https://evil.example/' },
+      { isMainFrame: true, requestingUrl: 'file:///app/out/renderer/index.html' },
+      { isMainFrame: true, requestingUrl: 'steerway://other/index.html' },
+      { isMainFrame: true, requestingUrl: 'not a url' },
+    ]) {
+      expect(request('clipboard-sanitized-write', details), details.requestingUrl).toBe(false);
+      expect(check('clipboard-sanitized-write', 'steerway://app', details), details.requestingUrl).toBe(false);
+    }
+    expect(check('clipboard-sanitized-write', 'https://evil.example', { isMainFrame: true })).toBe(false);
   });
 
   it('answers IPC only from the app page in the top frame', () => {
-    const app = 'file:///app/out/renderer/index.html';
     const frame = (url: string, parent: unknown = null) => ({ url, parent }) as never;
-    expect(isTrustedSender(frame('file:///app/out/renderer/index.html#step'), app)).toBe(true);
-    expect(isTrustedSender(frame('file:///app/out/renderer/index.html', {}), app)).toBe(false);
-    expect(isTrustedSender(frame('https://evil.example/'), app)).toBe(false);
-    expect(isTrustedSender(frame('file:///tmp/other.html'), app)).toBe(false);
-    expect(isTrustedSender(null, app)).toBe(false);
+    expect(isTrustedSender(frame('steerway://app/index.html#step'), APP_URL)).toBe(true);
+    expect(isTrustedSender(frame('steerway://app/index.html', {}), APP_URL)).toBe(false);
+    expect(isTrustedSender(frame('https://evil.example/'), APP_URL)).toBe(false);
+    expect(isTrustedSender(frame('steerway://app/other.html'), APP_URL)).toBe(false);
+    expect(isTrustedSender(frame('file:///app/out/renderer/index.html'), APP_URL)).toBe(false);
+    expect(isTrustedSender(null, APP_URL)).toBe(false);
+  });
+
+  it('registers the app scheme as standard and secure, before the app is ready', () => {
+    registerAppScheme();
+    expect(electron.protocols.privileged).toEqual([
+      { scheme: 'steerway', privileges: expect.objectContaining({ standard: true, secure: true, supportFetchAPI: true }) },
+    ]);
+  });
+
+  it('maps app URLs to files inside the renderer folder only', () => {
+    const dir = '/app/out/renderer';
+    expect(appFilePath('steerway://app/index.html', dir)).toBe('/app/out/renderer/index.html');
+    expect(appFilePath('steerway://app/assets/index-abc.js?v=1#x', dir)).toBe('/app/out/renderer/assets/index-abc.js');
+    expect(appFilePath('steerway://app/assets/a%20b.css', dir)).toBe('/app/out/renderer/assets/a b.css');
+    // The URL parser takes dot segments out first, so these stay inside.
+    expect(appFilePath('steerway://app/../main/electron-main.cjs', dir)).toBe('/app/out/renderer/main/electron-main.cjs');
+    expect(appFilePath('steerway://app/%2e%2e/main/electron-main.cjs', dir)).toBe('/app/out/renderer/main/electron-main.cjs');
+    for (const url of [
+      'steerway://app/assets/..%2f..%2fmain%2felectron-main.cjs',
+      'steerway://app/%2F..%2F..%2Fetc%2Fpasswd',
+      'steerway://app/%00index.html',
+      'steerway://app/%zz',
+      'steerway://app/',
+      'steerway://other/index.html',
+      'file:///app/out/renderer/index.html',
+      'https://app/index.html',
+    ]) {
+      expect(appFilePath(url, dir), url).toBeNull();
+    }
+  });
+
+  it('serves the built renderer over the app scheme, and 404 for anything outside it', async () => {
+    const { mkdtemp, mkdir, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const root = await mkdtemp(join(tmpdir(), 'steerway-app-'));
+    const dir = join(root, 'renderer');
+    await mkdir(join(dir, 'assets'), { recursive: true });
+    await writeFile(join(dir, 'index.html'), '<!doctype html>');
+    await writeFile(join(root, 'secret.txt'), 'outside');
+    serveAppFiles(dir);
+    const handler = electron.protocols.handlers.get('steerway')!;
+    const get = (url: string, method = 'GET') => handler(new Request(url, { method }));
+
+    const page = await get('steerway://app/index.html');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toBe('<!doctype html>');
+    expect((await get('steerway://app/assets/..%2f..%2fsecret.txt')).status).toBe(404);
+    expect((await get('steerway://app/missing.js')).status).toBe(404);
+    expect((await get('steerway://app/index.html', 'POST')).status).toBe(404);
+    expect(electron.net.fetch).toHaveBeenCalledTimes(2);
   });
 });
