@@ -4,6 +4,8 @@ import { basename, dirname, join } from 'node:path';
 
 /** `.<name>.<16 hex>.tmp`: hidden, beside the target, and recognisable as ours when a crash leaves one behind. */
 const TEMP_NAME = /^\..+\.[0-9a-f]{16}\.tmp$/;
+/** `.<16 hex>.tmp`: what follows the target's name in a temp file's. */
+const TEMP_SUFFIX_LENGTH = 21;
 
 /** Temp files being written by this process right now; stale-file cleanup must not pull them from under a save. */
 const inFlight = new Set<string>();
@@ -68,16 +70,23 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, o
   await fsyncDirectory(dir);
 }
 
-/** Deletes temp files that a crash left in `dir` (not ones this process is writing now). A missing folder is fine. */
-export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+/**
+ * Deletes temp files that a crash left in `dir` (not ones this process is writing now); with `target`, only the
+ * temp files of that file name. A missing folder is fine. A `dir` that is a symbolic link is left alone: it may
+ * point outside the workspace, where files that merely look like ours are not ours to delete.
+ */
+export async function removeStaleTempFiles(dir: string, target?: string): Promise<string[]> {
   let names: string[];
   try {
+    if (!(await fs.lstat(dir)).isDirectory()) return [];
     names = await fs.readdir(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const stale = names.filter((name) => TEMP_NAME.test(name) && !inFlight.has(join(dir, name)));
+  const stale = names.filter(
+    (name) => TEMP_NAME.test(name) && (target === undefined || name.slice(1, -TEMP_SUFFIX_LENGTH) === target) && !inFlight.has(join(dir, name)),
+  );
   await Promise.all(stale.map((name) => fs.rm(join(dir, name), { force: true })));
   return stale;
 }

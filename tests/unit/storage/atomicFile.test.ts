@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { removeStaleTempFiles, writeFileAtomic } from '../../../main/storage/atomicFile';
@@ -53,5 +53,21 @@ describe('removeStaleTempFiles', () => {
   it('accepts a folder that does not exist', async () => {
     const dir = await tempDir();
     expect(await removeStaleTempFiles(join(dir, 'nope'))).toEqual([]);
+  });
+
+  it('never follows a linked folder: what it points to is not ours to clean', async () => {
+    const [outside, dir] = [await tempDir(), await tempDir()];
+    await writeFile(join(outside, '.victim.0123456789abcdef.tmp'), 'keep');
+    await symlink(outside, join(dir, 'outputs'), 'junction');
+    expect(await removeStaleTempFiles(join(dir, 'outputs'))).toEqual([]);
+    expect(await readdir(outside)).toEqual(['.victim.0123456789abcdef.tmp']);
+  });
+
+  it('removes only the temp files of one file when asked', async () => {
+    const dir = await tempDir();
+    const names = ['.trust.json.0123456789abcdef.tmp', '.trust.json.x.0123456789abcdef.tmp', '.other.json.0123456789abcdef.tmp'];
+    await Promise.all(names.map((name) => writeFile(join(dir, name), 'x')));
+    expect(await removeStaleTempFiles(dir, 'trust.json')).toEqual(['.trust.json.0123456789abcdef.tmp']);
+    expect((await readdir(dir)).sort()).toEqual(names.slice(1).sort());
   });
 });
