@@ -24,6 +24,7 @@ export class JournalSaver {
   private writing = false;
   private lastError: unknown = null;
   private idleWaiters: Array<() => void> = [];
+  private readonly writingListeners = new Set<SavedListener>();
   private readonly listeners = new Set<SavedListener>();
 
   constructor(readonly journalId: string, readonly path: string) {}
@@ -58,6 +59,15 @@ export class JournalSaver {
     });
   }
 
+  /**
+   * Called with each text before it is written (the trust store signs it first, so a crash between the write and
+   * the signature cannot leave the journal untrusted); awaited before the write, and a failure does not stop it.
+   */
+  onWriting(listener: SavedListener): () => void {
+    this.writingListeners.add(listener);
+    return () => this.writingListeners.delete(listener);
+  }
+
   /** Called after each durable write with the text written (the trust store re-signs it); awaited before saves resolve. */
   onSaved(listener: SavedListener): () => void {
     this.listeners.add(listener);
@@ -68,6 +78,7 @@ export class JournalSaver {
     while (this.queued) {
       const { text, waiters } = this.queued;
       this.queued = null;
+      await this.notify(this.writingListeners, text);
       try {
         await writeFileAtomic(this.path, text);
       } catch (error) {
@@ -76,7 +87,7 @@ export class JournalSaver {
         continue;
       }
       this.lastError = null;
-      await this.notify(text);
+      await this.notify(this.listeners, text);
       for (const waiter of waiters) waiter.resolve(text);
     }
     this.writing = false;
@@ -85,10 +96,10 @@ export class JournalSaver {
     for (const resolve of idle) resolve();
   }
 
-  private async notify(text: string): Promise<void> {
-    const results = await Promise.allSettled([...this.listeners].map(async (listener) => listener(text)));
+  private async notify(listeners: Set<SavedListener>, text: string): Promise<void> {
+    const results = await Promise.allSettled([...listeners].map(async (listener) => listener(text)));
     for (const result of results) {
-      // The journal is safely written; a listener's failure must not turn that into a failed save.
+      // A listener's failure must neither fail nor stop a save: the user's text matters more than its bookkeeping.
       if (result.status === 'rejected') console.error(`Steerway: a listener of saves to ${this.path} failed:`, result.reason);
     }
   }

@@ -1,18 +1,20 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { mkdirDurable, writeFileAtomic } from './atomicFile';
+import { mkdirDurable, removeStaleTempFiles, writeFileAtomic } from './atomicFile';
+import type { JournalSaver } from './journalSaver';
 
 const KEY_BYTES = 32;
 /** Entries kept; the oldest trusted are forgotten first (those journals just ask to be trusted again). */
 export const MAX_TRUST_ENTRIES = 2000;
 
+const Signature = z.string().regex(/^[0-9a-f]{64}$/);
 const SignatureFile = z.object({
   version: z.literal(1),
   algorithm: z.literal('hmac-sha256'),
-  /** Oldest first. */
-  entries: z.array(z.object({ path: z.string().min(1), signature: z.string().regex(/^[0-9a-f]{64}$/) })),
+  /** Oldest first. `previous`: the text an autosave is replacing, trusted until the next save (see `followSaves`). */
+  entries: z.array(z.object({ path: z.string().min(1), signature: Signature, previous: Signature.optional() })),
 });
 
 export interface TrustStoreOptions {
@@ -31,6 +33,7 @@ function sign(key: Buffer, path: string, text: string): Buffer {
  * journal's text, under a random key that lives outside every workspace (so a clone or a download
  * cannot bring its own trust). A journal is trusted iff its current text matches the signature stored
  * for its absolute path; any edit by another writer makes it untrusted until the user trusts it again.
+ * While this machine autosaves a journal, two texts are trusted for it: the one on disk and the one being written.
  */
 export class TrustStore {
   readonly keyPath: string;
@@ -38,8 +41,8 @@ export class TrustStore {
   private readonly maxEntries: number;
   private readonly warn: (message: string) => void;
   private key: Promise<Buffer> | null = null;
-  /** path -> hex signature, in trust order (oldest first). */
-  private entries: Promise<Map<string, string>> | null = null;
+  /** path -> hex signatures (the newest first, at most two), in trust order (oldest first). */
+  private entries: Promise<Map<string, string[]>> | null = null;
   /** trust() calls run one at a time, so none writes over another's entry. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -53,18 +56,24 @@ export class TrustStore {
   async isTrusted(journalPath: string, text: string): Promise<boolean> {
     const path = resolve(journalPath);
     const [key, entries] = await Promise.all([this.loadKey(), this.loadEntries()]);
-    const stored = entries.get(path);
-    if (stored === undefined) return false;
-    return timingSafeEqual(Buffer.from(stored, 'hex'), sign(key, path, text));
+    const signature = sign(key, path, text);
+    return (entries.get(path) ?? []).some((stored) => timingSafeEqual(Buffer.from(stored, 'hex'), signature));
   }
 
-  trust(journalPath: string, text: string): Promise<void> {
+  /**
+   * Trusts `text` for the journal at `journalPath`, in place of what was trusted for it. `replacing` (the text the
+   * file holds while `text` is being written over it) stays trusted too, but only if it already was.
+   */
+  trust(journalPath: string, text: string, replacing?: string): Promise<void> {
     const run = this.queue.then(async () => {
       const path = resolve(journalPath);
       const [key, entries] = await Promise.all([this.loadKey(), this.loadEntries()]);
+      const signatures = [sign(key, path, text).toString('hex')];
+      const kept = replacing === undefined ? undefined : sign(key, path, replacing).toString('hex');
+      if (kept !== undefined && kept !== signatures[0] && entries.get(path)?.includes(kept)) signatures.push(kept);
       const next = new Map(entries);
       next.delete(path);
-      next.set(path, sign(key, path, text).toString('hex'));
+      next.set(path, signatures);
       for (const oldest of next.keys()) {
         if (next.size <= this.maxEntries) break;
         next.delete(oldest);
@@ -72,7 +81,7 @@ export class TrustStore {
       const file: z.infer<typeof SignatureFile> = {
         version: 1,
         algorithm: 'hmac-sha256',
-        entries: Array.from(next, ([p, signature]) => ({ path: p, signature })),
+        entries: Array.from(next, ([p, [signature, previous]]) => ({ path: p, signature: signature!, ...(previous && { previous }) })),
       };
       await mkdirDurable(this.userDataDir);
       await writeFileAtomic(this.signaturesPath, JSON.stringify(file) + '\n', { mode: 0o600 });
@@ -80,6 +89,26 @@ export class TrustStore {
     });
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * Keeps the journal that `saver` writes trusted across its saves, while `trusted()` says the user trusts it.
+   * Each text is signed before it is renamed into place, keeping the signature of the text it replaces, so a
+   * crash between the signature and the rename leaves the user's journal trusted whichever text it holds.
+   * `onDisk` is the text the file holds now. Returns a function that stops following.
+   */
+  followSaves(saver: JournalSaver, onDisk: string, trusted: () => boolean): () => void {
+    let written = onDisk;
+    const stopWriting = saver.onWriting(async (text) => {
+      if (trusted()) await this.trust(saver.path, text, written);
+    });
+    const stopSaved = saver.onSaved((text) => {
+      written = text;
+    });
+    return () => {
+      stopWriting();
+      stopSaved();
+    };
   }
 
   private loadKey(): Promise<Buffer> {
@@ -104,7 +133,7 @@ export class TrustStore {
     return key;
   }
 
-  private loadEntries(): Promise<Map<string, string>> {
+  private loadEntries(): Promise<Map<string, string[]>> {
     this.entries ??= this.readEntries().catch((error: unknown) => {
       this.entries = null;
       throw error;
@@ -112,7 +141,9 @@ export class TrustStore {
     return this.entries;
   }
 
-  private async readEntries(): Promise<Map<string, string>> {
+  private async readEntries(): Promise<Map<string, string[]>> {
+    // A crash during a trust() leaves a temp file beside the signatures; housekeeping, so a failure is ignored.
+    await removeStaleTempFiles(this.userDataDir, basename(this.signaturesPath)).catch(() => []);
     let text: string;
     try {
       text = await fs.readFile(this.signaturesPath, 'utf8');
@@ -123,7 +154,9 @@ export class TrustStore {
     let problem: string;
     try {
       const parsed = SignatureFile.safeParse(JSON.parse(text));
-      if (parsed.success) return new Map(parsed.data.entries.map((entry) => [entry.path, entry.signature]));
+      if (parsed.success) {
+        return new Map(parsed.data.entries.map((entry) => [entry.path, entry.previous ? [entry.signature, entry.previous] : [entry.signature]]));
+      }
       problem = parsed.error.issues[0]?.message ?? 'unexpected content';
     } catch (error) {
       problem = `not valid JSON (${(error as Error).message})`;

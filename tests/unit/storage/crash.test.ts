@@ -6,12 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEdit } from '../../../app/journal/edits';
+import { TrustStore } from '../../../main/storage/trustStore';
 import { WorkspaceStore } from '../../../main/storage/workspaceStore';
 import { useTempDirs } from './tempDirs';
 
 const tempDir = useTempDirs();
 const CHILD_SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'crashSaver.ts');
-const KILLS_PER_LANE = 40;
+const KILLS_PER_LANE = 100;
 const LANES = 2;
 const SEED = 20250125;
 const MAX_DELAY_MS = 120;
@@ -32,7 +33,7 @@ let bundleDir = '';
 let child = '';
 
 // The child is bundled once: `node --import tsx` costs ~0.45 s per start on two cores, a bundle ~0.15 s,
-// which is what lets 60 kills fit in the time budget. It runs the very same storage sources.
+// which is what lets 200 kills fit in the time budget. It runs the very same storage sources.
 beforeAll(async () => {
   bundleDir = await mkdtemp(join(tmpdir(), 'steerway-crash-'));
   child = join(bundleDir, 'crashSaver.mjs');
@@ -48,12 +49,14 @@ interface Round {
   before: number;
   confirmed: number;
   onDisk: number | string;
+  /** Whether a restarted app would trust the journal on disk: it must, as only this machine ever wrote it. */
+  trusted: boolean | null;
 }
 
 /** Starts the child, lets it save for `delayMs` after it is ready, kills it with SIGKILL, and returns the last save it confirmed. */
-function runAndKill(workspace: string, journalId: string, delayMs: number): Promise<number> {
+function runAndKill(workspace: string, journalId: string, userData: string, delayMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const saver = spawn(process.execPath, [child, workspace, journalId], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const saver = spawn(process.execPath, [child, workspace, journalId, userData], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
@@ -74,39 +77,52 @@ function runAndKill(workspace: string, journalId: string, delayMs: number): Prom
 }
 
 async function lane(random: () => number, rounds: Round[]): Promise<void> {
-  const workspace = await tempDir();
+  const [workspace, userData] = [await tempDir(), await tempDir()];
   const store = new WorkspaceStore(workspace);
-  const { journal } = await store.createJournal('Version 0');
-  await store.openSaver(journal).save(applyEdit(journal, { type: 'addStep', stepId: 's1', title: 'Notes' }));
+  // Created here, so trusted, as JournalSession.create does.
+  const { journal, text } = await store.createJournal('Version 0');
+  const trust = new TrustStore(userData);
+  await trust.trust(store.journalPath(journal.id), text);
+  const saver = store.openSaver(journal);
+  trust.followSaves(saver, text, () => true);
+  await saver.save(applyEdit(journal, { type: 'addStep', stepId: 's1', title: 'Notes' }));
   let before = 0;
   for (let i = 0; i < KILLS_PER_LANE; i++) {
-    const round: Round = { delayMs: Math.round(random() * MAX_DELAY_MS), before, confirmed: -1, onDisk: 'unread' };
+    const round: Round = { delayMs: Math.round(random() * MAX_DELAY_MS), before, confirmed: -1, onDisk: 'unread', trusted: null };
     rounds.push(round);
-    round.confirmed = await runAndKill(workspace, journal.id, round.delayMs);
+    round.confirmed = await runAndKill(workspace, journal.id, userData, round.delayMs);
     try {
       const reopened = await store.readJournal(journal.id);
       round.onDisk = Number(/^Version (\d+)$/.exec(reopened.journal.title)?.[1]);
+      // A fresh store reads the signatures from disk, as the app does after the crash.
+      round.trusted = await new TrustStore(userData).isTrusted(reopened.path, reopened.text);
     } catch (error) {
       round.onDisk = `unreadable: ${(error as Error).message}`;
     }
-    if (typeof round.onDisk !== 'number' || round.onDisk < round.confirmed) return;
-    before = round.onDisk;
+    if (failed(round)) return;
+    before = round.onDisk as number;
     expect(await readdir(dirname(store.journalPath(journal.id)))).toEqual(['journal.json']);
+    // The trust store removed the temp file a kill during its own write left.
+    expect((await readdir(userData)).sort()).toEqual(['journal-trust.json', 'journal-trust.key']);
   }
 }
 
+function failed(round: Round): boolean {
+  return typeof round.onDisk !== 'number' || round.onDisk < round.confirmed || round.trusted !== true;
+}
+
 describe('saves killed with SIGKILL', () => {
-  it(`reopen with every confirmed save, ${LANES * KILLS_PER_LANE} times`, { timeout: 90_000 }, async () => {
+  it(`reopen with every confirmed save, still trusted, ${LANES * KILLS_PER_LANE} times`, { timeout: 180_000 }, async () => {
     const random = seededRandom(SEED);
     const rounds: Round[][] = Array.from({ length: LANES }, () => []);
     // Lanes draw their delays from one seeded sequence up front, so the delays do not depend on scheduling.
     const delays = Array.from({ length: LANES }, () => Array.from({ length: KILLS_PER_LANE }, random));
     await Promise.all(rounds.map((laneRounds, l) => lane(() => delays[l]!.shift()!, laneRounds)));
     const all = rounds.flat();
-    const log = `seed ${SEED}; per lane, rounds as [kill delay ms, version before, last confirmed, version on disk after]: ${JSON.stringify(
-      rounds.map((r) => r.map((x) => [x.delayMs, x.before, x.confirmed, x.onDisk])),
+    const log = `seed ${SEED}; per lane, rounds as [kill delay ms, version before, last confirmed, version on disk after, trusted]: ${JSON.stringify(
+      rounds.map((r) => r.map((x) => [x.delayMs, x.before, x.confirmed, x.onDisk, x.trusted])),
     )}`;
-    const bad = all.filter((r) => typeof r.onDisk !== 'number' || r.onDisk < r.confirmed);
+    const bad = all.filter(failed);
     expect(bad, log).toEqual([]);
     expect(all, log).toHaveLength(LANES * KILLS_PER_LANE);
     // The kills must have landed while saves were going on, or the test proves nothing.

@@ -121,4 +121,23 @@ describe('JournalSaver', () => {
     expect(report).toHaveBeenCalledTimes(2);
     report.mockRestore();
   });
+
+  it('tells writing listeners each text before it is written, and writes even if one fails', async () => {
+    const { saver, path, version } = await saverSetup();
+    const report = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const onDiskWhenTold: number[] = [];
+    const stop = saver.onWriting(async (text) => {
+      expect(versionOf(text)).toBe(1);
+      onDiskWhenTold.push(versionOf(await readFile(path, 'utf8')));
+      throw new Error('listener broke');
+    });
+    await saver.save(version(1));
+    expect(onDiskWhenTold).toEqual([0]);
+    expect(versionOf(await readFile(path, 'utf8'))).toBe(1);
+    expect(report).toHaveBeenCalledTimes(1);
+    stop();
+    await saver.save(version(2));
+    expect(onDiskWhenTold).toEqual([0]);
+    report.mockRestore();
+  });
 });

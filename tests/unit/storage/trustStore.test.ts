@@ -1,5 +1,5 @@
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { TrustStore } from '../../../main/storage/trustStore';
 import { WorkspaceStore } from '../../../main/storage/workspaceStore';
@@ -157,5 +157,73 @@ describe('TrustStore', () => {
     await Promise.all(paths.map((path) => trust.trust(path, 'text')));
     const restarted = new TrustStore(userData);
     for (const path of paths) expect(await restarted.isTrusted(path, 'text'), path).toBe(true);
+  });
+
+  it('keeps a text it replaces trusted only if it already was', async () => {
+    const { trust } = await setup();
+    await trust.trust('/ws/journal.json', 'mine', 'written by someone else');
+    expect(await trust.isTrusted('/ws/journal.json', 'mine')).toBe(true);
+    expect(await trust.isTrusted('/ws/journal.json', 'written by someone else')).toBe(false);
+  });
+
+  it('cleans up the temp file a crash during its own write left, and only that', async () => {
+    const { userData, trust } = await setup();
+    await trust.trust('/ws/journal.json', 'text');
+    const leftovers = ['.journal-trust.json.0123456789abcdef.tmp', '.settings.json.0123456789abcdef.tmp'];
+    await Promise.all(leftovers.map((name) => writeFile(join(userData, name), 'x')));
+    expect(await new TrustStore(userData).isTrusted('/ws/journal.json', 'text')).toBe(true);
+    expect((await readdir(userData)).sort()).toEqual(['.settings.json.0123456789abcdef.tmp', 'journal-trust.json', 'journal-trust.key']);
+  });
+});
+
+describe('TrustStore.followSaves', () => {
+  async function followed(trusted = () => true) {
+    const { userData, trust, store } = await setup();
+    const { journal, text } = await store.createJournal('Version 0');
+    const path = store.journalPath(journal.id);
+    if (trusted()) await trust.trust(path, text);
+    const saver = store.openSaver(journal);
+    const stop = trust.followSaves(saver, text, trusted);
+    const save = (n: number) => saver.save({ ...journal, title: `Version ${n}` });
+    // A restarted app reads the signatures afresh.
+    const trustedAfterRestart = (t: string) => new TrustStore(userData).isTrusted(path, t);
+    return { store, journal, path, text, saver, stop, save, trustedAfterRestart };
+  }
+
+  it('trusts both the text on disk and the one being written, so a crash between signature and rename loses no trust', async () => {
+    const { text: first, save, trustedAfterRestart } = await followed();
+    const second = await save(1);
+    // The file may hold either text when the app dies just before or after the rename.
+    expect(await trustedAfterRestart(first)).toBe(true);
+    expect(await trustedAfterRestart(second)).toBe(true);
+    const third = await save(2);
+    expect(await trustedAfterRestart(third)).toBe(true);
+    expect(await trustedAfterRestart(second)).toBe(true);
+    // Only the text on disk and the newest are trusted; older texts of this journal are not.
+    expect(await trustedAfterRestart(first)).toBe(false);
+    expect(await trustedAfterRestart(first.replace('Version 0', 'Version 9'))).toBe(false);
+  });
+
+  it('keeps the text on disk trusted after a save that failed', async () => {
+    const { path, text: onDisk, save, trustedAfterRestart } = await followed();
+    const folder = dirname(path);
+    await rename(folder, `${folder}.away`);
+    await expect(save(1)).rejects.toMatchObject({ code: 'ENOENT' });
+    await rename(`${folder}.away`, folder);
+    expect(await readFile(path, 'utf8')).toBe(onDisk);
+    const next = await save(2);
+    // Had the app died just before that rename, the file would still hold the text of before the failed save.
+    expect(await trustedAfterRestart(onDisk)).toBe(true);
+    expect(await trustedAfterRestart(next)).toBe(true);
+  });
+
+  it('signs nothing while the journal is not trusted, nor after it stopped following', async () => {
+    let trusted = false;
+    const { save, stop, trustedAfterRestart } = await followed(() => trusted);
+    expect(await trustedAfterRestart(await save(1))).toBe(false);
+    trusted = true;
+    expect(await trustedAfterRestart(await save(2))).toBe(true);
+    stop();
+    expect(await trustedAfterRestart(await save(3))).toBe(false);
   });
 });
