@@ -16,7 +16,18 @@ export interface BlockHeader {
   sha256: string;
 }
 
-export type BlockRejection = 'truncated' | 'bad-magic' | 'wrong-version' | 'bad-header' | 'foreign-model' | 'foreign-layout' | 'wrong-key' | 'wrong-token-count' | 'checksum';
+/** Why a block file was deleted: a check here failed, or (`state-refused`) llama.cpp refused or misplaced its state. */
+export type BlockRejection =
+  | 'truncated'
+  | 'bad-magic'
+  | 'wrong-version'
+  | 'bad-header'
+  | 'foreign-model'
+  | 'foreign-layout'
+  | 'wrong-key'
+  | 'wrong-token-count'
+  | 'checksum'
+  | 'state-refused';
 
 export class BlockFileError extends Error {
   override readonly name = 'BlockFileError';

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { isNativeError, loadAddon, type AddonContext, type AddonModel, type KvCacheType } from '../../native/binding';
 import { documentTokens, detectFormat, queryTokens, sharedPrefixTokens, splitBlocks, type PromptFormat } from './format';
 import { boundaryCut, logprobsOf, partialStopLength, sampleToken, SeededRandom, stopCut } from './sampling';
-import { DiskTier, MemoryTier } from './tiers';
+import type { BlockRejection } from './blockFile';
+import { BLOCK_DIR_MODE, BLOCK_FILE_MODE, DiskTier, MemoryTier } from './tiers';
 import {
   CompletionAbortedError,
   ContextOverflowError,
@@ -111,9 +112,13 @@ async function checkModelFile(file: string): Promise<fs.Stats> {
   return stat;
 }
 
-/** sha256 of the model file, remembered in the cache folder by path, size, mtime and inode. */
+/**
+ * sha256 of the model file, remembered in the cache folder by path, size, mtime, ctime and inode. The ctime
+ * (which no one sets by hand) tells a file rewritten in place with its old size and mtime restored: its blocks
+ * must not be taken for the old model's.
+ */
 async function modelIdentity(file: string, stat: fs.Stats, cacheDir: string | null): Promise<string> {
-  const stamp = `${path.resolve(file)}|${stat.size}|${stat.mtimeMs}|${stat.ino}`;
+  const stamp = `${path.resolve(file)}|${stat.size}|${stat.mtimeMs}|${stat.ctimeMs}|${stat.ino}`;
   const memoFile = cacheDir ? path.join(cacheDir, 'model-identity.json') : null;
   let memo: Record<string, string> = {};
   if (memoFile) {
@@ -130,7 +135,7 @@ async function modelIdentity(file: string, stat: fs.Stats, cacheDir: string | nu
   const digest = hash.digest('hex');
   if (memoFile) {
     memo[stamp] = digest;
-    await fsp.writeFile(memoFile, JSON.stringify(memo)).catch(() => undefined);
+    await fsp.writeFile(memoFile, JSON.stringify(memo), { mode: BLOCK_FILE_MODE }).catch(() => undefined);
   }
   return digest;
 }
@@ -181,7 +186,7 @@ export async function createCompletionEngine(options: EngineOptions): Promise<Co
       ...(options.threads ? { threads: options.threads, threadsBatch: options.threads } : {}),
     });
     const cacheDir = options.cacheDir ? path.resolve(options.cacheDir) : null;
-    if (cacheDir) await fsp.mkdir(cacheDir, { recursive: true });
+    if (cacheDir) await fsp.mkdir(cacheDir, { recursive: true, mode: BLOCK_DIR_MODE });
     const identity = await modelIdentity(options.modelPath, stat, cacheDir);
     const disk = cacheDir ? await DiskTier.open(cacheDir, options.diskBudgetBytes ?? 2 * 2 ** 30) : null;
     return new Engine(model, ctx, options, identity, disk, batch);
@@ -642,10 +647,15 @@ class Engine implements CompletionEngine {
     if (this.pendingDiskKeys.has(e.key)) await this.diskWrites;
     const read = await this.disk.read({ key: e.key, model: this.model.identity, layout: this.layout, tokenCount: e.tokens.length });
     if (read && 'rejected' in read) block.rejectedFile = read.rejected;
-    if (read && 'payload' in read && this.setState(seq, read.payload, e)) {
-      this.memory.put(e.key, read.payload);
-      block.source = 'disk';
-      return make();
+    if (read && 'payload' in read) {
+      if (this.setState(seq, read.payload, e)) {
+        this.memory.put(e.key, read.payload);
+        block.source = 'disk';
+        return make();
+      }
+      // Its checks passed, yet llama.cpp refused it: gone, so the recomputed state is written in its place.
+      await this.disk.remove(e.key);
+      block.rejectedFile = 'state-refused' satisfies BlockRejection;
     }
     return null;
   }

@@ -1,4 +1,5 @@
 // Block storage below the context: an LRU in memory and a folder on disk, each under a byte budget.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { BlockFileError, decodeBlockFile, encodeBlockFile, type BlockExpectation, type BlockRejection } from './blockFile';
@@ -53,6 +54,9 @@ export class MemoryTier {
 }
 
 const EXT = '.kvb';
+/** Block files hold what the user's documents encode to: readable by the user alone, as the folder is. */
+export const BLOCK_FILE_MODE = 0o600;
+export const BLOCK_DIR_MODE = 0o700;
 
 export type DiskRead = { payload: Buffer } | { rejected: BlockRejection } | null;
 
@@ -68,7 +72,7 @@ export class DiskTier {
   ) {}
 
   static async open(dir: string, budgetBytes: number): Promise<DiskTier> {
-    await fs.mkdir(dir, { recursive: true });
+    await fs.mkdir(dir, { recursive: true, mode: BLOCK_DIR_MODE });
     const tier = new DiskTier(dir, budgetBytes);
     const found: { key: string; size: number; mtime: number }[] = [];
     for (const name of await fs.readdir(dir)) {
@@ -79,7 +83,10 @@ export class DiskTier {
       }
       if (!name.endsWith(EXT)) continue;
       const stat = await fs.stat(file).catch(() => null);
-      if (stat?.isFile()) found.push({ key: name.slice(0, -EXT.length), size: stat.size, mtime: stat.mtimeMs });
+      if (!stat?.isFile()) continue;
+      // Files written before blocks were private.
+      if ((stat.mode & 0o777) !== BLOCK_FILE_MODE) await fs.chmod(file, BLOCK_FILE_MODE).catch(() => undefined);
+      found.push({ key: name.slice(0, -EXT.length), size: stat.size, mtime: stat.mtimeMs });
     }
     found.sort((a, b) => a.mtime - b.mtime);
     for (const f of found) {
@@ -123,9 +130,15 @@ export class DiskTier {
     const data = encodeBlockFile(expect, payload);
     if (data.length > this.budgetBytes) return;
     const target = this.file(expect.key);
-    const tmp = `${target}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, target);
+    // A new file of its own ('wx'), so it is created with the mode and no other writer shares it.
+    const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await fs.writeFile(tmp, data, { mode: BLOCK_FILE_MODE, flag: 'wx' });
+      await fs.rename(tmp, target);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
     this.forget(expect.key);
     this.files.set(expect.key, data.length);
     this.used += data.length;
@@ -149,7 +162,8 @@ export class DiskTier {
     this.used -= size;
   }
 
-  private async remove(key: string): Promise<void> {
+  /** Deletes a block's file: it failed a check, was evicted, or llama.cpp would not take its state. */
+  async remove(key: string): Promise<void> {
     this.forget(key);
     await fs.rm(this.file(key), { force: true });
   }

@@ -130,9 +130,48 @@ describeNative('completion engine: tiers, budgets, cancellation, errors', () => 
 
     const second = await open({ ...exact, cacheDir, memoryBudgetBytes: 0 });
     const again = await second.complete(request);
-    expect(again.report.blocks.filter((b) => b.source === 'computed')).toHaveLength(2);
+    const recomputed = again.report.blocks.filter((b) => b.source === 'computed');
+    expect(recomputed).toHaveLength(2);
+    expect(recomputed.map((b) => b.rejectedFile)).toEqual(['state-refused', 'state-refused']);
     expect(again.report.blocks.filter((b) => b.source === 'disk')).toHaveLength(files.length - 2);
     expect(maxAbsDiff(logits(again), logits(good))).toBeLessThan(1e-5);
+    await second.flushDisk();
+    await second.dispose();
+
+    // The refused files were deleted and the recomputed states written in their place.
+    const third = await open({ ...exact, cacheDir, memoryBudgetBytes: 0 });
+    const last = await third.complete(request);
+    expect(new Set(last.report.blocks.map((b) => b.source))).toEqual(new Set(['disk']));
+    expect(last.report.blocks.every((b) => b.rejectedFile === undefined)).toBe(true);
+    expect(maxAbsDiff(logits(last), logits(good))).toBeLessThan(1e-5);
+  });
+
+  it('never takes blocks for another model: not when a model file is rewritten in place with its size and mtime kept', async () => {
+    const cacheDir = path.join(dir, 'cache-rewritten');
+    const modelPath = path.join(dir, 'rewritten.gguf');
+    const request = { ...REQ, documents: [DOC_A, DOC_B] };
+    fs.copyFileSync(gen.path, modelPath);
+    const then = new Date('2026-01-01T00:00:00Z');
+    fs.utimesSync(modelPath, then, then);
+    const first = await open({ ...exact, cacheDir }, modelPath);
+    await first.complete(request);
+    await first.flushDisk();
+    await first.dispose();
+    expect(blockFiles(cacheDir).length).toBeGreaterThan(0);
+
+    // Another model of the same size, written into the same file (same inode), its mtime put back.
+    const otherBytes = fs.readFileSync(other.path);
+    expect(otherBytes.length).toBe(fs.statSync(modelPath).size);
+    const inode = fs.statSync(modelPath).ino;
+    fs.writeFileSync(modelPath, otherBytes);
+    fs.utimesSync(modelPath, then, then);
+    expect(fs.statSync(modelPath).ino).toBe(inode);
+
+    const second = await open({ ...exact, cacheDir }, modelPath);
+    const result = await second.complete(request);
+    expect(new Set(result.report.blocks.map((b) => b.source))).toEqual(new Set(['computed']));
+    const reference = await open({ ...exact }, other.path);
+    expect(maxAbsDiff(logits(result), logits(await reference.complete(request)))).toBeLessThan(1e-5);
   });
 
   it('keeps the memory and disk tiers within their byte budgets', async () => {

@@ -1,8 +1,9 @@
 // The engine's pure parts: prompt formats from FIM token ids, block files, tiers, sampling, stop boundaries.
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TokenizeOptions, VocabInfo } from '../../native/binding';
 import { BLOCK_MAGIC, BlockFileError, decodeBlockFile, encodeBlockFile } from '../../assistant/engine/blockFile';
 import { detectFormat, documentTokens, queryTokens, sharedPrefixTokens, splitBlocks, type VocabReader } from '../../assistant/engine/format';
@@ -163,6 +164,51 @@ describe('tiers', () => {
       expect(read).toHaveProperty('payload');
     }
     expect(await reopened.read(e('missing'))).toBeNull();
+  });
+
+  it.skipIf(process.platform === 'win32')('disk tier: block files are 0600 from the first byte (the temp file too), in a 0700 folder; older files are made private', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'steerway-tier-'));
+    dirs.push(parent);
+    const dir = path.join(parent, 'kv-cache');
+    const mode = (file: string) => fs.statSync(file).mode & 0o777;
+    const e = (key: string) => ({ key, model: 'm', layout: 'l', tokenCount: 1 });
+    const tier = await DiskTier.open(dir, 1 << 20);
+    expect(mode(dir)).toBe(0o700);
+
+    const rename = fsp.rename;
+    const tempModes: number[] = [];
+    const spy = vi.spyOn(fsp, 'rename').mockImplementation(async (from, to) => {
+      tempModes.push(mode(String(from)));
+      return rename(from, to);
+    });
+    try {
+      await tier.write(e('a'), Buffer.alloc(100));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(tempModes).toEqual([0o600]);
+    expect(mode(path.join(dir, 'a.kvb'))).toBe(0o600);
+
+    // A file from before (0644) is private once the tier opens again, and still read.
+    fs.chmodSync(path.join(dir, 'a.kvb'), 0o644);
+    const reopened = await DiskTier.open(dir, 1 << 20);
+    expect(mode(path.join(dir, 'a.kvb'))).toBe(0o600);
+    expect(await reopened.read(e('a'))).toHaveProperty('payload');
+    expect(fs.readdirSync(dir)).toEqual(['a.kvb']);
+  });
+
+  it('disk tier: a failed write leaves no temp file and keeps nothing of the block', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steerway-tier-'));
+    dirs.push(dir);
+    const tier = await DiskTier.open(dir, 1 << 20);
+    const spy = vi.spyOn(fsp, 'rename').mockRejectedValueOnce(Object.assign(new Error('no space'), { code: 'ENOSPC' }));
+    try {
+      await expect(tier.write({ key: 'a', model: 'm', layout: 'l', tokenCount: 1 }, Buffer.alloc(100))).rejects.toThrow('no space');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(fs.readdirSync(dir)).toEqual([]);
+    expect(tier.has('a')).toBe(false);
   });
 });
 
