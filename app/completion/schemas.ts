@@ -1,6 +1,38 @@
 import { z } from 'zod';
 import { AttachmentKind, Id } from '../journal/schema';
 
+/** The wire format of a team's completion server: llama.cpp's `/infill`, or an OpenAI-compatible `/v1/completions` (vLLM, ...). */
+export const RemoteDialect = z.enum(['llama.cpp', 'openai']);
+export type RemoteDialect = z.infer<typeof RemoteDialect>;
+
+/** A server's base URL: http(s), no credentials in it (the token has its own field), at most 2,000 characters. */
+export const RemoteUrl = z
+  .url({ protocol: /^https?$/, error: 'The server URL must start with http:// or https://.' })
+  .max(2_000)
+  .refine((url) => !/^https?:\/\/[^/]*@/i.test(url), 'Put the token in the token field, not in the URL.');
+
+/** A remote engine as stored: `token` is a secret that never leaves main (the renderer sees `tokenSet`). */
+export const RemoteEngine = z.object({
+  kind: RemoteDialect,
+  url: RemoteUrl,
+  /** Sent as `Authorization: Bearer <token>` (llama-server's `--api-key`, vLLM's `--api-key`). */
+  token: z.string().min(1).max(4_096).nullable(),
+  /** The model name an OpenAI-compatible server wants in each request; null: none sent. */
+  model: z.string().min(1).max(256).nullable(),
+});
+export type RemoteEngine = z.infer<typeof RemoteEngine>;
+
+/** Where suggestions come from: this machine's engine, or a team's server. */
+export const EngineChoice = z.discriminatedUnion('kind', [z.object({ kind: z.literal('local') }), RemoteEngine]);
+export type EngineChoice = z.infer<typeof EngineChoice>;
+
+/** The engine that answered (a report) or is in use (the status): the local one, or a server by its URL and dialect. */
+export const EngineUsed = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('local') }),
+  z.object({ kind: z.literal('remote'), dialect: RemoteDialect, url: z.string() }),
+]);
+export type EngineUsed = z.infer<typeof EngineUsed>;
+
 /** The user's assistant settings, kept in the user data folder. */
 export const AssistantSettings = z.object({
   enabled: z.boolean(),
@@ -12,8 +44,26 @@ export const AssistantSettings = z.object({
   gpu: z.boolean(),
   /** Tokens the step's documents may take in the prompt. */
   contextBudgetTokens: z.number().int().min(0).max(32_768),
+  engine: EngineChoice,
 });
 export type AssistantSettings = z.infer<typeof AssistantSettings>;
+
+/** A remote engine as the renderer sees it: whether a token is set, never the token. */
+export const RemoteEngineView = RemoteEngine.omit({ token: true }).extend({ tokenSet: z.boolean() });
+/** The settings as `settings.get` and `settings.update` answer them. */
+export const AssistantSettingsView = AssistantSettings.extend({
+  engine: z.discriminatedUnion('kind', [z.object({ kind: z.literal('local') }), RemoteEngineView]),
+});
+export type AssistantSettingsView = z.infer<typeof AssistantSettingsView>;
+
+/**
+ * A change to the settings (`settings.update`). A remote engine's `token`: a string sets it, null clears it, absent
+ * keeps the stored one as long as the URL's origin stays the same (a token is never sent to a server it was not set for).
+ */
+export const AssistantSettingsChange = AssistantSettings.extend({
+  engine: z.discriminatedUnion('kind', [z.object({ kind: z.literal('local') }), RemoteEngine.extend({ token: RemoteEngine.shape.token.optional() })]),
+}).partial();
+export type AssistantSettingsChange = z.infer<typeof AssistantSettingsChange>;
 
 export const DEFAULT_ASSISTANT_SETTINGS: AssistantSettings = {
   enabled: true,
@@ -22,6 +72,7 @@ export const DEFAULT_ASSISTANT_SETTINGS: AssistantSettings = {
   maxTokens: 48,
   gpu: false,
   contextBudgetTokens: 6_144,
+  engine: { kind: 'local' },
 };
 
 export const ModelInfo = z.object({
@@ -69,11 +120,13 @@ export const AssistantStatus = z.object({
   device: z.enum(['cpu', 'gpu']),
   /** A sentence for the status bar: what is wrong, or what the engine is doing. */
   message: z.string().nullable(),
+  /** The engine suggestions come from now (absent: the local one). */
+  engine: EngineUsed.optional(),
 });
 export type AssistantStatus = z.infer<typeof AssistantStatus>;
 
-/** How a document reached the last prompt: the engine's block states, or left out by the budget rule. */
-export const DocumentState = z.enum(['resident', 'shifted', 'memory', 'disk', 'computed', 'left-out', 'error']);
+/** How a document reached the last prompt: the engine's block states, `sent` to a remote engine, or left out by the budget rule. */
+export const DocumentState = z.enum(['resident', 'shifted', 'memory', 'disk', 'computed', 'sent', 'left-out', 'error']);
 export type DocumentState = z.infer<typeof DocumentState>;
 
 export const ContextDocument = z.object({
@@ -92,6 +145,7 @@ export type ContextDocument = z.infer<typeof ContextDocument>;
 /** What the model saw for one suggestion: the context inspector shows this. */
 export const SuggestionReport = z.object({
   requestId: z.string(),
+  engine: EngineUsed,
   mode: z.enum(['sparse', 'prefix', 'full']),
   format: z.string(),
   notes: z.array(z.string()),

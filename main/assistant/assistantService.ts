@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { AssistantSettings, AssistantStatus, ContextDocument, SuggestionReport } from '../../app/completion/schemas';
+import type { AssistantSettings, AssistantStatus, ContextDocument, EngineUsed, SuggestionReport } from '../../app/completion/schemas';
 import type { CallInput, CallOutput, EventName, EventPayload } from '../../app/ipc/contract';
 import { findStep, type Journal } from '../../app/journal/schema';
 import { newId } from '../../app/ids';
@@ -10,6 +10,7 @@ import { buildContext, promptDocuments, type BuiltContext } from './contextBuild
 import { UrlFetcher } from './documents';
 import { EngineCrashedError, EngineRequestError, EngineUnavailableError, type EngineClientLike, type EngineConfig } from './engineClient';
 import type { ModelSource } from './modelSource';
+import { DIALECT_FORMAT, RemoteAbortedError, RemoteEngine, RemoteUnreachableError, type RemoteReport } from './remoteEngine';
 
 export type AssistantCall = 'assistant.status' | 'assistant.complete' | 'assistant.cancel';
 
@@ -32,7 +33,14 @@ export interface AssistantServiceOptions {
   warmDebounceMs?: number;
   /** Recent results kept (LRU). */
   cacheSize?: number;
+  /** Builds the client of a remote engine chosen in the settings (tests pass short timeouts). */
+  remoteEngine?: (settings: Extract<AssistantSettings['engine'], { url: string }>) => RemoteEngine;
+  /** After a remote engine failed to answer, how long suggestions go to the local engine before it is tried again. */
+  remoteRetryMs?: number;
 }
+
+/** Default of `remoteRetryMs`: long enough that a dead server does not cost every keystroke a timeout. */
+export const REMOTE_RETRY_MS = 10_000;
 
 /** The query is bounded: the end of the prefix and the start of the suffix, cut at line boundaries. */
 export const PREFIX_CHARS = 4_000;
@@ -76,17 +84,25 @@ export function boundSuffix(suffix: string, limit = SUFFIX_CHARS): string {
 // How a document got into the prompt: the slowest path among its blocks.
 const SOURCE_COST: Record<HostReport['blocks'][number]['source'], number> = { resident: 0, shifted: 1, memory: 2, disk: 3, computed: 4 };
 
-/** The engine's report in the contract's words: documents in prompt order, left-out and failed ones included. */
-export function suggestionReport(requestId: string, context: BuiltContext | null, report: HostReport, prefix: string, suffix: string): SuggestionReport {
-  const documents: ContextDocument[] = (context?.entries ?? []).map((entry) => {
+/** The context's documents in prompt order, left-out and failed ones included; `included` says how one that went in got there. */
+function reportDocuments(context: BuiltContext | null, included: (entry: BuiltContext['entries'][number]) => Pick<ContextDocument, 'tokens' | 'state'>): ContextDocument[] {
+  return (context?.entries ?? []).map((entry) => {
     const base = { id: entry.doc.id, title: entry.doc.title, kind: entry.doc.kind, pinned: entry.doc.pinned };
     if (entry.state !== 'included') return { ...base, tokens: entry.estimatedTokens, state: entry.state, reason: entry.reason };
+    return { ...base, ...included(entry), reason: null };
+  });
+}
+
+/** The engine's report in the contract's words: documents in prompt order, left-out and failed ones included. */
+export function suggestionReport(requestId: string, context: BuiltContext | null, report: HostReport, prefix: string, suffix: string): SuggestionReport {
+  const documents = reportDocuments(context, (entry) => {
     const blocks = report.blocks.filter((b) => b.document === entry.doc.name);
     const worst = blocks.reduce<HostReport['blocks'][number]['source']>((acc, b) => (SOURCE_COST[b.source] > SOURCE_COST[acc] ? b.source : acc), 'resident');
-    return { ...base, tokens: blocks.reduce((sum, b) => sum + b.tokens, 0), state: worst, reason: null };
+    return { tokens: blocks.reduce((sum, b) => sum + b.tokens, 0), state: worst };
   });
   return {
     requestId,
+    engine: { kind: 'local' },
     mode: report.mode,
     format: report.format,
     notes: report.notes,
@@ -100,6 +116,36 @@ export function suggestionReport(requestId: string, context: BuiltContext | null
     tokensPerSecond: report.tokensPerSecond,
     totalMs: report.totalMs,
   };
+}
+
+/**
+ * A remote engine's answer in the contract's words. The server does not say how each document's tokens got
+ * there: they are `sent`, with main's estimate; its prompt is one cached prefix, documents first.
+ */
+export function remoteSuggestionReport(requestId: string, context: BuiltContext | null, engine: EngineUsed, report: RemoteReport, prefix: string, suffix: string): SuggestionReport {
+  return {
+    requestId,
+    engine,
+    mode: 'prefix',
+    format: report.format,
+    notes: report.notes,
+    documents: reportDocuments(context, (entry) => ({ tokens: entry.estimatedTokens, state: 'sent' })),
+    cursorPrefix: prefix.slice(-REPORT_PREFIX_CHARS),
+    cursorSuffix: suffix.slice(0, REPORT_SUFFIX_CHARS),
+    promptTokens: report.promptTokens,
+    computedTokens: report.computedTokens,
+    reusedTokens: report.reusedTokens,
+    timeToFirstTokenMs: report.timeToFirstTokenMs,
+    tokensPerSecond: report.tokensPerSecond,
+    totalMs: report.totalMs,
+  };
+}
+
+/** Why the remote engine did not answer last, while the local engine answers instead. */
+interface RemoteDown {
+  reason: string;
+  /** Unreachable (no answer) rather than an error answer. */
+  unreachable: boolean;
 }
 
 interface InFlight {
@@ -132,6 +178,13 @@ export class AssistantService {
   private warmRequestId: string | null = null;
   private readonly unsubscribe: Array<() => void> = [];
   private disposed = false;
+  /** The remote engine the settings choose (null: the local one), by its settings' JSON. */
+  private remote: RemoteEngine | null = null;
+  private remoteKey = '';
+  /** Set while the remote engine is not answering: the local one answers until `remoteRetryAt`. */
+  private remoteDown: RemoteDown | null = null;
+  private remoteRetryAt = 0;
+  private remoteRetryTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: AssistantServiceOptions) {
     this.urls = options.urls ?? new UrlFetcher();
@@ -180,13 +233,75 @@ export class AssistantService {
 
   private async reconfigure(): Promise<void> {
     if (this.disposed) return;
-    const config = this.engineConfig(this.options.models.settings());
+    const settings = this.options.models.settings();
+    this.chooseRemote(settings);
+    // The local model stays loaded beside a remote engine: it takes over when the server does not answer.
+    const config = this.engineConfig(settings);
     this.emitStatus();
     await this.options.engine.configure(config);
     this.emitStatus();
   }
 
+  /** Follows the settings' engine: a new remote one starts healthy and is probed, so the status bar knows early. */
+  private chooseRemote(settings: AssistantSettings): void {
+    const choice = settings.enabled && settings.engine.kind !== 'local' ? settings.engine : null;
+    const key = JSON.stringify(choice);
+    if (key === this.remoteKey) return;
+    this.remoteKey = key;
+    this.remote = choice ? (this.options.remoteEngine?.(choice) ?? new RemoteEngine(choice)) : null;
+    this.remoteDown = null;
+    if (this.remoteRetryTimer) clearTimeout(this.remoteRetryTimer);
+    this.remoteRetryTimer = null;
+    if (this.remote) void this.probeRemote(this.remote);
+  }
+
+  private async probeRemote(remote: RemoteEngine): Promise<void> {
+    try {
+      await remote.probe();
+      this.remoteAnswered(remote);
+    } catch (error) {
+      this.remoteFailed(remote, error);
+    }
+  }
+
+  private remoteAnswered(remote: RemoteEngine): void {
+    if (remote !== this.remote || !this.remoteDown) return;
+    this.remoteDown = null;
+    this.emitStatus();
+  }
+
+  /** Suggestions go to the local engine for a while; then a probe (or the next request) tries the server again. */
+  private remoteFailed(remote: RemoteEngine, error: unknown): void {
+    if (remote !== this.remote || this.disposed) return;
+    this.remoteDown = { reason: (error as Error).message, unreachable: error instanceof RemoteUnreachableError };
+    const retryMs = this.options.remoteRetryMs ?? REMOTE_RETRY_MS;
+    this.remoteRetryAt = Date.now() + retryMs;
+    if (this.remoteRetryTimer) clearTimeout(this.remoteRetryTimer);
+    this.remoteRetryTimer = setTimeout(() => {
+      this.remoteRetryTimer = null;
+      if (remote === this.remote) void this.probeRemote(remote);
+    }, retryMs);
+    this.emitStatus();
+  }
+
+  /** The remote engine to ask now: none chosen, or resting after a failure, gives null. */
+  private remoteToAsk(): RemoteEngine | null {
+    return this.remote && (!this.remoteDown || Date.now() >= this.remoteRetryAt) ? this.remote : null;
+  }
+
   status(): AssistantStatus {
+    const local = this.localStatus();
+    const remote = this.remote;
+    if (!remote || local.state === 'disabled') return local;
+    const server = `${DIALECT_FORMAT[remote.settings.kind]} server at ${remote.settings.url}`;
+    if (!this.remoteDown) return { ...local, state: 'ready', message: `Suggestions from the ${server}.`, engine: remote.label };
+    const failure = `${this.remoteDown.unreachable ? 'Remote engine unreachable' : 'Remote engine failed'}: ${this.remoteDown.reason}`;
+    if (local.state === 'ready') return { ...local, message: `${failure}; using the local model.`, engine: { kind: 'local' } };
+    return { ...local, state: 'error', message: `${failure}; no local model is loaded to take over.`, engine: remote.label };
+  }
+
+  /** The local engine's state alone. */
+  private localStatus(): AssistantStatus {
     const settings = this.options.models.settings();
     const model = this.options.models.activeModel();
     const engine = this.options.engine.state();
@@ -236,10 +351,10 @@ export class AssistantService {
     };
   }
 
-  private async context(journalId: string | null): Promise<BuiltContext | null> {
+  private async context(journalId: string | null, documentTokens = this.limits().documentTokens): Promise<BuiltContext | null> {
     const journal = journalId ? this.options.journals.journal(journalId) : null;
     if (!journal) return null;
-    return buildContext(journal, this.sources(journal.id), this.limits().documentTokens);
+    return buildContext(journal, this.sources(journal.id), documentTokens);
   }
 
   private limits() {
@@ -249,7 +364,8 @@ export class AssistantService {
   private complete(input: CallInput<'assistant.complete'>): Promise<CompleteOutput> {
     const settings = this.options.models.settings();
     const status = this.status();
-    if (status.state !== 'ready' && status.state !== 'loading') {
+    const remote = this.remoteToAsk();
+    if (!remote && status.state !== 'ready' && status.state !== 'loading') {
       return Promise.reject(new UserFacingError(status.state, status.message ?? 'The assistant is not ready.'));
     }
     const older = this.latestByPath.get(input.path);
@@ -260,18 +376,19 @@ export class AssistantService {
     let cancelled = false;
     let rejectCancelled!: (error: Error) => void;
     const cancellation = new Promise<never>((_, reject) => (rejectCancelled = reject));
+    const abort = new AbortController();
     this.inFlight.set(input.requestId, {
       path: input.path,
       cancel: () => {
         cancelled = true;
+        abort.abort();
         this.options.engine.cancel(input.requestId);
         rejectCancelled(cancelledError());
       },
     });
-    const run = async (): Promise<CompleteOutput> => {
-      const context = await this.context(input.journalId);
+    const prepare = async (limits: ReturnType<typeof promptLimits>) => {
+      const context = await this.context(input.journalId, limits.documentTokens);
       if (cancelled) throw cancelledError();
-      const limits = this.limits();
       const prefix = boundPrefix(input.prefix, limits.prefixChars);
       const suffix = boundSuffix(input.suffix, limits.suffixChars);
       const documents = promptDocuments(context);
@@ -285,19 +402,43 @@ export class AssistantService {
         maxTokens: settings.maxTokens,
         stopAt: input.multiline ? ('block' as const) : ('line' as const),
       };
-      const key = createHash('sha256').update(JSON.stringify([this.options.models.activeModel()?.path, request])).digest('hex');
-      const hit = this.recent.get(key);
-      if (hit) {
-        this.recent.delete(key);
-        this.recent.set(key, hit);
-        return { requestId: input.requestId, text: hit.text, report: { ...hit.report, requestId: input.requestId, notes: [...hit.report.notes, 'From the cache of recent suggestions.'] } };
+      return { context, request };
+    };
+    /** Recent results are kept per engine: the local model's file, or the server. */
+    const cacheKey = (engine: unknown, request: unknown) => createHash('sha256').update(JSON.stringify([engine, request])).digest('hex');
+    const run = async (): Promise<CompleteOutput> => {
+      let fallbackNote: string | null = null;
+      if (remote) {
+        // The server's context is its own: the default limits, not the local model's.
+        const { context, request } = await prepare(promptLimits(undefined, settings.contextBudgetTokens));
+        const key = cacheKey(remote.label, request);
+        const hit = this.cached(key, input.requestId);
+        if (hit) return hit;
+        try {
+          const result = await remote.complete(request, abort.signal);
+          this.remoteAnswered(remote);
+          const report = remoteSuggestionReport(input.requestId, context, remote.label, result.report, request.prefix, request.suffix);
+          return this.remember(key, { requestId: input.requestId, text: result.text, report });
+        } catch (error) {
+          if (cancelled || error instanceof RemoteAbortedError) throw cancelledError();
+          this.remoteFailed(remote, error);
+          if (this.options.engine.state().state !== 'ready') {
+            const now = this.status();
+            throw new UserFacingError(now.state, now.message ?? (error as Error).message);
+          }
+          fallbackNote = `The remote engine at ${remote.settings.url} did not answer (${(error as Error).message}); the local model answered.`;
+        }
       }
+      const { context, request } = await prepare(this.limits());
+      const key = cacheKey(this.options.models.activeModel()?.path, request);
+      const hit = this.cached(key, input.requestId);
+      if (hit) return hit;
       const result = await this.options.engine.complete({ id: input.requestId, ...request }).catch((error: unknown) => {
         throw toUserFacing(error);
       });
-      const output = { requestId: input.requestId, text: result.text, report: suggestionReport(input.requestId, context, result.report, prefix, suffix) };
-      this.remember(key, output);
-      return output;
+      const report = suggestionReport(input.requestId, context, result.report, request.prefix, request.suffix);
+      if (fallbackNote) report.notes = [...report.notes, fallbackNote];
+      return this.remember(key, { requestId: input.requestId, text: result.text, report });
     };
     return Promise.race([run(), cancellation]).finally(() => {
       this.inFlight.delete(input.requestId);
@@ -305,9 +446,19 @@ export class AssistantService {
     });
   }
 
-  private remember(key: string, output: CompleteOutput): void {
+  /** A recent result for the same engine and request, as the answer to `requestId`. */
+  private cached(key: string, requestId: string): CompleteOutput | null {
+    const hit = this.recent.get(key);
+    if (!hit) return null;
+    this.recent.delete(key);
+    this.recent.set(key, hit);
+    return { requestId, text: hit.text, report: { ...hit.report, requestId, notes: [...hit.report.notes, 'From the cache of recent suggestions.'] } };
+  }
+
+  private remember(key: string, output: CompleteOutput): CompleteOutput {
     this.recent.set(key, output);
     while (this.recent.size > this.cacheSize) this.recent.delete(this.recent.keys().next().value!);
+    return output;
   }
 
   /** Workspace files attached to (or pinned by) the active journal's current step: their edits re-warm. */
@@ -336,7 +487,8 @@ export class AssistantService {
   private async warm(): Promise<void> {
     const generation = ++this.warmGeneration;
     if (this.warmRequestId) this.options.engine.cancel(this.warmRequestId);
-    if (this.options.engine.state().state !== 'ready' || !this.activeJournalId) return;
+    // While a remote engine answers, the local one is only the fallback: no background encoding for it.
+    if (this.options.engine.state().state !== 'ready' || !this.activeJournalId || (this.remote && !this.remoteDown)) return;
     const context = await this.context(this.activeJournalId);
     if (!context || generation !== this.warmGeneration) return;
     const included = context.entries.filter((e) => e.state === 'included');
@@ -364,6 +516,7 @@ export class AssistantService {
   async dispose(): Promise<void> {
     this.disposed = true;
     if (this.warmTimer) clearTimeout(this.warmTimer);
+    if (this.remoteRetryTimer) clearTimeout(this.remoteRetryTimer);
     for (const call of [...this.inFlight.values()]) call.cancel();
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     await this.options.engine.dispose();

@@ -3,7 +3,8 @@ import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
-  AssistantSettings, DEFAULT_ASSISTANT_SETTINGS, ModelInfo, type DownloadState, type ModelCatalog, type RecommendedModel,
+  AssistantSettings, DEFAULT_ASSISTANT_SETTINGS, ModelInfo,
+  type AssistantSettingsChange, type AssistantSettingsView, type DownloadState, type EngineChoice, type ModelCatalog, type RecommendedModel,
 } from '../../app/completion/schemas';
 import { newId } from '../../app/ids';
 import type { HandlersOf } from '../services/appServices';
@@ -49,6 +50,24 @@ export interface ModelManagerOptions {
   hfEndpoint?: string;
   /** Where a corrupt registry or settings file is reported. */
   warn?: (message: string) => void;
+}
+
+/** The settings as the renderer may see them: a remote engine's token only as whether it is set. */
+export function settingsView(settings: AssistantSettings): AssistantSettingsView {
+  if (settings.engine.kind === 'local') return { ...settings, engine: { kind: 'local' } };
+  const { token, ...engine } = settings.engine;
+  return { ...settings, engine: { ...engine, tokenSet: token !== null } };
+}
+
+/**
+ * The engine a change asks for. An absent token keeps the stored one only for the same server origin: a token
+ * is never carried to a server it was not set for.
+ */
+export function changedEngine(current: EngineChoice, change: NonNullable<AssistantSettingsChange['engine']>): EngineChoice {
+  if (change.kind === 'local') return { kind: 'local' };
+  if (change.token !== undefined) return { ...change, token: change.token };
+  const kept = current.kind !== 'local' && new URL(current.url).origin === new URL(change.url).origin ? current.token : null;
+  return { ...change, token: kept };
 }
 
 /** `~/x` as the shell would expand it, then absolute. */
@@ -110,7 +129,7 @@ export class ModelManager {
       'models.pause': async ({ id }) => this.downloadOf(id).pause(),
       'models.resume': async ({ id }) => this.downloadOf(id).start(),
       'models.cancel': async ({ id }) => this.downloadOf(id).cancel(),
-      'settings.get': async () => this.settings(),
+      'settings.get': async () => settingsView(this.settings()),
       'settings.update': (change) => this.updateSettings(change),
     };
   }
@@ -317,13 +336,14 @@ export class ModelManager {
     await this.saveRegistry();
   }
 
-  private async updateSettings(change: Partial<AssistantSettings>): Promise<AssistantSettings> {
-    const next = AssistantSettings.parse({ ...this.currentSettings, ...change });
+  private async updateSettings(change: AssistantSettingsChange): Promise<AssistantSettingsView> {
+    const engine = change.engine ? changedEngine(this.currentSettings.engine, change.engine) : this.currentSettings.engine;
+    const next = AssistantSettings.parse({ ...this.currentSettings, ...change, engine });
     const changed = JSON.stringify(next) !== JSON.stringify(this.currentSettings);
     this.currentSettings = next;
     await this.save('settings.json', next);
     if (changed) for (const listener of this.settingsListeners) listener(this.settings());
-    return this.settings();
+    return settingsView(this.settings());
   }
 
   /** Runs `mutate` and tells listeners when the active model is a different one afterwards. */
@@ -340,11 +360,14 @@ export class ModelManager {
     return this.save('models.json', this.registry);
   }
 
-  /** Saves one after another, so an older snapshot never lands after a newer one. */
+  /**
+   * Saves one after another, so an older snapshot never lands after a newer one. Owner-only (0600): settings.json
+   * may hold a remote engine's token, and each save replaces the file, so an older, wider mode does not stay.
+   */
   private save(name: string, value: unknown): Promise<void> {
     const write = this.saving.catch(() => undefined).then(async () => {
       await mkdirDurable(this.options.userDataDir);
-      await writeFileAtomic(join(this.options.userDataDir, name), `${JSON.stringify(value, null, 2)}\n`);
+      await writeFileAtomic(join(this.options.userDataDir, name), `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
     });
     this.saving = write;
     return write;

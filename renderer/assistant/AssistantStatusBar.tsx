@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { AssistantStatus } from '../../app/completion/schemas';
 import { ModelManagerPanel } from '../models';
 import { useAssistant } from './assistantStore';
+import { engineText } from './ContextInspector';
 import { useAssistantFeed } from './useAssistantFeed';
 
 /** The engine's state in a few words; an error carries its message. */
@@ -27,8 +28,14 @@ export function AssistantStatusBar() {
     <footer className="assistant-status" aria-label="Assistant status">
       {status ? (
         <>
-          <span className="assistant-model">{status.model?.name ?? 'No model'}</span>
-          <span className="assistant-device">{status.device === 'gpu' ? 'GPU' : 'CPU'}</span>
+          {status.engine?.kind === 'remote' ? (
+            <span className="assistant-model">{engineText(status.engine)}</span>
+          ) : (
+            <>
+              <span className="assistant-model">{status.model?.name ?? 'No model'}</span>
+              <span className="assistant-device">{status.device === 'gpu' ? 'GPU' : 'CPU'}</span>
+            </>
+          )}
           <span className={`assistant-state state-${status.state}`}>{engineStateText(status)}</span>
           {status.message && status.state !== 'error' && <span className="muted">{status.message}</span>}
         </>

@@ -1,4 +1,4 @@
-import type { DocumentState } from '../../app/completion/schemas';
+import type { DocumentState, EngineUsed } from '../../app/completion/schemas';
 import { useAssistant } from './assistantStore';
 import { useAssistantFeed } from './useAssistantFeed';
 
@@ -9,11 +9,17 @@ export const STATE_LABELS: Record<DocumentState, string> = {
   memory: 'memory',
   disk: 'disk',
   computed: 'computed',
+  sent: 'sent',
   'left-out': 'left out',
   error: 'error',
 };
 
 const MODE_LABELS = { sparse: 'sparse (blocks apart)', prefix: 'prefix (cached in order)', full: 'full (recomputed)' } as const;
+
+/** Which engine answered, in words: the local model, or a server by dialect and URL. */
+export function engineText(engine: EngineUsed): string {
+  return engine.kind === 'local' ? 'local model' : `${engine.dialect === 'llama.cpp' ? 'llama.cpp server' : 'OpenAI-compatible server'} at ${engine.url}`;
+}
 
 function formatMs(ms: number): string {
   return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
@@ -51,6 +57,8 @@ export function ContextInspector() {
           </ol>
           {report.documents.length === 0 && <p className="muted">No documents in this step.</p>}
           <dl className="inspector-facts">
+            <dt>Engine</dt>
+            <dd>{engineText(report.engine)}</dd>
             <dt>Mode</dt>
             <dd>{MODE_LABELS[report.mode]}</dd>
             <dt>Time to first token</dt>

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'react';
-import type { AssistantSettings } from '../../app/completion/schemas';
+import type { AssistantSettings, AssistantSettingsChange, AssistantSettingsView, RemoteDialect } from '../../app/completion/schemas';
 import { useApi } from '../app/context';
 
 const MODE_LABEL: Record<AssistantSettings['mode'], string> = {
@@ -18,14 +18,14 @@ function parseCount(text: string, min: number, max: number): number | null {
 export function AssistantSettingsForm() {
   const api = useApi();
   const id = useId();
-  const [settings, setSettings] = useState<AssistantSettings | null>(null);
+  const [settings, setSettings] = useState<AssistantSettingsView | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     api.call('settings.get', {}).then(setSettings, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, [api]);
 
-  const update = async (change: Partial<AssistantSettings>) => {
+  const update = async (change: AssistantSettingsChange) => {
     try {
       setSettings(await api.call('settings.update', change));
       setError(null);
@@ -68,8 +68,86 @@ export function AssistantSettingsForm() {
         <input type="checkbox" checked={settings.gpu} onChange={(e) => void update({ gpu: e.target.checked })} />
         Use GPU
       </label>
+      <EngineFields key={JSON.stringify(settings.engine)} engine={settings.engine} onChange={(engine) => void update({ engine })} />
       {error && <div role="alert" className="alert error">{error}</div>}
     </form>
+  );
+}
+
+const ENGINE_LABEL: Record<AssistantSettingsView['engine']['kind'], string> = {
+  local: 'This machine (the model chosen in Models)',
+  'llama.cpp': 'A llama.cpp server (llama-server)',
+  openai: 'An OpenAI-compatible server (vLLM, ...)',
+};
+
+/**
+ * Where suggestions come from. A server's URL, token and model are used when **Use server** is pressed; the
+ * token field is write-only: it shows only whether one is set, and an empty field keeps the saved one.
+ */
+function EngineFields({ engine, onChange }: { engine: AssistantSettingsView['engine']; onChange: (engine: NonNullable<AssistantSettingsChange['engine']>) => void }) {
+  const id = useId();
+  const saved = engine.kind === 'local' ? null : engine;
+  const [kind, setKind] = useState<AssistantSettingsView['engine']['kind']>(engine.kind);
+  const [url, setUrl] = useState(saved?.url ?? '');
+  const [token, setToken] = useState('');
+  const [model, setModel] = useState(saved?.model ?? '');
+  const server = (dialect: RemoteDialect, tokenChange: string | null | undefined) =>
+    onChange({ kind: dialect, url: url.trim(), model: model.trim() || null, ...(tokenChange === undefined ? {} : { token: tokenChange }) });
+
+  return (
+    <fieldset className="assistant-engine">
+      <legend>Engine</legend>
+      <label htmlFor={`${id}-kind`}>Suggestions from</label>
+      <select
+        id={`${id}-kind`}
+        value={kind}
+        onChange={(e) => {
+          const next = e.target.value as AssistantSettingsView['engine']['kind'];
+          setKind(next);
+          if (next === 'local') onChange({ kind: 'local' });
+        }}
+      >
+        {(Object.keys(ENGINE_LABEL) as AssistantSettingsView['engine']['kind'][]).map((k) => (
+          <option key={k} value={k}>
+            {ENGINE_LABEL[k]}
+          </option>
+        ))}
+      </select>
+      {kind !== 'local' && (
+        <>
+          <label htmlFor={`${id}-url`}>Server URL</label>
+          <input id={`${id}-url`} type="url" placeholder="http://gpu-box:8080" value={url} onChange={(e) => setUrl(e.target.value)} />
+          <label htmlFor={`${id}-token`}>Token</label>
+          <input
+            id={`${id}-token`}
+            type="password"
+            autoComplete="off"
+            placeholder={saved?.tokenSet ? 'set (leave empty to keep it)' : 'none'}
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+          />
+          {kind === 'openai' && (
+            <>
+              <label htmlFor={`${id}-model`}>Model name</label>
+              <input id={`${id}-model`} placeholder="as the server names it (optional)" value={model} onChange={(e) => setModel(e.target.value)} />
+            </>
+          )}
+          <span>
+            <button type="button" onClick={() => server(kind, token === '' ? undefined : token)}>
+              Use server
+            </button>{' '}
+            {saved?.tokenSet && (
+              <button type="button" className="quiet" onClick={() => server(kind, null)}>
+                Remove token
+              </button>
+            )}
+          </span>
+          <span className="muted">
+            {saved ? `In use: ${saved.url}${saved.tokenSet ? ', token set' : ''}. ` : ''}When the server does not answer, the local model takes over.
+          </span>
+        </>
+      )}
+    </fieldset>
   );
 }
 

@@ -2,7 +2,7 @@ import type { Disposable, SteerwayApi } from '../../../app/ipc/api';
 import { RemoteError } from '../../../app/ipc/api';
 import type { CallInput, CallName, CallOutput, EventName, EventPayload } from '../../../app/ipc/contract';
 import type { AssistantStatus, SuggestionReport } from '../../../app/completion/schemas';
-import { DEFAULT_ASSISTANT_SETTINGS, type AssistantSettings, type DownloadState, type ModelCatalog } from '../../../app/completion/schemas';
+import { DEFAULT_ASSISTANT_SETTINGS, type AssistantSettingsView, type DownloadState, type ModelCatalog } from '../../../app/completion/schemas';
 import { newId } from '../../../app/ids';
 import { applyChange, type JournalChange } from '../../../app/journal/edits';
 import { exportJournalMarkdown } from '../../../app/journal/export';
@@ -33,7 +33,7 @@ export class FakeApi implements SteerwayApi {
   private readonly failures = new Map<CallName, string>();
   /** The model manager's state as main would keep it; panel tests shape it. */
   catalog: ModelCatalog = { installed: [], selectedId: null, recommended: [], downloads: [] };
-  settings: AssistantSettings = { ...DEFAULT_ASSISTANT_SETTINGS };
+  settings: AssistantSettingsView = { ...DEFAULT_ASSISTANT_SETTINGS, engine: { kind: 'local' } };
   assistantStatus: AssistantStatus = {
     state: 'ready',
     model: { id: 'm1', name: 'Tiny Coder', path: '/models/tiny.gguf', sizeBytes: 1000, origin: 'command-line' },
@@ -219,7 +219,12 @@ export class FakeApi implements SteerwayApi {
     'models.resume': (input) => this.setDownload(input.id, 'downloading'),
     'models.cancel': (input) => this.setDownload(input.id, 'cancelled'),
     'settings.get': () => this.settings,
-    'settings.update': (input) => (this.settings = { ...this.settings, ...input }),
+    'settings.update': ({ engine, ...input }) => {
+      // As main answers: the token only as whether one is set (kept when absent).
+      const before = this.settings.engine;
+      const view = engine?.kind === 'local' || !engine ? engine : { kind: engine.kind, url: engine.url, model: engine.model, tokenSet: engine.token === undefined ? before.kind !== 'local' && before.tokenSet : engine.token !== null };
+      return (this.settings = { ...this.settings, ...input, ...(view ? { engine: view } : {}) });
+    },
   };
 
   /** Moves a download (created from the recommended model on first use) to `state`, as main answers. */
@@ -251,6 +256,7 @@ export class FakeApi implements SteerwayApi {
 export function fakeReport(fields: Partial<SuggestionReport> = {}): SuggestionReport {
   return {
     requestId: 'r1',
+    engine: { kind: 'local' },
     mode: 'sparse',
     format: 'qwen-fim',
     notes: [],
