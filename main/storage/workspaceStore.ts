@@ -1,4 +1,4 @@
-import type { Dirent, Stats } from 'node:fs';
+import { constants as fsConstants, type Dirent, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { newId } from '../../app/ids';
@@ -33,6 +33,17 @@ export class UnsafePathError extends Error {
   override readonly name = 'UnsafePathError';
 }
 
+/**
+ * A FIFO, socket, device or folder where Steerway keeps a file (an archive can carry any of them): reading a
+ * FIFO would wait forever for a writer, and a device is no file of the journal's.
+ */
+export class NotAFileError extends Error {
+  override readonly name = 'NotAFileError';
+  constructor(readonly path: string, readonly kind: string) {
+    super(`${path} is ${kind}, not a regular file`);
+  }
+}
+
 /** Refused to save a journal whose file could not be read: it may be another version's work, and must stay as it is. */
 export class SaveRefusedError extends Error {
   override readonly name = 'SaveRefusedError';
@@ -41,9 +52,16 @@ export class SaveRefusedError extends Error {
 /** Names Windows reserves for devices, with any extension: `outputs/CON.log` would be the console there. */
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 
-/** Ids become file and folder names, so only the schema's safe alphabet is accepted: no `/`, `..`, or device names. */
+/** Why `id` cannot name a file or folder, or null if it can: only the schema's safe alphabet, no `/`, `..`, or device names. */
+function idProblem(id: string): string | null {
+  const parsed = Id.safeParse(id);
+  if (!parsed.success) return parsed.error.issues[0]?.message ?? 'not an id';
+  return WINDOWS_DEVICE.test(id) ? 'the name is reserved for a device on Windows' : null;
+}
+
 function checkId(id: string): string {
-  if (!Id.safeParse(id).success || WINDOWS_DEVICE.test(id)) throw new InvalidIdError(`not a valid id: ${JSON.stringify(id)}`);
+  const problem = idProblem(id);
+  if (problem !== null) throw new InvalidIdError(`not a valid id: ${JSON.stringify(id)} (${problem})`);
   return id;
 }
 
@@ -105,19 +123,19 @@ export class WorkspaceStore {
       if (errorCode(error) === 'ENOENT') return [];
       throw error;
     }
-    // A folder whose name is not an id cannot be addressed (or saved) by id, so it is not a journal of ours.
-    // A link is listed, so that the user sees why it does not open.
-    const ids = entries
-      .filter((entry) => (entry.isDirectory() || entry.isSymbolicLink()) && Id.safeParse(entry.name).success)
-      .map((entry) => entry.name);
+    // Every folder and link is listed, so that the user sees why one does not open (a name that is no id, a link);
+    // whatever is wrong with one journal, the others stay listed.
+    const names = entries.filter((entry) => entry.isDirectory() || entry.isSymbolicLink()).map((entry) => entry.name);
     const summaries = await Promise.all(
-      ids.map(async (id): Promise<JournalSummary> => {
+      names.map(async (id): Promise<JournalSummary> => {
+        const broken = (problem: string): JournalSummary => ({ id, title: id, createdAt: '', stepCount: 0, problem });
+        const badName = idProblem(id);
+        if (badName !== null) return broken(`Cannot open ${join(this.journalsDir, id)}: its folder name is not a journal id (${badName})`);
         try {
           const { journal } = await this.readJournal(id);
           return { id, title: journal.title, createdAt: journal.createdAt, stepCount: journal.steps.length, problem: null };
         } catch (error) {
-          if (!(error instanceof JournalLoadError)) throw error;
-          return { id, title: id, createdAt: '', stepCount: 0, problem: error.message };
+          return broken(error instanceof JournalLoadError ? error.message : `Cannot open ${this.journalPath(id)}: ${(error as Error).message}`);
         }
       }),
     );
@@ -145,10 +163,11 @@ export class WorkspaceStore {
         throw error instanceof UnsafePathError ? new JournalLoadError(path, error.message, 'invalid') : error;
       });
       await this.removeCrashLeftovers(id);
-      const bytes = await fs.readFile(path).catch((error: unknown) => {
-        if (errorCode(error) === 'ENOENT') throw new JournalLoadError(path, 'the file does not exist', 'missing');
+      const bytes = await readRegularFile(path).catch((error: unknown) => {
+        if (error instanceof NotAFileError) throw new JournalLoadError(path, `the file is ${error.kind}, not a regular file`, 'invalid');
         throw new JournalLoadError(path, `the file cannot be read (${(error as Error).message})`, 'invalid');
       });
+      if (bytes === null) throw new JournalLoadError(path, 'the file does not exist', 'missing');
       let text: string;
       try {
         // Fatal: decoding leniently would replace bad bytes, and the next save would write that over the original.
@@ -193,7 +212,15 @@ export class WorkspaceStore {
     const dir = await this.subfolder(journalId, 'outputs');
     const attributes = join(dir, '.gitattributes');
     await fs.access(attributes).catch(() => writeFileAtomic(attributes, OUTPUTS_GITATTRIBUTES));
-    const handle = await fs.open(path, 'w');
+    await refuseNonFile(path);
+    const handle = await fs.open(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_TRUNC | NO_WAIT_NO_FOLLOW);
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw new NotAFileError(path, describeKind(stats));
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
     return new OutputWriter(handle, path, this.maxOutputBytes);
   }
 
@@ -230,6 +257,18 @@ export class WorkspaceStore {
     const path = this.attachmentPath(journalId, attachmentId);
     await this.refuseLinks(path);
     await fs.rm(path, { force: true });
+  }
+
+  /** Writes a journal's Markdown export as `.steerway/exports/<title as a slug>.md`, never through a link; returns its path. */
+  async writeExport(title: string, markdown: string): Promise<string> {
+    const slug = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'journal';
+    // `con.md` would be the console on Windows.
+    const path = join(this.root, 'exports', `${WINDOWS_DEVICE.test(slug) ? `${slug}-journal` : slug}.md`);
+    // A cloned repository can ship `.steerway/exports` as a link to a folder of the user's (~/.bashrc.d, say).
+    await this.refuseLinks(path);
+    await mkdirDurable(dirname(path));
+    await writeFileAtomic(path, markdown);
+    return path;
   }
 
   /** Creates `outputs/` or `attachments/` inside an existing journal folder; never creates the journal folder itself. */
@@ -271,11 +310,52 @@ export class WorkspaceStore {
   }
 }
 
-async function readTextOrNull(path: string): Promise<string | null> {
+/**
+ * Open flags that never block nor follow: opening a FIFO must not wait for a writer or reader (it is refused
+ * once open), and a link swapped in after the checks must not be followed. Windows has neither (nor FIFOs): 0 there.
+ */
+const NO_WAIT_NO_FOLLOW = (fsConstants.O_NONBLOCK ?? 0) | (fsConstants.O_NOFOLLOW ?? 0);
+
+function describeKind(stats: Stats): string {
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isSymbolicLink()) return 'a symbolic link';
+  return 'a device';
+}
+
+/** Throws NotAFileError if `path` exists and is not a regular file; looked at before opening, so no device is ever opened. */
+async function refuseNonFile(path: string): Promise<void> {
+  let stats: Stats;
   try {
-    return await fs.readFile(path, 'utf8');
+    stats = await fs.lstat(path);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return;
+    throw error;
+  }
+  if (!stats.isFile()) throw new NotAFileError(path, describeKind(stats));
+}
+
+/** The bytes of a regular file, or null if there is none; throws NotAFileError for anything else found there. */
+async function readRegularFile(path: string): Promise<Buffer | null> {
+  let handle: fs.FileHandle;
+  try {
+    await refuseNonFile(path);
+    handle = await fs.open(path, fsConstants.O_RDONLY | NO_WAIT_NO_FOLLOW);
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return null;
     throw error;
   }
+  try {
+    // Again on what was opened: the path may have been replaced since it was looked at.
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new NotAFileError(path, describeKind(stats));
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readTextOrNull(path: string): Promise<string | null> {
+  return (await readRegularFile(path))?.toString('utf8') ?? null;
 }

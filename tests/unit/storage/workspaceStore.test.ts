@@ -1,10 +1,11 @@
-import { cp, mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyEdit } from '../../../app/journal/edits';
 import { serializeJournal } from '../../../app/journal/migrate';
 import { createJournal, JOURNAL_SCHEMA_VERSION, type Journal } from '../../../app/journal/schema';
-import { InvalidIdError, JournalLoadError, SaveRefusedError, UnsafePathError, WorkspaceStore } from '../../../main/storage/workspaceStore';
+import { InvalidIdError, JournalLoadError, NotAFileError, SaveRefusedError, UnsafePathError, WorkspaceStore } from '../../../main/storage/workspaceStore';
 import { useTempDirs } from './tempDirs';
 
 const tempDir = useTempDirs();
@@ -50,13 +51,31 @@ describe('WorkspaceStore journals', () => {
     expect(await (await newStore()).listJournals()).toEqual([]);
   });
 
-  it('lists newest first, and skips files and folders that cannot be journal ids', async () => {
+  it('lists newest first, skips files, and lists a folder whose name is no journal id with why', async () => {
     const store = await newStore();
     await placeJournal(store, 'older', serializeJournal(createJournal('older', 'Older', new Date('2024-01-01T00:00:00Z'))));
     await placeJournal(store, 'newer', serializeJournal(createJournal('newer', 'Newer', new Date('2025-01-01T00:00:00Z'))));
     await writeFile(join(store.root, 'journals', 'README'), 'a file, not a journal');
     await mkdir(join(store.root, 'journals', 'not an id'));
-    expect((await store.listJournals()).map((s) => s.id)).toEqual(['newer', 'older']);
+    const listed = await store.listJournals();
+    expect(listed.map((s) => s.id)).toEqual(['newer', 'older', 'not an id']);
+    expect(listed[2]).toMatchObject({ title: 'not an id', stepCount: 0 });
+    expect(listed[2]?.problem).toBe(`Cannot open ${join(store.root, 'journals', 'not an id')}: its folder name is not a journal id (ids are letters, digits, - and _)`);
+  });
+
+  it('lists a journal folder named for a Windows device as broken, in any case, and still lists and opens the rest', async () => {
+    const store = await newStore();
+    const { journal, text } = await store.createJournal('Good');
+    const devices = ['Aux', 'CON', 'nul', 'COM1', 'lpt1'];
+    for (const name of devices) {
+      await mkdir(join(store.root, 'journals', name));
+      await writeFile(join(store.root, 'journals', name, 'journal.json'), text);
+    }
+    const byId = new Map((await store.listJournals()).map((s) => [s.id, s]));
+    expect([...byId.keys()].sort()).toEqual([journal.id, ...devices].sort());
+    expect(byId.get(journal.id)?.problem).toBeNull();
+    for (const name of devices) expect(byId.get(name)?.problem, name).toContain('reserved for a device on Windows');
+    expect((await store.readJournal(journal.id)).journal.title).toBe('Good');
   });
 
   it('lists an invalid, a newer-version and an empty journal folder with their problem, and still lists the good ones', async () => {
@@ -97,7 +116,7 @@ describe('WorkspaceStore journals', () => {
     await mkdir(store.journalPath('isadir'), { recursive: true });
     const unreadable = await loadError(store.readJournal('isadir'));
     expect(unreadable).toMatchObject({ kind: 'invalid', path: store.journalPath('isadir') });
-    expect(unreadable.problem).toMatch(/^the file cannot be read \(.*EISDIR/);
+    expect(unreadable.problem).toBe('the file is a folder, not a regular file');
   });
 
   it('refuses a saver for a journal whose last read failed, until it reads well again', async () => {
@@ -160,6 +179,19 @@ describe('WorkspaceStore journals', () => {
     expect(await readdir(join(dir, 'attachments'))).toEqual(['a1.txt']);
   });
 
+  it.skipIf(process.platform === 'win32')('never cleans up through a linked outputs or attachments folder', async () => {
+    const store = await newStore();
+    const { journal } = await store.createJournal('Linked leftovers');
+    const outside = await tempDir();
+    await writeFile(join(outside, '.victim.0123456789abcdef.tmp'), 'not ours');
+    const dir = dirname(store.journalPath(journal.id));
+    await symlink(outside, join(dir, 'outputs'));
+    await symlink(outside, join(dir, 'attachments'));
+    expect((await store.listJournals())[0]?.problem).toBeNull();
+    await store.readJournal(journal.id);
+    expect(await readdir(outside)).toEqual(['.victim.0123456789abcdef.tmp']);
+  });
+
   it('opens a journal even when crash cleanup cannot look into a folder', async () => {
     const store = await newStore();
     const { journal } = await store.createJournal('Odd folder');
@@ -189,6 +221,69 @@ describe('WorkspaceStore ids', () => {
       await expect(store.readAttachmentText(bad, 'a1'), bad).rejects.toThrow(InvalidIdError);
     }
     expect(await readdir(dirname(store.journalPath(journal.id)))).toEqual(['journal.json']);
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('WorkspaceStore and FIFOs from an archive', () => {
+  const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
+
+  // Each of these would wait forever for a writer (or reader) if it opened the FIFO as a file.
+  it('lists a FIFO journal file as not a regular file, and still lists the others', async () => {
+    const store = await newStore();
+    const { journal } = await store.createJournal('Good');
+    await mkdir(join(store.root, 'journals', 'piped'));
+    mkfifo(store.journalPath('piped'));
+    const byId = new Map((await store.listJournals()).map((s) => [s.id, s]));
+    expect(byId.get(journal.id)?.problem).toBeNull();
+    expect(byId.get('piped')?.problem).toBe(`Cannot open ${store.journalPath('piped')}: the file is a FIFO (named pipe), not a regular file`);
+    expect(await loadError(store.readJournal('piped'))).toMatchObject({ kind: 'invalid' });
+  });
+
+  it('neither reads nor writes a FIFO output or attachment', async () => {
+    const store = await newStore();
+    const { journal } = await store.createJournal('Pipes');
+    await (await store.openOutput(journal.id, 'c1')).close();
+    await store.writeAttachmentText(journal.id, 'a1', 'text');
+    const output = join(dirname(store.journalPath(journal.id)), 'outputs', 'c1.log');
+    const attachment = join(dirname(store.journalPath(journal.id)), 'attachments', 'a1.txt');
+    for (const path of [output, attachment]) {
+      await rm(path);
+      mkfifo(path);
+    }
+    await expect(store.readOutput(journal.id, 'c1')).rejects.toThrow(NotAFileError);
+    await expect(store.openOutput(journal.id, 'c1')).rejects.toThrow(`${output} is a FIFO (named pipe), not a regular file`);
+    await expect(store.readAttachmentText(journal.id, 'a1')).rejects.toThrow(NotAFileError);
+    // Deleting them works, so that the cell or attachment can go.
+    await store.deleteOutput(journal.id, 'c1');
+    await store.deleteAttachmentText(journal.id, 'a1');
+    expect(await store.readOutput(journal.id, 'c1')).toBeNull();
+  });
+});
+
+describe('WorkspaceStore exports', () => {
+  it('writes an export under .steerway/exports, named after the title', async () => {
+    const store = await newStore();
+    const path = await store.writeExport('Set up: the Build!', '# Notes\n');
+    expect(path).toBe(join(store.root, 'exports', 'set-up-the-build.md'));
+    expect(await readFile(path, 'utf8')).toBe('# Notes\n');
+    expect(await store.writeExport('!!!', 'x')).toBe(join(store.root, 'exports', 'journal.md'));
+    // `con.md` would be the console on Windows.
+    expect(await store.writeExport('CON', 'x')).toBe(join(store.root, 'exports', 'con-journal.md'));
+  });
+
+  it.skipIf(process.platform === 'win32')('never writes an export through a linked exports folder or file', async () => {
+    const store = await newStore();
+    const outside = await tempDir();
+    await writeFile(join(outside, 'precious.md'), 'do not touch');
+    await mkdir(store.root);
+    await symlink(outside, join(store.root, 'exports'));
+    await expect(store.writeExport('Evil', '. ~/.ssh/steal')).rejects.toThrow(UnsafePathError);
+    expect(await readdir(outside)).toEqual(['precious.md']);
+    const other = await newStore();
+    await mkdir(join(other.root, 'exports'), { recursive: true });
+    await symlink(join(outside, 'precious.md'), join(other.root, 'exports', 'precious.md'));
+    await expect(other.writeExport('Precious', 'overwritten')).rejects.toThrow(UnsafePathError);
+    expect(await readFile(join(outside, 'precious.md'), 'utf8')).toBe('do not touch');
   });
 });
 
