@@ -88,6 +88,7 @@ export class EngineHost {
   }
 
   private async complete(request: CompleteRequest): Promise<void> {
+    const received = performance.now();
     const controller = new AbortController();
     this.completes.set(request.id, controller);
     if (this.runningWarm) {
@@ -115,7 +116,8 @@ export class EngineHost {
         ...(request.stream ? { onText: (delta: string) => this.send({ type: 'text', id: request.id, delta }) } : {}),
       });
       const { memoryBytes, diskBytes } = engine.cacheStats();
-      this.send({ type: 'result', id: request.id, text: result.text, report: result.report, cache: { memoryBytes, diskBytes } });
+      const queuedMs = Math.max(0, performance.now() - received - result.report.totalMs);
+      this.send({ type: 'result', id: request.id, text: result.text, report: result.report, cache: { memoryBytes, diskBytes }, queuedMs });
     } catch (error) {
       this.send({ type: 'failed', id: request.id, error: hostError(error) });
     } finally {

@@ -116,6 +116,8 @@ export const EngineReply = z.discriminatedUnion('type', [
     type: z.literal('result'), id: z.string(), text: z.string(), report: HostReport,
     /** The block tiers' sizes after a complete (for the completion API's metrics). */
     cache: z.object({ memoryBytes: z.number().nonnegative(), diskBytes: z.number().nonnegative() }).optional(),
+    /** Milliseconds the complete waited in the host (for the model, behind other completes) before the engine ran it. */
+    queuedMs: z.number().nonnegative().optional(),
   }),
   z.object({ type: z.literal('failed'), id: z.string(), error: HostError }),
   z.object({ type: z.literal('status'), status: HostState }),

@@ -56,6 +56,8 @@ export interface CompleteResult {
   report: HostReport;
   /** The block tiers' sizes after this complete, when the host says. */
   cache?: { memoryBytes: number; diskBytes: number };
+  /** How long it waited in the host before the engine ran it, when the host says. */
+  queuedMs?: number;
 }
 
 /** What the assistant service needs of the engine; the tests give it a fake. */
@@ -198,7 +200,7 @@ export class EngineClient implements EngineClientLike {
         this.crashesInARow = 0;
         const pending = this.pending.get(reply.id);
         this.pending.delete(reply.id);
-        pending?.resolve({ text: reply.text, report: reply.report, ...(reply.cache ? { cache: reply.cache } : {}) });
+        pending?.resolve({ text: reply.text, report: reply.report, ...(reply.cache ? { cache: reply.cache } : {}), ...(reply.queuedMs !== undefined ? { queuedMs: reply.queuedMs } : {}) });
         return;
       }
       case 'failed': {

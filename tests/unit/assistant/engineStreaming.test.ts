@@ -49,7 +49,7 @@ describe('engine host: streamed completes', () => {
     expect(requests[0]).toMatchObject({ temperature: 0.5, topK: 40, topP: 0.9, seed: 3, stop: ['\n\n'], stopAt: 'none' });
     expect(replies.slice(1).map((r) => r.type)).toEqual(['text', 'text', 'result']);
     expect(replies.slice(1, 3)).toEqual([{ type: 'text', id: 's', delta: 'foo' }, { type: 'text', id: 's', delta: 'bar' }]);
-    expect(replies[3]).toMatchObject({ type: 'result', report: { promptMs: 5 }, cache: { memoryBytes: 2048, diskBytes: 4096 } });
+    expect(replies[3]).toMatchObject({ type: 'result', report: { promptMs: 5 }, cache: { memoryBytes: 2048, diskBytes: 4096 }, queuedMs: expect.any(Number) });
 
     host.receive({ type: 'complete', id: 'quiet', ...base });
     await settle();
