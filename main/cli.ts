@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runComplete } from '../assistant/cli/complete';
+import { COMPLETE_USAGE, runComplete } from '../assistant/cli/complete';
+import { runServe, SERVE_USAGE } from './api/serveCommand';
 import { builtRendererFolder, startBrowserMode } from './browserMode';
 import { BUNDLED_MODEL_FILE } from './models/modelManager';
-import { parseStartArgs, StartArgsError, type StartArgs } from './startArgs';
+import { parseStartArgs, START_USAGE, StartArgsError, type StartArgs } from './startArgs';
 
 /** `steerway <command>`: the entry of `npm start` and of the `steerway` bin. */
 
@@ -64,9 +65,21 @@ async function start(argv: string[]): Promise<number> {
   return 0;
 }
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = { start, complete: (argv) => runComplete(argv) };
+const commands: Record<string, (argv: string[]) => Promise<number>> = { start, complete: (argv) => runComplete(argv), serve: runServe };
+
+export const HELP = [
+  'steerway <command> [options]',
+  '',
+  `start     the app (Electron, or the browser on 127.0.0.1): ${START_USAGE}`,
+  `complete  one completion from the command line: ${COMPLETE_USAGE}`,
+  `serve     a model to editors over llama.cpp's /infill and OpenAI's /v1/completions: ${SERVE_USAGE}`,
+].join('\n');
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    console.log(HELP);
+    return 0;
+  }
   const [name = 'start', ...rest] = argv;
   const command = commands[name];
   if (!command) {
