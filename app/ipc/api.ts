@@ -30,7 +30,7 @@ export function unwrapReply(reply: Reply): unknown {
   throw new RemoteError(reply.error.code, reply.error.message);
 }
 
-/** The WebSocket protocol of browser mode: the same calls and events, framed as JSON. */
+/** The WebSocket protocol of browser mode: the same calls and events, framed as JSON text of at most `MAX_FRAME_BYTES` (limits.ts). */
 export type ClientFrame = { id: number; call: CallName; input: unknown };
 export type ServerFrame =
   | { id: number; reply: Reply }

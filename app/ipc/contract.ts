@@ -3,9 +3,10 @@ import { JournalChange, JournalEdit } from '../journal/edits';
 import { SearchHit } from '../journal/search';
 import { AttachmentKind, CellRun, Id, Journal, JournalSummary } from '../journal/schema';
 import {
-  AssistantSettingsChange, AssistantSettingsView, AssistantStatus, DownloadState, EncodingProgress, ModelCatalog, SuggestionReport,
+  AssistantSettings, AssistantStatus, DownloadState, EncodingProgress, ModelCatalog, SuggestionReport,
 } from '../completion/schemas';
 import { FileContent, TreeEntry, WorkspacePath } from '../editor/schemas';
+import { MAX_ATTACHMENT_TEXT_BYTES, MAX_SAVED_FILE_BYTES, attachmentTooLarge, boundedText, fileTooLargeToSave } from './limits';
 
 /**
  * The one contract between renderer and main, as GitHub Desktop keeps it: every call and event by name,
@@ -47,7 +48,7 @@ export const NewAttachment = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('file'), path: z.string().min(1).max(4096) }),
   z.object({ kind: z.literal('workspace-file'), path: z.string().min(1).max(4096) }),
   z.object({ kind: z.literal('url'), url: z.url({ protocol: /^https?$/ }), title: z.string().max(500).optional() }),
-  z.object({ kind: z.literal('text'), title: z.string().min(1).max(500), text: z.string().max(5_000_000) }),
+  z.object({ kind: z.literal('text'), title: z.string().min(1).max(500), text: boundedText(MAX_ATTACHMENT_TEXT_BYTES, attachmentTooLarge) }),
   /** An npm package installed in the workspace: its README and type declarations. */
   z.object({ kind: z.literal('package-docs'), packageName: z.string().regex(/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i, 'an npm package name') }),
 ]);
@@ -92,11 +93,11 @@ export const calls = {
   'file.list': { input: z.object({ dir: z.string().max(4096) }), output: z.array(TreeEntry) },
   'file.read': { input: z.object({ path: WorkspacePath }), output: FileContent },
   /** Atomic save. With `baseMtimeMs`, refuses with code `conflict` when the file changed on disk since. */
-  'file.write': { input: z.object({ path: WorkspacePath, text: z.string().max(50_000_000), baseMtimeMs: z.number().nullable() }), output: z.object({ mtimeMs: z.number() }) },
+  'file.write': { input: z.object({ path: WorkspacePath, text: boundedText(MAX_SAVED_FILE_BYTES, fileTooLargeToSave), baseMtimeMs: z.number().nullable() }), output: z.object({ mtimeMs: z.number() }) },
   /** The files this window has open: main watches them and sends `file.changed`. Replaces the previous set. */
   'file.watch': { input: z.object({ paths: z.array(WorkspacePath).max(500) }), output: Empty },
   /** The editor's live text of a file (null: closed, or saved and clean); documents use it over the disk. */
-  'editor.buffer': { input: z.object({ path: WorkspacePath, text: z.string().max(50_000_000).nullable() }), output: Empty },
+  'editor.buffer': { input: z.object({ path: WorkspacePath, text: boundedText(MAX_SAVED_FILE_BYTES, fileTooLargeToSave).nullable() }), output: Empty },
 
   // Assistant: suggestions, models, settings.
   'assistant.status': { input: Empty, output: AssistantStatus },
@@ -124,9 +125,8 @@ export const calls = {
   'models.pause': { input: z.object({ id: Id }), output: DownloadState },
   'models.resume': { input: z.object({ id: Id }), output: DownloadState },
   'models.cancel': { input: z.object({ id: Id }), output: DownloadState },
-  // The view never carries a remote engine's token (only whether one is set).
-  'settings.get': { input: Empty, output: AssistantSettingsView },
-  'settings.update': { input: AssistantSettingsChange, output: AssistantSettingsView },
+  'settings.get': { input: Empty, output: AssistantSettings },
+  'settings.update': { input: AssistantSettings.partial(), output: AssistantSettings },
 } as const;
 
 export const events = {

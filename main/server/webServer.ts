@@ -4,8 +4,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ClientFrame, ServerFrame } from '../../app/ipc/api';
+import type { Reply, ServerFrame } from '../../app/ipc/api';
 import type { EventName, EventPayload } from '../../app/ipc/contract';
+import { MAX_FRAME_BYTES } from '../../app/ipc/limits';
 import type { Dispatch } from '../transport/dispatcher';
 import { hostAllowed as hostNamesServer, newToken, originAllowed, sameSecret } from './loopbackGuard';
 
@@ -13,10 +14,10 @@ import { hostAllowed as hostNamesServer, newToken, originAllowed, sameSecret } f
  * Browser mode: the renderer's files over HTTP and the contract over a WebSocket, on loopback only.
  * Defences against other local processes and DNS rebinding (see ../shared/notes/anchors.md):
  * a per-run token compared in constant time, an allow-list of Host values (empty rejected),
- * Origin must be this server, bounded frame sizes.
+ * Origin must be this server, bounded frame sizes (app/ipc/limits.ts: every request the contract accepts for one big
+ * text fits). No frame or call can end the process: a protocol error closes only its socket, every dispatch ends in a reply.
  */
 
-const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -47,6 +48,25 @@ export interface RunningWebServer {
   close(): Promise<void>;
 }
 
+function parsedUrl(raw: string | undefined): URL | null {
+  try {
+    return new URL(raw ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+/** The request's path, percent-decoded; null when the URL or its encoding is malformed (`/%zz`). */
+function decodedPath(raw: string | undefined): string | null {
+  const url = parsedUrl(raw);
+  if (!url) return null;
+  try {
+    return decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+}
+
 export async function startWebServer(options: WebServerOptions): Promise<RunningWebServer> {
   const token = options.token ?? newToken();
   const log = options.log ?? (() => undefined);
@@ -65,7 +85,8 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   async function serveStatic(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (!hostAllowed(request)) return void response.writeHead(421, { 'content-type': 'text/plain' }).end('Unknown host\n');
     if (request.method !== 'GET' && request.method !== 'HEAD') return void response.writeHead(405).end();
-    const pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    const pathname = decodedPath(request.url);
+    if (pathname === null) return void response.writeHead(400, { 'content-type': 'text/plain' }).end('Bad request\n');
     const relative = normalize(pathname === '/' ? 'index.html' : pathname.slice(1));
     const file = join(options.staticRoot, relative);
     if (relative.startsWith('..') || !file.startsWith(options.staticRoot + sep)) return void response.writeHead(404).end();
@@ -84,34 +105,63 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    // Node hands over an upgrading socket without its error listener: a reset during a refusal would be unhandled.
+    const onSocketError = (error: Error) => log(`websocket handshake: ${error.message}`);
+    socket.on('error', onSocketError);
     const refuse = (status: number, why: string) => {
       log(`websocket refused: ${why}`);
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (url.pathname !== '/api') return refuse(404, 'Not Found');
+    const url = parsedUrl(request.url);
+    if (url?.pathname !== '/api') return refuse(404, 'Not Found');
     if (!hostAllowed(request)) return refuse(421, 'Misdirected Request');
     if (!originAllowed(request.headers.origin, port)) return refuse(403, 'Forbidden');
     if (!sameSecret(url.searchParams.get('token'), token)) return refuse(401, 'Unauthorized');
-    wss.handleUpgrade(request, socket, head, (ws) => attach(ws));
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      socket.off('error', onSocketError);
+      attach(ws);
+    });
   });
 
+  /** Sends a frame; a reply that cannot be serialized (a BigInt, a cycle) goes as an internal error instead. */
   function send(ws: WebSocket, frame: ServerFrame): void {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    if (ws.readyState !== ws.OPEN) return;
+    let text: string;
+    try {
+      text = JSON.stringify(frame);
+    } catch (error) {
+      log(`unserializable frame: ${String(error)}`);
+      if (!('id' in frame)) return;
+      text = JSON.stringify({ id: frame.id, reply: { ok: false, error: { code: 'internal', message: 'The reply could not be sent.' } } });
+    }
+    ws.send(text);
   }
 
   function attach(ws: WebSocket): void {
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
-    ws.on('message', (data) => {
-      let frame: ClientFrame;
+    // A protocol error (a frame over MAX_FRAME_BYTES, invalid UTF-8, a bad opcode) arrives here; ws closes the socket itself.
+    ws.on('error', (error) => log(`websocket closed on a bad frame: ${error.message}`));
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return ws.close(1003, 'frames are JSON text');
+      let frame: unknown;
       try {
-        frame = JSON.parse(String(data)) as ClientFrame;
+        frame = JSON.parse(String(data));
       } catch {
         return ws.close(1003, 'frames are JSON');
       }
-      if (typeof frame !== 'object' || frame === null || typeof frame.id !== 'number') return ws.close(1003, 'frames need an id');
-      void options.dispatch(frame.call, frame.input).then((reply) => send(ws, { id: frame.id, reply }));
+      if (typeof frame !== 'object' || frame === null || !('id' in frame) || !Number.isSafeInteger(frame.id)) {
+        return ws.close(1003, 'frames need an integer id');
+      }
+      const id = frame.id as number;
+      const { call, input } = frame as { call?: unknown; input?: unknown };
+      options.dispatch(call, input)
+        .catch((error: unknown): Reply => {
+          log(`dispatch failed: ${String(error)}`);
+          return { ok: false, error: { code: 'internal', message: 'The call failed.' } };
+        })
+        .then((reply) => send(ws, { id, reply }))
+        .catch((error: unknown) => log(`reply not sent: ${String(error)}`));
     });
   }
 

@@ -7,9 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createDispatcher, type CallHandlers } from '../../../main/transport/dispatcher';
 import { startWebServer, type RunningWebServer } from '../../../main/server/webServer';
+import { MAX_FRAME_BYTES } from '../../../app/ipc/limits';
+import { encodeFrame, RawWebSocket } from './rawWebSocket';
 
 const handlers = {
   'workspace.info': async () => ({ path: '/ws', name: 'ws', journals: [] }),
+  // A reply JSON cannot carry.
+  'models.list': async () => ({ size: 1n }),
 } as unknown as CallHandlers;
 
 let server: RunningWebServer;
@@ -100,6 +104,11 @@ describe('browser-mode web server', () => {
     expect((await get('/%2e%2e/secret.txt', `localhost:${server.port}`)).status).toBe(404);
   });
 
+  it('answers a malformed percent-encoding with 400, not an internal error', async () => {
+    expect((await get('/%zz', `127.0.0.1:${server.port}`)).status).toBe(400);
+    expect((await get('/assets/%E0%A4%A', `127.0.0.1:${server.port}`)).status).toBe(400);
+  });
+
   it('rejects a call that is not in the contract, and a malformed input, with a clear error', async () => {
     const { socket } = await connect('/api?token=the-token', { origin });
     const ask = (frame: unknown) =>
@@ -112,5 +121,90 @@ describe('browser-mode web server', () => {
     expect(bad.reply.error?.code).toBe('bad-request');
     expect(bad.reply.error?.message).toMatch(/journalId/);
     socket!.close();
+  });
+});
+
+/** A socket with the token that sends frames and collects replies by id. */
+async function client(): Promise<{ socket: WebSocket; ask: (frame: unknown) => Promise<unknown>; closed: Promise<number> }> {
+  const { socket } = await connect('/api?token=the-token', { origin });
+  const closed = new Promise<number>((resolve) => socket!.once('close', (code) => resolve(code)));
+  const waiting = new Map<number, (reply: unknown) => void>();
+  socket!.on('message', (data) => {
+    const frame = JSON.parse(String(data)) as { id: number; reply: unknown };
+    waiting.get(frame.id)?.(frame.reply);
+  });
+  const ask = (frame: unknown) =>
+    new Promise<unknown>((resolve) => {
+      waiting.set((frame as { id: number }).id, resolve);
+      socket!.send(JSON.stringify(frame));
+    });
+  return { socket: socket!, ask, closed };
+}
+
+const info = { id: 99, call: 'workspace.info', input: {} };
+const infoReply = { ok: true, value: { path: '/ws', name: 'ws', journals: [] } };
+
+describe('browser-mode web server under malformed frames (security report V1)', () => {
+  it('answers a call name that is no string with bad-request and keeps the socket', async () => {
+    const { socket, ask } = await client();
+    expect(await ask({ id: 1, call: { toString: 1 }, input: {} })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await ask({ id: 2, call: ['workspace.info'], input: {} })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await ask({ id: 3, input: {} })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await ask(info)).toEqual(infoReply);
+    socket.close();
+  });
+
+  it('turns a reply JSON cannot carry into an internal error', async () => {
+    const { socket, ask } = await client();
+    expect(await ask({ id: 1, call: 'models.list', input: {} })).toEqual({ ok: false, error: { code: 'internal', message: 'The reply could not be sent.' } });
+    expect(await ask(info)).toEqual(infoReply);
+    socket.close();
+  });
+
+  it('closes only the offending socket on a frame over the limit, invalid UTF-8 or a binary frame', async () => {
+    const bystander = await client();
+
+    const huge = await RawWebSocket.open(server.port, '/api?token=the-token');
+    huge.write(encodeFrame({ opcode: 1, payload: Buffer.alloc(0), claimedLength: BigInt(MAX_FRAME_BYTES) + 1n }));
+    expect(await huge.closeCode()).toBe(1009);
+    const lying = await RawWebSocket.open(server.port, '/api?token=the-token');
+    lying.write(encodeFrame({ opcode: 1, payload: Buffer.alloc(0), claimedLength: 2n ** 63n }));
+    expect(await lying.closeCode()).toBe(1009);
+
+    const badText = await client();
+    badText.socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect(await badText.closed).toBe(1007);
+
+    const binary = await client();
+    binary.socket.send(Buffer.from(JSON.stringify(info)), { binary: true });
+    expect(await binary.closed).toBe(1003);
+
+    expect(await bystander.ask(info)).toEqual(infoReply);
+    bystander.socket.close();
+  });
+
+  it('accepts a frame as large as the contract allows', async () => {
+    const { socket, ask } = await client();
+    // The largest text the contract takes, fully escaped: the frame limit must carry it to a clear answer.
+    const text = '\u0001'.repeat(10 * 1024 * 1024 + 1);
+    const frame = { id: 1, call: 'file.write', input: { path: 'big.txt', text, baseMtimeMs: null } };
+    expect(Buffer.byteLength(JSON.stringify(frame))).toBeLessThan(MAX_FRAME_BYTES);
+    expect(await ask(frame)).toEqual({ ok: false, error: { code: 'too-large', message: 'This file is over 10 MB to save.' } });
+    socket.close();
+  });
+
+  it('survives a handshake whose URL cannot be parsed, or that is reset while refused', async () => {
+    expect(await rawStatusLine(`GET http://[ HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`)).toMatch(/^HTTP\/1.1 (400|404)/);
+    await new Promise<void>((resolve) => {
+      const socket = connectTcp(server.port, '127.0.0.1', () => {
+        socket.write(`GET /nope HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`);
+        socket.resetAndDestroy();
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve());
+    });
+    const { socket, ask } = await client();
+    expect(await ask(info)).toEqual(infoReply);
+    socket.close();
   });
 });
