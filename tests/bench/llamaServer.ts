@@ -34,6 +34,12 @@ export interface LlamaServerOptions {
   cacheRamMiB?: number;
   /** Flash attention setting passed to `-fa` (the engine's default is 'auto'). */
   flashAttn?: 'on' | 'off' | 'auto';
+  /** Slots (`-np`): requests served at once, each with `ctxSize / parallel` cells. Default 1. */
+  parallel?: number;
+  /** Largest batch (`-b` and `-ub`); llama.cpp's default is 2048 (`/infill` keeps a batch for prefix and suffix). */
+  batchSize?: number;
+  /** `--api-key`: requests (not /health) must carry it as a bearer token. */
+  apiKey?: string;
   bin?: string;
 }
 
@@ -54,6 +60,8 @@ export interface ServerCompletion {
 export interface LlamaServer {
   readonly bin: string;
   readonly port: number;
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
   readonly args: readonly string[];
   /** `/props` build info (version string), when the server reports it. */
   readonly buildInfo: string | null;
@@ -96,8 +104,10 @@ export function serverArgs(o: LlamaServerOptions, port: number): string[] {
     '-c', String(o.ctxSize),
     '-t', String(o.threads),
     '-tb', String(o.threads),
-    // One slot: every request lands on the same KV cache, as one user's editor would.
-    '-np', '1',
+    // One slot by default: every request lands on the same KV cache, as one user's editor would.
+    '-np', String(o.parallel ?? 1),
+    ...(o.batchSize ? ['-b', String(o.batchSize), '-ub', String(o.batchSize)] : []),
+    ...(o.apiKey ? ['--api-key', o.apiKey] : []),
     '--cache-reuse', String(o.cacheReuse ?? 256),
     '--cache-ram', String(o.cacheRamMiB ?? 8192),
     '-fa', o.flashAttn ?? 'auto',
@@ -136,6 +146,7 @@ export async function startLlamaServer(o: LlamaServerOptions): Promise<LlamaServ
   return {
     bin,
     port,
+    url: base,
     args,
     buildInfo,
     async complete(prompt, nPredict) {
