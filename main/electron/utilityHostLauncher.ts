@@ -8,6 +8,14 @@ export const utilityHostLauncher = (serviceName: string): HostLauncher => (entry
     postMessage: (message) => child.postMessage(message),
     onMessage: (listener) => void child.on('message', listener),
     onExit: (listener) => void child.on('exit', (code) => listener(code)),
-    kill: () => void child.kill(),
+    // SIGKILL, as Node's launcher sends: utilityProcess.kill() is a SIGTERM, which a host stuck in a loop never handles.
+    kill: () => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(child.pid, 'SIGKILL');
+      } catch {
+        // Already gone; its exit is reported through onExit.
+      }
+    },
   };
 };

@@ -106,6 +106,7 @@ export class HostShell {
     private readonly rcDirectory: string,
     private readonly send: (event: HostEvent) => void,
   ) {
+    send({ type: 'spawned', shellId: request.shellId, pid: pty.pid });
     this.parser = new MarkerParser(nonce, (event) => this.onShellEvent(event));
     this.startTimer = setTimeout(() => {
       this.startFailure = `bash showed no prompt within ${request.startTimeoutMs} ms (does ~/.bashrc wait for something?).`;

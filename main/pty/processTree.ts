@@ -15,14 +15,39 @@ interface ProcessEntry {
  * the shell itself has exited); elsewhere the shell's descendants.
  */
 export function killShellProcesses(shellPid: number): void {
-  const processes = listProcesses();
-  const targets =
-    process.platform === 'linux'
-      ? processes.filter((entry) => entry.sid === shellPid)
-      : [...processes.filter((entry) => entry.pid === shellPid), ...descendants(processes, shellPid)];
-  // A group id of 0 would mean our own group: never signalled.
-  for (const group of new Set(targets.map((entry) => entry.pgid))) if (group > 0) signal(-group);
-  for (const entry of targets) signal(entry.pid);
+  signalAll(shellProcesses(listProcesses(), shellPid), 'SIGKILL');
+}
+
+/**
+ * Main's cleanup of shells whose host is gone (it died, or did not exit when asked): every process left in their
+ * sessions gets SIGHUP, as a closed terminal sends, and SIGCONT so that a stopped job sees it; what is still there
+ * after `graceMs` (`nohup`, `trap '' HUP TERM`) gets SIGKILL. Only on Linux are they all found: elsewhere a job orphaned
+ * by its shell's exit is no longer the shell's descendant. A job that started a session of its own (setsid) stays.
+ */
+export async function endShellSessions(shellPids: readonly number[], graceMs: number): Promise<void> {
+  if (shellPids.length === 0) return;
+  const left = () => {
+    const processes = listProcesses();
+    return shellPids.flatMap((shellPid) => shellProcesses(processes, shellPid));
+  };
+  const hungUp = left();
+  if (hungUp.length === 0) return;
+  signalAll(hungUp, 'SIGHUP');
+  signalAll(hungUp, 'SIGCONT');
+  await new Promise((resolve) => setTimeout(resolve, graceMs));
+  signalAll(left(), 'SIGKILL');
+}
+
+function shellProcesses(processes: ProcessEntry[], shellPid: number): ProcessEntry[] {
+  return process.platform === 'linux'
+    ? processes.filter((entry) => entry.sid === shellPid)
+    : [...processes.filter((entry) => entry.pid === shellPid), ...descendants(processes, shellPid)];
+}
+
+/** Signals each process group, then each process. Ids 0 and 1 are never signalled: -1 would mean every process we may signal. */
+function signalAll(targets: ProcessEntry[], name: NodeJS.Signals): void {
+  for (const group of new Set(targets.map((entry) => entry.pgid))) if (group > 1) signal(-group, name);
+  for (const entry of targets) if (entry.pid > 1) signal(entry.pid, name);
 }
 
 /** The foreground process group of the shell's terminal (the job that gets Ctrl+C), or null when the shell is gone. */
@@ -52,9 +77,9 @@ export function hasExeced(pid: number, shellPid: number): boolean {
   }
 }
 
-function signal(pid: number): void {
+function signal(pid: number, name: NodeJS.Signals): void {
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, name);
   } catch {
     // Already gone.
   }

@@ -33,6 +33,11 @@ export type HostRequest = z.infer<typeof HostRequest>;
 
 /** Host -> main. */
 export const HostEvent = z.discriminatedUnion('type', [
+  /**
+   * bash was started: its pid, which is also its session id and process group (node-pty starts it with setsid).
+   * Main records it so that it can end the session itself if the host dies (see PtyHost).
+   */
+  z.object({ type: z.literal('spawned'), shellId: ShellId, pid: z.number().int().min(2) }),
   /** The shell showed its first prompt and takes commands. */
   z.object({ type: z.literal('ready'), shellId: ShellId }),
   z.object({

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Disposable } from '../../app/ipc/api';
 import { defaultPtyHostEntry } from './hostEntry';
 import { nodeHostLauncher, type HostChannel, type HostLauncher } from './hostChannel';
+import { endShellSessions } from './processTree';
 import { HostEvent, type HostRequest } from './protocol';
 
 export type { Disposable };
@@ -36,13 +37,16 @@ export interface ShellSession {
   /** Ctrl+C to the running command; the shell itself survives. */
   interrupt(): void;
   resize(cols: number, rows: number): void;
-  /** Called once when the shell ends (`exit` in a cell, a crash, dispose). */
-  onExit(listener: (exitCode: number | null) => void): Disposable;
+  /** Called once when the shell ends (`exit` in a cell, a crash, dispose); `cause` says whether its host died. */
+  onExit(listener: (exitCode: number | null, cause: ShellEndCause) => void): Disposable;
   /** Kills the shell and everything it started; resolves when they are gone. */
   dispose(): Promise<void>;
   /** True while a command runs or waits its turn. */
   readonly busy: boolean;
 }
+
+/** 'hostDied': the pty host process ended unexpectedly and took the shell with it; a fresh shell has no earlier state. */
+export type ShellEndCause = 'exited' | 'hostDied';
 
 export class ShellExitedError extends Error {
   override readonly name = 'ShellExitedError';
@@ -57,8 +61,14 @@ export class ShellStartError extends Error {
   override readonly name = 'ShellStartError';
 }
 
+/** The pty host was disposed. */
 export class HostExitedError extends Error {
   override readonly name = 'HostExitedError';
+}
+
+/** The pty host process died under a running command or a starting shell; it is being restarted. */
+export class HostDiedError extends Error {
+  override readonly name = 'HostDiedError';
 }
 
 const DEFAULT_COLS = 120;
@@ -66,6 +76,10 @@ const DEFAULT_ROWS = 30;
 const DEFAULT_START_TIMEOUT_MS = 10_000;
 // How long the host gets to kill its shells and exit before it is killed.
 const SHUTDOWN_GRACE_MS = 5_000;
+// Waits before each relaunch after host deaths in a row (as the engine host's); then it starts when a shell is asked for.
+const DEFAULT_RESTART_DELAYS_MS = [250, 1_000, 4_000];
+// How long the jobs of a dead host's shells have between SIGHUP and SIGKILL.
+const HANGUP_GRACE_MS = 1_000;
 
 interface QueuedRun {
   command: string;
@@ -83,7 +97,8 @@ class HostShellSession implements ShellSession {
   private readonly queue: QueuedRun[] = [];
   private active: ActiveRun | null = null;
   private exited = false;
-  private readonly exitListeners = new Set<(exitCode: number | null) => void>();
+  private hostDied: HostDiedError | null = null;
+  private readonly exitListeners = new Set<(exitCode: number | null, cause: ShellEndCause) => void>();
   private readonly gone: Promise<void>;
   private markGone!: () => void;
 
@@ -99,7 +114,7 @@ class HostShellSession implements ShellSession {
   }
 
   run(command: string, onData: (data: string) => void): Promise<CommandResult> {
-    if (this.exited) return Promise.reject(new ShellExitedError('The shell has exited; start a new one.'));
+    if (this.exited) return Promise.reject(this.hostDied ?? new ShellExitedError('The shell has exited; start a new one.'));
     return new Promise((resolve, reject) => {
       this.queue.push({ command, onData, resolve, reject });
       this.startNext();
@@ -120,7 +135,7 @@ class HostShellSession implements ShellSession {
     if (!this.exited) this.post({ type: 'resize', shellId: this.shellId, cols, rows });
   }
 
-  onExit(listener: (exitCode: number | null) => void): Disposable {
+  onExit(listener: (exitCode: number | null, cause: ShellEndCause) => void): Disposable {
     this.exitListeners.add(listener);
     return { dispose: () => this.exitListeners.delete(listener) };
   }
@@ -146,15 +161,23 @@ class HostShellSession implements ShellSession {
     }
   }
 
-  /** The shell is gone: the running command ends without an exit code, the queued ones never run. */
-  markExited(exitCode: number | null): void {
+  /**
+   * The shell is gone: the running command ends without an exit code (or fails with `hostDied`, the host's
+   * death), the queued ones never run.
+   */
+  markExited(exitCode: number | null, hostDied: HostDiedError | null = null): void {
     if (this.exited) return;
     this.exited = true;
+    this.hostDied = hostDied;
+    if (hostDied && this.active) {
+      this.active.reject(hostDied);
+      this.active = null;
+    }
     this.finishActive(null, null);
     for (const queued of this.queue.splice(0)) {
-      queued.reject(new ShellExitedError('The shell exited before this command could run.'));
+      queued.reject(hostDied ?? new ShellExitedError('The shell exited before this command could run.'));
     }
-    for (const listener of this.exitListeners) listener(exitCode);
+    for (const listener of this.exitListeners) listener(exitCode, hostDied ? 'hostDied' : 'exited');
     this.exitListeners.clear();
     this.markGone();
   }
@@ -180,34 +203,82 @@ interface PendingCreate {
   reject: (error: Error) => void;
 }
 
-/** The main process's handle on the pty host process and its shells. */
+export interface PtyHostOptions {
+  /** Node's fork by default; Electron passes its utility-process launcher. */
+  launcher?: HostLauncher;
+  entryPath?: string;
+  /** Waits before each relaunch after host deaths in a row; when they run out, the next createShell starts one. */
+  restartDelaysMs?: readonly number[];
+  /** How long dispose() lets the host end its shells and exit before killing it. */
+  shutdownGraceMs?: number;
+}
+
+interface RunningHost {
+  channel: HostChannel;
+  /** Resolves once the process has exited. */
+  gone: Promise<void>;
+}
+
+/**
+ * The main process's handle on the pty host process and its shells. The host reports each shell's pid (its
+ * session id), so that when the host dies (a crash, `kill -9`) main ends what its shells left behind (`nohup`
+ * jobs the terminal's hangup spared), fails the commands that were running with HostDiedError, and starts a
+ * new host: the next shell asked for is a fresh one.
+ */
 export class PtyHost {
+  private readonly launcher: HostLauncher;
+  private readonly entryPath: string;
+  private readonly restartDelays: readonly number[];
+  private readonly shutdownGraceMs: number;
+  /** Null while a relaunch waits, and after dispose. */
+  private host: RunningHost | null = null;
   private readonly sessions = new Map<number, HostShellSession>();
   private readonly creating = new Map<number, PendingCreate>();
+  /** Shell id -> its pid (= session id), from `spawned` until the host reports it gone. */
+  private readonly shellPids = new Map<number, number>();
   private readonly exitListeners = new Set<(code: number | null) => void>();
   private nextShellId = 1;
-  private exited = false;
-  private readonly gone: Promise<void>;
+  private deathsInARow = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private disposed = false;
+  private disposal: Promise<void> | null = null;
+  /** Main's ending of dead hosts' sessions; dispose() waits for it. */
+  private cleanup: Promise<unknown> = Promise.resolve();
 
-  static start(options: { launcher?: HostLauncher; entryPath?: string } = {}): PtyHost {
-    const launcher = options.launcher ?? nodeHostLauncher;
-    return new PtyHost(launcher(options.entryPath ?? defaultPtyHostEntry()));
+  static start(options: PtyHostOptions = {}): PtyHost {
+    return new PtyHost(options);
   }
 
-  private constructor(private readonly channel: HostChannel) {
-    channel.onMessage((message) => this.receive(message));
-    this.gone = new Promise((resolve) => {
+  private constructor(options: PtyHostOptions) {
+    this.launcher = options.launcher ?? nodeHostLauncher;
+    this.entryPath = options.entryPath ?? defaultPtyHostEntry();
+    this.restartDelays = options.restartDelaysMs ?? DEFAULT_RESTART_DELAYS_MS;
+    this.shutdownGraceMs = options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS;
+    this.launch();
+  }
+
+  private launch(): RunningHost {
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    const channel = this.launcher(this.entryPath);
+    channel.onMessage((message) => {
+      if (this.host?.channel === channel) this.receive(message);
+    });
+    const gone = new Promise<void>((resolve) => {
       channel.onExit((code) => {
-        this.onChannelExit(code);
+        this.onChannelExit(channel, code);
         resolve();
       });
     });
+    this.host = { channel, gone };
+    return this.host;
   }
 
   createShell(options: ShellOptions): Promise<ShellSession> {
-    if (this.exited) return Promise.reject(new HostExitedError('The pty host has exited.'));
+    if (this.disposed) return Promise.reject(new HostExitedError('The pty host has exited.'));
+    const { channel } = this.host ?? this.launch();
     const shellId = this.nextShellId++;
-    const session = new HostShellSession(shellId, (request) => this.channel.postMessage(request));
+    const session = new HostShellSession(shellId, (request) => channel.postMessage(request));
     return new Promise<ShellSession>((resolve, reject) => {
       this.creating.set(shellId, {
         resolve: () => {
@@ -216,7 +287,7 @@ export class PtyHost {
         },
         reject,
       });
-      this.channel.postMessage({
+      channel.postMessage({
         type: 'create',
         shellId,
         cwd: options.cwd,
@@ -235,13 +306,23 @@ export class PtyHost {
   }
 
   /** Kills every shell and the host; resolves once they are gone. */
-  async dispose(): Promise<void> {
-    if (this.exited) return;
+  dispose(): Promise<void> {
+    this.disposal ??= this.shutdown();
+    return this.disposal;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.disposed = true;
     this.exitListeners.clear();
-    this.channel.postMessage({ type: 'shutdown' } satisfies HostRequest);
-    const timer = setTimeout(() => this.channel.kill(), SHUTDOWN_GRACE_MS);
-    await this.gone;
-    clearTimeout(timer);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const host = this.host;
+    if (host) {
+      host.channel.postMessage({ type: 'shutdown' } satisfies HostRequest);
+      const timer = setTimeout(() => host.channel.kill(), this.shutdownGraceMs);
+      await host.gone;
+      clearTimeout(timer);
+    }
+    await this.cleanup;
   }
 
   private receive(message: unknown): void {
@@ -251,24 +332,63 @@ export class PtyHost {
       return;
     }
     const event = parsed.data;
-    if (event.type === 'ready' || event.type === 'createFailed') {
-      const pending = this.creating.get(event.shellId);
-      this.creating.delete(event.shellId);
-      if (event.type === 'ready') pending?.resolve();
-      else pending?.reject(event.reason === 'unavailable' ? new ShellUnavailableError(event.message) : new ShellStartError(event.message));
-      return;
+    switch (event.type) {
+      case 'spawned':
+        this.shellPids.set(event.shellId, event.pid);
+        return;
+      case 'ready':
+      case 'createFailed': {
+        const pending = this.creating.get(event.shellId);
+        this.creating.delete(event.shellId);
+        if (event.type === 'ready') {
+          this.deathsInARow = 0;
+          pending?.resolve();
+        } else {
+          // The host has killed what the shell started.
+          this.shellPids.delete(event.shellId);
+          pending?.reject(event.reason === 'unavailable' ? new ShellUnavailableError(event.message) : new ShellStartError(event.message));
+        }
+        return;
+      }
+      case 'exited':
+        this.shellPids.delete(event.shellId);
+        this.sessions.get(event.shellId)?.receive(event);
+        this.sessions.delete(event.shellId);
+        return;
+      default:
+        this.sessions.get(event.shellId)?.receive(event);
     }
-    const session = this.sessions.get(event.shellId);
-    session?.receive(event);
-    if (event.type === 'exited') this.sessions.delete(event.shellId);
   }
 
-  private onChannelExit(code: number | null): void {
-    this.exited = true;
-    for (const pending of this.creating.values()) pending.reject(new HostExitedError('The pty host exited while a shell was starting.'));
+  private onChannelExit(channel: HostChannel, code: number | null): void {
+    if (this.host?.channel !== channel) return;
+    this.host = null;
+    const died = this.disposed
+      ? null
+      : new HostDiedError(
+          `The shell stopped unexpectedly (its pty host process ${code === null ? 'was killed' : `exited with code ${code}`}) and was restarted: the next command runs in a fresh shell.`,
+        );
+    for (const pending of this.creating.values()) pending.reject(died ?? new HostExitedError('The pty host exited while a shell was starting.'));
     this.creating.clear();
-    for (const session of this.sessions.values()) session.markExited(null);
+    for (const session of this.sessions.values()) session.markExited(null, died);
     this.sessions.clear();
+    // Whatever the host could not kill itself (it was killed first): the terminal's hangup spares `nohup` jobs.
+    const leftBehind = endShellSessions([...this.shellPids.values()], HANGUP_GRACE_MS);
+    this.cleanup = Promise.all([this.cleanup, leftBehind]);
+    this.shellPids.clear();
+    if (!died) return;
     for (const listener of this.exitListeners) listener(code);
+    this.scheduleRelaunch();
+  }
+
+  private scheduleRelaunch(): void {
+    this.deathsInARow += 1;
+    const delay = this.restartDelays[this.deathsInARow - 1];
+    // Dying again and again: no more relaunches on our own; the next shell asked for starts a host.
+    if (delay === undefined) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.host && !this.disposed) this.launch();
+    }, delay);
   }
 }

@@ -1,7 +1,16 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HostExitedError, PtyHost, ShellExitedError, type ShellSession } from '../../../main/pty/ptyHost';
+import { nodeHostLauncher } from '../../../main/pty/hostChannel';
+import {
+  HostDiedError,
+  HostExitedError,
+  PtyHost,
+  ShellExitedError,
+  type PtyHostOptions,
+  type ShellEndCause,
+  type ShellSession,
+} from '../../../main/pty/ptyHost';
 import { JOB_THAT_IGNORES_HANGUP, isAlive, runCollect, tempHome, waitUntil } from './helpers';
 
 interface Pids {
@@ -12,8 +21,8 @@ interface Pids {
 
 const hosts: PtyHost[] = [];
 
-function startHost(): PtyHost {
-  const host = PtyHost.start({});
+function startHost(options: PtyHostOptions = {}): PtyHost {
+  const host = PtyHost.start(options);
   hosts.push(host);
   return host;
 }
@@ -25,6 +34,20 @@ async function shellWithJob(host: PtyHost): Promise<{ shell: ShellSession; pids:
   const { output } = await runCollect(shell, JOB_THAT_IGNORES_HANGUP);
   const [shellPid, hostPid, jobPid] = (/pids (\d+) (\d+) (\d+)/.exec(output) ?? []).slice(1).map(Number);
   const pids = { shellPid: shellPid ?? 0, hostPid: hostPid ?? 0, jobPid: jobPid ?? 0 };
+  expect(Object.values(pids).every(isAlive)).toBe(true);
+  return { shell, pids };
+}
+
+/** A shell with the jobs a closed terminal does not end: one under `nohup`, one ignoring SIGHUP and SIGTERM. */
+async function shellWithSurvivors(host: PtyHost): Promise<{ shell: ShellSession; pids: Pids & { nohupPid: number; trapPid: number } }> {
+  const home = tempHome();
+  const shell = await host.createShell({ cwd: home, env: { HOME: home } });
+  const { output } = await runCollect(
+    shell,
+    `nohup sleep 3600 >/dev/null 2>&1 & nohup_pid=$!; (trap '' HUP TERM; exec sleep 3600) & echo "pids $$ $PPID $nohup_pid $!"`,
+  );
+  const [shellPid = 0, hostPid = 0, nohupPid = 0, trapPid = 0] = (/pids (\d+) (\d+) (\d+) (\d+)/.exec(output) ?? []).slice(1).map(Number);
+  const pids = { shellPid, hostPid, jobPid: trapPid, nohupPid, trapPid };
   expect(Object.values(pids).every(isAlive)).toBe(true);
   return { shell, pids };
 }
@@ -64,25 +87,45 @@ describe('pty lifecycle', () => {
     expect(await waitUntil(() => !isAlive(pids.jobPid) && !isAlive(pids.shellPid), 3_000)).toBe(true);
   });
 
-  it('resolves the running command and reports when the host dies', async () => {
-    const host = startHost();
-    const home = tempHome();
-    const shell = await host.createShell({ cwd: home, env: { HOME: home } });
-    // No job that ignores hangups here: nothing can clean up after a SIGKILLed host.
-    const [shellPid = 0, hostPid = 0] = ((await runCollect(shell, 'echo $$ $PPID')).output.match(/\d+/g) ?? []).map(Number);
+  it('a killed host comes back by itself: the running command fails, the jobs its terminal spared are ended, a new shell runs', async () => {
+    let launches = 0;
+    const host = startHost({ launcher: (entryPath) => (launches++, nodeHostLauncher(entryPath)) });
+    const { shell, pids } = await shellWithSurvivors(host);
     const hostExits: (number | null)[] = [];
     host.onHostExit((code) => hostExits.push(code));
-    const shellExits: (number | null)[] = [];
-    shell.onExit((code) => shellExits.push(code));
+    const shellEnds: ShellEndCause[] = [];
+    shell.onExit((_code, cause) => shellEnds.push(cause));
     const running = runCollect(shell, 'sleep 30');
     const queued = shell.run('echo never', () => undefined);
-    process.kill(hostPid, 'SIGKILL');
-    expect((await running).exitCode).toBeNull();
-    await expect(queued).rejects.toBeInstanceOf(ShellExitedError);
+    process.kill(pids.hostPid, 'SIGKILL');
+
+    await expect(running).rejects.toThrow(/stopped unexpectedly .* and was restarted/);
+    await expect(running).rejects.toBeInstanceOf(HostDiedError);
+    await expect(queued).rejects.toBeInstanceOf(HostDiedError);
+    await expect(shell.run('true', () => undefined)).rejects.toBeInstanceOf(HostDiedError);
     expect(hostExits).toEqual([null]);
-    expect(shellExits).toEqual([null]);
-    // The kernel hangs up the shell's terminal when its master side (the host) is gone.
-    expect(await waitUntil(() => !isAlive(shellPid), 3_000)).toBe(true);
+    expect(shellEnds).toEqual(['hostDied']);
+    // `nohup sleep` and `trap '' HUP TERM` outlive the terminal's hangup: main ends them itself.
+    expect(await waitUntil(() => [pids.shellPid, pids.nohupPid, pids.trapPid].every((pid) => !isAlive(pid)), 20_000)).toBe(true);
+
+    expect(await waitUntil(() => launches === 2, 20_000)).toBe(true);
+    const home = tempHome();
+    const next = await host.createShell({ cwd: home, env: { HOME: home } });
+    const { output, exitCode } = await runCollect(next, 'echo "host $PPID"');
+    expect(exitCode).toBe(0);
+    const newHostPid = Number(/host (\d+)/.exec(output)?.[1]);
+    expect(newHostPid).not.toBe(pids.hostPid);
+    expect(isAlive(newHostPid)).toBe(true);
+    expect(launches).toBe(2);
+  });
+
+  it('dispose() ends the jobs of a host that does not exit when asked (it is killed, then main ends its sessions)', async () => {
+    const host = startHost({ shutdownGraceMs: 500 });
+    const { pids } = await shellWithSurvivors(host);
+    process.kill(pids.hostPid, 'SIGSTOP');
+    await host.dispose();
+    expect(isAlive(pids.hostPid)).toBe(false);
+    expect(await waitUntil(() => [pids.shellPid, pids.nohupPid, pids.trapPid].every((pid) => !isAlive(pid)), 20_000)).toBe(true);
   });
 
   it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('kills its shells when the host gets %s', async (signal) => {

@@ -1,13 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeHostLauncher, type HostChannel, type HostLauncher } from '../../../main/pty/hostChannel';
 import { defaultPtyHostEntry } from '../../../main/pty/hostEntry';
-import { PtyHost } from '../../../main/pty/ptyHost';
+import { HostDiedError, HostExitedError, PtyHost } from '../../../main/pty/ptyHost';
 import { runCollect, tempHome } from './helpers';
 
 /** A host that is only a recorder: the test plays the host's side. */
 function fakeHost() {
   const fake = {
     entryPath: '',
+    launches: 0,
     posted: [] as unknown[],
     killed: false,
     fromHost: (_message: unknown): void => undefined,
@@ -15,6 +16,7 @@ function fakeHost() {
   };
   const launcher: HostLauncher = (entryPath) => {
     fake.entryPath = entryPath;
+    fake.launches += 1;
     const exitListeners: ((code: number | null) => void)[] = [];
     fake.exit = (code) => exitListeners.forEach((listener) => listener(code));
     return {
@@ -52,7 +54,9 @@ describe('PtyHost', () => {
     expect(fake.posted).toEqual([{ type: 'create', shellId: 1, cwd: '/tmp', env: {}, cols: 90, rows: 20, startTimeoutMs: 10_000 }]);
     fake.fromHost({ type: 'ready' });
     fake.fromHost('garbage');
-    expect(errors).toHaveBeenCalledTimes(2);
+    // Main would end this session if the host died: never init's.
+    fake.fromHost({ type: 'spawned', shellId: 1, pid: 1 });
+    expect(errors).toHaveBeenCalledTimes(3);
     fake.fromHost({ type: 'ready', shellId: 1 });
     const shell = await creating;
     const running = shell.run('echo hi', () => undefined);
@@ -73,6 +77,46 @@ describe('PtyHost', () => {
     expect(fake.killed).toBe(true);
     await disposed;
     expect(exits).toEqual([]); // a disposed host's exit is no crash
+  });
+
+  it('relaunches a dead host after a backoff; after too many deaths in a row, only when a shell is asked for', async () => {
+    vi.useFakeTimers();
+    const { fake, launcher } = fakeHost();
+    const host = PtyHost.start({ launcher, restartDelaysMs: [100, 200] });
+    const exits: (number | null)[] = [];
+    host.onHostExit((code) => exits.push(code));
+    expect(fake.launches).toBe(1);
+    const starting = host.createShell({ cwd: '/tmp' });
+    fake.exit(null);
+    await expect(starting).rejects.toBeInstanceOf(HostDiedError);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(fake.launches).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fake.launches).toBe(2);
+    fake.exit(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(fake.launches).toBe(3);
+    fake.exit(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fake.launches).toBe(3);
+    expect(exits).toEqual([null, 1, 1]);
+
+    const creating = host.createShell({ cwd: '/tmp' });
+    expect(fake.launches).toBe(4);
+    expect(fake.posted.at(-1)).toMatchObject({ type: 'create', shellId: 2 });
+    fake.fromHost({ type: 'ready', shellId: 2 });
+    await creating;
+    // A shell started: the host works again, and the next death is relaunched as the first was.
+    fake.exit(null);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(fake.launches).toBe(5);
+
+    const disposed = host.dispose();
+    fake.exit(0);
+    await disposed;
+    await expect(host.createShell({ cwd: '/tmp' })).rejects.toBeInstanceOf(HostExitedError);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(fake.launches).toBe(5);
   });
 
   it('the host ignores malformed requests and keeps serving (it logs them to stderr)', async () => {
