@@ -7,6 +7,9 @@ import type { JournalSaver, WorkspaceStore } from '../storage/workspaceStore';
 import type { TrustStore } from '../storage/trustStore';
 import { UserFacingError, type EventSink } from '../transport/dispatcher';
 
+const SHELL_RESTARTED_NOTE =
+  '[steerway] The shell was restarted after it stopped unexpectedly: the working directory and variables of earlier cells are gone.\r\n';
+
 /**
  * One open journal: its state (main is authoritative), its autosave, its trust, and its persistent shell.
  * Cells run one at a time, in the order asked, in the same shell, so state carries from cell to cell.
@@ -17,6 +20,8 @@ export class JournalSession {
   private runningCellId: string | null = null;
   private terminalSize = { cols: 120, rows: 30 };
   private disposed = false;
+  /** The shell died with the pty host: the next cell, in a fresh shell, says so first. */
+  private shellRestarted = false;
   /** Changes made since the journal was opened: the renderer's copy follows them one by one. */
   private version = 0;
 
@@ -123,8 +128,9 @@ export class JournalSession {
   private async ensureShell(): Promise<ShellSession> {
     if (this.shell) return this.shell;
     const shell = await this.ptyHost.createShell({ cwd: this.workspacePath, ...this.terminalSize });
-    shell.onExit((exitCode) => {
+    shell.onExit((exitCode, cause) => {
       if (this.shell === shell) this.shell = null;
+      if (cause === 'hostDied') this.shellRestarted = true;
       this.emit('shell.exited', { journalId: this.journal.id, exitCode });
     });
     this.shell = shell;
@@ -147,6 +153,11 @@ export class JournalSession {
     let finished: CellRun = started;
     try {
       const shell = await this.ensureShell();
+      if (this.shellRestarted) {
+        this.shellRestarted = false;
+        output.write(SHELL_RESTARTED_NOTE);
+        this.emit('cell.data', { journalId, cellId, runId, data: SHELL_RESTARTED_NOTE });
+      }
       const result = await shell.run(found.cell.command, (data) => {
         output.write(data);
         this.emit('cell.data', { journalId, cellId, runId, data });
