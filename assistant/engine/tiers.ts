@@ -82,7 +82,8 @@ export class DiskTier {
         continue;
       }
       if (!name.endsWith(EXT)) continue;
-      const stat = await fs.stat(file).catch(() => null);
+      // lstat: a link is no block of ours, and chmod must not reach through it.
+      const stat = await fs.lstat(file).catch(() => null);
       if (!stat?.isFile()) continue;
       // Files written before blocks were private.
       if ((stat.mode & 0o777) !== BLOCK_FILE_MODE) await fs.chmod(file, BLOCK_FILE_MODE).catch(() => undefined);

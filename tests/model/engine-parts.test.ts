@@ -189,12 +189,17 @@ describe('tiers', () => {
     expect(tempModes).toEqual([0o600]);
     expect(mode(path.join(dir, 'a.kvb'))).toBe(0o600);
 
-    // A file from before (0644) is private once the tier opens again, and still read.
+    // A file from before (0644) is private once the tier opens again, and still read; a link is left alone.
     fs.chmodSync(path.join(dir, 'a.kvb'), 0o644);
+    const outside = path.join(parent, 'outside.txt');
+    fs.writeFileSync(outside, 'not a block', { mode: 0o644 });
+    fs.symlinkSync(outside, path.join(dir, 'b.kvb'));
     const reopened = await DiskTier.open(dir, 1 << 20);
     expect(mode(path.join(dir, 'a.kvb'))).toBe(0o600);
     expect(await reopened.read(e('a'))).toHaveProperty('payload');
-    expect(fs.readdirSync(dir)).toEqual(['a.kvb']);
+    expect(mode(outside)).toBe(0o644);
+    expect(reopened.has('b')).toBe(false);
+    expect(fs.readdirSync(dir).sort()).toEqual(['a.kvb', 'b.kvb']);
   });
 
   it('disk tier: a failed write leaves no temp file and keeps nothing of the block', async () => {
