@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
  * The page is served from its own scheme rather than file://, so the grantFileProtocolExtraPrivileges fuse can
  * be off (a file:// page could otherwise read any local file) and the page's origin covers only its own files.
  */
-export const APP_SCHEME = 'steerway';
+const APP_SCHEME = 'steerway';
 const APP_HOST = 'app';
 export const APP_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
 
@@ -83,14 +83,15 @@ export async function openExternalSafely(url: string): Promise<void> {
 /** IPC is answered only for the app's own top-level page, not for a frame that navigated elsewhere. */
 export function isTrustedSender(frame: WebFrameMain | null | undefined, appUrl: string): boolean {
   if (!frame || frame.parent !== null) return false;
-  return isSamePage(frame.url, appUrl, { pathToo: true });
+  return isAppUrl(frame.url, appUrl, { samePage: true });
 }
 
-function isSamePage(url: string, appUrl: string, { pathToo }: { pathToo: boolean }): boolean {
+/** Whether `url` has the app's scheme and host (its origin); with `samePage`, its document too. */
+function isAppUrl(url: string, appUrl: string, { samePage }: { samePage: boolean }): boolean {
   try {
     const page = new URL(url);
     const app = new URL(appUrl);
-    return page.protocol === app.protocol && page.host === app.host && (!pathToo || page.pathname === app.pathname);
+    return page.protocol === app.protocol && page.host === app.host && (!samePage || page.pathname === app.pathname);
   } catch {
     return false;
   }
@@ -108,15 +109,15 @@ export function hardenWebContents(contents: WebContents): void {
 }
 
 /** The one permission the app needs: writing the clipboard (a cell's Copy, Ctrl+C in its output). */
-export const GRANTED_PERMISSION = 'clipboard-sanitized-write';
+const GRANTED_PERMISSION = 'clipboard-sanitized-write';
 
 /**
  * Granted only to the app's own top-level page. A check may name just the origin (no document URL): the app
  * scheme serves nothing but the app, so its origin is the app.
  */
-export function isPermissionGranted(permission: string, details: { isMainFrame: boolean; requestingUrl?: string }, appUrl: string): boolean {
+function isPermissionGranted(permission: string, details: { isMainFrame: boolean; requestingUrl?: string }, appUrl: string): boolean {
   if (permission !== GRANTED_PERMISSION || !details.isMainFrame || !details.requestingUrl) return false;
-  return isSamePage(details.requestingUrl, appUrl, { pathToo: false });
+  return isAppUrl(details.requestingUrl, appUrl, { samePage: false });
 }
 
 /** Every other permission (camera, notifications, geolocation, clipboard reads, ...) is denied, asked or checked. */
