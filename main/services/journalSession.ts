@@ -3,7 +3,7 @@ import { applyChange, type JournalChange, type JournalEdit } from '../../app/jou
 import { findCell, type Attachment, type CellRun, type Journal } from '../../app/journal/schema';
 import type { JournalUpdate, OpenedJournal } from '../../app/ipc/contract';
 import type { PtyHost, ShellSession } from '../pty/ptyHost';
-import type { JournalSaver, WorkspaceStore } from '../storage/workspaceStore';
+import { UnsafePathError, type JournalSaver, type OutputWriter, type WorkspaceStore } from '../storage/workspaceStore';
 import type { TrustStore } from '../storage/trustStore';
 import { UserFacingError, type EventSink } from '../transport/dispatcher';
 
@@ -22,6 +22,8 @@ export class JournalSession {
   private disposed = false;
   /** The shell died with the pty host: the next cell, in a fresh shell, says so first. */
   private shellRestarted = false;
+  /** Stops re-signing saves; the saver outlives this session (a reopened journal gets the same one). */
+  private readonly stopFollowingSaves: () => void;
   /** Changes made since the journal was opened: the renderer's copy follows them one by one. */
   private version = 0;
 
@@ -34,11 +36,10 @@ export class JournalSession {
     private readonly ptyHost: PtyHost,
     private readonly workspacePath: string,
     private readonly emit: EventSink,
+    onDisk: string,
   ) {
-    // A trusted journal stays trusted across our own saves: re-sign what we wrote, as Jupyter does.
-    saver.onSaved(async (text) => {
-      if (this.trusted) await this.trust.trust(store.journalPath(journal.id), text);
-    });
+    // A trusted journal stays trusted across our own saves (as Jupyter does), even when a crash interrupts one.
+    this.stopFollowingSaves = trust.followSaves(saver, onDisk, () => this.trusted);
   }
 
   static async open(
@@ -47,7 +48,7 @@ export class JournalSession {
   ): Promise<JournalSession> {
     const { journal, text, path } = await deps.store.readJournal(journalId);
     const trusted = await deps.trust.isTrusted(path, text);
-    return new JournalSession(journal, trusted, deps.store.openSaver(journal), deps.store, deps.trust, deps.ptyHost, deps.workspacePath, deps.emit);
+    return new JournalSession(journal, trusted, deps.store.openSaver(journal), deps.store, deps.trust, deps.ptyHost, deps.workspacePath, deps.emit, text);
   }
 
   /** A journal created here is trusted from the start. */
@@ -57,7 +58,7 @@ export class JournalSession {
   ): Promise<JournalSession> {
     const { journal, text } = await deps.store.createJournal(title);
     await deps.trust.trust(deps.store.journalPath(journal.id), text);
-    return new JournalSession(journal, true, deps.store.openSaver(journal), deps.store, deps.trust, deps.ptyHost, deps.workspacePath, deps.emit);
+    return new JournalSession(journal, true, deps.store.openSaver(journal), deps.store, deps.trust, deps.ptyHost, deps.workspacePath, deps.emit, text);
   }
 
   get id(): string {
@@ -90,7 +91,10 @@ export class JournalSession {
     }
     if (edit.type === 'deleteCell') {
       if (edit.cellId === this.runningCellId) throw new UserFacingError('busy', 'Interrupt the cell before deleting it.');
-      await this.store.deleteOutput(this.journal.id, edit.cellId);
+      // An output behind a link is not the journal's to delete (the store refuses to follow it); the cell still goes.
+      await this.store.deleteOutput(this.journal.id, edit.cellId).catch((error: unknown) => {
+        if (!(error instanceof UnsafePathError)) throw error;
+      });
     }
     if (edit.type === 'removeAttachment') await this.store.deleteAttachmentText(this.journal.id, edit.attachmentId);
     return this.commit(edit, next);
@@ -149,9 +153,11 @@ export class JournalSession {
     this.runningCellId = cellId;
     await this.commit({ type: 'recordRun', cellId, run: started });
     this.emit('cell.started', { journalId, cellId, run: started });
-    const output = await this.store.openOutput(journalId, cellId);
+    let output: OutputWriter | null = null;
     let finished: CellRun = started;
     try {
+      // Inside the try: an output file that cannot be written (a link, EACCES, ENOSPC) fails the run visibly.
+      output = await this.store.openOutput(journalId, cellId);
       const shell = await this.ensureShell();
       if (this.shellRestarted) {
         this.shellRestarted = false;
@@ -159,7 +165,7 @@ export class JournalSession {
         this.emit('cell.data', { journalId, cellId, runId, data: SHELL_RESTARTED_NOTE });
       }
       const result = await shell.run(found.cell.command, (data) => {
-        output.write(data);
+        output?.write(data);
         this.emit('cell.data', { journalId, cellId, runId, data });
       });
       const written = await output.close();
@@ -167,10 +173,11 @@ export class JournalSession {
         interrupted: result.interrupted, outputBytes: written.bytes, outputTruncated: written.truncated };
     } catch (error) {
       const message = `\r\n[steerway] ${(error as Error).message}\r\n`;
-      output.write(message);
+      output?.write(message);
       this.emit('cell.data', { journalId, cellId, runId, data: message });
-      const written = await output.close();
-      finished = { ...started, durationMs: Date.now() - startedAt.getTime(), outputBytes: written.bytes, outputTruncated: written.truncated };
+      // close() repeats a failed write's error, which the message above already shows.
+      const written = await output?.close().catch(() => null);
+      finished = { ...started, durationMs: Date.now() - startedAt.getTime(), outputBytes: written?.bytes ?? 0, outputTruncated: written?.truncated ?? false };
     } finally {
       this.runningCellId = null;
     }
@@ -201,6 +208,11 @@ export class JournalSession {
     this.disposed = true;
     await this.shell?.dispose();
     this.shell = null;
-    await this.saver.flush();
+    try {
+      await this.saver.flush();
+    } finally {
+      // After the last save is signed: a later session of this journal signs with its own idea of trust.
+      this.stopFollowingSaves();
+    }
   }
 }

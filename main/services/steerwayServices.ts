@@ -1,13 +1,12 @@
-import { mkdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { exportJournalMarkdown } from '../../app/journal/export';
 import { searchJournal } from '../../app/journal/search';
 import { findAttachment, type Journal } from '../../app/journal/schema';
 import type { WorkspaceInfo } from '../../app/ipc/contract';
 import type { PtyHost } from '../pty/ptyHost';
-import { writeFileAtomic } from '../storage/atomicFile';
 import type { TrustStore } from '../storage/trustStore';
-import { JournalLoadError, WorkspaceStore } from '../storage/workspaceStore';
+import { JournalLoadError, NotAFileError, UnsafePathError, WorkspaceStore } from '../storage/workspaceStore';
 import { UserFacingError, type CallHandlers, type EventSink } from '../transport/dispatcher';
 import type { CallName } from '../../app/ipc/contract';
 import { describeAttachment, readFileForView } from './attachments';
@@ -142,13 +141,14 @@ export class SteerwayServices {
     'journal.export': async ({ journalId }) => {
       const session = this.session(journalId);
       const { store } = this.requireStore();
-      const outputs = await this.outputsOf(session);
-      const markdown = exportJournalMarkdown(session.current(), (cellId) => outputs.get(cellId) ?? null);
-      const slug = session.current().title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'journal';
-      const path = join(store.root, 'exports', `${slug}.md`);
-      await mkdir(join(store.root, 'exports'), { recursive: true });
-      await writeFileAtomic(path, markdown);
-      return { path, markdown };
+      try {
+        const outputs = await this.outputsOf(session);
+        const markdown = exportJournalMarkdown(session.current(), (cellId) => outputs.get(cellId) ?? null);
+        return { path: await store.writeExport(session.current().title, markdown), markdown };
+      } catch (error) {
+        if (error instanceof UnsafePathError || error instanceof NotAFileError) throw new UserFacingError('bad-path', `Not exported: ${error.message}`);
+        throw error;
+      }
     },
     'cell.run': async ({ journalId, cellId }) => this.session(journalId).run(cellId),
     'cell.interrupt': async ({ journalId }) => {
