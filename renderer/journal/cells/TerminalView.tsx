@@ -4,6 +4,7 @@ import { useEffect, useRef } from 'react';
 import { useApp } from '../../app/context';
 import { useJournalStore } from '../context';
 import type { OutputSink } from '../store/outputHub';
+import { TerminalFeed } from './terminalFeed';
 
 /** Enough for 100k lines of output; xterm allocates lines only as they come. */
 const SCROLLBACK_LINES = 100_000;
@@ -29,7 +30,7 @@ interface Props {
 
 /**
  * One cell's output in xterm.js. Output arrives through the journal's OutputHub, never through React
- * state, and is written at most once per animation frame.
+ * state, and is paced into the terminal by a TerminalFeed (one write per frame, bounded slices).
  */
 export function TerminalView({ cellId, hasStoredRun, running }: Props) {
   const store = useJournalStore();
@@ -67,25 +68,17 @@ export function TerminalView({ cellId, hasStoredRun, running }: Props) {
     };
     fitColumns.current = fitToContent;
 
-    let pending: string[] = [];
-    let frame = 0;
-    const flush = () => {
-      frame = 0;
-      const data = pending.join('');
-      pending = [];
-      term.write(data, fitToContent);
-    };
-    const sink: OutputSink = {
-      reset: () => {
-        pending = [];
-        term.reset();
-        fitToContent();
+    const feed = new TerminalFeed(
+      {
+        write: (data, parsed) => term.write(data, parsed),
+        reset: () => {
+          term.reset();
+          fitToContent();
+        },
       },
-      write: (data) => {
-        pending.push(data);
-        frame ||= requestAnimationFrame(flush);
-      },
-    };
+      fitToContent,
+    );
+    const sink: OutputSink = { reset: () => feed.reset(), write: (data) => feed.push(data) };
     const attached = store.getState().outputs.attach(cellId, sink, hadStoredRun.current);
 
     const typed = term.onData((data) => {
@@ -113,7 +106,7 @@ export function TerminalView({ cellId, hasStoredRun, running }: Props) {
     resized.observe(host.current!);
 
     return () => {
-      cancelAnimationFrame(frame);
+      feed.dispose();
       cancelAnimationFrame(resizeFrame);
       resized.disconnect();
       attached.dispose();

@@ -1,7 +1,7 @@
-import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { memo, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { Step } from '../../../app/journal/schema';
 import { showInvisibles } from '../../../app/text/invisibles';
-import { useJournal } from '../context';
+import { useJournal, useJournalActions } from '../context';
 import { STATUS_MARK } from '../format';
 import { VisibleText } from '../VisibleText';
 import { StepTitleInput } from './StepTitleInput';
@@ -14,102 +14,104 @@ interface DropTarget {
   edge: 'before' | 'after';
 }
 
+/** What every item shares; made once per list, so an item re-renders only when its own step or place changes. */
+interface ListControls {
+  register(stepId: string, element: HTMLLIElement | null): void;
+  keyDown(event: KeyboardEvent<HTMLLIElement>, step: Step, index: number): void;
+  dragStart(event: DragEvent, step: Step): void;
+  dragOver(event: DragEvent, step: Step, index: number): void;
+  dragLeave(): void;
+  drop(event: DragEvent, step: Step, index: number): void;
+  dragEnd(): void;
+  select(stepId: string): void;
+}
+
+/**
+ * The steps, every one in the DOM (search, focus and screen readers see them all). A journal of 5,000
+ * steps stays quick: items are memoized, so an edit re-renders the steps it changed, and the browser
+ * skips laying out items scrolled out of view (`content-visibility` on `.step-item`).
+ */
 export function StepList() {
   const steps = useJournal((s) => s.journal.steps);
   const currentStepId = useJournal((s) => s.journal.currentStepId);
   const renamingStepId = useJournal((s) => s.renamingStepId);
-  const addStepAfterCurrent = useJournal((s) => s.addStepAfterCurrent);
-  const moveStep = useJournal((s) => s.moveStep);
-  const selectStep = useJournal((s) => s.selectStep);
-  const startRename = useJournal((s) => s.startRename);
-  const items = useRef(new Map<string, HTMLLIElement>());
-  const draggedStepId = useRef<string | null>(null);
+  const { addStepAfterCurrent, moveStep, selectStep, startRename } = useJournalActions();
   const [dropTarget, setDropTarget] = useState<DropTarget | null>(null);
+  // The controls read the latest steps through this, so they never change identity.
+  const latestSteps = useRef(steps);
+  latestSteps.current = steps;
 
-  const onItemKeyDown = (event: KeyboardEvent<HTMLLIElement>, step: Step, index: number) => {
-    if (event.target !== event.currentTarget) return;
-    if (event.altKey && (event.key === 'ArrowUp' || event.key === 'ArrowDown')) {
+  const controls = useMemo((): ListControls => {
+    const items = new Map<string, HTMLLIElement>();
+    let draggedStepId: string | null = null;
+    const dropTargetFor = (event: DragEvent, step: Step, index: number): DropTarget | null => {
+      if (!draggedStepId || draggedStepId === step.id) return null;
+      const from = latestSteps.current.findIndex((s) => s.id === draggedStepId);
       event.preventDefault();
-      void moveStep(step.id, index + (event.key === 'ArrowUp' ? -1 : 1));
-    } else if (event.key === 'ArrowUp' || event.key === 'ArrowDown') {
-      event.preventDefault();
-      const neighbour = steps[index + (event.key === 'ArrowUp' ? -1 : 1)];
-      if (neighbour) items.current.get(neighbour.id)?.focus();
-    } else if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault();
-      void selectStep(step.id);
-    } else if (event.key === 'F2') {
-      event.preventDefault();
-      startRename(step.id);
-    }
-  };
-
-  const dropTargetFor = (event: DragEvent, step: Step): DropTarget | null => {
-    const dragged = draggedStepId.current;
-    if (!dragged || dragged === step.id) return null;
-    const from = steps.findIndex((s) => s.id === dragged);
-    const to = steps.findIndex((s) => s.id === step.id);
-    event.preventDefault();
-    event.dataTransfer.dropEffect = 'move';
-    return { stepId: step.id, edge: from < to ? 'after' : 'before' };
-  };
+      event.dataTransfer.dropEffect = 'move';
+      return { stepId: step.id, edge: from < index ? 'after' : 'before' };
+    };
+    const sameTarget = (a: DropTarget | null, b: DropTarget | null) => a?.stepId === b?.stepId && a?.edge === b?.edge;
+    const showDropTarget = (target: DropTarget | null) => setDropTarget((shown) => (sameTarget(shown, target) ? shown : target));
+    return {
+      register: (stepId, element) => {
+        if (element) items.set(stepId, element);
+        else items.delete(stepId);
+      },
+      keyDown: (event, step, index) => {
+        if (event.target !== event.currentTarget) return;
+        if (event.altKey && (event.key === 'ArrowUp' || event.key === 'ArrowDown')) {
+          event.preventDefault();
+          void moveStep(step.id, index + (event.key === 'ArrowUp' ? -1 : 1));
+        } else if (event.key === 'ArrowUp' || event.key === 'ArrowDown') {
+          event.preventDefault();
+          const neighbour = latestSteps.current[index + (event.key === 'ArrowUp' ? -1 : 1)];
+          if (neighbour) items.get(neighbour.id)?.focus();
+        } else if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          void selectStep(step.id);
+        } else if (event.key === 'F2') {
+          event.preventDefault();
+          startRename(step.id);
+        }
+      },
+      dragStart: (event, step) => {
+        draggedStepId = step.id;
+        event.dataTransfer.setData(DRAG_TYPE, step.id);
+        event.dataTransfer.effectAllowed = 'move';
+      },
+      dragOver: (event, step, index) => showDropTarget(dropTargetFor(event, step, index)),
+      dragLeave: () => showDropTarget(null),
+      drop: (event, step, index) => {
+        event.preventDefault();
+        const dragged = draggedStepId;
+        showDropTarget(null);
+        // The dragged step takes the target's place: below it when moving down, above it when moving up.
+        if (dragged && dragged !== step.id) void moveStep(dragged, index);
+      },
+      dragEnd: () => {
+        draggedStepId = null;
+        showDropTarget(null);
+      },
+      select: (stepId) => void selectStep(stepId),
+    };
+  }, [moveStep, selectStep, startRename]);
 
   return (
     <div className="sidebar">
       <h2 className="panel-title">Steps</h2>
       <ul aria-label="Steps" className="step-list">
-        {steps.map((step, index) => {
-          const current = step.id === currentStepId;
-          const renaming = step.id === renamingStepId;
-          const drop = dropTarget?.stepId === step.id ? dropTarget.edge : null;
-          return (
-            <li
-              key={step.id}
-              ref={(element) => {
-                if (element) items.current.set(step.id, element);
-                else items.current.delete(step.id);
-              }}
-              aria-label={showInvisibles(step.title)}
-              aria-current={current ? 'step' : undefined}
-              tabIndex={0}
-              draggable={!renaming}
-              data-status={step.status}
-              className={['step-item', current && 'current', drop && `drop-${drop}`].filter(Boolean).join(' ')}
-              onClick={() => void selectStep(step.id)}
-              onKeyDown={(event) => onItemKeyDown(event, step, index)}
-              onDragStart={(event) => {
-                draggedStepId.current = step.id;
-                event.dataTransfer.setData(DRAG_TYPE, step.id);
-                event.dataTransfer.effectAllowed = 'move';
-              }}
-              onDragOver={(event) => setDropTarget(dropTargetFor(event, step))}
-              onDragLeave={() => setDropTarget(null)}
-              onDrop={(event) => {
-                event.preventDefault();
-                const dragged = draggedStepId.current;
-                setDropTarget(null);
-                // The dragged step takes the target's place: below it when moving down, above it when moving up.
-                if (dragged && dragged !== step.id) void moveStep(dragged, index);
-              }}
-              onDragEnd={() => {
-                draggedStepId.current = null;
-                setDropTarget(null);
-              }}
-            >
-              <span className={`status-mark status-${step.status}`} title={`Status: ${step.status}`} aria-hidden="true">
-                {STATUS_MARK[step.status]}
-              </span>
-              <span className="step-number" aria-hidden="true">
-                {index + 1}
-              </span>
-              {renaming ? (
-                <StepTitleInput step={step} onDone={() => items.current.get(step.id)?.focus()} />
-              ) : (
-                <span className="step-title">{step.title ? <VisibleText text={step.title} /> : 'Untitled step'}</span>
-              )}
-            </li>
-          );
-        })}
+        {steps.map((step, index) => (
+          <StepItem
+            key={step.id}
+            step={step}
+            index={index}
+            current={step.id === currentStepId}
+            renaming={step.id === renamingStepId}
+            drop={dropTarget?.stepId === step.id ? dropTarget.edge : null}
+            controls={controls}
+          />
+        ))}
       </ul>
       {steps.length === 0 && <p className="muted sidebar-empty">No steps yet.</p>}
       <button type="button" className="add-step" onClick={() => void addStepAfterCurrent()}>
@@ -118,3 +120,49 @@ export function StepList() {
     </div>
   );
 }
+
+interface StepItemProps {
+  step: Step;
+  index: number;
+  current: boolean;
+  renaming: boolean;
+  drop: DropTarget['edge'] | null;
+  controls: ListControls;
+}
+
+const StepItem = memo(function StepItem({ step, index, current, renaming, drop, controls }: StepItemProps) {
+  const element = useRef<HTMLLIElement | null>(null);
+  return (
+    <li
+      ref={(li) => {
+        element.current = li;
+        controls.register(step.id, li);
+      }}
+      aria-label={showInvisibles(step.title)}
+      aria-current={current ? 'step' : undefined}
+      tabIndex={0}
+      draggable={!renaming}
+      data-status={step.status}
+      className={['step-item', current && 'current', drop && `drop-${drop}`].filter(Boolean).join(' ')}
+      onClick={() => controls.select(step.id)}
+      onKeyDown={(event) => controls.keyDown(event, step, index)}
+      onDragStart={(event) => controls.dragStart(event, step)}
+      onDragOver={(event) => controls.dragOver(event, step, index)}
+      onDragLeave={controls.dragLeave}
+      onDrop={(event) => controls.drop(event, step, index)}
+      onDragEnd={controls.dragEnd}
+    >
+      <span className={`status-mark status-${step.status}`} title={`Status: ${step.status}`} aria-hidden="true">
+        {STATUS_MARK[step.status]}
+      </span>
+      <span className="step-number" aria-hidden="true">
+        {index + 1}
+      </span>
+      {renaming ? (
+        <StepTitleInput step={step} onDone={() => element.current?.focus()} />
+      ) : (
+        <span className="step-title">{step.title ? <VisibleText text={step.title} /> : 'Untitled step'}</span>
+      )}
+    </li>
+  );
+});

@@ -1,5 +1,6 @@
 import type { Disposable } from '../../../app/ipc/api';
 import { keepTextAndColours, plainText } from '../../../app/terminal/ansi';
+import { formatBytes } from '../format';
 
 /** Where a cell's output goes: in the app an xterm.js view, in tests a recorder. */
 export interface OutputSink {
@@ -23,6 +24,28 @@ interface CellOutput {
 }
 
 const TRUNCATED_NOTE = '\r\n\x1b[2m[output truncated]\x1b[0m\r\n';
+
+/**
+ * Output shown again is its last this many characters (about the terminal's 100k-line scrollback of
+ * typical lines): filtering and re-parsing 50 MB would stall the page for seconds. Copy still has it all.
+ */
+export const REPLAY_MAX_CHARS = 4_000_000;
+
+const skippedNote = (chars: number) => `\x1b[2m[${formatBytes(chars)} of earlier output not shown here; Copy copies all of it]\x1b[0m\r\n`;
+
+/** The end of the output, at most `max` characters starting at a line, and how much came before it. */
+export function outputTail(chunks: readonly string[], max: number): { text: string; skipped: number } {
+  let size = 0;
+  let first = chunks.length;
+  while (first > 0 && size < max) size += chunks[--first]!.length;
+  const before = chunks.slice(0, first).reduce((sum, chunk) => sum + chunk.length, 0);
+  const text = chunks.slice(first).join('');
+  if (first === 0 && text.length <= max) return { text, skipped: 0 };
+  // Start at a line, so no escape sequence or line is shown cut.
+  const lineStart = text.indexOf('\n', text.length - max) + 1;
+  const start = lineStart > 0 ? lineStart : text.length - max;
+  return { text: text.slice(start), skipped: before + start };
+}
 
 /**
  * Per-cell output kept outside React: live chunks go straight to the attached views, so a run
@@ -87,7 +110,8 @@ export class OutputHub {
 
   /** Output shown a second time keeps only text and colours: never re-executes what a program asked for. */
   private shownAgain(entry: CellOutput): string {
-    return keepTextAndColours(entry.chunks.join('')) + (entry.truncated ? TRUNCATED_NOTE : '');
+    const { text, skipped } = outputTail(entry.chunks, REPLAY_MAX_CHARS);
+    return (skipped > 0 ? skippedNote(skipped) : '') + keepTextAndColours(text) + (entry.truncated ? TRUNCATED_NOTE : '');
   }
 
   private load(cellId: string, entry: CellOutput): Promise<void> {

@@ -6,7 +6,7 @@ import { DEFAULT_ASSISTANT_SETTINGS, type AssistantSettingsView, type DownloadSt
 import { newId } from '../../../app/ids';
 import { applyChange, type JournalChange } from '../../../app/journal/edits';
 import { exportJournalMarkdown } from '../../../app/journal/export';
-import { createJournal, newStep, type CellRun, type Journal } from '../../../app/journal/schema';
+import { createJournal, findCell, newStep, type CellRun, type Journal } from '../../../app/journal/schema';
 import { searchJournal } from '../../../app/journal/search';
 import { createJournalStore } from '../../../renderer/journal/store/createJournalStore';
 
@@ -111,14 +111,14 @@ export class FakeApi implements SteerwayApi {
       outputBytes: 0,
       outputTruncated: false,
     };
-    this.change(journalId, { type: 'recordRun', cellId, run });
+    this.recordRun(journalId, cellId, run);
     this.emit('cell.started', { journalId, cellId, run });
     return run;
   }
 
   finishRun(journalId: string, cellId: string, started: CellRun, output: string, result: Partial<CellRun> = {}): CellRun {
     const run: CellRun = { ...started, durationMs: 1234, exitCode: 0, outputBytes: output.length, ...result };
-    this.change(journalId, { type: 'recordRun', cellId, run });
+    this.recordRun(journalId, cellId, run);
     this.outputs.set(cellId, { output, truncated: run.outputTruncated });
     this.emit('cell.finished', { journalId, cellId, run });
     return run;
@@ -157,6 +157,11 @@ export class FakeApi implements SteerwayApi {
     if (!stored) throw new RemoteError('not-found', `no journal ${journalId}`);
     if (stored.problem) throw new RemoteError('bad-journal', stored.problem);
     return { journal: stored.journal, trusted: stored.trusted, runningCellId: null, version: stored.version };
+  }
+
+  /** As main records a run: only on a cell that is (still) in the journal. */
+  private recordRun(journalId: string, cellId: string, run: CellRun): void {
+    if (findCell(this.journal(journalId), cellId)) this.change(journalId, { type: 'recordRun', cellId, run });
   }
 
   /** Applies a change as main does: the next version, announced as `journal.changed` and answered to the caller. */

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { OutputHub, type OutputSink } from '../../../renderer/journal/store/outputHub';
+import { OutputHub, REPLAY_MAX_CHARS, type OutputSink } from '../../../renderer/journal/store/outputHub';
 
 function recorder() {
   const sink = { shown: '', resets: 0 } as OutputSink & { shown: string; resets: number };
@@ -100,5 +100,34 @@ describe('OutputHub', () => {
   it('gives the output as plain text for copying', async () => {
     const hub = new OutputHub(async () => ({ output: `${RED}\r\nline 2\r\n`, truncated: false }), vi.fn());
     expect(await hub.plainText('c1', true)).toBe('red\nline 2\n');
+  });
+
+  it('shows a huge output again from its end only, from a line start, saying how much it left out; Copy has it all', async () => {
+    const hub = new OutputHub(vi.fn(), vi.fn());
+    const line = 'x'.repeat(59) + '\n';
+    const lines = Math.ceil((REPLAY_MAX_CHARS * 2) / line.length);
+    hub.started('c1');
+    for (let i = 0; i < lines; i += 1000) hub.data('c1', line.repeat(Math.min(1000, lines - i)));
+
+    const later = recorder();
+    hub.attach('c1', later, true);
+
+    const [note, ...shown] = later.shown.split('\r\n');
+    expect(note).toMatch(/^\x1b\[2m\[\d+\.\d MB of earlier output not shown here; Copy copies all of it\]\x1b\[0m$/);
+    const text = shown.join('\r\n');
+    expect(text.length).toBeLessThanOrEqual(REPLAY_MAX_CHARS);
+    expect(text.length).toBeGreaterThan(REPLAY_MAX_CHARS - line.length);
+    expect(text.startsWith(line)).toBe(true);
+    expect((await hub.plainText('c1', true)).length).toBe(lines * line.length);
+  });
+
+  it('shows an output under the bound again whole, with no note', () => {
+    const hub = new OutputHub(vi.fn(), vi.fn());
+    hub.started('c1');
+    hub.data('c1', 'one\r\n');
+    hub.data('c1', 'two\r\n');
+    const later = recorder();
+    hub.attach('c1', later, true);
+    expect(later.shown).toBe('one\r\ntwo\r\n');
   });
 });
