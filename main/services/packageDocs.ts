@@ -1,22 +1,28 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserFacingError } from '../transport/dispatcher';
+import { readFileHead } from './fileHead';
 import { resolveInsideWorkspace } from './workspaceFiles';
 
 /** Bounds on what one package contributes: a README and one declarations file are plenty of context. */
 const MAX_README_BYTES = 256 * 1024;
 const MAX_TYPES_BYTES = 512 * 1024;
+const MAX_MANIFEST_BYTES = 256 * 1024;
 const README_NAMES = ['README.md', 'readme.md', 'Readme.md', 'README.markdown', 'README'];
 
-async function readBounded(path: string, limit: number): Promise<{ text: string; truncated: boolean } | null> {
-  const data = await readFile(path).catch(() => null);
-  if (!data) return null;
-  return { text: data.subarray(0, limit).toString('utf8'), truncated: data.length > limit };
+/**
+ * The head of `relativePath` inside `folder`, reading at most `limit` bytes; null when it is missing or when its
+ * real path (links followed) leaves the folder: a package's files, whatever its package.json says, stay its own.
+ */
+async function readInside(folder: string, relativePath: string, limit: number): Promise<{ text: string; truncated: boolean } | null> {
+  const path = await resolveInsideWorkspace(folder, relativePath).catch(() => null);
+  const file = path && (await readFileHead(path, limit));
+  if (!file) return null;
+  return { text: file.head.toString('utf8'), truncated: file.size > file.head.length };
 }
 
 function declarationsEntry(manifest: Record<string, unknown>): string {
   const declared = manifest.types ?? manifest.typings;
-  return typeof declared === 'string' ? declared : 'index.d.ts';
+  return typeof declared === 'string' && declared !== '' ? declared : 'index.d.ts';
 }
 
 /**
@@ -27,10 +33,10 @@ export async function readPackageDocs(workspaceRoot: string, packageName: string
   const packageDir = await resolveInsideWorkspace(workspaceRoot, join('node_modules', packageName)).catch(() => {
     throw new UserFacingError('not-found', `${packageName} is not installed in this workspace's node_modules.`);
   });
-  const manifestText = await readFile(join(packageDir, 'package.json'), 'utf8').catch(() => '{}');
   let manifest: Record<string, unknown> = {};
   try {
-    manifest = JSON.parse(manifestText) as Record<string, unknown>;
+    const parsed: unknown = JSON.parse((await readInside(packageDir, 'package.json', MAX_MANIFEST_BYTES))?.text ?? '{}');
+    if (parsed && typeof parsed === 'object') manifest = parsed as Record<string, unknown>;
   } catch {
     // A broken manifest still leaves the README and the default declarations file.
   }
@@ -38,7 +44,7 @@ export async function readPackageDocs(workspaceRoot: string, packageName: string
   const parts = [`# ${packageName}${version}`];
   let truncated = false;
   for (const name of README_NAMES) {
-    const readme = await readBounded(join(packageDir, name), MAX_README_BYTES);
+    const readme = await readInside(packageDir, name, MAX_README_BYTES);
     if (readme) {
       parts.push(readme.text);
       truncated ||= readme.truncated;
@@ -47,13 +53,13 @@ export async function readPackageDocs(workspaceRoot: string, packageName: string
   }
   const typesName = packageName.startsWith('@') ? packageName.slice(1).replace('/', '__') : packageName;
   const declarationCandidates = [
-    join(packageDir, declarationsEntry(manifest)),
-    join(workspaceRoot, 'node_modules', '@types', typesName, 'index.d.ts'),
+    { folder: packageDir, file: declarationsEntry(manifest), shown: declarationsEntry(manifest) },
+    { folder: join(workspaceRoot, 'node_modules', '@types', typesName), file: 'index.d.ts', shown: `@types/${typesName}/index.d.ts` },
   ];
-  for (const file of declarationCandidates) {
-    const types = await readBounded(file, MAX_TYPES_BYTES);
+  for (const { folder, file, shown } of declarationCandidates) {
+    const types = await readInside(folder, file, MAX_TYPES_BYTES);
     if (types) {
-      parts.push(`## Type declarations (${file.slice(packageDir.length + 1) || file})`, '```ts', types.text, '```');
+      parts.push(`## Type declarations (${shown})`, '```ts', types.text, '```');
       truncated ||= types.truncated;
       break;
     }
