@@ -11,6 +11,23 @@ if [[ -r ~/.bashrc ]]; then
   . ~/.bashrc || true
 fi
 set +e
+# However the shell ends (\`exit\`, or its terminal gone because the app or its pty host died), nothing it started
+# outlives it: every other process of its session is killed, \`nohup\` and disowned jobs too (found in /proc: Linux).
+# An EXIT trap from ~/.bashrc runs first.
+__steerway_user_exit_trap=$(trap -p EXIT)
+__steerway_user_exit_trap=\${__steerway_user_exit_trap#trap -- }
+eval "__steerway_user_exit_trap=\${__steerway_user_exit_trap% EXIT}"
+__steerway_end_session() {
+  local stat line fields
+  eval "$__steerway_user_exit_trap"
+  for stat in /proc/[0-9]*/stat; do
+    read -r line < "$stat" 2>/dev/null || continue
+    # pid (comm) state ppid pgrp session ...; comm may hold spaces and parentheses.
+    fields=(\${line##*) })
+    if [[ \${fields[3]} == "$$" && \${line%% *} != "$$" ]]; then kill -KILL "\${line%% *}" 2>/dev/null; fi
+  done
+}
+trap __steerway_end_session EXIT
 # Cells are kept in the journal; the typed \`builtin eval $'...'\` lines stay out of ~/.bash_history.
 set +o history
 __steerway_nonce=${nonce}

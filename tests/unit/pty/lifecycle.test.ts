@@ -38,13 +38,16 @@ async function shellWithJob(host: PtyHost): Promise<{ shell: ShellSession; pids:
   return { shell, pids };
 }
 
-/** A shell with the jobs a closed terminal does not end: one under `nohup`, one ignoring SIGHUP and SIGTERM. */
+/**
+ * A shell with the jobs a closed terminal does not end: one under `nohup`, one ignoring SIGHUP and SIGTERM. The
+ * cell also drops the shell's EXIT trap (which would end them when the terminal goes): only main can, then.
+ */
 async function shellWithSurvivors(host: PtyHost): Promise<{ shell: ShellSession; pids: Pids & { nohupPid: number; trapPid: number } }> {
   const home = tempHome();
   const shell = await host.createShell({ cwd: home, env: { HOME: home } });
   const { output } = await runCollect(
     shell,
-    `nohup sleep 3600 >/dev/null 2>&1 & nohup_pid=$!; (trap '' HUP TERM; exec sleep 3600) & echo "pids $$ $PPID $nohup_pid $!"`,
+    `trap - EXIT; nohup sleep 3600 >/dev/null 2>&1 & nohup_pid=$!; (trap '' HUP TERM; exec sleep 3600) & echo "pids $$ $PPID $nohup_pid $!"`,
   );
   const [shellPid = 0, hostPid = 0, nohupPid = 0, trapPid = 0] = (/pids (\d+) (\d+) (\d+) (\d+)/.exec(output) ?? []).slice(1).map(Number);
   const pids = { shellPid, hostPid, jobPid: trapPid, nohupPid, trapPid };
@@ -148,5 +151,20 @@ describe('pty lifecycle', () => {
     expect(Object.values(pids).every(isAlive)).toBe(true);
     parent.kill('SIGKILL');
     expect(await waitUntil(() => !isAlive(pids.hostPid) && !isAlive(pids.shellPid) && !isAlive(pids.jobPid), 5_000)).toBe(true);
+  });
+
+  it('when main and the host are both killed, the shell itself ends the jobs its terminal spared', async () => {
+    const fixture = fileURLToPath(new URL('./fixtures/parentWithHost.ts', import.meta.url));
+    const parent = spawn(process.execPath, ['--import', 'tsx', fixture], { env: { ...process.env, HOME: tempHome() }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    parent.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    expect(await waitUntil(() => stdout.includes('\n'), 20_000)).toBe(true);
+    const pids = JSON.parse(stdout) as Pids;
+    expect(Object.values(pids).every(isAlive)).toBe(true);
+    // Stopped first, main cannot clean up after the host; killed, the host cannot either.
+    parent.kill('SIGSTOP');
+    process.kill(pids.hostPid, 'SIGKILL');
+    parent.kill('SIGKILL');
+    expect(await waitUntil(() => !isAlive(pids.shellPid) && !isAlive(pids.jobPid), 20_000)).toBe(true);
   });
 });
