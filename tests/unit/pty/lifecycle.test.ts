@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeHostLauncher } from '../../../main/pty/hostChannel';
@@ -151,6 +153,17 @@ describe('pty lifecycle', () => {
     expect(Object.values(pids).every(isAlive)).toBe(true);
     parent.kill('SIGKILL');
     expect(await waitUntil(() => !isAlive(pids.hostPid) && !isAlive(pids.shellPid) && !isAlive(pids.jobPid), 5_000)).toBe(true);
+  });
+
+  it("runs a ~/.bashrc's EXIT trap before the shell's own", async () => {
+    const host = startHost();
+    const home = tempHome();
+    writeFileSync(path.join(home, '.bashrc'), `trap 'echo "it'\\''s done" > "$HOME/exited"' EXIT\n`);
+    const shell = await host.createShell({ cwd: home, env: { HOME: home } });
+    const ended = new Promise((resolve) => shell.onExit(resolve));
+    await runCollect(shell, 'exit');
+    await ended;
+    expect(readFileSync(path.join(home, 'exited'), 'utf8')).toBe("it's done\n");
   });
 
   it('when main and the host are both killed, the shell itself ends the jobs its terminal spared', async () => {
