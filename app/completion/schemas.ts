@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AttachmentKind, Id } from '../journal/schema';
+import { DEFAULT_SERVE_API, ServeApiSettings } from './serveApi';
 
 /** The wire format of a team's completion server: llama.cpp's `/infill`, or an OpenAI-compatible `/v1/completions` (vLLM, ...). */
 export const RemoteDialect = z.enum(['llama.cpp', 'openai']);
@@ -45,6 +46,8 @@ export const AssistantSettings = z.object({
   /** Tokens the step's documents may take in the prompt. */
   contextBudgetTokens: z.number().int().min(0).max(32_768),
   engine: EngineChoice,
+  /** Serve the local model to editors on 127.0.0.1 (llama.cpp `/infill`, OpenAI `/v1/completions`). */
+  serveApi: ServeApiSettings,
 });
 export type AssistantSettings = z.infer<typeof AssistantSettings>;
 
@@ -73,6 +76,7 @@ export const DEFAULT_ASSISTANT_SETTINGS: AssistantSettings = {
   gpu: false,
   contextBudgetTokens: 6_144,
   engine: { kind: 'local' },
+  serveApi: DEFAULT_SERVE_API,
 };
 
 export const ModelInfo = z.object({

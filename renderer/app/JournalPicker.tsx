@@ -1,4 +1,5 @@
 import { useId, useState, type FormEvent } from 'react';
+import { showInvisibles } from '../../app/text/invisibles';
 import { useApp } from './context';
 
 export function JournalPicker() {
@@ -17,7 +18,7 @@ export function JournalPicker() {
         {selectedJournalId === null && <option value="" disabled />}
         {journals.map((journal) => (
           <option key={journal.id} value={journal.id}>
-            {journal.title}
+            {showInvisibles(journal.title)}
           </option>
         ))}
       </select>

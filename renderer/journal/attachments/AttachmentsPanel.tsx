@@ -1,9 +1,11 @@
 import { useRef, useState } from 'react';
 import type { CallOutput } from '../../../app/ipc/contract';
 import type { Attachment } from '../../../app/journal/schema';
+import { showInvisibles } from '../../../app/text/invisibles';
 import { useReportingCall } from '../../app/context';
 import { useJournal } from '../context';
 import { formatBytes, KIND_LABEL } from '../format';
+import { VisibleText } from '../VisibleText';
 import { AttachForm } from './AttachForm';
 import { AttachmentDialog } from './AttachmentDialog';
 
@@ -45,9 +47,9 @@ export function AttachmentsPanel() {
         <ul className="attachment-list">
           {step.attachments.map((attachment) => (
             // Named by title, not aria-label, so words in user-chosen titles never answer label lookups.
-            <li key={attachment.id} title={attachment.title} className="attachment">
-              <div className="attachment-title" title={attachment.source || attachment.title}>
-                {attachment.title}
+            <li key={attachment.id} title={showInvisibles(attachment.title)} className="attachment">
+              <div className="attachment-title" title={showInvisibles(attachment.source || attachment.title)}>
+                <VisibleText text={attachment.title} />
               </div>
               <div className="attachment-meta">
                 <span className={`kind kind-${attachment.kind}`}>{KIND_LABEL[attachment.kind]}</span>

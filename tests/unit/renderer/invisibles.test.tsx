@@ -60,6 +60,27 @@ describe('hidden and bidirectional characters in a journal', () => {
     expect(heading.querySelectorAll('.invisible-char')).toHaveLength(2);
   });
 
+  it('shows them in the journal picker and in attachment titles and sources', async () => {
+    const fake = new FakeApi();
+    const journal = fake.addJournal('Notes\u202Etxt.exe', ['Imported']);
+    fake.journal(journal.id).steps[0]!.attachments.push({
+      id: 'att-1',
+      kind: 'file',
+      title: 'README\u2066.md',
+      source: '/home/me/\u202Egpj.sh',
+      sizeBytes: 10,
+      addedAt: '2026-01-01T00:00:00.000Z',
+    });
+    await renderJournal(fake);
+
+    expect(screen.getByRole('option', { name: 'Notes⟨U+202E⟩txt.exe' })).toBeTruthy();
+    const attachment = within(screen.getByRole('complementary', { name: 'Attachments' })).getByRole('listitem');
+    expect(attachment.getAttribute('title')).toBe('README⟨U+2066⟩.md');
+    const title = attachment.querySelector('.attachment-title')!;
+    expect(title.textContent).toBe('README⟨U+2066⟩.md');
+    expect(title.getAttribute('title')).toBe('/home/me/⟨U+202E⟩gpj.sh');
+  });
+
   it('warns in the trust banner how many commands and titles hold them, and how they are shown', async () => {
     await openJournal({ trusted: false, stepTitle: 'Setup\u00A0', commands: ['npm ci', TROJAN, 'ls\u200B -la'] });
 
