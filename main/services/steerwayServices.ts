@@ -100,13 +100,19 @@ export class SteerwayServices {
     }
   }
 
-  /** Stored outputs of every cell, for search and export (which need them all at once). */
+  /**
+   * Stored outputs of every cell, for search and export (which need them all at once). One the store will not
+   * read (behind a link, or a FIFO) is left out: it is not the journal's, and the rest still serves.
+   */
   private async outputsOf(session: JournalSession): Promise<Map<string, string>> {
     const { store } = this.requireStore();
     const outputs = new Map<string, string>();
     for (const step of session.current().steps) {
       for (const cell of step.cells) {
-        const stored = await store.readOutput(session.id, cell.id);
+        const stored = await store.readOutput(session.id, cell.id).catch((error: unknown) => {
+          if (error instanceof UnsafePathError || error instanceof NotAFileError) return null;
+          throw error;
+        });
         if (stored) outputs.set(cell.id, stored.output);
       }
     }
@@ -141,12 +147,12 @@ export class SteerwayServices {
     'journal.export': async ({ journalId }) => {
       const session = this.session(journalId);
       const { store } = this.requireStore();
+      const outputs = await this.outputsOf(session);
+      const markdown = exportJournalMarkdown(session.current(), (cellId) => outputs.get(cellId) ?? null);
       try {
-        const outputs = await this.outputsOf(session);
-        const markdown = exportJournalMarkdown(session.current(), (cellId) => outputs.get(cellId) ?? null);
         return { path: await store.writeExport(session.current().title, markdown), markdown };
       } catch (error) {
-        if (error instanceof UnsafePathError || error instanceof NotAFileError) throw new UserFacingError('bad-path', `Not exported: ${error.message}`);
+        if (error instanceof UnsafePathError) throw new UserFacingError('bad-path', `Not exported: ${error.message}`);
         throw error;
       }
     },

@@ -75,6 +75,19 @@ describe.skipIf(process.platform === 'win32')('journal services and links from a
     expect(services.openJournal(journalId)?.steps[0]?.cells).toEqual([]);
     expect(await readdir(outside)).toEqual(['.victim.0123456789abcdef.tmp']);
   });
+
+  it('searches and exports a journal whose outputs folder is a link, reading nothing through it', async () => {
+    const { h, journalId, store, outside } = await setup();
+    await h['journal.edit']({ journalId, edit: { type: 'addStep', stepId: 's1', title: 'Secret step' } });
+    await h['journal.edit']({ journalId, edit: { type: 'addCell', stepId: 's1', cellId: 'c1', command: 'cat secret' } });
+    await writeFile(join(outside, 'c1.log'), 'secret from outside the workspace');
+    await symlink(outside, join(dirname(store.journalPath(journalId)), 'outputs'));
+    const hits = await h['journal.search']({ journalId, query: 'secret' });
+    expect(hits.map((hit) => hit.field).sort()).toEqual(['command', 'title']);
+    const { markdown } = await h['journal.export']({ journalId });
+    expect(markdown).toContain('cat secret');
+    expect(markdown).not.toContain('from outside');
+  });
 });
 
 describe('journal trust across sessions', () => {
