@@ -17,6 +17,9 @@ const SignatureFile = z.object({
   entries: z.array(z.object({ path: z.string().min(1), signature: Signature, previous: Signature.optional() })),
 });
 
+/** What is trusted for one journal. */
+type Signatures = Omit<z.infer<typeof SignatureFile>['entries'][number], 'path'>;
+
 export interface TrustStoreOptions {
   maxEntries?: number;
   /** Where a corrupt key or signature file is reported; defaults to console.warn. */
@@ -41,8 +44,8 @@ export class TrustStore {
   private readonly maxEntries: number;
   private readonly warn: (message: string) => void;
   private key: Promise<Buffer> | null = null;
-  /** path -> hex signatures (the newest first, at most two), in trust order (oldest first). */
-  private entries: Promise<Map<string, string[]>> | null = null;
+  /** path -> hex signatures, in trust order (oldest first). */
+  private entries: Promise<Map<string, Signatures>> | null = null;
   /** trust() calls run one at a time, so none writes over another's entry. */
   private queue: Promise<void> = Promise.resolve();
 
@@ -57,7 +60,9 @@ export class TrustStore {
     const path = resolve(journalPath);
     const [key, entries] = await Promise.all([this.loadKey(), this.loadEntries()]);
     const signature = sign(key, path, text);
-    return (entries.get(path) ?? []).some((stored) => timingSafeEqual(Buffer.from(stored, 'hex'), signature));
+    const stored = entries.get(path);
+    if (stored === undefined) return false;
+    return [stored.signature, stored.previous].some((hex) => hex !== undefined && timingSafeEqual(Buffer.from(hex, 'hex'), signature));
   }
 
   /**
@@ -68,9 +73,12 @@ export class TrustStore {
     const run = this.queue.then(async () => {
       const path = resolve(journalPath);
       const [key, entries] = await Promise.all([this.loadKey(), this.loadEntries()]);
-      const signatures = [sign(key, path, text).toString('hex')];
-      const kept = replacing === undefined ? undefined : sign(key, path, replacing).toString('hex');
-      if (kept !== undefined && kept !== signatures[0] && entries.get(path)?.includes(kept)) signatures.push(kept);
+      const signatures: Signatures = { signature: sign(key, path, text).toString('hex') };
+      const previous = replacing === undefined ? undefined : sign(key, path, replacing).toString('hex');
+      const stored = entries.get(path);
+      if (previous !== undefined && previous !== signatures.signature && (previous === stored?.signature || previous === stored?.previous)) {
+        signatures.previous = previous;
+      }
       const next = new Map(entries);
       next.delete(path);
       next.set(path, signatures);
@@ -81,7 +89,7 @@ export class TrustStore {
       const file: z.infer<typeof SignatureFile> = {
         version: 1,
         algorithm: 'hmac-sha256',
-        entries: Array.from(next, ([p, [signature, previous]]) => ({ path: p, signature: signature!, ...(previous && { previous }) })),
+        entries: Array.from(next, ([p, signatures]) => ({ path: p, ...signatures })),
       };
       await mkdirDurable(this.userDataDir);
       await writeFileAtomic(this.signaturesPath, JSON.stringify(file) + '\n', { mode: 0o600 });
@@ -133,7 +141,7 @@ export class TrustStore {
     return key;
   }
 
-  private loadEntries(): Promise<Map<string, string[]>> {
+  private loadEntries(): Promise<Map<string, Signatures>> {
     this.entries ??= this.readEntries().catch((error: unknown) => {
       this.entries = null;
       throw error;
@@ -141,7 +149,7 @@ export class TrustStore {
     return this.entries;
   }
 
-  private async readEntries(): Promise<Map<string, string[]>> {
+  private async readEntries(): Promise<Map<string, Signatures>> {
     // A crash during a trust() leaves a temp file beside the signatures; housekeeping, so a failure is ignored.
     await removeStaleTempFiles(this.userDataDir, basename(this.signaturesPath)).catch(() => []);
     let text: string;
@@ -154,9 +162,7 @@ export class TrustStore {
     let problem: string;
     try {
       const parsed = SignatureFile.safeParse(JSON.parse(text));
-      if (parsed.success) {
-        return new Map(parsed.data.entries.map((entry) => [entry.path, entry.previous ? [entry.signature, entry.previous] : [entry.signature]]));
-      }
+      if (parsed.success) return new Map(parsed.data.entries.map(({ path, ...signatures }) => [path, signatures]));
       problem = parsed.error.issues[0]?.message ?? 'unexpected content';
     } catch (error) {
       problem = `not valid JSON (${(error as Error).message})`;
