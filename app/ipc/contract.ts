@@ -5,6 +5,7 @@ import { AttachmentKind, CellRun, Id, Journal, JournalSummary } from '../journal
 import {
   AssistantSettings, AssistantStatus, DownloadState, EncodingProgress, ModelCatalog, SuggestionReport,
 } from '../completion/schemas';
+import { ServeApiStatus } from '../completion/serveApi';
 import { FileContent, TreeEntry, WorkspacePath } from '../editor/schemas';
 import { MAX_ATTACHMENT_TEXT_BYTES, MAX_SAVED_FILE_BYTES, attachmentTooLarge, boundedText, fileTooLargeToSave } from './limits';
 
@@ -127,6 +128,8 @@ export const calls = {
   'models.cancel': { input: z.object({ id: Id }), output: DownloadState },
   'settings.get': { input: Empty, output: AssistantSettings },
   'settings.update': { input: AssistantSettings.partial(), output: AssistantSettings },
+  // Serving the model to editors: where they reach it and the token they send.
+  'serveApi.status': { input: Empty, output: ServeApiStatus },
 } as const;
 
 export const events = {

@@ -47,7 +47,8 @@ async function shutdown(): Promise<void> {
   process.exit(0);
 }
 
-// However the host ends, no shell outlives it: a signal (Electron's kill() is SIGTERM) ends it through 'exit' too.
+// However the host ends, no shell outlives it: SIGTERM, SIGINT and SIGHUP end it through 'exit' too. (SIGKILL runs
+// nothing here: then main ends the shells' sessions, and each shell its own when its terminal goes.)
 process.on('exit', () => {
   for (const shell of shells.values()) shell.kill();
 });

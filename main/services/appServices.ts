@@ -3,6 +3,7 @@ import { ModelManager } from '../models/modelManager';
 import type { CallHandlers, EventSink } from '../transport/dispatcher';
 import { AssistantService } from '../assistant/assistantService';
 import { EngineClient } from '../assistant/engineClient';
+import { ServeApiService } from '../api/serveApiService';
 import type { HostLauncher } from '../pty/hostChannel';
 import { EditorBuffers } from './editorBuffers';
 import { FileService } from './fileService';
@@ -35,6 +36,8 @@ export class AppServices {
   readonly buffers = new EditorBuffers();
   readonly files: FileService;
   readonly assistant: AssistantService;
+  /** The model served to editors on 127.0.0.1 when the `serveApi` setting is on, from the same engine. */
+  readonly serveApi: ServeApiService;
   readonly handlers: CallHandlers;
 
   private constructor(options: AppServicesOptions, readonly models: ModelManager) {
@@ -44,6 +47,7 @@ export class AppServices {
     };
     this.emit = emit;
     this.journals = new SteerwayServices({ ...options, emit });
+    const engine = new EngineClient({ launcher: options.engineLauncher });
     this.assistant = new AssistantService({
       journals: {
         journal: (journalId) => this.journals.openJournal(journalId),
@@ -52,12 +56,13 @@ export class AppServices {
       },
       buffers: this.buffers,
       models,
-      engine: new EngineClient({ launcher: options.engineLauncher }),
+      engine,
       emit,
       userDataDir: options.userDataDir,
     });
     this.onEvent((event, payload) => this.assistant.handleEvent(event, payload));
     this.files = new FileService({ workspace: () => this.journals.currentWorkspace(), buffers: this.buffers, emit });
+    this.serveApi = new ServeApiService({ engine, models, userDataDir: options.userDataDir, log: (message) => console.error(message) });
     this.handlers = {
       ...this.journals.handlers,
       'workspace.open': async (input) => {
@@ -67,6 +72,7 @@ export class AppServices {
       },
       ...this.files.handlers,
       ...this.assistant.handlers,
+      ...this.serveApi.handlers,
       ...models.handlers,
     };
   }
@@ -86,6 +92,7 @@ export class AppServices {
     await services.journals.init();
     // The model loads in the background; the status bar follows it through 'assistant.status'.
     void services.assistant.start();
+    void services.serveApi.start();
     return services;
   }
 
@@ -96,6 +103,7 @@ export class AppServices {
   }
 
   async dispose(): Promise<void> {
+    await this.serveApi.dispose();
     await this.assistant.dispose();
     await this.models.dispose();
     this.files.dispose();
