@@ -388,7 +388,13 @@ export class PtyHost {
     if (delay === undefined) return;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
-      if (!this.host && !this.disposed) this.launch();
+      if (this.host || this.disposed) return;
+      try {
+        this.launch();
+      } catch (error) {
+        // Nothing waits on this launch: the next createShell tries again, and reports the error to its caller.
+        console.error('[ptyHost] the pty host could not be started again:', error);
+      }
     }, delay);
   }
 }

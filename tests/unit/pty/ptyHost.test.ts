@@ -119,6 +119,32 @@ describe('PtyHost', () => {
     expect(fake.launches).toBe(5);
   });
 
+  it('a relaunch that throws is logged, and the next shell asked for launches again', async () => {
+    vi.useFakeTimers();
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const { fake, launcher } = fakeHost();
+    let failNext = false;
+    const host = PtyHost.start({
+      launcher: (entryPath) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('no such file');
+        }
+        return launcher(entryPath);
+      },
+      restartDelaysMs: [100],
+    });
+    failNext = true;
+    fake.exit(null);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(errors).toHaveBeenCalledWith('[ptyHost] the pty host could not be started again:', expect.any(Error));
+    expect(fake.launches).toBe(1);
+    const creating = host.createShell({ cwd: '/tmp' });
+    expect(fake.launches).toBe(2);
+    fake.fromHost({ type: 'ready', shellId: 1 });
+    await creating;
+  });
+
   it('the host ignores malformed requests and keeps serving (it logs them to stderr)', async () => {
     let channel: HostChannel | undefined;
     const host = PtyHost.start({ launcher: (entryPath) => (channel = nodeHostLauncher(entryPath)) });
