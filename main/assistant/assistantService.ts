@@ -407,7 +407,6 @@ export class AssistantService {
     /** Recent results are kept per engine: the local model's file, or the server. */
     const cacheKey = (engine: unknown, request: unknown) => createHash('sha256').update(JSON.stringify([engine, request])).digest('hex');
     const run = async (): Promise<CompleteOutput> => {
-      let fallbackNote: string | null = null;
       if (remote) {
         // The server's context is its own: the default limits, not the local model's.
         const { context, request } = await prepare(promptLimits(undefined, settings.contextBudgetTokens));
@@ -426,9 +425,12 @@ export class AssistantService {
             const now = this.status();
             throw new UserFacingError(now.state, now.message ?? (error as Error).message);
           }
-          fallbackNote = `The remote engine at ${remote.settings.url} did not answer (${(error as Error).message}); the local model answered.`;
         }
       }
+      // Also while the server rests after a failure: the inspector says why the local model answered.
+      const fallbackNote = this.remote && this.remoteDown
+        ? `The remote engine at ${this.remote.settings.url} did not answer (${this.remoteDown.reason}); the local model answered.`
+        : null;
       const { context, request } = await prepare(this.limits());
       const key = cacheKey(this.options.models.activeModel()?.path, request);
       const hit = this.cached(key, input.requestId);

@@ -47,7 +47,7 @@ function setup(engine: AssistantSettings['engine'], options: { localModel?: bool
   const journal = journalWith([{ id: 's1', title: 'Step', notes: 'sum them', attachments: [attachment('t1', 'text', '', '2026-01-01T00:00:01Z', 'Ticket')] }]);
   const models = new FakeModels(options.localModel === false ? null : '/models/tiny.gguf', { engine, maxTokens: 8 });
   const service = new AssistantService({
-    journals: { journal: (id) => (id === 'j1' ? journal : null), attachmentText: async () => 'Sum two numbers.', workspaceRoot: () => '/nowhere' },
+    journals: { journal: (id) => (id === 'j1' ? journal : null), attachmentText: async () => 'Sum two numbers.', trusted: () => true, workspaceRoot: () => '/nowhere' },
     buffers: new FakeBuffers(),
     models,
     engine: local,
@@ -91,6 +91,7 @@ describe('assistant service with a remote engine', () => {
     const result = await service.handlers['assistant.complete'](input('r1'));
     expect(result.text).toBe('local');
     expect(result.report.engine).toEqual({ kind: 'local' });
+    expect(result.report.notes).toContain(`The remote engine at ${fake.url} did not answer (HTTP 503: Loading model); the local model answered.`);
     expect(local.completes).toHaveLength(1);
     // Resting after the failure: the dead server costs this keystroke nothing.
     expect(fake.seen.length).toBe(asked);
