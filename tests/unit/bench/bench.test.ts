@@ -172,5 +172,13 @@ describe('llama-server command line', () => {
     expect(at('--cache-reuse')).toBe('256');
     expect(Number(at('--cache-ram'))).toBeGreaterThan(0);
     expect(at('-c')).toBe('8192');
+    expect(args).not.toContain('--api-key');
+    expect(args).not.toContain('-b');
+  });
+
+  it('serves several editors at once when asked: slots, batch size and an API key', () => {
+    const args = serverArgs({ model: 'm.gguf', ctxSize: 8192, threads: 2, parallel: 4, batchSize: 512, apiKey: 'k' }, 1234);
+    const at = (flag: string) => args[args.indexOf(flag) + 1];
+    expect([at('-np'), at('-b'), at('-ub'), at('--api-key')]).toEqual(['4', '512', '512', 'k']);
   });
 });
