@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ interface Pids {
 }
 
 const hosts: PtyHost[] = [];
+const parents: ChildProcess[] = [];
 
 function startHost(options: PtyHostOptions = {}): PtyHost {
   const host = PtyHost.start(options);
@@ -57,8 +58,24 @@ async function shellWithSurvivors(host: PtyHost): Promise<{ shell: ShellSession;
   return { shell, pids };
 }
 
+/** A stand-in for main (fixtures/parentWithHost.ts) with its host, shell and job; killed after the test if it is not. */
+async function startParentWithHost(): Promise<{ parent: ChildProcess; pids: Pids }> {
+  const fixture = fileURLToPath(new URL('./fixtures/parentWithHost.ts', import.meta.url));
+  const parent = spawn(process.execPath, ['--import', 'tsx', fixture], { env: { ...process.env, HOME: tempHome() }, stdio: ['ignore', 'pipe', 'inherit'] });
+  parents.push(parent);
+  let stdout = '';
+  parent.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  // Starting node, tsx, the host and bash takes seconds on a loaded machine.
+  expect(await waitUntil(() => stdout.includes('\n'), 25_000)).toBe(true);
+  const pids = JSON.parse(stdout) as Pids;
+  expect(Object.values(pids).every(isAlive)).toBe(true);
+  return { parent, pids };
+}
+
 afterEach(async () => {
   await Promise.all(hosts.splice(0).map((host) => host.dispose()));
+  // Its host then ends its shells (the parent's disconnect).
+  for (const parent of parents.splice(0)) if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
 });
 
 describe('pty lifecycle', () => {
@@ -69,7 +86,7 @@ describe('pty lifecycle', () => {
     shell.onExit((code) => exits.push(code));
     await shell.dispose();
     expect(isAlive(pids.shellPid)).toBe(false);
-    expect(await waitUntil(() => !isAlive(pids.jobPid), 2_000)).toBe(true);
+    expect(await waitUntil(() => !isAlive(pids.jobPid), 10_000)).toBe(true);
     expect(exits).toEqual([null]);
     await shell.dispose(); // idempotent
     await expect(shell.run('true', () => undefined)).rejects.toBeInstanceOf(ShellExitedError);
@@ -81,7 +98,7 @@ describe('pty lifecycle', () => {
     expect(hostExits).toEqual([]); // ended on purpose: not reported as a crash
     expect(isAlive(pids.hostPid)).toBe(false);
     expect(isAlive(other.pids.shellPid)).toBe(false);
-    expect(await waitUntil(() => !isAlive(other.pids.jobPid), 2_000)).toBe(true);
+    expect(await waitUntil(() => !isAlive(other.pids.jobPid), 10_000)).toBe(true);
     await expect(host.createShell({ cwd: '/' })).rejects.toBeInstanceOf(HostExitedError);
   });
 
@@ -89,7 +106,7 @@ describe('pty lifecycle', () => {
     const host = startHost();
     const { shell, pids } = await shellWithJob(host);
     await runCollect(shell, 'exit');
-    expect(await waitUntil(() => !isAlive(pids.jobPid) && !isAlive(pids.shellPid), 3_000)).toBe(true);
+    expect(await waitUntil(() => !isAlive(pids.jobPid) && !isAlive(pids.shellPid), 10_000)).toBe(true);
   });
 
   it('a killed host comes back by itself: the running command fails, the jobs its terminal spared are ended, a new shell runs', async () => {
@@ -139,20 +156,14 @@ describe('pty lifecycle', () => {
     const hostExits: (number | null)[] = [];
     host.onHostExit((code) => hostExits.push(code));
     process.kill(pids.hostPid, signal);
-    expect(await waitUntil(() => hostExits.length === 1, 3_000)).toBe(true);
-    expect(await waitUntil(() => !isAlive(pids.shellPid) && !isAlive(pids.jobPid), 3_000)).toBe(true);
+    expect(await waitUntil(() => hostExits.length === 1, 10_000)).toBe(true);
+    expect(await waitUntil(() => !isAlive(pids.shellPid) && !isAlive(pids.jobPid), 10_000)).toBe(true);
   });
 
   it('the host kills its shells when its parent dies', async () => {
-    const fixture = fileURLToPath(new URL('./fixtures/parentWithHost.ts', import.meta.url));
-    const parent = spawn(process.execPath, ['--import', 'tsx', fixture], { env: { ...process.env, HOME: tempHome() }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    parent.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    expect(await waitUntil(() => stdout.includes('\n'), 10_000)).toBe(true);
-    const pids = JSON.parse(stdout) as Pids;
-    expect(Object.values(pids).every(isAlive)).toBe(true);
+    const { parent, pids } = await startParentWithHost();
     parent.kill('SIGKILL');
-    expect(await waitUntil(() => !isAlive(pids.hostPid) && !isAlive(pids.shellPid) && !isAlive(pids.jobPid), 5_000)).toBe(true);
+    expect(await waitUntil(() => !isAlive(pids.hostPid) && !isAlive(pids.shellPid) && !isAlive(pids.jobPid), 10_000)).toBe(true);
   });
 
   it("runs a ~/.bashrc's EXIT trap before the shell's own", async () => {
@@ -167,13 +178,7 @@ describe('pty lifecycle', () => {
   });
 
   it('when main and the host are both killed, the shell itself ends the jobs its terminal spared', async () => {
-    const fixture = fileURLToPath(new URL('./fixtures/parentWithHost.ts', import.meta.url));
-    const parent = spawn(process.execPath, ['--import', 'tsx', fixture], { env: { ...process.env, HOME: tempHome() }, stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    parent.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    expect(await waitUntil(() => stdout.includes('\n'), 20_000)).toBe(true);
-    const pids = JSON.parse(stdout) as Pids;
-    expect(Object.values(pids).every(isAlive)).toBe(true);
+    const { parent, pids } = await startParentWithHost();
     // Stopped first, main cannot clean up after the host; killed, the host cannot either.
     parent.kill('SIGSTOP');
     process.kill(pids.hostPid, 'SIGKILL');
