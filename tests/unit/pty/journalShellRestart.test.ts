@@ -85,5 +85,5 @@ describe('a journal whose pty host dies', () => {
     session.run(after);
     expect(await waitUntil(() => finished(after) !== undefined, 30_000)).toBe(true);
     expect(output(after)).toBe('again\r\n');
-  });
+  }, 120_000);
 });

@@ -139,7 +139,7 @@ describe('pty lifecycle', () => {
     expect(newHostPid).not.toBe(pids.hostPid);
     expect(isAlive(newHostPid)).toBe(true);
     expect(launches).toBe(2);
-  });
+  }, 90_000);
 
   it('dispose() ends the jobs of a host that does not exit when asked (it is killed, then main ends its sessions)', async () => {
     const host = startHost({ shutdownGraceMs: 500 });
