@@ -17,7 +17,7 @@ const common = {
 
 await buildRenderer({ configFile: `${root}/vite.config.ts`, logLevel: 'warn' });
 await Promise.all([
-  build({ ...common, format: 'esm', entryPoints: { cli: 'main/cli.ts', ptyHost: 'main/pty/ptyHostMain.ts', engineHost: 'assistant/host/engineHostMain.ts' }, outdir: 'out/main' }),
+  build({ ...common, format: 'esm', entryPoints: { cli: 'main/cli.ts', ptyHost: 'main/pty/ptyHostMain.ts', engineHost: 'assistant/host/engineHostMain.ts', htmlWorker: 'main/assistant/htmlWorkerMain.ts' }, outdir: 'out/main' }),
   // CommonJS has no import.meta.url; the modules that read it fall back to __dirname.
   build({ ...common, format: 'cjs', define: { 'import.meta.url': 'undefined' }, entryPoints: { 'electron-main': 'main/electron/electronMain.ts' }, outdir: 'out/main', outExtension: { '.js': '.cjs' } }),
   // A sandboxed preload may require nothing but `electron`: bundle it whole.

@@ -18,6 +18,8 @@ export type AssistantCall = 'assistant.status' | 'assistant.complete' | 'assista
 export interface JournalAccess {
   journal(journalId: string): Journal | null;
   attachmentText(journalId: string, attachmentId: string): Promise<string | null>;
+  /** Whether the journal is trusted: an untrusted one's documents are only its notes and pasted text. */
+  trusted(journalId: string): boolean;
   workspaceRoot(): string | null;
 }
 
@@ -342,8 +344,15 @@ export class AssistantService {
     this.scheduleWarm();
   }
 
+  /** For AppServices: a journal just trusted may now load its documents, so its current step is encoded again. */
+  journalTrusted(journalId: string): void {
+    this.activeJournalId = journalId;
+    this.scheduleWarm();
+  }
+
   private sources(journalId: string) {
     return {
+      trusted: this.options.journals.trusted(journalId),
       workspaceRoot: this.options.journals.workspaceRoot(),
       buffers: this.options.buffers,
       attachmentText: (attachmentId: string) => this.options.journals.attachmentText(journalId, attachmentId),

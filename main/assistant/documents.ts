@@ -1,7 +1,7 @@
-import { convert } from 'html-to-text';
-import { readFileForView } from '../services/attachments';
+import { readFileForView, requireTrustToLoad } from '../services/attachments';
 import { readPackageDocs } from '../services/packageDocs';
 import { resolveInsideWorkspace } from '../services/workspaceFiles';
+import { HtmlConversionError, HtmlConverter } from './htmlText';
 import type { Attachment, Journal, Step } from '../../app/journal/schema';
 import type { ContextDocument } from '../../app/completion/schemas';
 
@@ -60,51 +60,80 @@ export class DocumentReadError extends Error {
   override readonly name = 'DocumentReadError';
 }
 
+/** The page was fetched but its HTML could not be turned into text (too slow, too big): the same HTML would fail again. */
+class UrlConversionError extends DocumentReadError {}
+
 export interface UrlFetcherOptions {
   maxBytes?: number;
   timeoutMs?: number;
+  /** How long converting a page's HTML to text may take. */
+  htmlTimeoutMs?: number;
+  /** How long a failed download is remembered before the next request tries again. */
+  retryAfterMs?: number;
+  now?: () => number;
 }
+
+const isHtml = (contentType: string) => /html/i.test(contentType);
 
 export const URL_MAX_BYTES = 2 * 1024 * 1024;
 export const URL_TIMEOUT_MS = 10_000;
+export const URL_RETRY_AFTER_MS = 60_000;
 
-/** Fetches URL documents in main: bounded size and time, HTML as readable text, cached for the session. */
+/**
+ * Fetches URL documents in main: bounded size and time, HTML as readable text (converted in a worker), cached for
+ * the session. Failures are cached too, so a warm-up or completion does not redo them: a page that could not be
+ * converted for the session (its HTML would fail the same way), a failed download for `retryAfterMs` (the
+ * network may be back).
+ */
 export class UrlFetcher {
-  private readonly cache = new Map<string, Promise<string>>();
+  private readonly cache = new Map<string, { text: Promise<string>; expiresAt: number }>();
   private readonly maxBytes: number;
   private readonly timeoutMs: number;
+  private readonly html: HtmlConverter;
+  private readonly retryAfterMs: number;
+  private readonly now: () => number;
 
   constructor(options: UrlFetcherOptions = {}) {
     this.maxBytes = options.maxBytes ?? URL_MAX_BYTES;
     this.timeoutMs = options.timeoutMs ?? URL_TIMEOUT_MS;
+    this.html = new HtmlConverter({ maxChars: this.maxBytes, timeoutMs: options.htmlTimeoutMs });
+    this.retryAfterMs = options.retryAfterMs ?? URL_RETRY_AFTER_MS;
+    this.now = options.now ?? Date.now;
   }
 
   fetch(url: string): Promise<string> {
-    let text = this.cache.get(url);
-    if (!text) {
-      text = this.download(url);
-      this.cache.set(url, text);
-      // A failure is not remembered: the next request tries again (the network may be back).
-      text.catch(() => this.cache.delete(url));
-    }
-    return text;
+    const cached = this.cache.get(url);
+    if (cached && this.now() < cached.expiresAt) return cached.text;
+    const entry = { text: this.download(url), expiresAt: Infinity };
+    this.cache.set(url, entry);
+    entry.text.catch((error: unknown) => {
+      if (!(error instanceof UrlConversionError)) entry.expiresAt = this.now() + this.retryAfterMs;
+    });
+    return entry.text;
   }
 
   private async download(url: string): Promise<string> {
     const protocol = new URL(url).protocol;
     if (protocol !== 'http:' && protocol !== 'https:') throw new DocumentReadError(`Only http(s) URLs are fetched: ${url}`);
     const signal = AbortSignal.timeout(this.timeoutMs);
+    let body: string;
+    let type: string;
     try {
       const response = await fetch(url, { signal, redirect: 'follow' });
       if (!response.ok) throw new DocumentReadError(`${url} answered ${response.status} ${response.statusText}`);
-      const body = await this.readCapped(response, url);
-      const type = response.headers.get('content-type') ?? '';
-      return /html/i.test(type) ? htmlToText(body) : body;
+      type = response.headers.get('content-type') ?? '';
+      // The converter's worker loads while the body arrives.
+      if (isHtml(type)) this.html.prepare();
+      body = await this.readCapped(response, url);
     } catch (error) {
       if (signal.aborted) throw new DocumentReadError(`${url} did not answer within ${this.timeoutMs / 1000} s`);
       if (error instanceof DocumentReadError) throw error;
       throw new DocumentReadError(`Cannot fetch ${url}: ${(error as Error).message}`);
     }
+    if (!isHtml(type)) return body;
+    return this.html.convert(body).catch((error: unknown) => {
+      throw error instanceof HtmlConversionError ? new UrlConversionError(`${url}: ${error.message}.`) : error;
+    });
   }
 
   private async readCapped(response: Response, url: string): Promise<string> {
@@ -131,22 +160,10 @@ export class UrlFetcher {
   }
 }
 
-/** HTML as the text a reader sees: no scripts, styles, images or link targets. */
-export function htmlToText(html: string): string {
-  return convert(html, {
-    wordwrap: false,
-    selectors: [
-      { selector: 'a', options: { ignoreHref: true } },
-      { selector: 'img', format: 'skip' },
-      { selector: 'script', format: 'skip' },
-      { selector: 'style', format: 'skip' },
-      { selector: 'nav', format: 'skip' },
-    ],
-  }).trim();
-}
-
 /** Where document texts come from: the workspace, the editor's buffers, the journal folder, the network. */
 export interface DocumentSources {
+  /** Whether the journal is trusted: an untrusted one's documents are only its notes and pasted text. */
+  trusted: boolean;
   workspaceRoot: string | null;
   buffers: { get(path: string): string | null };
   attachmentText(attachmentId: string): Promise<string | null>;
@@ -157,6 +174,7 @@ export interface DocumentSources {
 export async function readDocument(doc: StepDocument, step: Step, sources: DocumentSources): Promise<string> {
   const attachment = doc.attachment;
   if (!attachment) return notesText(step);
+  requireTrustToLoad(attachment, sources.trusted);
   const workspace = (): string => {
     if (!sources.workspaceRoot) throw new DocumentReadError('No workspace is open.');
     return sources.workspaceRoot;

@@ -52,6 +52,7 @@ export class AppServices {
       journals: {
         journal: (journalId) => this.journals.openJournal(journalId),
         attachmentText: (journalId, attachmentId) => this.journals.attachmentText(journalId, attachmentId),
+        trusted: (journalId) => this.journals.isTrusted(journalId),
         workspaceRoot: () => this.journals.currentWorkspace(),
       },
       buffers: this.buffers,
@@ -69,6 +70,11 @@ export class AppServices {
         const info = await this.journals.handlers['workspace.open'](input);
         this.files.workspaceChanged();
         return info;
+      },
+      'journal.trust': async (input) => {
+        const opened = await this.journals.handlers['journal.trust'](input);
+        this.assistant.journalTrusted(input.journalId);
+        return opened;
       },
       ...this.files.handlers,
       ...this.assistant.handlers,

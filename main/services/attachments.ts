@@ -1,9 +1,11 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import type { Attachment } from '../../app/journal/schema';
+import { loadsBeforeTrust, NOT_LOADED_UNTIL_TRUSTED } from '../../app/journal/trust';
 import type { NewAttachment } from '../../app/ipc/contract';
 import { newId } from '../../app/ids';
 import { UserFacingError } from '../transport/dispatcher';
+import { readFileHead } from './fileHead';
 import { readPackageDocs } from './packageDocs';
 import { resolveInsideWorkspace } from './workspaceFiles';
 
@@ -65,19 +67,18 @@ export async function describeAttachment(
   }
 }
 
+/**
+ * The trust gate for reading an attachment, asked by every reader (the viewer's `attachment.read`, the assistant's
+ * documents) before it touches a file, the network or a package: an untrusted journal loads only its pasted text.
+ */
+export function requireTrustToLoad(attachment: Attachment, journalTrusted: boolean): void {
+  if (!journalTrusted && !loadsBeforeTrust(attachment.kind)) throw new UserFacingError('untrusted', NOT_LOADED_UNTIL_TRUSTED);
+}
+
 /** Reads the head of a file for the viewer; binary files are described, not dumped. */
 export async function readFileForView(path: string): Promise<{ text: string; truncated: boolean }> {
-  const handle = await open(path, 'r').catch(() => {
-    throw new UserFacingError('not-found', `Cannot read ${path}: the file is gone or unreadable.`);
-  });
-  try {
-    const { size } = await handle.stat();
-    const buffer = Buffer.alloc(Math.min(size, MAX_VIEW_BYTES));
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const head = buffer.subarray(0, bytesRead);
-    if (head.includes(0)) return { text: `(binary file, ${size} bytes)`, truncated: false };
-    return { text: head.toString('utf8'), truncated: size > bytesRead };
-  } finally {
-    await handle.close();
-  }
+  const file = await readFileHead(path, MAX_VIEW_BYTES);
+  if (!file) throw new UserFacingError('not-found', `Cannot read ${path}: the file is gone, unreadable or not a regular file.`);
+  if (file.head.includes(0)) return { text: `(binary file, ${file.size} bytes)`, truncated: false };
+  return { text: file.head.toString('utf8'), truncated: file.size > file.head.length };
 }

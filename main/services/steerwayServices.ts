@@ -9,7 +9,7 @@ import type { TrustStore } from '../storage/trustStore';
 import { JournalLoadError, NotAFileError, UnsafePathError, WorkspaceStore } from '../storage/workspaceStore';
 import { UserFacingError, type CallHandlers, type EventSink } from '../transport/dispatcher';
 import type { CallName } from '../../app/ipc/contract';
-import { describeAttachment, readFileForView } from './attachments';
+import { describeAttachment, readFileForView, requireTrustToLoad } from './attachments';
 import { JournalSession } from './journalSession';
 import { readPackageDocs } from './packageDocs';
 import { listWorkspaceFiles, resolveInsideWorkspace } from './workspaceFiles';
@@ -50,6 +50,11 @@ export class SteerwayServices {
   /** An open journal's current state, or null when it is not open (read by the assistant's documents). */
   openJournal(journalId: string): Journal | null {
     return this.sessions.get(journalId)?.current() ?? null;
+  }
+
+  /** Whether an open journal is trusted (false when it is not open): its documents load only once it is. */
+  isTrusted(journalId: string): boolean {
+    return this.sessions.get(journalId)?.snapshot().trusted ?? false;
   }
 
   /** The stored text of a pasted-text attachment, or null when it is missing (or no workspace is open). */
@@ -181,9 +186,11 @@ export class SteerwayServices {
       return session.attach(stepId, attachment);
     },
     'attachment.read': async ({ journalId, attachmentId }) => {
-      const found = findAttachment(this.session(journalId).current(), attachmentId);
+      const session = this.session(journalId);
+      const found = findAttachment(session.current(), attachmentId);
       if (!found) throw new UserFacingError('not-found', `No attachment ${attachmentId}`);
       const { attachment } = found;
+      requireTrustToLoad(attachment, session.snapshot().trusted);
       const { store, workspacePath } = this.requireStore();
       const base = { kind: attachment.kind, title: attachment.title };
       switch (attachment.kind) {

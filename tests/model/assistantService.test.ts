@@ -41,7 +41,7 @@ describeNative('assistant service through the engine host process', () => {
       restartDelaysMs: [50, 50, 50],
     });
     const created = new AssistantService({
-      journals: { journal: () => journal, attachmentText: async (_j, id) => TEXTS[id] ?? null, workspaceRoot: () => dir },
+      journals: { journal: () => journal, attachmentText: async (_j, id) => TEXTS[id] ?? null, trusted: () => true, workspaceRoot: () => dir },
       buffers: new FakeBuffers(),
       models: new FakeModels(model, { contextBudgetTokens: 1024, maxTokens: 8 }),
       engine,

@@ -65,7 +65,7 @@ function setup(options: { budget?: number; models?: FakeModels; engine?: EngineC
   buffers.set('src/a.ts', 'const a = 1;\n');
   const models = options.models ?? new FakeModels('/models/tiny.gguf', { contextBudgetTokens: options.budget ?? 10_000, maxTokens: 16 });
   const service = new AssistantService({
-    journals: { journal: (id) => (id === 'j1' ? journal : null), attachmentText: async (_j, id) => TEXTS[id] ?? null, workspaceRoot: () => '/nowhere' },
+    journals: { journal: (id) => (id === 'j1' ? journal : null), attachmentText: async (_j, id) => TEXTS[id] ?? null, trusted: () => true, workspaceRoot: () => '/nowhere' },
     buffers,
     models,
     engine: options.engine ?? engine,

@@ -20,7 +20,7 @@ describe('context builder', () => {
     fs.writeFileSync(path.join(root, 'node_modules/left-pad/README.md'), 'Pads strings on the left.');
     fs.writeFileSync(path.join(root, 'node_modules/left-pad/index.d.ts'), 'export default function leftPad(s: string, n: number): string;');
     buffers = new FakeBuffers();
-    sources = { workspaceRoot: root, buffers, attachmentText: async (id) => texts[id] ?? null, urls: new UrlFetcher() };
+    sources = { trusted: true, workspaceRoot: root, buffers, attachmentText: async (id) => texts[id] ?? null, urls: new UrlFetcher() };
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
