@@ -18,7 +18,7 @@ export interface RemoteReport {
   format: string;
   notes: string[];
   promptTokens: number;
-  /** Prompt tokens the server computed (llama.cpp says; an OpenAI server does not, then all of them). */
+  /** Prompt tokens the server computed (llama.cpp says, vLLM may; else all of them). */
   computedTokens: number;
   reusedTokens: number;
   /** The server's prompt time when it says (llama.cpp), else the whole request's. */
@@ -114,7 +114,8 @@ interface LlamaInfillAnswer {
 
 interface OpenAiAnswer {
   choices?: Array<{ text?: unknown }>;
-  usage?: { prompt_tokens?: number; completion_tokens?: number };
+  /** `prompt_tokens_details.cached_tokens`: vLLM's prefix-cache hits, with `--enable-prompt-tokens-details`. */
+  usage?: { prompt_tokens?: number; completion_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null };
 }
 
 /** The server's error message, from llama.cpp's and OpenAI's `{error: {message}}`, else the start of the body. */
@@ -279,7 +280,7 @@ export class RemoteEngine {
       raw: text,
       notes,
       promptTokens: body.usage?.prompt_tokens ?? 0,
-      computedTokens: undefined,
+      computedTokens: body.usage?.prompt_tokens_details?.cached_tokens === undefined ? undefined : (body.usage.prompt_tokens ?? 0) - body.usage.prompt_tokens_details.cached_tokens,
       promptMs: undefined,
       tokensPerSecond: undefined,
       generatedTokens: body.usage?.completion_tokens ?? 0,

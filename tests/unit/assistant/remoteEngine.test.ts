@@ -154,6 +154,12 @@ describe('remote engine: OpenAI dialect', () => {
     expect(fake.seen[0]!.body).not.toHaveProperty('model');
   });
 
+  it("vLLM's cached prompt tokens count as reused", async () => {
+    const fake = await fakeServer((_req, res) => json(res, 200, { choices: [{ text: 'x' }], usage: { prompt_tokens: 500, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 480 } } }));
+    const result = await new RemoteEngine({ kind: 'openai', url: fake.url, token: null, model: null }).complete(REQUEST);
+    expect(result.report).toMatchObject({ promptTokens: 500, computedTokens: 20, reusedTokens: 480 });
+  });
+
   it('probes /v1/models; other 400s are engine errors with the server message', async () => {
     const fake = await fakeServer((req, res) => (req.method === 'GET' ? json(res, 200, { data: [] }) : json(res, 400, { error: { message: 'prompt is too long' } })));
     const remote = new RemoteEngine({ kind: 'openai', url: fake.url, token: null, model: null });
