@@ -14,6 +14,20 @@ export class RawWebSocket {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
   }
 
+  /**
+   * Sends `bytes` right behind the handshake in one write and ends the stream: the cheapest way to deliver
+   * one frame that may end its connection. Resolves, once the server has closed, with what it sent back.
+   */
+  static exchange(port: number, path: string, bytes: Buffer): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(Buffer.concat([Buffer.from(handshake(port, path)), bytes])));
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      socket.on('error', () => undefined);
+      socket.once('close', () => resolve(Buffer.concat(received).toString('latin1')));
+    });
+  }
+
   static open(port: number, path: string): Promise<RawWebSocket> {
     return new Promise((resolve, reject) => {
       const socket = connect(port, '127.0.0.1');
@@ -33,10 +47,7 @@ export class RawWebSocket {
       // The server may reset a connection it closed; that is the point of some frames, not a test failure.
       socket.on('error', () => undefined);
       socket.once('close', () => reject(new Error('closed during the handshake')));
-      socket.write(
-        `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
-          `Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
-      );
+      socket.write(handshake(port, path));
     });
   }
 
@@ -55,6 +66,13 @@ export class RawWebSocket {
     if (first === undefined || (first & 0x0f) !== 0x8 || this.received.length < 4) return null;
     return this.received.readUInt16BE(2);
   }
+}
+
+function handshake(port: number, path: string): string {
+  return (
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://127.0.0.1:${port}\r\nUpgrade: websocket\r\n` +
+    `Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`
+  );
 }
 
 export interface FrameShape {

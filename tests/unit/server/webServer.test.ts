@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createDispatcher, type CallHandlers } from '../../../main/transport/dispatcher';
 import { startWebServer, type RunningWebServer } from '../../../main/server/webServer';
-import { MAX_FRAME_BYTES } from '../../../app/ipc/limits';
+import { MAX_FRAME_BYTES, MAX_SAVED_FILE_BYTES } from '../../../app/ipc/limits';
 import { encodeFrame, RawWebSocket } from './rawWebSocket';
 
 const handlers = {
@@ -183,13 +183,14 @@ describe('browser-mode web server under malformed frames (security report V1)', 
     bystander.socket.close();
   });
 
-  it('accepts a frame as large as the contract allows', async () => {
+  it('answers a text over its limit with too-large, not by closing the socket', async () => {
     const { socket, ask } = await client();
-    // The largest text the contract takes, fully escaped: the frame limit must carry it to a clear answer.
-    const text = '\u0001'.repeat(10 * 1024 * 1024 + 1);
-    const frame = { id: 1, call: 'file.write', input: { path: 'big.txt', text, baseMtimeMs: null } };
-    expect(Buffer.byteLength(JSON.stringify(frame))).toBeLessThan(MAX_FRAME_BYTES);
-    expect(await ask(frame)).toEqual({ ok: false, error: { code: 'too-large', message: 'This file is over 10 MB to save.' } });
+    const text = 'x'.repeat(MAX_SAVED_FILE_BYTES + 1);
+    expect(await ask({ id: 1, call: 'file.write', input: { path: 'big.txt', text, baseMtimeMs: null } })).toEqual({
+      ok: false,
+      error: { code: 'too-large', message: 'This file is over 10 MB to save.' },
+    });
+    expect(await ask(info)).toEqual(infoReply);
     socket.close();
   });
 
