@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
 import type { CallOutput } from '../../../app/ipc/contract';
 import type { Attachment } from '../../../app/journal/schema';
+import { loadsBeforeTrust, NOT_LOADED_UNTIL_TRUSTED } from '../../../app/journal/trust';
 import { showInvisibles } from '../../../app/text/invisibles';
 import { useReportingCall } from '../../app/context';
 import { useJournal } from '../context';
@@ -13,6 +14,9 @@ import { AttachmentDialog } from './AttachmentDialog';
 export function AttachmentsPanel() {
   const step = useJournal((s) => s.journal.steps.find((candidate) => candidate.id === s.journal.currentStepId));
   const journalId = useJournal((s) => s.journalId);
+  const trusted = useJournal((s) => s.trusted);
+  // Main refuses to read these too; the list says why they cannot be opened yet.
+  const notLoaded = (attachment: Attachment) => !trusted && !loadsBeforeTrust(attachment.kind);
   const edit = useJournal((s) => s.edit);
   const call = useReportingCall();
   const [attaching, setAttaching] = useState(false);
@@ -54,9 +58,10 @@ export function AttachmentsPanel() {
               <div className="attachment-meta">
                 <span className={`kind kind-${attachment.kind}`}>{KIND_LABEL[attachment.kind]}</span>
                 {attachment.kind !== 'url' && <span>{formatBytes(attachment.sizeBytes)}</span>}
+                {notLoaded(attachment) && <span className="not-loaded">{NOT_LOADED_UNTIL_TRUSTED}</span>}
               </div>
               <div className="attachment-actions">
-                <button type="button" onClick={(e) => void open(attachment, e.currentTarget)}>
+                <button type="button" disabled={notLoaded(attachment)} onClick={(e) => void open(attachment, e.currentTarget)}>
                   Open
                 </button>
                 <button type="button" onClick={() => void edit({ type: 'removeAttachment', attachmentId: attachment.id })}>
