@@ -1,5 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import type { AssistantSettings, AssistantSettingsChange, AssistantSettingsView, RemoteDialect } from '../../app/completion/schemas';
+import { DEFAULT_SERVE_PORT, type ServeApiSettings, type ServeApiStatus } from '../../app/completion/serveApi';
 import { useApi } from '../app/context';
 
 const MODE_LABEL: Record<AssistantSettings['mode'], string> = {
@@ -69,6 +70,7 @@ export function AssistantSettingsForm() {
         Use GPU
       </label>
       <EngineFields key={JSON.stringify(settings.engine)} engine={settings.engine} onChange={(engine) => void update({ engine })} />
+      <ServeApiFields serveApi={settings.serveApi} onChange={(serveApi) => void update({ serveApi })} />
       {error && <div role="alert" className="alert error">{error}</div>}
     </form>
   );
@@ -147,6 +149,54 @@ function EngineFields({ engine, onChange }: { engine: AssistantSettingsView['eng
           </span>
         </>
       )}
+    </fieldset>
+  );
+}
+
+/** Serving the model to editors on this machine: on/off and the port; once on, the endpoint and the key to give the editor. */
+function ServeApiFields({ serveApi, onChange }: { serveApi: ServeApiSettings; onChange: (serveApi: ServeApiSettings) => void }) {
+  const api = useApi();
+  const id = useId();
+  const [status, setStatus] = useState<ServeApiStatus | null>(null);
+
+  // Main answers once the server has started or stopped for the settings saved so far.
+  useEffect(() => {
+    let live = true;
+    api.call('serveApi.status', {}).then(
+      (next) => live && setStatus(next),
+      () => live && setStatus(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, serveApi.enabled, serveApi.port]);
+
+  return (
+    <fieldset className="assistant-serve">
+      <legend>Serve to editors</legend>
+      <label className="assistant-settings-check">
+        <input type="checkbox" checked={serveApi.enabled} onChange={(e) => onChange({ ...serveApi, enabled: e.target.checked })} />
+        Serve this model on 127.0.0.1 (llama.cpp /infill, OpenAI /v1/completions)
+      </label>
+      <CountField
+        id={`${id}-port`}
+        label="Port"
+        hint={`llama.vscode and llama.vim look on ${DEFAULT_SERVE_PORT}.`}
+        value={serveApi.port}
+        min={1}
+        max={65_535}
+        onValid={(port) => onChange({ ...serveApi, port })}
+      />
+      {status?.state === 'on' && (
+        <>
+          <label htmlFor={`${id}-url`}>Endpoint</label>
+          <input id={`${id}-url`} readOnly value={status.url ?? ''} />
+          <label htmlFor={`${id}-token`}>API key</label>
+          <input id={`${id}-token`} readOnly value={status.token ?? ''} />
+          <span className="muted">Editors send the key as Authorization: Bearer; only programs on this machine can connect.</span>
+        </>
+      )}
+      {status?.state === 'error' && <div role="alert" className="alert error">{status.message}</div>}
     </fieldset>
   );
 }

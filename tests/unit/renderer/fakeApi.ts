@@ -224,6 +224,9 @@ export class FakeApi implements SteerwayApi {
     'models.resume': (input) => this.setDownload(input.id, 'downloading'),
     'models.cancel': (input) => this.setDownload(input.id, 'cancelled'),
     'settings.get': () => this.settings,
+    'serveApi.status': () => (this.settings.serveApi.enabled
+      ? { state: 'on' as const, url: `http://127.0.0.1:${this.settings.serveApi.port}`, token: 'fake-serve-token', message: null }
+      : { state: 'off' as const, url: null, token: null, message: null }),
     'settings.update': ({ engine, ...input }) => {
       // As main answers: the token only as whether one is set (kept when absent).
       const before = this.settings.engine;
