@@ -49,6 +49,9 @@ export class SaveRefusedError extends Error {
   override readonly name = 'SaveRefusedError';
 }
 
+/** How much journal text the store keeps parsed (see `WorkspaceStore.parsed`). */
+const PARSED_CACHE_CHARS = 32_000_000;
+
 /** Names Windows reserves for devices, with any extension: `outputs/CON.log` would be the console there. */
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
 
@@ -89,6 +92,11 @@ export class WorkspaceStore {
   private readonly journalsDir: string;
   private readonly maxOutputBytes: number;
   private readonly savers = new Map<string, JournalSaver>();
+  /**
+   * Journals as last read, by id, with the file's identity (inode, size, mtime) then: parsing a 5,000-step journal
+   * takes a noticeable time, and the page lists the journals and then opens one. Bounded by PARSED_CACHE_CHARS.
+   */
+  private readonly parsed = new Map<string, { file: string; read: { journal: Journal; text: string; path: string } }>();
   /** Journals whose last read failed, by id: openSaver refuses them. */
   private readonly unreadable = new Map<string, JournalLoadError>();
 
@@ -163,6 +171,10 @@ export class WorkspaceStore {
         throw error instanceof UnsafePathError ? new JournalLoadError(path, error.message, 'invalid') : error;
       });
       await this.removeCrashLeftovers(id);
+      const stat = await fs.stat(path).catch(() => null);
+      const file = stat?.isFile() ? `${stat.ino}:${stat.size}:${stat.mtimeMs}` : null;
+      const cached = this.parsed.get(id);
+      if (file !== null && cached?.file === file) return cached.read;
       const bytes = await readRegularFile(path).catch((error: unknown) => {
         if (error instanceof NotAFileError) throw new JournalLoadError(path, `the file is ${error.kind}, not a regular file`, 'invalid');
         throw new JournalLoadError(path, `the file cannot be read (${(error as Error).message})`, 'invalid');
@@ -185,10 +197,25 @@ export class WorkspaceStore {
       }
       this.unreadable.delete(id);
       // The folder is the identity: a copied folder saves into itself, never over the journal it was copied from.
-      return { journal: journal.id === id ? journal : { ...journal, id }, text, path };
+      const read = { journal: journal.id === id ? journal : { ...journal, id }, text, path };
+      if (file !== null) this.remember(id, file, read);
+      return read;
     } catch (error) {
       if (error instanceof JournalLoadError) this.unreadable.set(id, error);
       throw error;
+    }
+  }
+
+  private remember(id: string, file: string, read: { journal: Journal; text: string; path: string }): void {
+    this.parsed.delete(id);
+    this.parsed.set(id, { file, read });
+    let chars = 0;
+    for (const entry of this.parsed.values()) chars += entry.read.text.length;
+    // The oldest go first; the one just read stays even if it alone is over the bound.
+    for (const [oldId, entry] of this.parsed) {
+      if (chars <= PARSED_CACHE_CHARS || oldId === id) break;
+      chars -= entry.read.text.length;
+      this.parsed.delete(oldId);
     }
   }
 
