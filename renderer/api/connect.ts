@@ -1,6 +1,7 @@
 import type { ClientFrame, Disposable, Reply, ServerFrame, SteerwayApi } from '../../app/ipc/api';
 import { RemoteError, unwrapReply } from '../../app/ipc/api';
 import type { CallName, EventName } from '../../app/ipc/contract';
+import { MAX_FRAME_BYTES, requestTooLarge, TOO_LARGE, utf8Exceeds } from '../../app/ipc/limits';
 
 /** What the Electron preload puts on `window.steerway` (see main/electron/preload.ts). */
 export interface PreloadBridge {
@@ -98,12 +99,14 @@ class WebSocketApi implements SteerwayApi {
   }
 
   async call<K extends CallName>(name: K, input: unknown): Promise<never> {
-    const socket = await this.connect();
     const id = this.nextId++;
+    const frame = JSON.stringify({ id, call: name, input } satisfies ClientFrame);
+    // The server closes the socket on a frame over its limit, failing every call in flight: refuse it here instead.
+    if (utf8Exceeds(frame, MAX_FRAME_BYTES)) throw new RemoteError(TOO_LARGE, requestTooLarge);
+    const socket = await this.connect();
     const reply = await new Promise<Reply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const frame: ClientFrame = { id, call: name, input };
-      socket.send(JSON.stringify(frame));
+      socket.send(frame);
     });
     return unwrapReply(reply) as never;
   }

@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { RemoteError, type Disposable, type SteerwayApi } from '../../app/ipc/api';
+import { fileTooLargeToSave, MAX_SAVED_FILE_BYTES, TOO_LARGE, utf8Exceeds } from '../../app/ipc/limits';
 
 /** While a tab is dirty its text goes to main this long after the last keystroke (documents read it). */
 export const BUFFER_DELAY_MS = 150;
@@ -73,6 +74,11 @@ export function createEditorStore(api: SteerwayApi, reportError: (error: unknown
           bufferTimers.delete(path);
           const latest = tab(path);
           if (!latest || !isDirty(latest)) return;
+          // Too large to carry: documents read the file on disk instead (saving it says why it cannot be saved).
+          if (utf8Exceeds(latest.text, MAX_SAVED_FILE_BYTES)) {
+            if (sentBuffers.delete(path)) api.call('editor.buffer', { path, text: null }).catch(reportError);
+            return;
+          }
           sentBuffers.add(path);
           api.call('editor.buffer', { path, text: latest.text }).catch(reportError);
         }, BUFFER_DELAY_MS));
@@ -146,6 +152,10 @@ export function createEditorStore(api: SteerwayApi, reportError: (error: unknown
         const current = tab(path);
         if (!current) return false;
         const text = current.text;
+        if (utf8Exceeds(text, MAX_SAVED_FILE_BYTES)) {
+          reportError(new RemoteError(TOO_LARGE, fileTooLargeToSave));
+          return false;
+        }
         try {
           const baseMtimeMs = options.overwrite ? null : current.mtimeMs;
           const { mtimeMs } = await api.call('file.write', { path, text, baseMtimeMs });

@@ -1,5 +1,6 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { NewAttachment } from '../../../app/ipc/contract';
+import { attachmentTooLarge, MAX_ATTACHMENT_TEXT_BYTES, utf8Exceeds } from '../../../app/ipc/limits';
 import { AttachmentKind } from '../../../app/journal/schema';
 import { useReportingCall } from '../../app/context';
 import { useJournal } from '../context';
@@ -42,7 +43,8 @@ export function AttachForm({ stepId, onClose }: { stepId: string; onClose: () =>
   const [kind, setKind] = useState<AttachmentKind>('file');
   const [fields, setFields] = useState<Fields>({ path: '', packageName: '', url: '', title: '', text: '' });
   const id = useId();
-  const attachment = toNewAttachment(kind, fields);
+  const tooLarge = kind === 'text' && utf8Exceeds(fields.text, MAX_ATTACHMENT_TEXT_BYTES);
+  const attachment = tooLarge ? null : toNewAttachment(kind, fields);
   const set = (field: keyof Fields) => (event: { target: { value: string } }) => setFields((f) => ({ ...f, [field]: event.target.value }));
 
   const submit = async (event: FormEvent) => {
@@ -95,7 +97,8 @@ export function AttachForm({ stepId, onClose }: { stepId: string; onClose: () =>
       {kind === 'text' && (
         <>
           <label htmlFor={`${id}-text`}>Text</label>
-          <textarea id={`${id}-text`} value={fields.text} rows={6} onChange={set('text')} />
+          <textarea id={`${id}-text`} value={fields.text} rows={6} aria-invalid={tooLarge} onChange={set('text')} />
+          {tooLarge && <p role="alert" className="problem">{attachmentTooLarge}</p>}
         </>
       )}
       <div className="form-actions">
