@@ -92,7 +92,8 @@ export type Journal = z.infer<typeof Journal>;
 
 /** What the journal picker lists without opening every journal. */
 export const JournalSummary = z.object({
-  id: Id,
+  /** The journal's folder name: an id, except where `problem` says the name is none (`Aux`, `my notes`). */
+  id: z.string().min(1),
   title: z.string(),
   createdAt: z.string(),
   stepCount: z.number().int(),
