@@ -162,7 +162,6 @@ export async function startCompletionApi(options: CompletionApiOptions): Promise
   const routes: Record<string, Route> = {
     '/infill': { method: 'POST', handle: completion('/infill', infillRoute) },
     '/v1/completions': { method: 'POST', handle: completion('/v1/completions', completionsRoute) },
-    '/completions': { method: 'POST', handle: completion('/completions', completionsRoute) },
     '/v1/models': { method: 'GET', handle: async (_request, response) => sendJson(response, 200, modelList(options.engine.state().state === 'ready' ? options.modelName() : null)) },
     '/health': {
       method: 'GET',
