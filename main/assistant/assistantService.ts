@@ -413,13 +413,17 @@ export class AssistantService {
       };
       return { context, request };
     };
-    /** Recent results are kept per engine: the local model's file, or the server. */
-    const cacheKey = (engine: unknown, request: unknown) => createHash('sha256').update(JSON.stringify([engine, request])).digest('hex');
+    /**
+     * Recent results are kept per engine (the local model's file, or the server) and per list of documents, the
+     * failed and left-out ones too, so a hit's report names this step's documents and not another's.
+     */
+    const cacheKey = (engine: unknown, request: unknown, context: BuiltContext | null) =>
+      createHash('sha256').update(JSON.stringify([engine, request, context?.entries.map((e) => [e.doc.id, e.doc.title, e.state, e.reason])])).digest('hex');
     const run = async (): Promise<CompleteOutput> => {
       if (remote) {
         // The server's context is its own: the default limits, not the local model's.
         const { context, request } = await prepare(promptLimits(undefined, settings.contextBudgetTokens));
-        const key = cacheKey(remote.label, request);
+        const key = cacheKey(remote.label, request, context);
         const hit = this.cached(key, input.requestId);
         if (hit) return hit;
         try {
@@ -441,7 +445,7 @@ export class AssistantService {
         ? `The remote engine at ${this.remote.settings.url} did not answer (${this.remoteDown.reason}); the local model answered.`
         : null;
       const { context, request } = await prepare(this.limits());
-      const key = cacheKey(this.options.models.activeModel()?.path, request);
+      const key = cacheKey(this.options.models.activeModel()?.path, request, context);
       const hit = this.cached(key, input.requestId);
       if (hit) return hit;
       const result = await this.options.engine.complete({ id: input.requestId, ...request }).catch((error: unknown) => {

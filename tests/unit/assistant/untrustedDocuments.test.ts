@@ -136,3 +136,35 @@ describe('an untrusted journal', () => {
     }
   });
 });
+
+it("a suggestion from the cache reports its own step's documents, not those of a step that asked the same", async () => {
+  // Two steps with the same title and notes, each with its own URL that does not load (the journal is untrusted).
+  const journal = journalWith([
+    { id: 's1', title: 'Same', notes: 'same notes', attachments: [attachment('u1', 'url', 'http://127.0.0.1:9/first', '2026-01-01T00:00:01Z', 'First page')] },
+    { id: 's2', title: 'Same', notes: 'same notes', attachments: [attachment('u2', 'url', 'http://127.0.0.1:9/second', '2026-01-01T00:00:02Z', 'Second page')] },
+  ]);
+  const engine = new RecordingEngine();
+  const service = new AssistantService({
+    journals: { journal: () => journal, attachmentText: async () => null, trusted: () => false, workspaceRoot: () => null },
+    buffers: new FakeBuffers(),
+    models: new FakeModels('/models/tiny.gguf'),
+    engine,
+    emit: new EventLog().emit,
+    userDataDir: '/user-data',
+  });
+  const ask = async (requestId: string) =>
+    (await service.handlers['assistant.complete']({ requestId, journalId: journal.id, path: 'a.ts', prefix: 'x', suffix: '', multiline: false })).report.documents.map((d) => d.title);
+  try {
+    await service.start();
+    journal.currentStepId = 's1';
+    expect(await ask('r1')).toEqual(['First page', 'Same']);
+    journal.currentStepId = 's2';
+    expect(await ask('r2')).toEqual(['Second page', 'Same']);
+    journal.currentStepId = 's1';
+    expect(await ask('r3')).toEqual(['First page', 'Same']);
+    // The same prompt for the first step again: that one comes from the cache.
+    expect(engine.completes).toHaveLength(2);
+  } finally {
+    await service.dispose();
+  }
+});
