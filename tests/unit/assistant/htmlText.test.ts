@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capNesting, HtmlConverter, htmlToText } from '../../../main/assistant/htmlText';
+import { capNesting, HtmlConverter, htmlToText, htmlWorkerSource } from '../../../main/assistant/htmlText';
 
 const count = (text: string, needle: string) => text.split(needle).length - 1;
 
@@ -57,4 +57,11 @@ describe('HTML to text off the main thread', () => {
       'the page could not be converted to text in 0.02 s',
     );
   });
+});
+
+it('starts the worker from the bundle beside main, or from source through tsx', () => {
+  expect(htmlWorkerSource('file:///opt/steerway/out/main/cli.js')).toEqual({ code: '/opt/steerway/out/main/htmlWorker.js', eval: false });
+  const fromSource = htmlWorkerSource(new URL('../../../main/assistant/htmlText.ts', import.meta.url).href);
+  expect(fromSource.eval).toBe(true);
+  expect(fromSource.code).toContain('htmlWorkerMain.ts');
 });
