@@ -56,8 +56,7 @@ export class JournalSession {
     title: string,
     deps: { store: WorkspaceStore; trust: TrustStore; ptyHost: PtyHost; workspacePath: string; emit: EventSink },
   ): Promise<JournalSession> {
-    const { journal, text } = await deps.store.createJournal(title);
-    await deps.trust.trust(deps.store.journalPath(journal.id), text);
+    const { journal, text } = await deps.store.createJournal(title, (path, written) => deps.trust.trust(path, written));
     return new JournalSession(journal, true, deps.store.openSaver(journal), deps.store, deps.trust, deps.ptyHost, deps.workspacePath, deps.emit, text);
   }
 

@@ -150,11 +150,13 @@ export class WorkspaceStore {
     return summaries.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
   }
 
-  async createJournal(title: string): Promise<{ journal: Journal; text: string }> {
+  /** `beforeWrite` runs before the file exists (the trust store signs it then, so a crash cannot leave it untrusted). */
+  async createJournal(title: string, beforeWrite?: (path: string, text: string) => Promise<void>): Promise<{ journal: Journal; text: string }> {
     const journal = createJournal(newId(), title, new Date());
     const text = serializeJournal(journal);
     const path = this.journalPath(journal.id);
     await this.refuseLinks(path);
+    await beforeWrite?.(path, text);
     await mkdirDurable(dirname(path));
     await writeFileAtomic(path, text);
     return { journal, text };

@@ -47,6 +47,16 @@ describe('WorkspaceStore journals', () => {
     expect(await store.listJournals()).toEqual([{ id: journal.id, title: 'Round trip', createdAt: journal.createdAt, stepCount: 0, problem: null }]);
   });
 
+  it('lets the caller act on a new journal before its file exists (the trust store signs it then)', async () => {
+    const store = await newStore();
+    const seen: Array<[string, string, boolean]> = [];
+    const { journal, text } = await store.createJournal('Signed first', async (path, written) => {
+      seen.push([path, written, await stat(path).then(() => true, () => false)]);
+    });
+    expect(seen).toEqual([[store.journalPath(journal.id), text, false]]);
+    expect(await readFile(store.journalPath(journal.id), 'utf8')).toBe(text);
+  });
+
   it('lists nothing for a workspace without journals', async () => {
     expect(await (await newStore()).listJournals()).toEqual([]);
   });
