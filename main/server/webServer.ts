@@ -48,6 +48,15 @@ export interface RunningWebServer {
   close(): Promise<void>;
 }
 
+/** For the log: even a value whose toString throws (`{"toString": 1}`) says something. */
+function describe(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `something that cannot be shown (${typeof value})`;
+  }
+}
+
 function parsedUrl(raw: string | undefined): URL | null {
   try {
     return new URL(raw ?? '/', 'http://localhost');
@@ -77,7 +86,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
 
   const server: Server = createServer((request, response) => {
     void serveStatic(request, response).catch((error: unknown) => {
-      log(`static: ${String(error)}`);
+      log(`static: ${describe(error)}`);
       if (!response.headersSent) response.writeHead(500).end();
     });
   });
@@ -130,7 +139,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     try {
       text = JSON.stringify(frame);
     } catch (error) {
-      log(`unserializable frame: ${String(error)}`);
+      log(`unserializable frame: ${describe(error)}`);
       if (!('id' in frame)) return;
       text = JSON.stringify({ id: frame.id, reply: { ok: false, error: { code: 'internal', message: 'The reply could not be sent.' } } });
     }
@@ -157,11 +166,11 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       const { call, input } = frame as { call?: unknown; input?: unknown };
       options.dispatch(call, input)
         .catch((error: unknown): Reply => {
-          log(`dispatch failed: ${String(error)}`);
+          log(`dispatch failed: ${describe(error)}`);
           return { ok: false, error: { code: 'internal', message: 'The call failed.' } };
         })
         .then((reply) => send(ws, { id, reply }))
-        .catch((error: unknown) => log(`reply not sent: ${String(error)}`));
+        .catch((error: unknown) => log(`reply not sent: ${describe(error)}`));
     });
   }
 

@@ -31,8 +31,12 @@ afterAll(() => server.close());
 
 /** Opens a socket and resolves with the HTTP status of a refusal, or 101 when it opens. */
 function connect(path: string, headers: Record<string, string>): Promise<{ status: number; socket?: WebSocket }> {
+  return connectTo(server.port, path, headers);
+}
+
+function connectTo(port: number, path: string, headers: Record<string, string> = { origin: `http://127.0.0.1:${port}` }): Promise<{ status: number; socket?: WebSocket }> {
   return new Promise((resolve) => {
-    const socket = new WebSocket(`ws://127.0.0.1:${server.port}${path}`, { headers });
+    const socket = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
     socket.on('open', () => resolve({ status: 101, socket }));
     socket.on('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
     socket.on('error', () => resolve({ status: 0 }));
@@ -192,6 +196,24 @@ describe('browser-mode web server under malformed frames (security report V1)', 
     });
     expect(await ask(info)).toEqual(infoReply);
     socket.close();
+  });
+
+  it('answers even when a dispatch rejects with a value that cannot be shown', async () => {
+    const logged: string[] = [];
+    const staticRoot = await mkdtemp(join(tmpdir(), 'steerway-static-'));
+    const rejecting = await startWebServer({
+      staticRoot, token: 'the-token', log: (line) => logged.push(line),
+      dispatch: () => Promise.reject(Object.create(null)),
+    });
+    const { socket } = await connectTo(rejecting.port, '/api?token=the-token');
+    const reply = await new Promise<unknown>((resolve) => {
+      socket!.once('message', (data) => resolve(JSON.parse(String(data))));
+      socket!.send(JSON.stringify(info));
+    });
+    expect(reply).toEqual({ id: 99, reply: { ok: false, error: { code: 'internal', message: 'The call failed.' } } });
+    expect(logged).toContain('dispatch failed: something that cannot be shown (object)');
+    socket!.close();
+    await rejecting.close();
   });
 
   it('survives a handshake whose URL cannot be parsed, or that is reset while refused', async () => {
