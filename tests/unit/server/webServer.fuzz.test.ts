@@ -110,14 +110,21 @@ function open(): Promise<WebSocket> {
   });
 }
 
-/** A client that only sends valid frames and counts the replies it gets. */
+/** A client that only sends valid frames and counts the replies it gets: all, failed calls, malformed frames. */
 class Client {
   replies = 0;
+  failed = 0;
+  malformed = 0;
   closed = false;
   private waiters: { count: number; resolve: () => void }[] = [];
   private constructor(readonly socket: WebSocket) {
-    socket.on('message', () => {
+    socket.on('message', (data) => {
       this.replies++;
+      const { id, reply } = JSON.parse(String(data)) as { id?: unknown; reply?: { ok?: unknown; error?: { code?: unknown; message?: unknown } } };
+      const wellFormed = typeof id === 'number' && typeof reply?.ok === 'boolean' &&
+        (reply.ok || (typeof reply.error?.code === 'string' && typeof reply.error.message === 'string'));
+      if (!wellFormed) this.malformed++;
+      else if (!reply!.ok) this.failed++;
       this.waiters = this.waiters.filter((w) => (this.replies >= w.count ? (w.resolve(), false) : true));
     });
     socket.on('close', () => {
@@ -224,6 +231,9 @@ describe('browser-mode server under random frames and calls (property)', () => {
     );
 
     expect(serverAlive(), serverLog).toBe(true);
+    // Every call got a reply of the contract's shape, and the bystander's all succeeded.
+    expect([caller.malformed, bystander.malformed, bystander.failed]).toEqual([0, 0, 0]);
+    expect(caller.failed).toBeGreaterThan(0);
     expect(sent).toBe(BATCHES * FRAMES_PER_BATCH);
     // Both kinds of frames came up in numbers: calls answered, and connections ended by garbage.
     expect(sentToCaller).toBeGreaterThan(5000);
