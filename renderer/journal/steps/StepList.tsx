@@ -1,4 +1,4 @@
-import { memo, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { Step } from '../../../app/journal/schema';
 import { showInvisibles } from '../../../app/text/invisibles';
 import { useJournal, useJournalActions } from '../context';
@@ -7,6 +7,9 @@ import { VisibleText } from '../VisibleText';
 import { StepTitleInput } from './StepTitleInput';
 
 const DRAG_TYPE = 'application/x-steerway-step';
+/** Steps put in the page with the list; the rest follow this many at a time, a task each, so a long journal shows at once. */
+export const FIRST_STEP_ITEMS = 200;
+const MORE_STEP_ITEMS = 500;
 
 /** Where a dragged step would land: the target's place, shown above or below it by drag direction. */
 interface DropTarget {
@@ -28,8 +31,9 @@ interface ListControls {
 
 /**
  * The steps, every one in the DOM (search, focus and screen readers see them all). A journal of 5,000
- * steps stays quick: items are memoized, so an edit re-renders the steps it changed, and the browser
- * skips laying out items scrolled out of view (`content-visibility` on `.step-item`).
+ * steps stays quick: the first FIRST_STEP_ITEMS show with the journal and the others follow in slices
+ * while the page stays responsive; items are memoized, so an edit re-renders the steps it changed; and
+ * the browser skips laying out items scrolled out of view (`content-visibility` on `.step-item`).
  */
 export function StepList() {
   const steps = useJournal((s) => s.journal.steps);
@@ -37,6 +41,12 @@ export function StepList() {
   const renamingStepId = useJournal((s) => s.renamingStepId);
   const { addStepAfterCurrent, moveStep, selectStep, startRename } = useJournalActions();
   const [dropTarget, setDropTarget] = useState<DropTarget | null>(null);
+  const [mounted, setMounted] = useState(FIRST_STEP_ITEMS);
+  useEffect(() => {
+    if (mounted >= steps.length) return;
+    const next = setTimeout(() => setMounted((count) => count + MORE_STEP_ITEMS));
+    return () => clearTimeout(next);
+  }, [mounted, steps.length]);
   // The controls read the latest steps through this, so they never change identity.
   const latestSteps = useRef(steps);
   latestSteps.current = steps;
@@ -101,7 +111,7 @@ export function StepList() {
     <div className="sidebar">
       <h2 className="panel-title">Steps</h2>
       <ul aria-label="Steps" className="step-list">
-        {steps.map((step, index) => (
+        {(mounted < steps.length ? steps.slice(0, mounted) : steps).map((step, index) => (
           <StepItem
             key={step.id}
             step={step}

@@ -1,7 +1,9 @@
 // @vitest-environment happy-dom
-import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
-import { FakeApi } from './fakeApi';
+import { JournalStoreContext } from '../../../renderer/journal/context';
+import { FIRST_STEP_ITEMS, StepList } from '../../../renderer/journal/steps/StepList';
+import { FakeApi, openJournalStore } from './fakeApi';
 import { renderJournal } from './helpers';
 
 vi.mock('../../../renderer/journal/cells/TerminalView', () => ({ TerminalView: () => null }));
@@ -54,5 +56,21 @@ describe('a journal of many steps', () => {
     marks.reads = 0;
     for (let i = 0; i < 10; i++) fireEvent.dragOver(item('Step 4'), { dataTransfer });
     expect(marks.reads).toBe(0);
+  });
+
+  it('shows the first steps with the list and the rest right after, in order', async () => {
+    const fake = new FakeApi();
+    const titles = Array.from({ length: FIRST_STEP_ITEMS + 100 }, (_, i) => `Step ${i + 1}`);
+    const journal = fake.addJournal('Long', titles);
+    const { store } = await openJournalStore(fake, journal);
+    render(
+      <JournalStoreContext value={store}>
+        <StepList />
+      </JournalStoreContext>,
+    );
+    const items = () => within(screen.getByRole('list', { name: 'Steps' })).queryAllByRole('listitem');
+    expect(items()).toHaveLength(FIRST_STEP_ITEMS);
+    await waitFor(() => expect(items()).toHaveLength(titles.length));
+    expect(items().map((item) => item.getAttribute('aria-label'))).toEqual(titles);
   });
 });
