@@ -2,10 +2,11 @@ import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { EventName, EventPayload } from '../../../app/ipc/contract';
-import type { PtyHost } from '../../../main/pty/ptyHost';
+import type { FileHandle } from 'node:fs/promises';
+import type { CommandResult, PtyHost, ShellSession } from '../../../main/pty/ptyHost';
 import { SteerwayServices } from '../../../main/services/steerwayServices';
 import { TrustStore } from '../../../main/storage/trustStore';
-import { WorkspaceStore } from '../../../main/storage/workspaceStore';
+import { OutputWriter, WorkspaceStore } from '../../../main/storage/workspaceStore';
 import type { EventSink } from '../../../main/transport/dispatcher';
 import { useTempDirs } from '../storage/tempDirs';
 
@@ -28,7 +29,7 @@ async function setup() {
       await new Promise<void>((resolve) => waiters.push(resolve));
     }
   }
-  const createShell = vi.fn(() => Promise.reject(new Error('no shell in this test')));
+  const createShell = vi.fn((): Promise<ShellSession> => Promise.reject(new Error('no shell in this test')));
   const services = new SteerwayServices({
     workspacePath: workspace,
     trust: new TrustStore(userData),
@@ -87,6 +88,38 @@ describe.skipIf(process.platform === 'win32')('journal services and links from a
     const { markdown } = await h['journal.export']({ journalId });
     expect(markdown).toContain('cat secret');
     expect(markdown).not.toContain('from outside');
+  });
+});
+
+describe('cell runs', () => {
+  it('fails a cell visibly when writing its output fails during the run', async () => {
+    const { h, journalId, eventOf, createShell } = await setup();
+    await h['journal.edit']({ journalId, edit: { type: 'addStep', stepId: 's1', title: 'Step' } });
+    await h['journal.edit']({ journalId, edit: { type: 'addCell', stepId: 's1', cellId: 'c1', command: 'echo hello' } });
+    const shell = {
+      run: (_command: string, onData: (data: string) => void): Promise<CommandResult> => {
+        onData('hello\r\n');
+        return Promise.resolve({ exitCode: 0, cwd: '/', durationMs: 1, interrupted: false });
+      },
+      onExit: () => ({ dispose: () => undefined }),
+      dispose: () => Promise.resolve(),
+    };
+    createShell.mockResolvedValueOnce(shell as unknown as ShellSession);
+    const diskFull = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    const handle = { writeFile: () => Promise.reject(diskFull), sync: () => Promise.resolve(), close: () => Promise.resolve() };
+    const openOutput = vi
+      .spyOn(WorkspaceStore.prototype, 'openOutput')
+      .mockImplementationOnce(async () => new OutputWriter(handle as unknown as FileHandle, 'c1.log'));
+    try {
+      const { runId } = await h['cell.run']({ journalId, cellId: 'c1' });
+      const finished = await eventOf('cell.finished', (e) => e.run.runId === runId);
+      // The command ran, but its output is not stored whole: the run is not recorded as a success.
+      expect(finished.run.exitCode).toBeNull();
+      expect((await eventOf('cell.data', (e) => e.data.includes('[steerway]'))).data).toContain('no space left on device');
+      expect((await h['journal.open']({ journalId })).runningCellId).toBeNull();
+    } finally {
+      openOutput.mockRestore();
+    }
   });
 });
 
