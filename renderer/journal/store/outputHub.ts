@@ -26,10 +26,10 @@ interface CellOutput {
 const TRUNCATED_NOTE = '\r\n\x1b[2m[output truncated]\x1b[0m\r\n';
 
 /**
- * Output shown again is its last this many characters (about the terminal's 100k-line scrollback of
- * typical lines): filtering and re-parsing 50 MB would stall the page for seconds. Copy still has it all.
+ * Output shown again is its last this many characters (some 15,000 lines): filtering and re-parsing
+ * 50 MB would stall the page for seconds, a million characters takes a frame or two. Copy still has it all.
  */
-export const REPLAY_MAX_CHARS = 4_000_000;
+export const REPLAY_MAX_CHARS = 1_000_000;
 
 const skippedNote = (chars: number) => `\x1b[2m[${formatBytes(chars)} of earlier output not shown here; Copy copies all of it]\x1b[0m\r\n`;
 

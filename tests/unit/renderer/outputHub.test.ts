@@ -113,7 +113,7 @@ describe('OutputHub', () => {
     hub.attach('c1', later, true);
 
     const [note, ...shown] = later.shown.split('\r\n');
-    expect(note).toMatch(/^\x1b\[2m\[\d+\.\d MB of earlier output not shown here; Copy copies all of it\]\x1b\[0m$/);
+    expect(note).toMatch(/^\x1b\[2m\[\d+\.\d [KM]B of earlier output not shown here; Copy copies all of it\]\x1b\[0m$/);
     const text = shown.join('\r\n');
     expect(text.length).toBeLessThanOrEqual(REPLAY_MAX_CHARS);
     expect(text.length).toBeGreaterThan(REPLAY_MAX_CHARS - line.length);
