@@ -255,7 +255,7 @@ describe('assistant service', () => {
   });
 
   it('encodes the current step once the model is ready, when the journal changed while it loaded', async () => {
-    const { service, engine, journal } = setup();
+    const { service, engine } = setup();
     await service.start();
     engine.set({ state: 'loading', device: 'cpu', message: null });
     service.handleEvent('journal.changed', journalChanged);
@@ -266,7 +266,7 @@ describe('assistant service', () => {
   });
 
   it('encodes the current step in the background on a journal change, one document more each time, with progress', async () => {
-    const { service, engine, log, journal } = setup();
+    const { service, engine, log } = setup();
     await service.start();
     service.handleEvent('journal.changed', journalChanged);
     await waitFor(() => engine.warms.length === 1);
@@ -290,7 +290,7 @@ describe('assistant service', () => {
   });
 
   it('re-encodes when an attached file\'s buffer changes, not for other files; a newer change supersedes a running warm', async () => {
-    const { service, engine, buffers, journal } = setup();
+    const { service, engine, buffers } = setup();
     await service.start();
     service.handleEvent('journal.changed', journalChanged);
     await waitFor(() => engine.warms.length === 1);
