@@ -32,7 +32,7 @@ function config(argv: string[]): Config {
   const outDir = outAt >= 0 ? path.resolve(argv[outAt + 1]!) : path.join(root, 'results');
   return quick
     ? { quick, preset: 'tiny', docs: 2, docChars: 600, keystrokes: 4, maxTokens: 8, outDir }
-    : { quick, preset: 'qwen2.5-coder-0.5b-shape', docs: 2, docChars: 1500, keystrokes: 16, maxTokens: 16, outDir };
+    : { quick, preset: 'qwen2.5-coder-0.5b-shape', docs: 2, docChars: 1200, keystrokes: 12, maxTokens: 16, outDir };
 }
 
 /** The same model file as `npm run bench` (build/bench, generated once per preset and seed). */

@@ -58,6 +58,16 @@ describeServer('remote engine: llama-server with --parallel 4', () => {
     expect(next.report.computedTokens).toBeLessThan(50);
   }, 120_000);
 
+  it("the OpenAI dialect against the same server: documents and prefix in the prompt of /v1/completions", async () => {
+    const openai = new RemoteEngine({ kind: 'openai', url: `${server.url}/v1`, token: TOKEN, model: null });
+    await openai.probe();
+    const documents = [{ name: 'helpers.ts', text: 'export const scale = 3;\n'.repeat(40) }];
+    const result = await openai.complete({ prefix: 'const x = scale * ', suffix: ';\n', fileName: 'a.ts', documents, maxTokens: 4, stopAt: 'line' });
+    expect(result.report.format).toBe('OpenAI /v1/completions');
+    expect(result.report.promptTokens).toBeGreaterThan(100);
+    expect(typeof result.text).toBe('string');
+  }, 120_000);
+
   it('the server refuses a wrong token, and the status bar says why', async () => {
     const wrong = new RemoteEngine({ kind: 'llama.cpp', url: server.url, token: 'wrong', model: null });
     await expect(wrong.complete({ prefix: 'x', suffix: '', fileName: 'a.ts', documents: [], maxTokens: 1, stopAt: 'line' })).rejects.toThrow(/^the server refused the token \(HTTP 401/);
