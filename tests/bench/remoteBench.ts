@@ -106,8 +106,10 @@ async function runEditors(cfg: Config, url: string, editorCount: number) {
       meanPromptTokens: Math.round(samples.reduce((s, x) => s + x.promptTokens, 0) / samples.length),
       meanComputedTokens: round(samples.reduce((s, x) => s + x.computedTokens, 0) / samples.length),
       firstPromptTokens: Math.round(first.reduce((s, x) => s + x.promptTokens, 0) / first.length),
-      suggestionsPerSecond: round(samples.length / typingS),
+      suggestionsPerSecond: Math.round((samples.length / typingS) * 100) / 100,
       wallS: round((performance.now() - started) / 1000),
+      /** Every keystroke request's latency, editor by editor in the order they finished. */
+      samplesMs: samples.map((x) => [x.editor, round(x.ms)]),
       loadBefore: load0,
       loadAfter: uptime(),
     };
