@@ -3,7 +3,7 @@ import { JournalChange, JournalEdit } from '../journal/edits';
 import { SearchHit } from '../journal/search';
 import { AttachmentKind, CellRun, Id, Journal, JournalSummary } from '../journal/schema';
 import {
-  AssistantSettings, AssistantStatus, DownloadState, EncodingProgress, ModelCatalog, SuggestionReport,
+  AssistantSettingsChange, AssistantSettingsView, AssistantStatus, DownloadState, EncodingProgress, ModelCatalog, SuggestionReport,
 } from '../completion/schemas';
 import { ServeApiStatus } from '../completion/serveApi';
 import { FileContent, TreeEntry, WorkspacePath } from '../editor/schemas';
@@ -126,8 +126,9 @@ export const calls = {
   'models.pause': { input: z.object({ id: Id }), output: DownloadState },
   'models.resume': { input: z.object({ id: Id }), output: DownloadState },
   'models.cancel': { input: z.object({ id: Id }), output: DownloadState },
-  'settings.get': { input: Empty, output: AssistantSettings },
-  'settings.update': { input: AssistantSettings.partial(), output: AssistantSettings },
+  // The view never carries a remote engine's token (only whether one is set).
+  'settings.get': { input: Empty, output: AssistantSettingsView },
+  'settings.update': { input: AssistantSettingsChange, output: AssistantSettingsView },
   // Serving the model to editors: where they reach it and the token they send.
   'serveApi.status': { input: Empty, output: ServeApiStatus },
 } as const;
