@@ -110,13 +110,15 @@ describe('remote engine: llama.cpp dialect', () => {
   });
 
   it('does not follow a redirect (it could carry the token elsewhere)', async () => {
+    const elsewhere = await fakeServer((_req, res) => json(res, 200, LLAMA_ANSWER));
     const fake = await fakeServer((_req, res) => {
-      res.writeHead(307, { location: 'http://127.0.0.1:1/infill' });
+      res.writeHead(307, { location: `${elsewhere.url}/infill` });
       res.end();
     });
     const remote = new RemoteEngine({ kind: 'llama.cpp', url: fake.url, token: 't', model: null });
     await expect(remote.complete(REQUEST)).rejects.toBeInstanceOf(RemoteUnreachableError);
     expect(fake.seen).toHaveLength(1);
+    expect(elsewhere.seen).toEqual([]);
   });
 });
 
