@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { Attachment, Cell, CellRun, Id, Journal, Step, StepStatus, newStep } from './schema';
+import { Attachment, Cell, CellRun, Id, Journal, MAX_NOTES_CHARS, Step, StepStatus, newStep } from './schema';
+
+/** How long a deleted step, cell or attachment can be put back (the Undo toast); main keeps their files as long. */
+export const UNDO_WINDOW_MS = 10_000;
 
 /**
  * Every change a user makes to a journal, as data: the renderer sends one, main validates it,
@@ -14,13 +17,20 @@ export const JournalEdit = z.discriminatedUnion('type', [
   /** Undo of deleteStep: puts the step back where it was. */
   z.object({ type: z.literal('restoreStep'), step: Step, index: z.number().int().nonnegative() }),
   z.object({ type: z.literal('setStepStatus'), stepId: Id, status: StepStatus }),
-  z.object({ type: z.literal('setNotes'), stepId: Id, notes: z.string().max(1_000_000) }),
+  z.object({ type: z.literal('setNotes'), stepId: Id, notes: z.string().max(MAX_NOTES_CHARS) }),
   z.object({ type: z.literal('setCurrentStep'), stepId: Id }),
   z.object({ type: z.literal('addCell'), stepId: Id, cellId: Id, command: z.string().max(100_000) }),
   z.object({ type: z.literal('setCellCommand'), cellId: Id, command: z.string().max(100_000) }),
   z.object({ type: z.literal('setCellCollapsed'), cellId: Id, collapsed: z.boolean() }),
   z.object({ type: z.literal('deleteCell'), cellId: Id }),
+  /** Undo of deleteCell: the cell, with its last run, back at its place in the step. */
+  z.object({ type: z.literal('restoreCell'), stepId: Id, cell: Cell, index: z.number().int().nonnegative() }),
   z.object({ type: z.literal('removeAttachment'), attachmentId: Id }),
+  /** Undo of removeAttachment: back in its step, and pinned again by the later steps that pinned it. */
+  z.object({
+    type: z.literal('restoreAttachment'), stepId: Id, attachment: Attachment, index: z.number().int().nonnegative(),
+    pinnedBy: z.array(Id).max(10_000),
+  }),
   /** Keeps an attachment of an earlier step in this step's context. */
   z.object({ type: z.literal('pinAttachment'), stepId: Id, attachmentId: Id }),
   z.object({ type: z.literal('unpinAttachment'), stepId: Id, attachmentId: Id }),
@@ -119,6 +129,26 @@ export function applyEdit(journal: Journal, edit: JournalEdit): Journal {
       return mapCell(journal, edit.cellId, (cell) => ({ ...cell, collapsed: edit.collapsed }));
     case 'deleteCell':
       return mapCell(journal, edit.cellId, () => null);
+    case 'restoreCell':
+      assertFreshId(journal, edit.cell.id);
+      return mapSteps(journal, edit.stepId, (step) => ({ ...step, cells: insertAt(step.cells, edit.index, edit.cell) }));
+    case 'restoreAttachment': {
+      assertFreshId(journal, edit.attachment.id);
+      const ownerIndex = journal.steps.findIndex((step) => step.id === edit.stepId);
+      if (ownerIndex < 0) throw new JournalEditError(`no step ${edit.stepId}`);
+      const pinners = new Set(edit.pinnedBy);
+      return {
+        ...journal,
+        steps: journal.steps.map((step, i) => {
+          if (i === ownerIndex) return { ...step, attachments: insertAt(step.attachments, edit.index, edit.attachment) };
+          // Only later steps can pin it (the steps may have moved since the removal).
+          if (i > ownerIndex && pinners.has(step.id) && !step.pinnedAttachmentIds.includes(edit.attachment.id)) {
+            return { ...step, pinnedAttachmentIds: [...step.pinnedAttachmentIds, edit.attachment.id] };
+          }
+          return step;
+        }),
+      };
+    }
     case 'removeAttachment': {
       if (!journal.steps.some((step) => step.attachments.some((a) => a.id === edit.attachmentId))) {
         throw new JournalEditError(`no attachment ${edit.attachmentId}`);

@@ -48,11 +48,14 @@ export const Attachment = z.object({
 });
 export type Attachment = z.infer<typeof Attachment>;
 
+/** The longest notes a step keeps (characters); the notes editor refuses a paste past it. */
+export const MAX_NOTES_CHARS = 1_000_000;
+
 export const Step = z.object({
   id: Id,
   title: z.string().max(500),
   status: StepStatus,
-  notes: z.string().max(1_000_000),
+  notes: z.string().max(MAX_NOTES_CHARS),
   cells: z.array(Cell),
   attachments: z.array(Attachment),
   /** Attachments of earlier steps that this step keeps in its context (version 2). */

@@ -1,5 +1,5 @@
 import { newId } from '../../app/ids';
-import { applyChange, type JournalChange, type JournalEdit } from '../../app/journal/edits';
+import { applyChange, UNDO_WINDOW_MS, type JournalChange, type JournalEdit } from '../../app/journal/edits';
 import { findCell, type Attachment, type CellRun, type Journal } from '../../app/journal/schema';
 import type { JournalUpdate, OpenedJournal } from '../../app/ipc/contract';
 import type { PtyHost, ShellSession } from '../pty/ptyHost';
@@ -14,12 +14,17 @@ const SHELL_RESTARTED_NOTE =
  * One open journal: its state (main is authoritative), its autosave, its trust, and its persistent shell.
  * Cells run one at a time, in the order asked, in the same shell, so state carries from cell to cell.
  */
+/** An Undo clicked as the toast goes still reaches main after a round trip. */
+const UNDO_GRACE_MS = 5_000;
+
 export class JournalSession {
   private shell: ShellSession | null = null;
   private runQueue: Promise<void> = Promise.resolve();
   private runningCellId: string | null = null;
   private terminalSize = { cols: 120, rows: 30 };
   private disposed = false;
+  /** Files of deleted cells and attachments, kept until their undo has passed. */
+  private readonly pendingDeletes = new Map<string, { timer: ReturnType<typeof setTimeout>; run: () => Promise<void> }>();
   /** The shell died with the pty host: the next cell, in a fresh shell, says so first. */
   private shellRestarted = false;
   /** Stops re-signing saves; the saver outlives this session (a reopened journal gets the same one). */
@@ -88,15 +93,35 @@ export class JournalSession {
     } catch (error) {
       throw new UserFacingError('bad-edit', (error as Error).message);
     }
+    const journalId = this.journal.id;
     if (edit.type === 'deleteCell') {
       if (edit.cellId === this.runningCellId) throw new UserFacingError('busy', 'Interrupt the cell before deleting it.');
       // An output behind a link is not the journal's to delete (the store refuses to follow it); the cell still goes.
-      await this.store.deleteOutput(this.journal.id, edit.cellId).catch((error: unknown) => {
+      this.deleteLater(edit.cellId, () => this.store.deleteOutput(journalId, edit.cellId).catch((error: unknown) => {
         if (!(error instanceof UnsafePathError)) throw error;
-      });
+      }));
     }
-    if (edit.type === 'removeAttachment') await this.store.deleteAttachmentText(this.journal.id, edit.attachmentId);
+    if (edit.type === 'removeAttachment') this.deleteLater(edit.attachmentId, () => this.store.deleteAttachmentText(journalId, edit.attachmentId));
+    if (edit.type === 'restoreCell') this.keepFiles(edit.cell.id);
+    if (edit.type === 'restoreAttachment') this.keepFiles(edit.attachment.id);
     return this.commit(edit, next);
+  }
+
+  /**
+   * A deleted cell's output (or a removed attachment's text) stays on disk while Undo can bring it back, a little
+   * longer than the toast shows, then goes; closing the journal deletes what is still waiting.
+   */
+  private deleteLater(id: string, remove: () => Promise<void>): void {
+    const run = () => {
+      this.pendingDeletes.delete(id);
+      return remove().catch((error: unknown) => console.error(`Could not delete the files of ${id}: ${(error as Error).message}`));
+    };
+    this.pendingDeletes.set(id, { timer: setTimeout(() => void run(), UNDO_WINDOW_MS + UNDO_GRACE_MS), run });
+  }
+
+  private keepFiles(id: string): void {
+    clearTimeout(this.pendingDeletes.get(id)?.timer);
+    this.pendingDeletes.delete(id);
   }
 
   async attach(stepId: string, attachment: Attachment): Promise<JournalUpdate> {
@@ -205,6 +230,7 @@ export class JournalSession {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    await Promise.all([...this.pendingDeletes.values()].map(({ timer, run }) => (clearTimeout(timer), run())));
     await this.shell?.dispose();
     this.shell = null;
     try {

@@ -1,12 +1,15 @@
 import { useJournal } from './context';
+import type { Deleted } from './store/types';
+
+const MESSAGE: Record<Deleted['kind'], string> = { step: 'Step deleted', cell: 'Cell deleted', attachment: 'Attachment removed' };
 
 export function UndoToast() {
-  const deletedStep = useJournal((s) => s.deletedStep);
+  const deleted = useJournal((s) => s.deleted);
   const undoDelete = useJournal((s) => s.undoDelete);
-  if (!deletedStep) return null;
+  if (!deleted) return null;
   return (
     <div role="status" className="toast">
-      <span className="toast-message">Step deleted</span>
+      <span className="toast-message">{MESSAGE[deleted.kind]}</span>
       <button type="button" onClick={() => void undoDelete()}>
         Undo
       </button>

@@ -17,7 +17,7 @@ export function AttachmentsPanel() {
   const trusted = useJournal((s) => s.trusted);
   // Main refuses to read these too; the list says why they cannot be opened yet.
   const notLoaded = (attachment: Attachment) => !trusted && !loadsBeforeTrust(attachment.kind);
-  const edit = useJournal((s) => s.edit);
+  const removeAttachment = useJournal((s) => s.removeAttachment);
   const call = useReportingCall();
   const [attaching, setAttaching] = useState(false);
   const [shown, setShown] = useState<CallOutput<'attachment.read'> | null>(null);
@@ -64,7 +64,7 @@ export function AttachmentsPanel() {
                 <button type="button" disabled={notLoaded(attachment)} onClick={(e) => void open(attachment, e.currentTarget)}>
                   Open
                 </button>
-                <button type="button" onClick={() => void edit({ type: 'removeAttachment', attachmentId: attachment.id })}>
+                <button type="button" onClick={() => void removeAttachment(attachment.id)}>
                   Remove
                 </button>
               </div>

@@ -37,9 +37,6 @@ export function createRunSlice(deps: JournalDeps, runningCellId: string | null):
     resizeShell: (cols, rows) => {
       api.call('cell.resize', { journalId, cols, rows }).catch(reportError);
     },
-    deleteCell: async (cellId) => {
-      if (await get().edit({ type: 'deleteCell', cellId })) outputs.forget(cellId);
-    },
     // The cell's lastRun comes as a journal change just before each of these events.
     cellStarted: (cellId) => {
       outputs.started(cellId);

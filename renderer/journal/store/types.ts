@@ -2,7 +2,7 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { SteerwayApi } from '../../../app/ipc/api';
 import type { JournalUpdate, NewAttachment } from '../../../app/ipc/contract';
 import type { JournalEdit } from '../../../app/journal/edits';
-import type { Journal, Step } from '../../../app/journal/schema';
+import type { Attachment, Cell, Journal, Step } from '../../../app/journal/schema';
 import type { OutputHub } from './outputHub';
 
 /** What every slice of one open journal's store is built from. */
@@ -43,7 +43,6 @@ export interface RunSlice {
   interrupt(): Promise<void>;
   sendInput(data: string): void;
   resizeShell(cols: number, rows: number): void;
-  deleteCell(cellId: string): Promise<void>;
   cellStarted(cellId: string): void;
   cellFinished(cellId: string): void;
   shellExited(): void;
@@ -68,15 +67,18 @@ export interface StepUiSlice {
   flushNotes(): Promise<void>;
 }
 
-export interface DeletedStep {
-  step: Step;
-  index: number;
-}
+/** What the last delete took, with where it was, so the Undo toast can put it back. */
+export type Deleted =
+  | { kind: 'step'; step: Step; index: number }
+  | { kind: 'cell'; stepId: string; cell: Cell; index: number }
+  | { kind: 'attachment'; stepId: string; attachment: Attachment; index: number; pinnedBy: string[] };
 
-/** The last deleted step, for a while, so it can be put back. */
+/** The last deleted step, cell or attachment, for a while, so it can be put back. */
 export interface UndoSlice {
-  deletedStep: DeletedStep | null;
+  deleted: Deleted | null;
   deleteStep(stepId: string): Promise<void>;
+  deleteCell(cellId: string): Promise<void>;
+  removeAttachment(attachmentId: string): Promise<void>;
   undoDelete(): Promise<void>;
   dismissUndo(): void;
 }

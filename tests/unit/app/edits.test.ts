@@ -149,6 +149,14 @@ describe('applyEdit', () => {
       expect(apply(journal, { type: 'deleteCell', cellId: 'c1' }).steps[0]!.cells.map((c) => c.id)).toEqual(['c2']);
     });
 
+    it('restoreCell puts a deleted cell back at its place with its last run, once', () => {
+      const journal = sampleJournal();
+      const deleted = apply(journal, { type: 'deleteCell', cellId: 'c1' });
+      expect(apply(deleted, { type: 'restoreCell', stepId: 's1', cell: journal.steps[0]!.cells[0]!, index: 0 })).toEqual(journal);
+      expect(() => applyEdit(journal, { type: 'restoreCell', stepId: 's1', cell: journal.steps[0]!.cells[0]!, index: 0 })).toThrow('id c1 is already used');
+      expect(() => applyEdit(deleted, { type: 'restoreCell', stepId: 'x', cell: journal.steps[0]!.cells[0]!, index: 0 })).toThrow('no step x');
+    });
+
     it('rejects an unknown cell', () => {
       const journal = sampleJournal();
       expect(() => applyEdit(journal, { type: 'setCellCommand', cellId: 'x', command: '' })).toThrow('no cell x');
@@ -172,6 +180,18 @@ describe('applyEdit', () => {
     it('removeAttachment removes one and rejects an unknown one', () => {
       expect(apply(sampleJournal(), { type: 'removeAttachment', attachmentId: 'a1' }).steps[0]!.attachments).toEqual([]);
       expect(() => applyEdit(sampleJournal(), { type: 'removeAttachment', attachmentId: 'x' })).toThrow('no attachment x');
+    });
+
+    it('restoreAttachment undoes removeAttachment, pins of later steps included', () => {
+      const pinned = apply(sampleJournal(), { type: 'pinAttachment', stepId: 's2', attachmentId: 'a1' });
+      const removed = apply(pinned, { type: 'removeAttachment', attachmentId: 'a1' });
+      expect(removed.steps[1]!.pinnedAttachmentIds).toEqual([]);
+      const restored = apply(removed, { type: 'restoreAttachment', stepId: 's1', attachment: attachment('a1'), index: 0, pinnedBy: ['s2'] });
+      expect(restored).toEqual(pinned);
+      // Moved before its owner meanwhile, s2 can no longer pin it; and a restore twice is refused.
+      const moved = apply(removed, { type: 'moveStep', stepId: 's2', toIndex: 0 });
+      expect(apply(moved, { type: 'restoreAttachment', stepId: 's1', attachment: attachment('a1'), index: 0, pinnedBy: ['s2'] }).steps[0]!.pinnedAttachmentIds).toEqual([]);
+      expect(() => applyEdit(pinned, { type: 'restoreAttachment', stepId: 's1', attachment: attachment('a1'), index: 0, pinnedBy: [] })).toThrow('id a1 is already used');
     });
   });
 

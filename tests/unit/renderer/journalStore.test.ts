@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createJournalStore } from '../../../renderer/journal/store/createJournalStore';
-import { UNDO_WINDOW_MS } from '../../../renderer/journal/store/undoSlice';
+import { UNDO_WINDOW_MS } from '../../../app/journal/edits';
 import { NOTES_SAVE_DELAY_MS } from '../../../renderer/journal/store/stepUiSlice';
 import { FakeApi, openJournalStore } from './fakeApi';
 
@@ -154,14 +154,14 @@ describe('journal store: steps', () => {
 
     await state().deleteStep(fix.id);
     expect(state().journal.steps.map((s) => s.title)).toEqual(['Reproduce', 'Verify']);
-    expect(state().deletedStep).toMatchObject({ index: 1, step: { id: fix.id } });
+    expect(state().deleted).toMatchObject({ kind: 'step', index: 1, step: { id: fix.id } });
 
     await state().undoDelete();
 
     expect(fake.editsOf('restoreStep')).toEqual([{ type: 'restoreStep', step: fix, index: 1 }]);
     expect(state().journal.steps.map((s) => s.title)).toEqual(['Reproduce', 'Fix', 'Verify']);
     expect(state().journal.currentStepId).toBe(fix.id);
-    expect(state().deletedStep).toBeNull();
+    expect(state().deleted).toBeNull();
   });
 
   it('offers undo for ten seconds', async () => {
@@ -171,10 +171,45 @@ describe('journal store: steps', () => {
 
     await state().deleteStep(journal.steps[0]!.id);
     vi.advanceTimersByTime(UNDO_WINDOW_MS - 1);
-    expect(state().deletedStep).not.toBeNull();
+    expect(state().deleted).not.toBeNull();
     vi.advanceTimersByTime(1);
 
-    expect(state().deletedStep).toBeNull();
+    expect(state().deleted).toBeNull();
+  });
+
+  it('undoes a cell delete: the cell with its last run back at its place', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    await state().runCommand('ls');
+    await state().runCommand('pwd');
+    const [first, second] = state().journal.steps[0]!.cells;
+
+    await state().deleteCell(first!.id);
+    expect(state().deleted).toMatchObject({ kind: 'cell', index: 0 });
+    await state().undoDelete();
+
+    expect(fake.editsOf('restoreCell')).toEqual([{ type: 'restoreCell', stepId: journal.steps[0]!.id, cell: first, index: 0 }]);
+    expect(state().journal.steps[0]!.cells).toEqual([first, second]);
+    expect(state().deleted).toBeNull();
+  });
+
+  it('undoes an attachment removal, pins included', async () => {
+    const { fake, journal } = setup();
+    const { state } = await openJournalStore(fake, journal);
+    const [reproduce, fix] = journal.steps;
+    await state().addAttachment(reproduce!.id, { kind: 'text', title: 'Log', text: 'boom' });
+    const attachment = state().journal.steps[0]!.attachments[0]!;
+    await state().edit({ type: 'pinAttachment', stepId: fix!.id, attachmentId: attachment.id });
+    const before = state().journal;
+
+    await state().removeAttachment(attachment.id);
+    expect(state().journal.steps[1]!.pinnedAttachmentIds).toEqual([]);
+    await state().undoDelete();
+
+    expect(fake.editsOf('restoreAttachment')).toEqual([
+      { type: 'restoreAttachment', stepId: reproduce!.id, attachment, index: 0, pinnedBy: [fix!.id] },
+    ]);
+    expect(state().journal).toEqual(before);
   });
 
   it('keeps unsaved notes in the step it offers to restore', async () => {
@@ -185,7 +220,7 @@ describe('journal store: steps', () => {
     state().setNotesDraft(step.id, 'found it');
     await state().deleteStep(step.id);
 
-    expect(state().deletedStep?.step.notes).toBe('found it');
+    expect(state().deleted).toMatchObject({ kind: 'step', step: { notes: 'found it' } });
   });
 });
 

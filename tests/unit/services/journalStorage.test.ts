@@ -91,6 +91,34 @@ describe.skipIf(process.platform === 'win32')('journal services and links from a
   });
 });
 
+describe('undo of a deleted cell or removed attachment', () => {
+  it('keeps their files until the undo has passed, and deletes them when the journal closes', async () => {
+    const { h, services, journalId, store } = await setup();
+    await h['journal.edit']({ journalId, edit: { type: 'addStep', stepId: 's1', title: 'Step' } });
+    await h['journal.edit']({ journalId, edit: { type: 'addCell', stepId: 's1', cellId: 'c1', command: 'echo hi' } });
+    await mkdir(dirname(store.outputPath(journalId, 'c1')), { recursive: true });
+    await writeFile(store.outputPath(journalId, 'c1'), 'hi\n');
+    const { attachment } = (await h['attachment.add']({ journalId, stepId: 's1', attachment: { kind: 'text', title: 'Log', text: 'the log' } })).change as { attachment: { id: string } };
+    const cell = services.openJournal(journalId)!.steps[0]!.cells[0]!;
+    const saved = services.openJournal(journalId)!.steps[0]!.attachments[0]!;
+
+    await h['journal.edit']({ journalId, edit: { type: 'deleteCell', cellId: 'c1' } });
+    await h['journal.edit']({ journalId, edit: { type: 'removeAttachment', attachmentId: attachment.id } });
+    await h['journal.edit']({ journalId, edit: { type: 'restoreCell', stepId: 's1', cell, index: 0 } });
+    await h['journal.edit']({ journalId, edit: { type: 'restoreAttachment', stepId: 's1', attachment: saved, index: 0, pinnedBy: [] } });
+    expect(await h['cell.output']({ journalId, cellId: 'c1' })).toEqual({ output: 'hi\n', truncated: false });
+    expect(await store.readAttachmentText(journalId, attachment.id)).toBe('the log');
+
+    // Deleted again and not undone: closing the journal does not leave them behind.
+    await h['journal.edit']({ journalId, edit: { type: 'deleteCell', cellId: 'c1' } });
+    await h['journal.edit']({ journalId, edit: { type: 'removeAttachment', attachmentId: attachment.id } });
+    expect(await store.readOutput(journalId, 'c1')).not.toBeNull();
+    await services.dispose();
+    expect(await store.readOutput(journalId, 'c1')).toBeNull();
+    expect(await store.readAttachmentText(journalId, attachment.id)).toBeNull();
+  });
+});
+
 describe('cell runs', () => {
   it('fails a cell visibly when writing its output fails during the run', async () => {
     const { h, journalId, eventOf, createShell } = await setup();
