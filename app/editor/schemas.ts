@@ -18,3 +18,11 @@ export const TreeEntry = z.object({
   kind: z.enum(['file', 'dir']),
 });
 export type TreeEntry = z.infer<typeof TreeEntry>;
+
+/** An unsaved buffer kept for hot exit: its text and the file's mtime when the edits began (null: a file not on disk). */
+export const EditorBackup = z.object({
+  path: WorkspacePath,
+  text: z.string(),
+  baseMtimeMs: z.number().nullable(),
+});
+export type EditorBackup = z.infer<typeof EditorBackup>;

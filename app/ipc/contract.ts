@@ -6,7 +6,7 @@ import {
   AssistantSettingsChange, AssistantSettingsView, AssistantStatus, DownloadState, EncodingProgress, ModelCatalog, SuggestionReport,
 } from '../completion/schemas';
 import { ServeApiStatus } from '../completion/serveApi';
-import { FileContent, TreeEntry, WorkspacePath } from '../editor/schemas';
+import { EditorBackup, FileContent, TreeEntry, WorkspacePath } from '../editor/schemas';
 import { MAX_ATTACHMENT_TEXT_BYTES, MAX_SAVED_FILE_BYTES, attachmentTooLarge, boundedText, fileTooLargeToSave } from './limits';
 
 /**
@@ -98,7 +98,12 @@ export const calls = {
   /** The files this window has open: main watches them and sends `file.changed`. Replaces the previous set. */
   'file.watch': { input: z.object({ paths: z.array(WorkspacePath).max(500) }), output: Empty },
   /** The editor's live text of a file (null: closed, or saved and clean); documents use it over the disk. */
-  'editor.buffer': { input: z.object({ path: WorkspacePath, text: boundedText(MAX_SAVED_FILE_BYTES, fileTooLargeToSave).nullable() }), output: Empty },
+  'editor.buffer': { input: z.object({ path: WorkspacePath, text: boundedText(MAX_SAVED_FILE_BYTES, fileTooLargeToSave).nullable(), baseMtimeMs: z.number().nullable().optional() }), output: Empty },
+  /**
+   * Hot exit: the unsaved buffers of this workspace kept from an earlier page or run (main backs up every
+   * `editor.buffer` to the user data folder), with the file's mtime when the edits began.
+   */
+  'editor.backups': { input: Empty, output: z.array(EditorBackup) },
 
   // Assistant: suggestions, models, settings.
   'assistant.status': { input: Empty, output: AssistantStatus },

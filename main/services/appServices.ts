@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { CallName } from '../../app/ipc/contract';
 import { ModelManager } from '../models/modelManager';
 import type { CallHandlers, EventSink } from '../transport/dispatcher';
@@ -7,6 +8,7 @@ import { ServeApiService } from '../api/serveApiService';
 import type { HostLauncher } from '../pty/hostChannel';
 import { EditorBuffers } from './editorBuffers';
 import { FileService } from './fileService';
+import { HotExit } from './hotExit';
 import { SteerwayServices, type ServicesOptions } from './steerwayServices';
 
 /** The calls each service answers; together they must cover the whole contract (the type checker says so). */
@@ -62,7 +64,10 @@ export class AppServices {
       userDataDir: options.userDataDir,
     });
     this.onEvent((event, payload) => this.assistant.handleEvent(event, payload));
-    this.files = new FileService({ workspace: () => this.journals.currentWorkspace(), buffers: this.buffers, emit });
+    this.files = new FileService({
+      workspace: () => this.journals.currentWorkspace(), buffers: this.buffers, emit,
+      hotExit: new HotExit(join(options.userDataDir, 'hot-exit')),
+    });
     this.serveApi = new ServeApiService({ engine, models, userDataDir: options.userDataDir, log: (message) => console.error(message) });
     this.handlers = {
       ...this.journals.handlers,

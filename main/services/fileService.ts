@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../storage/atomicFile';
 import { UserFacingError, type EventSink } from '../transport/dispatcher';
 import type { HandlersOf } from './appServices';
 import type { EditorBuffers } from './editorBuffers';
+import type { HotExit } from './hotExit';
 import { resolveInsideWorkspace } from './workspaceFiles';
 
 /** The editor opens text files up to this size; bigger ones would make Monaco and every save slow. */
@@ -18,12 +19,14 @@ const HIDDEN_DIRS = new Set(['.git', '.steerway']);
 /** Editors and formatters save in bursts (truncate, write, rename); one event per burst is enough. */
 const DEFAULT_DEBOUNCE_MS = 75;
 
-export type FileCall = 'file.list' | 'file.read' | 'file.write' | 'file.watch' | 'editor.buffer';
+export type FileCall = 'file.list' | 'file.read' | 'file.write' | 'file.watch' | 'editor.buffer' | 'editor.backups';
 
 export interface FileServiceOptions {
   /** The open workspace folder; the service follows it when it changes. */
   workspace: () => string | null;
   buffers: EditorBuffers;
+  /** Where unsaved buffers are backed up (hot exit); without it they live only in memory. */
+  hotExit?: HotExit;
   emit: EventSink;
   debounceMs?: number;
 }
@@ -261,9 +264,21 @@ export class FileService {
       await this.setWatched(paths);
       return {};
     },
-    'editor.buffer': async ({ path, text }) => {
-      this.options.buffers.set(normalizePath(path), text);
+    'editor.buffer': async ({ path, text, baseMtimeMs }) => {
+      const normal = normalizePath(path);
+      this.options.buffers.set(normal, text);
+      const root = this.options.workspace();
+      if (root && this.options.hotExit) {
+        // A backup that cannot be written must not cost the edit: the buffer itself is kept.
+        await this.options.hotExit.set(root, normal, text, baseMtimeMs ?? null).catch((error: unknown) => {
+          console.error(`Could not back up unsaved ${normal}: ${(error as Error).message}`);
+        });
+      }
       return {};
+    },
+    'editor.backups': async () => {
+      const root = this.options.workspace();
+      return root && this.options.hotExit ? this.options.hotExit.list(root) : [];
     },
   };
 

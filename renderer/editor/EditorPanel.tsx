@@ -32,13 +32,33 @@ export function EditorPanel() {
   const api = useApi();
   const appStore = useContext(AppStoreContext)!;
   const reportError = useApp((s) => s.reportError);
-  const [store] = useState(() => createEditorStore(api, reportError));
+  const showNotice = useApp((s) => s.showNotice);
+  const [store] = useState(() => createEditorStore(api, reportError, showNotice));
 
   useEffect(() => {
     const connection = store.getState().connect();
     return () => connection.dispose();
   }, [store]);
   useEffect(() => installSuggestionsOnce(api, appStore), [api, appStore]);
+
+  // Leaving the page: the last keystrokes go to main (which backs them up) now, not after the pause.
+  useEffect(() => {
+    const flush = () => store.getState().flushBuffers();
+    window.addEventListener('pagehide', flush);
+    return () => window.removeEventListener('pagehide', flush);
+  }, [store]);
+
+  // The browser (or Electron's close guard) asks before leaving, but only while a tab has unsaved edits.
+  const anyDirty = useStore(store, (s) => s.tabs.some(isDirty));
+  useEffect(() => {
+    if (!anyDirty) return;
+    const ask = (event: BeforeUnloadEvent) => {
+      store.getState().flushBuffers();
+      event.preventDefault();
+    };
+    window.addEventListener('beforeunload', ask);
+    return () => window.removeEventListener('beforeunload', ask);
+  }, [store, anyDirty]);
 
   useEffect(() => {
     // Capture phase: seen before Monaco (which would type a "p") and before the browser's own Save page.

@@ -41,7 +41,12 @@ export interface EditorState {
   /** Main says an open file changed on disk (`mtimeMs` null: deleted). */
   fileChanged(path: string, mtimeMs: number | null): Promise<void>;
   setQuickOpen(open: boolean): void;
-  /** Listens to main's file events; disposing stops watching and clears every buffer sent to main. */
+  /** Sends every buffer still waiting for its pause now (the page is going away). */
+  flushBuffers(): void;
+  /**
+   * Listens to main's file events and reopens the unsaved buffers main backed up (hot exit) as dirty tabs;
+   * disposing stops watching and clears every buffer sent to main.
+   */
   connect(): Disposable;
 }
 
@@ -54,7 +59,11 @@ export const fileName = (path: string) => path.split('/').at(-1) ?? path;
  * The editor's own state: open tabs and which is active. Talks to main for reading, saving, watching
  * and the live buffers; Monaco is only the view of it (see EditorPane).
  */
-export function createEditorStore(api: SteerwayApi, reportError: (error: unknown) => void): EditorStore {
+export function createEditorStore(
+  api: SteerwayApi,
+  reportError: (error: unknown) => void,
+  showNotice: (message: string) => void = () => undefined,
+): EditorStore {
   const bufferTimers = new Map<string, ReturnType<typeof setTimeout>>();
   /** Paths whose buffer main holds now: only they need a `null` when they become clean. */
   const sentBuffers = new Set<string>();
@@ -65,23 +74,25 @@ export function createEditorStore(api: SteerwayApi, reportError: (error: unknown
     const update = (path: string, change: Partial<EditorTab>) =>
       set((s) => ({ tabs: s.tabs.map((t) => (t.path === path ? { ...t, ...change } : t)) }));
 
+    const sendBuffer = (path: string) => {
+      bufferTimers.delete(path);
+      const latest = tab(path);
+      if (!latest || !isDirty(latest)) return;
+      // Too large to carry: documents read the file on disk instead (saving it says why it cannot be saved).
+      if (utf8Exceeds(latest.text, MAX_SAVED_FILE_BYTES)) {
+        if (sentBuffers.delete(path)) api.call('editor.buffer', { path, text: null }).catch(reportError);
+        return;
+      }
+      sentBuffers.add(path);
+      api.call('editor.buffer', { path, text: latest.text, baseMtimeMs: latest.mtimeMs }).catch(reportError);
+    };
+
     const syncBuffer = (path: string) => {
       clearTimeout(bufferTimers.get(path));
       bufferTimers.delete(path);
       const current = tab(path);
       if (current && isDirty(current)) {
-        bufferTimers.set(path, setTimeout(() => {
-          bufferTimers.delete(path);
-          const latest = tab(path);
-          if (!latest || !isDirty(latest)) return;
-          // Too large to carry: documents read the file on disk instead (saving it says why it cannot be saved).
-          if (utf8Exceeds(latest.text, MAX_SAVED_FILE_BYTES)) {
-            if (sentBuffers.delete(path)) api.call('editor.buffer', { path, text: null }).catch(reportError);
-            return;
-          }
-          sentBuffers.add(path);
-          api.call('editor.buffer', { path, text: latest.text }).catch(reportError);
-        }, BUFFER_DELAY_MS));
+        bufferTimers.set(path, setTimeout(() => sendBuffer(path), BUFFER_DELAY_MS));
       } else if (sentBuffers.delete(path)) {
         api.call('editor.buffer', { path, text: null }).catch(reportError);
       }
@@ -105,6 +116,38 @@ export function createEditorStore(api: SteerwayApi, reportError: (error: unknown
         revision: current.revision + 1, externalChange: null, conflict: false,
       });
       syncBuffer(path);
+    };
+
+    /**
+     * Hot exit: each backed-up buffer comes back as a dirty tab over what is on disk now. Its mtime stays the one the
+     * edits began from, so when the file changed on disk meanwhile the tab says so and a save asks before overwriting.
+     */
+    const restoreBackups = async () => {
+      const restored: string[] = [];
+      const changed: string[] = [];
+      for (const backup of await api.call('editor.backups', {})) {
+        if (tab(backup.path)) continue;
+        const disk = await api.call('file.read', { path: backup.path }).catch((error: unknown) => {
+          if (error instanceof RemoteError && error.code === 'not-found') return null;
+          throw error;
+        });
+        if (tab(backup.path)) continue;
+        const externalChange = !disk ? 'deleted' : disk.mtimeMs !== backup.baseMtimeMs ? 'changed' : null;
+        const restoredTab: EditorTab = {
+          path: backup.path, name: fileName(backup.path), text: backup.text, savedText: disk?.text ?? '',
+          mtimeMs: backup.baseMtimeMs, revision: 0, externalChange, conflict: false,
+        };
+        set((s) => ({ tabs: [...s.tabs, restoredTab], activePath: s.activePath ?? backup.path }));
+        // Main holds the buffer again (documents read it), and a clean one (the same text was saved) drops its backup.
+        sentBuffers.add(backup.path);
+        syncBuffer(backup.path);
+        restored.push(restoredTab.name);
+        if (externalChange) changed.push(restoredTab.name);
+      }
+      if (!restored.length) return;
+      syncWatch();
+      const since = changed.length ? ` (${changed.join(', ')} changed on disk since: check before saving)` : '';
+      showNotice(`Restored unsaved changes to ${restored.join(', ')}${since}`);
     };
 
     return {
@@ -192,11 +235,18 @@ export function createEditorStore(api: SteerwayApi, reportError: (error: unknown
         }
       },
       setQuickOpen: (open) => set({ quickOpen: open }),
+      flushBuffers: () => {
+        for (const [path, timer] of [...bufferTimers]) {
+          clearTimeout(timer);
+          sendBuffer(path);
+        }
+      },
       connect: () => {
         const subscription = api.on('file.changed', (e) => void get().fileChanged(e.path, e.mtimeMs));
         // Reconnecting (React's StrictMode remount) watches the open tabs again.
         watched = '';
         syncWatch();
+        void restoreBackups().catch(reportError);
         return {
           dispose: () => {
             subscription.dispose();

@@ -1,8 +1,16 @@
-import { useDeferredValue, useEffect, useId, useMemo, useRef, useState, type MouseEvent } from 'react';
-import type { Step } from '../../../app/journal/schema';
+import { useDeferredValue, useEffect, useId, useMemo, useRef, useState, type ClipboardEvent, type MouseEvent } from 'react';
+import { MAX_NOTES_CHARS, type Step } from '../../../app/journal/schema';
 import { useReportingCall } from '../../app/context';
 import { useJournal, useJournalStore } from '../context';
 import { externalUrl, renderMarkdown } from './markdown';
+
+const formatCount = (n: number) => n.toLocaleString('en-US');
+
+/** Said instead of taking text past the limit: the notes keep what they had, nothing is half-saved. */
+export function notesTooLong(length: number): string {
+  return `Not added: the notes would be ${formatCount(length)} characters, over the limit of ${formatCount(MAX_NOTES_CHARS)}. ` +
+    'Your notes are unchanged; attach long text to the step instead.';
+}
 
 /** Markdown notes of one step; saved as the user types (mount it keyed by step id). */
 export function Notes({ step }: { step: Step }) {
@@ -12,6 +20,28 @@ export function Notes({ step }: { step: Step }) {
   const [text, setText] = useState(step.notes);
   const editing = useRef(false);
   const textareaId = useId();
+  const [refused, setRefused] = useState<string | null>(null);
+
+  // A reload or a closed tab right after typing: send the draft now, not after the save pause.
+  useEffect(() => {
+    const flush = () => void flushNotes();
+    const flushIfHidden = () => document.visibilityState === 'hidden' && flush();
+    window.addEventListener('pagehide', flush);
+    document.addEventListener('visibilitychange', flushIfHidden);
+    return () => {
+      window.removeEventListener('pagehide', flush);
+      document.removeEventListener('visibilitychange', flushIfHidden);
+    };
+  }, [flushNotes]);
+
+  // Refused before the browser inserts it: a megabyte in a textarea stalls the page, and the save would fail anyway.
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const area = event.currentTarget;
+    const length = area.value.length - (area.selectionEnd - area.selectionStart) + event.clipboardData.getData('text/plain').length;
+    if (length <= MAX_NOTES_CHARS) return;
+    event.preventDefault();
+    setRefused(notesTooLong(length));
+  };
 
   // Notes changed elsewhere (another window, an undo) show up unless the user is typing here.
   useEffect(() => {
@@ -23,12 +53,22 @@ export function Notes({ step }: { step: Step }) {
       <label htmlFor={textareaId} className="section-label">
         Notes
       </label>
+      {refused && (
+        <p role="alert" id={`${textareaId}-refused`} className="alert error">
+          {refused}
+        </p>
+      )}
       <div className="notes-panes">
         <textarea
           id={textareaId}
           value={text}
           placeholder="Markdown: what to do, what you found…"
+          aria-describedby={refused ? `${textareaId}-refused` : undefined}
+          onPaste={onPaste}
           onChange={(e) => {
+            // Typing or a drop past the limit: the old text stays (this is a controlled textarea).
+            if (e.target.value.length > MAX_NOTES_CHARS) return setRefused(notesTooLong(e.target.value.length));
+            setRefused(null);
             setText(e.target.value);
             setNotesDraft(step.id, e.target.value);
           }}

@@ -1,5 +1,6 @@
 import { RemoteError } from '../../../app/ipc/api';
 import type { CallInput, CallName, CallOutput } from '../../../app/ipc/contract';
+import type { EditorBackup } from '../../../app/editor/schemas';
 import { FakeApi } from './fakeApi';
 
 /** FakeApi with an in-memory workspace for the editor's calls, as main's FileService answers them. */
@@ -7,6 +8,8 @@ export class EditorFakeApi extends FakeApi {
   /** path -> content and mtime. */
   readonly disk = new Map<string, { text: string; mtimeMs: number }>();
   private clock = 1000;
+  /** Hot exit: the buffers main would have backed up, by path. */
+  readonly backups = new Map<string, EditorBackup>();
 
   put(path: string, text: string): number {
     const mtimeMs = ++this.clock;
@@ -63,6 +66,12 @@ export class EditorFakeApi extends FakeApi {
       return { mtimeMs: this.put(path, text) };
     },
     'file.watch': () => ({}),
-    'editor.buffer': () => ({}),
+    // As main does: every buffer is backed up for hot exit, a null one removes its backup.
+    'editor.buffer': ({ path, text, baseMtimeMs }) => {
+      if (text === null) this.backups.delete(path);
+      else this.backups.set(path, { path, text, baseMtimeMs: baseMtimeMs ?? null });
+      return {};
+    },
+    'editor.backups': () => [...this.backups.values()],
   };
 }

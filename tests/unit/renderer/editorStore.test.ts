@@ -25,6 +25,39 @@ afterEach(() => {
 });
 
 describe('editor store', () => {
+  it('hot exit: a new store reopens the backed-up buffers as dirty tabs and says so; one changed on disk says that too', async () => {
+    const { fake, state } = await setup();
+    await state().open('src/a.ts');
+    await state().open('src/b.ts');
+    state().edit('src/a.ts', 'let a = 2;');
+    state().edit('src/b.ts', 'let b = 2;');
+    // The page goes away before the pause: flushing sends both buffers now.
+    state().flushBuffers();
+    await settle();
+    const openedMtime = fake.disk.get('src/b.ts')!.mtimeMs;
+    fake.put('src/b.ts', 'let b = 100;');
+
+    const notices: string[] = [];
+    const next = createEditorStore(fake, (error) => { throw error; }, (message) => notices.push(message));
+    next.getState().connect();
+    await settle();
+
+    expect(next.getState().tabs.map((t) => [t.path, t.text, t.savedText, isDirty(t), t.externalChange])).toEqual([
+      ['src/a.ts', 'let a = 2;', 'let a = 1;', true, null],
+      ['src/b.ts', 'let b = 2;', 'let b = 100;', true, 'changed'],
+    ]);
+    expect(next.getState().activePath).toBe('src/a.ts');
+    // A save of the changed file still asks before overwriting what changed on disk.
+    expect(next.getState().tabs[1]!.mtimeMs).toBe(openedMtime);
+    expect(await next.getState().save('src/b.ts')).toBe(false);
+    expect(next.getState().tabs[1]!.conflict).toBe(true);
+    expect(notices).toEqual(['Restored unsaved changes to a.ts, b.ts (b.ts changed on disk since: check before saving)']);
+
+    // Saved: the backup goes.
+    expect(await next.getState().save('src/a.ts')).toBe(true);
+    expect([...fake.backups.keys()]).toEqual(['src/b.ts']);
+  });
+
   it('opens a file once, activates it, watches the open set, and picks the neighbour when the active tab closes', async () => {
     const { fake, state } = await setup();
     await state().open('src/a.ts');
@@ -57,7 +90,7 @@ describe('editor store', () => {
     await vi.advanceTimersByTimeAsync(BUFFER_DELAY_MS - 1);
     expect(fake.inputsOf('editor.buffer')).toEqual([]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(fake.inputsOf('editor.buffer')).toEqual([{ path: 'src/a.ts', text: 'let a = 22;' }]);
+    expect(fake.inputsOf('editor.buffer')).toEqual([{ path: 'src/a.ts', text: 'let a = 22;', baseMtimeMs: tab('src/a.ts').mtimeMs }]);
 
     expect(await state().save('src/a.ts')).toBe(true);
     expect(fake.disk.get('src/a.ts')?.text).toBe('let a = 22;');

@@ -209,6 +209,8 @@ export class FakeApi implements SteerwayApi {
       return { kind: attachment.kind, title: attachment.title, text: this.attachmentTexts.get(attachment.id) ?? '', truncated: false };
     },
     'shell.openExternal': () => ({}),
+    // No unsaved buffers from an earlier run (EditorFakeApi keeps them).
+    'editor.backups': () => [],
     'assistant.status': () => this.assistantStatus,
     'assistant.complete': (input) => this.complete(input),
     'assistant.cancel': () => ({}),
