@@ -1,4 +1,4 @@
-import { BrowserWindow, net, protocol, session, shell, type WebContents, type WebFrameMain, type WebPreferences } from 'electron';
+import { BrowserWindow, dialog, net, protocol, session, shell, type WebContents, type WebFrameMain, type WebPreferences } from 'electron';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -130,6 +130,28 @@ export function grantOnlyClipboardWrite(appUrl: string): void {
   );
 }
 
+/** The buttons of the close guard's question; the second is the default and what Escape picks. */
+const UNSAVED_CLOSE_BUTTONS = ['Leave', 'Stay'] as const;
+
+/**
+ * The page's `beforeunload` (set only while an editor tab is dirty) would cancel a close or reload silently in
+ * Electron: ask the user instead, as a browser does.
+ */
+export function guardUnsavedClose(window: BrowserWindow): void {
+  window.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(window, {
+      type: 'question',
+      buttons: [...UNSAVED_CLOSE_BUTTONS],
+      defaultId: 1,
+      cancelId: 1,
+      message: 'Leave with unsaved changes?',
+      detail: 'Files open in the editor have changes that are not saved. They are kept and come back the next time Steerway starts, but not written to the files.',
+    });
+    // Preventing this event lets the unload go ahead.
+    if (choice === 0) event.preventDefault();
+  });
+}
+
 export function createMainWindow(options: { preloadPath: string; url: string }): BrowserWindow {
   const window = new BrowserWindow({
     width: 1400,
@@ -139,6 +161,7 @@ export function createMainWindow(options: { preloadPath: string; url: string }):
     webPreferences: secureWebPreferences(options.preloadPath),
   });
   hardenWebContents(window.webContents);
+  guardUnsavedClose(window);
   window.once('ready-to-show', () => window.show());
   void window.loadURL(options.url);
   return window;

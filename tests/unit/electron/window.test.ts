@@ -31,6 +31,7 @@ const electron = vi.hoisted(() => {
   const protocols = { privileged: [] as unknown[], handlers: new Map<string, (request: Request) => Promise<Response>>() };
   return {
     BrowserWindow: FakeBrowserWindow,
+    dialog: { showMessageBoxSync: vi.fn((_window: unknown, _options: { buttons: string[] }) => 1) },
     shell: { openExternal: vi.fn(async () => undefined) },
     protocol: {
       registerSchemesAsPrivileged: (schemes: unknown[]) => protocols.privileged.push(...schemes),
@@ -96,6 +97,19 @@ describe('Electron window security', () => {
       expect(contents.windowOpenHandler!({ url })).toEqual({ action: 'deny' });
     }
     expect(electron.shell.openExternal).toHaveBeenCalledTimes(1);
+  });
+
+  it('asks before a close that the page holds back (unsaved edits), and closes only on Leave', () => {
+    createMainWindow({ preloadPath: 'p', url: APP_URL });
+    const window = electron.BrowserWindow.created.at(-1)!;
+    const guard = window.webContents.handlers.get('will-prevent-unload')!;
+    for (const [answer, leaves] of [[1, false], [0, true]] as const) {
+      electron.dialog.showMessageBoxSync.mockReturnValueOnce(answer);
+      const event = { preventDefault: vi.fn() };
+      guard(event);
+      expect(event.preventDefault).toHaveBeenCalledTimes(leaves ? 1 : 0);
+    }
+    expect(electron.dialog.showMessageBoxSync).toHaveBeenCalledWith(window, expect.objectContaining({ buttons: ['Leave', 'Stay'], cancelId: 1 }));
   });
 
   it('limits openExternal to http and https', async () => {
