@@ -61,7 +61,7 @@ describe('editor text over the save limit', () => {
     const huge = 'x'.repeat(MAX_SAVED_FILE_BYTES + 1);
     store.getState().edit('big.txt', huge);
     await vi.advanceTimersByTimeAsync(BUFFER_DELAY_MS);
-    expect(fake.inputsOf('editor.buffer')).toEqual([{ path: 'big.txt', text: 'edited' }, { path: 'big.txt', text: null }]);
+    expect(fake.inputsOf('editor.buffer')).toEqual([{ path: 'big.txt', text: 'edited', baseMtimeMs: expect.any(Number) }, { path: 'big.txt', text: null }]);
 
     expect(await store.getState().save('big.txt')).toBe(false);
     expect(fake.inputsOf('file.write')).toEqual([]);
