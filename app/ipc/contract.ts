@@ -98,7 +98,14 @@ export const calls = {
   /** The files this window has open: main watches them and sends `file.changed`. Replaces the previous set. */
   'file.watch': { input: z.object({ paths: z.array(WorkspacePath).max(500) }), output: Empty },
   /** The editor's live text of a file (null: closed, or saved and clean); documents use it over the disk. */
-  'editor.buffer': { input: z.object({ path: WorkspacePath, text: boundedText(MAX_SAVED_FILE_BYTES, fileTooLargeToSave).nullable(), baseMtimeMs: z.number().nullable().optional() }), output: Empty },
+  /** `keepBackup`: the editor went away (another workspace opened), not the edits: main drops the buffer, not its backup. */
+  'editor.buffer': {
+    input: z.object({
+      path: WorkspacePath, text: boundedText(MAX_SAVED_FILE_BYTES, fileTooLargeToSave).nullable(),
+      baseMtimeMs: z.number().nullable().optional(), keepBackup: z.boolean().optional(),
+    }),
+    output: Empty,
+  },
   /**
    * Hot exit: the unsaved buffers of this workspace kept from an earlier page or run (main backs up every
    * `editor.buffer` to the user data folder), with the file's mtime when the edits began.

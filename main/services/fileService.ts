@@ -264,11 +264,11 @@ export class FileService {
       await this.setWatched(paths);
       return {};
     },
-    'editor.buffer': async ({ path, text, baseMtimeMs }) => {
+    'editor.buffer': async ({ path, text, baseMtimeMs, keepBackup }) => {
       const normal = normalizePath(path);
       this.options.buffers.set(normal, text);
       const root = this.options.workspace();
-      if (root && this.options.hotExit) {
+      if (root && this.options.hotExit && !keepBackup) {
         // A backup that cannot be written must not cost the edit: the buffer itself is kept.
         await this.options.hotExit.set(root, normal, text, baseMtimeMs ?? null).catch((error: unknown) => {
           console.error(`Could not back up unsaved ${normal}: ${(error as Error).message}`);

@@ -252,7 +252,8 @@ export function createEditorStore(
             subscription.dispose();
             for (const timer of bufferTimers.values()) clearTimeout(timer);
             bufferTimers.clear();
-            for (const path of sentBuffers) api.call('editor.buffer', { path, text: null }).catch(reportError);
+            // The tabs go, not the edits: their backups stay for the next time this workspace opens.
+            for (const path of sentBuffers) api.call('editor.buffer', { path, text: null, keepBackup: true }).catch(reportError);
             sentBuffers.clear();
             if (watched) api.call('file.watch', { paths: [] }).catch(reportError);
             watched = '';

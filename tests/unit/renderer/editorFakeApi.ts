@@ -67,7 +67,8 @@ export class EditorFakeApi extends FakeApi {
     },
     'file.watch': () => ({}),
     // As main does: every buffer is backed up for hot exit, a null one removes its backup.
-    'editor.buffer': ({ path, text, baseMtimeMs }) => {
+    'editor.buffer': ({ path, text, baseMtimeMs, keepBackup }) => {
+      if (keepBackup) return {};
       if (text === null) this.backups.delete(path);
       else this.backups.set(path, { path, text, baseMtimeMs: baseMtimeMs ?? null });
       return {};

@@ -174,13 +174,14 @@ describe('editor store', () => {
     expect(tab('src/a.ts')).toMatchObject({ text: 'theirs again', conflict: false });
   });
 
-  it('disconnecting stops listening, unwatches, and clears the buffers main holds', async () => {
+  it('disconnecting stops listening, unwatches, and clears the buffers main holds, keeping their backups', async () => {
     const { fake, state, connection, tab } = await setup();
     await state().open('src/a.ts');
     state().edit('src/a.ts', 'mine');
     await vi.advanceTimersByTimeAsync(BUFFER_DELAY_MS);
     connection.dispose();
-    expect(fake.inputsOf('editor.buffer').at(-1)).toEqual({ path: 'src/a.ts', text: null });
+    expect(fake.inputsOf('editor.buffer').at(-1)).toEqual({ path: 'src/a.ts', text: null, keepBackup: true });
+    expect(fake.backups.get('src/a.ts')?.text).toBe('mine');
     expect(fake.inputsOf('file.watch').at(-1)).toEqual({ paths: [] });
     fake.changeOnDisk('src/a.ts', 'theirs');
     await settle();

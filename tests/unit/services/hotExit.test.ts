@@ -19,6 +19,8 @@ describe('hot exit', () => {
     await h['editor.buffer']({ path: './src/a.ts', text: 'let a = 2;', baseMtimeMs: 1234 });
     await h['editor.buffer']({ path: 'b.ts', text: 'draft', baseMtimeMs: null });
     await h['editor.buffer']({ path: 'b.ts', text: null });
+    // The editor went away (another workspace opened): the buffer goes, its backup stays.
+    await h['editor.buffer']({ path: 'src/a.ts', text: null, keepBackup: true });
     // Another process (the next start) reads them back: one per file, only the user may read them.
     expect(await new HotExit(dir).list(root)).toEqual([{ path: 'src/a.ts', text: 'let a = 2;', baseMtimeMs: 1234 }]);
     const [file] = await readdir(dir);
