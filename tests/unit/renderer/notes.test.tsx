@@ -1,7 +1,9 @@
 // @vitest-environment happy-dom
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
+import { MAX_NOTES_CHARS } from '../../../app/journal/schema';
 import { renderMarkdown } from '../../../renderer/journal/notes/markdown';
+import { notesTooLong } from '../../../renderer/journal/notes/Notes';
 import { FakeApi } from './fakeApi';
 import { renderJournal } from './helpers';
 
@@ -19,6 +21,22 @@ async function setup(notes = '') {
 }
 
 describe('notes', () => {
+  it('refuses text past the notes limit, pasted or typed, with a message, and keeps the notes as they were', async () => {
+    const { fake } = await setup('keep me');
+    const area = screen.getByRole('textbox', { name: 'Notes' }) as HTMLTextAreaElement;
+    area.setSelectionRange(7, 7);
+    const paste = fireEvent.paste(area, { clipboardData: { getData: () => 'x'.repeat(MAX_NOTES_CHARS - 6) } });
+    expect(paste).toBe(false);
+    expect(screen.getByRole('alert').textContent).toBe(notesTooLong(MAX_NOTES_CHARS + 1));
+    fireEvent.change(area, { target: { value: 'y'.repeat(MAX_NOTES_CHARS + 1) } });
+    expect(area.value).toBe('keep me');
+    // Within the limit it is taken, and the message goes.
+    fireEvent.change(area, { target: { value: 'keep me too' } });
+    expect(screen.queryByRole('alert')).toBeNull();
+    fireEvent.blur(area);
+    await waitFor(() => expect(fake.editsOf('setNotes')).toEqual([expect.objectContaining({ notes: 'keep me too' })]));
+  });
+
   it('renders markdown in the preview', async () => {
     const { preview } = await setup('# Plan\n\n- **bold** step');
     expect(preview.querySelector('h1')?.textContent).toBe('Plan');
