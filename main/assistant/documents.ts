@@ -2,6 +2,7 @@ import { readFileForView, requireTrustToLoad } from '../services/attachments';
 import { readPackageDocs } from '../services/packageDocs';
 import { resolveInsideWorkspace } from '../services/workspaceFiles';
 import { HtmlConversionError, HtmlConverter } from './htmlText';
+import { readBoundedBody } from './boundedBody';
 import type { Attachment, Journal, Step } from '../../app/journal/schema';
 import type { ContextDocument } from '../../app/completion/schemas';
 
@@ -136,27 +137,8 @@ export class UrlFetcher {
     });
   }
 
-  private async readCapped(response: Response, url: string): Promise<string> {
-    const tooLarge = () => new DocumentReadError(`${url} is larger than ${Math.round(this.maxBytes / 1024)} KiB, the limit for a document`);
-    if (Number(response.headers.get('content-length') ?? 0) > this.maxBytes) {
-      await response.body?.cancel();
-      throw tooLarge();
-    }
-    const reader = response.body?.getReader();
-    if (!reader) return '';
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > this.maxBytes) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-    return Buffer.concat(chunks).toString('utf8');
+  private readCapped(response: Response, url: string): Promise<string> {
+    return readBoundedBody(response, this.maxBytes, () => new DocumentReadError(`${url} is larger than ${Math.round(this.maxBytes / 1024)} KiB, the limit for a document`));
   }
 }
 

@@ -2,6 +2,7 @@
 // `input_extra`) or any OpenAI-compatible server such as vLLM (`/v1/completions`, documents in the prompt).
 import type { RemoteDialect, RemoteEngine as RemoteEngineSettings } from '../../app/completion/schemas';
 import { boundaryCut } from '../../assistant/engine/sampling';
+import { readBoundedBody } from './boundedBody';
 
 export interface RemoteCompleteRequest {
   prefix: string;
@@ -87,25 +88,6 @@ function networkReason(error: unknown): string {
   return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
-/** Reads the body up to `limit` bytes. */
-async function boundedText(response: Response, limit: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new RemoteEngineError(response.status, `The server's answer is larger than ${limit / 1024 / 1024} MiB; it is not a completion.`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 interface LlamaInfillAnswer {
   content?: unknown;
   tokens_evaluated?: number;
@@ -172,7 +154,7 @@ export class RemoteEngine {
         // A redirect could carry the token to another host.
         redirect: 'error',
       });
-      text = await boundedText(response, MAX_ANSWER_BYTES);
+      text = await readBoundedBody(response, MAX_ANSWER_BYTES, () => new RemoteEngineError(response.status, `The server's answer is larger than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB; it is not a completion.`));
     } catch (error) {
       if (signal?.aborted) throw new RemoteAbortedError('The request was cancelled.');
       if (timeout.aborted) throw new RemoteUnreachableError(`no answer within ${timeoutMs / 1000} s`);
