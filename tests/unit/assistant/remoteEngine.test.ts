@@ -75,6 +75,19 @@ describe('remote engine: llama.cpp dialect', () => {
     expect((loading as Error).message).toBe('HTTP 503: Loading model');
   });
 
+  it('an answer over the size cap is cut off as an engine error, streamed or declared', async () => {
+    const huge = 'x'.repeat(5 * 1024 * 1024);
+    const fake = await fakeServer((req, res) => {
+      // Chunked (no Content-Length): only counting what arrives can stop it.
+      if (req.url === '/infill') res.write(huge);
+      res.end();
+    });
+    const remote = new RemoteEngine({ kind: 'llama.cpp', url: fake.url, token: null, model: null });
+    const error = await remote.complete(REQUEST).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RemoteEngineError);
+    expect((error as Error).message).toContain('larger than 4 MiB');
+  });
+
   it('an answer that is not a completion is an engine error, not a crash', async () => {
     const fake = await fakeServer((req, res) => (req.url === '/infill' ? json(res, 200, { hello: 'world' }) : res.end('<html>not json')));
     const remote = new RemoteEngine({ kind: 'llama.cpp', url: fake.url, token: null, model: null });
