@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { generateModel, PRESETS, type PresetName } from '../../assistant/gguf/model';
 import { markdownTable, parseServerTiming, summarise, type ServeSample } from './serveSample';
 import { DOC_SOURCES, QUERY_SOURCE, readSource } from './workload';
+import { LLAMA_VSCODE_SAMPLING } from '../unit/api/editorRequests';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BAR_MS = 50;
@@ -70,13 +71,7 @@ function infillBody(chunks: Array<{ filename: string; text: string }>, queryLine
     input_extra: chunks,
     prompt: current.slice(0, cut),
     n_predict: 16,
-    top_k: 40,
-    top_p: 0.99,
-    stream: false,
-    samplers: ['top_k', 'top_p', 'infill'],
-    cache_prompt: true,
-    t_max_prompt_ms: 500,
-    t_max_predict_ms: 1000,
+    ...LLAMA_VSCODE_SAMPLING,
   });
 }
 

@@ -8,6 +8,7 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startServe, type RunningServe } from '../../main/api/serveCommand';
 import { describeNative, makeModel, tempDir } from './helpers';
+import { LLAMA_VSCODE_SAMPLING } from '../unit/api/editorRequests';
 
 const CHUNKS = [
   { filename: 'src/args.ts', text: 'export function parseArgs(args: string[]): Options {\n  const options: Options = { name: "", count: 0 };\n  return options;\n}\n' },
@@ -21,13 +22,7 @@ const vscodeRequest = (extra: Record<string, unknown> = {}) => ({
   input_extra: CHUNKS,
   prompt: 'const options = parseArgs(',
   n_predict: 8,
-  top_k: 40,
-  top_p: 0.99,
-  stream: false,
-  samplers: ['top_k', 'top_p', 'infill'],
-  cache_prompt: true,
-  t_max_prompt_ms: 500,
-  t_max_predict_ms: 1000,
+  ...LLAMA_VSCODE_SAMPLING,
   temperature: 0,
   ...extra,
 });

@@ -9,6 +9,7 @@ import type { CompleteCall, CompleteResult, EngineClientState } from '../../../m
 import { EngineRequestError, EngineUnavailableError } from '../../../main/assistant/engineClient';
 import { startCompletionApi, type RunningCompletionApi } from '../../../main/api/httpApi';
 import { API_LIMITS } from '../../../main/api/limits';
+import { LLAMA_VSCODE_SAMPLING } from './editorRequests';
 
 const TOKEN = 'test-token-0123456789';
 
@@ -84,13 +85,7 @@ const LLAMA_VSCODE = {
   input_extra: [{ filename: 'src/math.ts', text: 'export const PI = 3.14;\n' }, { filename: 'src/util.ts', text: 'export function twice(x) { return 2 * x; }\n' }],
   prompt: '  return ',
   n_predict: 128,
-  top_k: 40,
-  top_p: 0.99,
-  stream: false,
-  samplers: ['top_k', 'top_p', 'infill'],
-  cache_prompt: true,
-  t_max_prompt_ms: 500,
-  t_max_predict_ms: 1000,
+  ...LLAMA_VSCODE_SAMPLING,
 };
 
 /** What llama.vim sends: chunks with a time, the indent, and the fields it wants, some nested. */
@@ -101,13 +96,7 @@ const LLAMA_VIM = {
   prompt: '    return ',
   n_predict: 128,
   n_indent: 4,
-  top_k: 40,
-  top_p: 0.99,
-  stream: false,
-  samplers: ['top_k', 'top_p', 'infill'],
-  cache_prompt: true,
-  t_max_prompt_ms: 500,
-  t_max_predict_ms: 1000,
+  ...LLAMA_VSCODE_SAMPLING,
   response_fields: ['content', 'timings/prompt_n', 'timings/prompt_ms', 'timings/prompt_per_token_ms', 'timings/prompt_per_second', 'timings/predicted_n', 'timings/predicted_ms', 'timings/predicted_per_token_ms', 'timings/predicted_per_second', 'truncated', 'tokens_cached'],
 };
 
