@@ -12,9 +12,11 @@ test('a killed pty host comes back: the running cell fails saying so, the next r
   const hostPid = Number(/host=(\d+)/.exec(await first.getByLabel('Output').innerText())?.[1]);
   expect(hostPid).toBeGreaterThan(1);
 
-  await runCommand(page, 'sleep 30');
-  const sleeper = cell(page, 'sleep 30');
-  await expect(sleeper).toContainText('running');
+  // "running" shows as the run starts, before the command reaches the shell; killed then, the command would rightly
+  // run in the restarted shell. Wait until the shell runs it.
+  await runCommand(page, 'echo sleeping; sleep 30');
+  const sleeper = cell(page, 'echo sleeping; sleep 30');
+  await expect(sleeper.getByLabel('Output')).toContainText('sleeping');
   process.kill(hostPid, 'SIGKILL');
   await expect(sleeper.getByLabel('Output')).toContainText('The shell stopped unexpectedly');
   await expect(sleeper).toContainText('did not finish');

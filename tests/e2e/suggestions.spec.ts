@@ -125,6 +125,9 @@ test('the inspector shows the step documents as blocks: computed, then reused; a
   await panel.getByLabel('Title').fill('TICKET-42');
   await panel.getByLabel('Text').fill('Totals are summed with add(); never with a loop.\n'.repeat(8));
   await panel.getByRole('button', { name: 'Add attachment' }).click();
+  // Listed once main has it: a keystroke sent sooner can be answered from the step as it was before (a race of
+  // two calls, not of the assistant), which a loaded machine makes likely.
+  await expect(panel.getByRole('listitem').filter({ hasText: 'TICKET-42' })).toBeVisible();
   await page.getByRole('textbox', { name: 'Editor content' }).focus();
   await page.keyboard.type(' ');
   await expect(inspector.getByRole('figure', { name: 'Prompt at the cursor' })).toContainText('let second = ▌');
