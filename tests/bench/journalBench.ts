@@ -6,7 +6,6 @@
 //            --app <dir> (another checkout's built app, e.g. the commit before the fix, for before/after numbers)
 // Needs the built app (`npm run build`) and Chromium at /usr/bin/chromium (or CHROMIUM_PATH).
 import { chromium, type Page } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { serializeJournal } from '../../app/journal/migrate';
 import { createJournal, newStep, type Journal } from '../../app/journal/schema';
+import { startApp, stop } from '../e2e/appProcess';
 import { percentile } from './stackSample';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -86,34 +86,6 @@ export async function writeWorkspace(steps: number): Promise<{ workspace: string
   const text = serializeJournal(largeJournal(steps));
   await writeFile(path.join(dir, 'journal.json'), text);
   return { workspace, userData, journalBytes: Buffer.byteLength(text) };
-}
-
-/** `steerway start --web` of the app in `appDir`, as the e2e fixture starts it. */
-export async function startApp(appDir: string, workspace: string, userData: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [path.join(appDir, 'bin/steerway.mjs'), 'start', '--web', '--no-default-model', workspace], {
-    cwd: appDir,
-    env: { ...process.env, STEERWAY_USER_DATA: userData },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      log += chunk;
-      const match = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(log);
-      if (match) resolve(match[1]!);
-    });
-    child.stderr!.on('data', (chunk) => (log += chunk));
-    child.on('exit', (code) => reject(new Error(`steerway exited (${code}) before serving:\n${log}`)));
-  });
-  return { child, url };
-}
-
-export function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.on('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 /** A second window of main, as a Node WebSocket client that edits: what main sends it per edit (event and answer), and how long main takes. */
@@ -197,7 +169,7 @@ const terminalShows = (text: string) => `[...document.querySelectorAll('.xterm-r
 
 async function run(config: Config) {
   const { workspace, userData, journalBytes } = await writeWorkspace(config.steps);
-  const { child, url } = await startApp(config.appDir, workspace, userData);
+  const { child, url } = await startApp(config.appDir, workspace, userData, ['--no-default-model']);
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],

@@ -1,5 +1,4 @@
 import { test as base, expect } from '@playwright/test';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateModel } from '../../assistant/gguf/model';
 import { buildVocab, TokenType } from '../../assistant/gguf/vocab';
+import { startApp as startAppIn, stop } from './appProcess';
+
+export { stop };
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -58,36 +60,9 @@ export function writeBrokenModel(path: string): string {
   return path;
 }
 
-/** `steerway start --web` as a user runs it, on a fresh workspace and user-data folder per test; `env` adds to the environment. */
-export async function startApp(workspace: string, userData: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'bin/steerway.mjs'), 'start', '--web', ...extraArgs, workspace], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env, STEERWAY_USER_DATA: userData },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed within 20 s:\n${log}`)), 20_000);
-    child.stdout!.on('data', (chunk) => {
-      log += chunk;
-      const match = /Open (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(log);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.stderr!.on('data', (chunk) => (log += chunk));
-    child.on('exit', (code) => reject(new Error(`steerway exited (${code}) before serving:\n${log}`)));
-  });
-  return { child, url };
-}
-
-export function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.on('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
+/** `steerway start --web` of this checkout, on a fresh workspace and user-data folder per test; `env` adds to the environment. */
+export function startApp(workspace: string, userData: string, extraArgs: string[] = [], env: Record<string, string> = {}) {
+  return startAppIn(repoRoot, workspace, userData, extraArgs, env);
 }
 
 export interface AppOptions {
