@@ -1,10 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { AssistantSettings } from '../../app/completion/schemas';
 import type { ServeApiSettings, ServeApiStatus } from '../../app/completion/serveApi';
 import type { EngineClientLike } from '../assistant/engineClient';
 import type { ModelSource } from '../assistant/modelSource';
 import { newToken } from '../server/loopbackGuard';
+import { writeFileAtomic } from '../storage/atomicFile';
 import { startCompletionApi, type RunningCompletionApi } from './httpApi';
 
 export type ServeApiCall = 'serveApi.status';
@@ -95,7 +96,8 @@ export class ServeApiService {
     const stored = await readFile(file, 'utf8').then((text) => text.trim(), () => null);
     if (stored && TOKEN_SHAPE.test(stored)) return stored;
     const token = newToken();
-    await writeFile(file, `${token}\n`, { mode: 0o600 });
+    // Atomic: a crash mid-write must not leave a cut token that editors configured with the whole one would fail.
+    await writeFileAtomic(file, `${token}\n`, { mode: 0o600 });
     return token;
   }
 
