@@ -2,11 +2,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AddonNotBuiltError, BinsNotFoundError } from '../../native/binding';
+import { CliUsageError, integer, number, oneOf } from './args';
 import { createCompletionEngine, EngineError, type CompletionMode, type CompletionRequest, type EngineOptions, type StopBoundary } from '../engine';
 
-export class CliUsageError extends Error {
-  override readonly name = 'CliUsageError';
-}
 
 export interface CompleteArgs {
   model: string;
@@ -35,23 +33,6 @@ export const COMPLETE_USAGE =
   'usage: steerway complete --model <file.gguf> --prefix-file <file|-> [--suffix-file <file>] [--doc <file>]... [--file-name <path>] ' +
   '[--mode full|prefix|sparse] [--boundary k] [--max-tokens n] [--temperature t] [--top-k n] [--top-p p] [--seed n] ' +
   '[--stop none|line|block] [--logprobs K] [--cache-dir <dir>] [--context-size n] [--block-tokens n] [--memory-limit-mb n] [--threads n] [--json]';
-
-function integer(flag: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(value);
-  if (!/^-?\d+$/.test(value) || n < min || n > max) throw new CliUsageError(`${flag} must be an integer in [${min}, ${max}], got "${value}"`);
-  return n;
-}
-
-function number(flag: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new CliUsageError(`${flag} must be a number in [${min}, ${max}], got "${value}"`);
-  return n;
-}
-
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new CliUsageError(`${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
-}
 
 export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
   const args: Partial<CompleteArgs> & { docs: string[] } = { docs: [] };

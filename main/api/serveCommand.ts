@@ -5,6 +5,7 @@ import { QUERY_RESERVE_TOKENS } from '../assistant/assistantService';
 import { EngineClient, type EngineClientOptions } from '../assistant/engineClient';
 import { userDataDir } from '../storage/userData';
 import { startCompletionApi, type RunningCompletionApi } from './httpApi';
+import { CliUsageError, integer } from '../../assistant/cli/args';
 
 /** `steerway serve`: one model to the editors of this machine, over llama.cpp's and OpenAI's completion APIs. */
 
@@ -13,9 +14,6 @@ export const SERVE_USAGE =
   `  Serves POST /infill (llama.cpp), POST /v1/completions and GET /v1/models (OpenAI), GET /health and GET /metrics on 127.0.0.1 (port ${DEFAULT_SERVE_PORT} by default).\n` +
   '  Every request but /health needs "Authorization: Bearer <token>"; without --token one is generated and printed.';
 
-export class ServeUsageError extends Error {
-  override readonly name = 'ServeUsageError';
-}
 
 export interface ServeArgs {
   model: string;
@@ -37,22 +35,17 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     const eq = arg.indexOf('=');
     const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
     const value = flag !== arg ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || value === '') throw new ServeUsageError(`${flag} needs a value`);
-    const int = (min: number, max: number) => {
-      const n = Number(value);
-      if (!/^\d+$/.test(value) || n < min || n > max) throw new ServeUsageError(`${flag} must be an integer in [${min}, ${max}], got "${value}"`);
-      return n;
-    };
+    if (value === undefined || value === '') throw new CliUsageError(`${flag} needs a value`);
     switch (flag) {
       case '--model': args.model = value; break;
-      case '--port': args.port = int(0, 65_535); break;
+      case '--port': args.port = integer(flag, value, 0, 65_535); break;
       case '--token': args.token = value; break;
-      case '--context-size': args.contextSize = int(64, 1 << 20); break;
+      case '--context-size': args.contextSize = integer(flag, value, 64, 1 << 20); break;
       case '--cache-dir': args.cacheDir = value; break;
-      default: throw new ServeUsageError(`unknown argument ${flag}`);
+      default: throw new CliUsageError(`unknown argument ${flag}`);
     }
   }
-  if (!args.model) throw new ServeUsageError('--model <file.gguf> is required');
+  if (!args.model) throw new CliUsageError('--model <file.gguf> is required');
   return {
     model: args.model,
     port: args.port ?? DEFAULT_SERVE_PORT,
@@ -105,7 +98,7 @@ export async function runServe(argv: readonly string[]): Promise<number> {
   try {
     args = parseServeArgs(argv);
   } catch (error) {
-    if (!(error instanceof ServeUsageError)) throw error;
+    if (!(error instanceof CliUsageError)) throw error;
     console.error(`steerway serve: ${error.message}\n${SERVE_USAGE}`);
     return 2;
   }
