@@ -65,29 +65,41 @@ async function start(argv: string[]): Promise<number> {
   return 0;
 }
 
-const commands: Record<string, (argv: string[]) => Promise<number>> = { start, complete: (argv) => runComplete(argv), serve: runServe };
+/** Every command with its one-line summary and usage: `steerway --help` lists them, `steerway <command> --help` shows one. */
+const commands: Record<string, { summary: string; usage: string; run: (argv: string[]) => Promise<number> }> = {
+  start: { summary: 'the app (Electron, or the browser on 127.0.0.1)', usage: START_USAGE, run: start },
+  complete: { summary: 'one completion from the command line', usage: COMPLETE_USAGE, run: (argv) => runComplete(argv) },
+  serve: { summary: "a model to editors over llama.cpp's /infill and OpenAI's /v1/completions", usage: SERVE_USAGE, run: runServe },
+};
+
+const HELP_WORDS = new Set(['--help', '-h', 'help']);
 
 export const HELP = [
-  'steerway <command> [options]',
+  'usage: steerway <command> [options]',
   '',
-  `start     the app (Electron, or the browser on 127.0.0.1): ${START_USAGE}`,
-  `complete  one completion from the command line: ${COMPLETE_USAGE}`,
-  `serve     a model to editors over llama.cpp's /infill and OpenAI's /v1/completions: ${SERVE_USAGE}`,
+  ...Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(9)} ${summary}`),
+  '  help      this text (`steerway <command> --help`: that command\'s options)',
 ].join('\n');
 
+/** `steerway` alone or with a help word prints the usage; an unknown command prints it to stderr and exits 2. */
 export async function main(argv: string[]): Promise<number> {
-  if (argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    console.log(HELP);
+  const [name, ...rest] = argv;
+  if (name === undefined || HELP_WORDS.has(name)) {
+    const about = rest[0] !== undefined ? commands[rest[0]] : undefined;
+    console.log(about ? about.usage : HELP);
     return 0;
   }
-  const [name = 'start', ...rest] = argv;
   const command = commands[name];
   if (!command) {
-    console.error(`steerway: unknown command "${name}". Commands: ${Object.keys(commands).join(', ')}`);
+    console.error(`steerway: unknown command "${name}".\n${HELP}`);
     return 2;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.usage);
+    return 0;
+  }
   try {
-    return await command(rest);
+    return await command.run(rest);
   } catch (error) {
     console.error(`steerway: ${error instanceof StartArgsError ? error.message : ((error as Error).message ?? String(error))}`);
     return error instanceof StartArgsError ? 2 : 1;
