@@ -6,10 +6,10 @@ const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', '
 
 /** Patterns that a folder must not import, keyed by folder. */
 const forbidden = {
-  app: ['**/main/**', '**/renderer/**', '**/assistant/**', '**/native/**', 'electron', 'node-pty', 'ws', 'react', 'react-dom', ...nodeBuiltins],
-  renderer: ['**/main/**', '**/assistant/**', '**/native/**', 'electron', 'node-pty', 'ws', 'node-llama-cpp', ...nodeBuiltins],
-  assistant: ['**/main/**', '**/renderer/**', 'electron', 'react', 'react-dom'],
-  main: ['**/renderer/**'],
+  app: ['**/main/**', '**/renderer/**', '**/assistant/**', '**/native/**', '**/training/**', 'electron', 'node-pty', 'ws', 'react', 'react-dom', ...nodeBuiltins],
+  renderer: ['**/main/**', '**/assistant/**', '**/native/**', '**/training/**', 'electron', 'node-pty', 'ws', 'node-llama-cpp', ...nodeBuiltins],
+  assistant: ['**/main/**', '**/renderer/**', '**/training/**', 'electron', 'react', 'react-dom'],
+  main: ['**/renderer/**', '**/training/**'],
 };
 
 export default tseslint.config(

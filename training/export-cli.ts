@@ -1,4 +1,4 @@
-// npx tsx assistant/training/export-cli.ts --weights out/training/<run> [--tokenizer <run>/tokenizer.json]
+// npx tsx training/export-cli.ts --weights out/training/<run> [--tokenizer <run>/tokenizer.json]
 //   [--out <run>/model.gguf] [--type q8_0|f32] [--name steerway-code]
 // Writes the trained weights and the trained tokenizer as one GGUF (see export.ts).
 import path from 'node:path';
@@ -11,7 +11,7 @@ class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const USAGE = 'usage: tsx assistant/training/export-cli.ts --weights <dir> [--tokenizer <tokenizer.json>] [--out <model.gguf>] [--type q8_0|f32] [--name <name>]';
+const USAGE = 'usage: tsx training/export-cli.ts --weights <dir> [--tokenizer <tokenizer.json>] [--out <model.gguf>] [--type q8_0|f32] [--name <name>]';
 
 function main(): void {
   let values;

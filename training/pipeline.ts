@@ -1,7 +1,7 @@
 // `npm run training -- --run out/training/<name> [--preset mini|full] [--ship]`: every stage of the training
 // pipeline in order (README.md beside this file), each as its own command so a stage can also be run alone.
 // With --ship, the exported model becomes models/steerway-coder.gguf and the run record is kept in
-// assistant/training/runs/<name>/.
+// models/runs/<name>/.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -25,7 +25,7 @@ function stage(name: string, command: string, args: readonly string[]): void {
 }
 
 // tsx from this project's node_modules, so the pipeline also runs outside npm scripts.
-const tsx = (script: string, args: string[]) => [join('node_modules', '.bin', 'tsx'), [join('assistant/training', script), ...args]] as const;
+const tsx = (script: string, args: string[]) => [join('node_modules', '.bin', 'tsx'), [join('training', script), ...args]] as const;
 
 function main(): void {
   const { values } = parseArgs({
@@ -47,14 +47,14 @@ function main(): void {
     ['corpus', () => stage('corpus', ...tsx('corpus/cli.ts', ['--out', run, '--max-mb', preset.maxMb, '--max-package-mb', '2']))],
     ['tokenizer', () => stage('tokenizer', ...tsx('tokenizer/cli.ts', ['--out', run, '--vocab', preset.vocab]))],
     ['samples', () => stage('samples', ...tsx('samples/cli.ts', ['--out', run, '--length', preset.length]))],
-    ['train', () => stage('train', PYTHON, ['assistant/training/python/train.py', '--samples', run, '--out', run, '--preset', values.preset!, ...values.train!])],
+    ['train', () => stage('train', PYTHON, ['training/python/train.py', '--samples', run, '--out', run, '--preset', values.preset!, ...values.train!])],
     ['ablation', () => {
       if (!values.ablation) return;
       const ablation = join(run, 'ablation');
       // As many steps (so as many tokens) as the trained run took: dense rows are faster, so a time budget would favour it.
       const { steps } = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as { steps: number };
       stage('train (ablation: no block-sparse rows)', PYTHON, [
-        'assistant/training/python/train.py', '--samples', run, '--tokenizer', join(run, 'tokenizer.json'), '--out', ablation,
+        'training/python/train.py', '--samples', run, '--tokenizer', join(run, 'tokenizer.json'), '--out', ablation,
         '--preset', values.preset!, '--ablation', ...values.train!, `--max-steps=${steps}`, '--time-budget-s=0',
       ]);
       stage('export (ablation)', ...tsx('export-cli.ts', ['--weights', ablation, '--tokenizer', join(run, 'tokenizer.json'), '--out', join(ablation, 'model.gguf'), '--name', 'steerway-coder-ablation']));
@@ -69,7 +69,7 @@ function main(): void {
       if (!values.ship) return;
       mkdirSync('models', { recursive: true });
       copyFileSync(join(run, 'model.gguf'), 'models/steerway-coder.gguf');
-      const record = join('assistant/training/runs', basename(run));
+      const record = join('models/runs', basename(run));
       mkdirSync(record, { recursive: true });
       for (const file of ['run.json', 'train-log.jsonl', 'loss.svg', 'eval.md', 'eval.json', 'samples.json']) copyFileSync(join(run, file), join(record, file));
       if (existsSync(join(run, 'ablation', 'run.json'))) {

@@ -1,10 +1,10 @@
-// npx tsx assistant/training/plot-cli.ts <run>/train-log.jsonl [<run>/loss.svg] [--title "..."]
+// npx tsx training/plot-cli.ts <run>/train-log.jsonl [<run>/loss.svg] [--title "..."]
 // Draws the run's loss curve (see plot.ts).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PlotError, writeLossChart } from './plot';
 
-const USAGE = 'usage: tsx assistant/training/plot-cli.ts <train-log.jsonl> [<out.svg>] [--title <text>]';
+const USAGE = 'usage: tsx training/plot-cli.ts <train-log.jsonl> [<out.svg>] [--title <text>]';
 
 let parsed;
 try {

@@ -2,7 +2,7 @@
 // blocks of 32 values, d = max|x| / 127 as f16, qs = roundf(x / d) as int8. ggml does every step in
 // float32; Math.fround after each operation gives the same float32 results (one double operation then
 // rounding to float32 is exact for + - * /).
-import { toF16 } from '../gguf/random';
+import { toF16 } from '../assistant/gguf/random';
 
 export const QK8_0 = 32;
 export const Q8_0_BLOCK_BYTES = 34;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddonModel } from '../../native/binding';
-import { evaluateModel } from '../../assistant/training/eval/evaluate';
-import { scoreTokens } from '../../assistant/training/eval/perplexity';
-import type { SourceFile } from '../../assistant/training/eval/tasks';
+import { evaluateModel } from '../../training/eval/evaluate';
+import { scoreTokens } from '../../training/eval/perplexity';
+import type { SourceFile } from '../../training/eval/tasks';
 import { makeModel, pinnedCpuBackend, setupAddon, tempDir } from './helpers';
 
 const source = (pkg: string, path: string, name: string): SourceFile => ({

@@ -1,4 +1,4 @@
-// The proof that training sees what the engine computes: a model made in PyTorch (assistant/training/python),
+// The proof that training sees what the engine computes: a model made in PyTorch (training/python),
 // exported to GGUF, gives in llama.cpp the logits PyTorch gives (F32 tight, Q8_0 loose), and the engine's
 // sparse mode gives the logits of PyTorch's block-sparse training layout for the same prompt.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CompletionEngine, CompletionResult } from '../../assistant/engine';
 import { writeSpmTokenizer } from '../../assistant/gguf/model';
 import { buildVocab } from '../../assistant/gguf/vocab';
-import { exportGguf, type ExportType, type TokenizerKeys } from '../../assistant/training/export';
-import { ChunkCounter, trainBpe } from '../../assistant/training/tokenizer/trainer';
+import { exportGguf, type ExportType, type TokenizerKeys } from '../../training/export';
+import { ChunkCounter, trainBpe } from '../../training/tokenizer/trainer';
 import type { AddonModel, NativeAddon } from '../../native/binding';
 import { TRAINING_PYTHON_DIR, torchPython } from '../unit/training/torch-python';
 import { DOC_A, DOC_B, DOC_C, engine, logits as promptLogits, REQ } from './engine-helpers';
@@ -198,7 +198,7 @@ suite('trained model export: PyTorch = llama.cpp = engine', () => {
     fs.writeFileSync(path.join(run, 'tokenizer.json'), JSON.stringify(json));
     py(['reference.py', 'init', '--out', run, '--n-vocab', String(json.tokens.length), '--n-embd', '64', '--n-layer', '1', '--n-head', '4', '--n-head-kv', '2', '--n-ff', '128']);
     const tsx = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
-    const out = execFileSync(tsx, [path.join(process.cwd(), 'assistant/training/export-cli.ts'), '--weights', run, '--name', 'steerway-bpe-test'], { encoding: 'utf8' });
+    const out = execFileSync(tsx, [path.join(process.cwd(), 'training/export-cli.ts'), '--weights', run, '--name', 'steerway-bpe-test'], { encoding: 'utf8' });
     expect(out).toMatch(/model\.gguf: q8_0, [\d,]+ parameters/);
     const e = await engine(path.join(run, 'model.gguf'));
     engines.push(e);

@@ -5,11 +5,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { detectFormat } from '../../assistant/engine/format';
 import { GgufWriter } from '../../assistant/gguf/writer';
-import { classifyFile, extensionOf } from '../../assistant/training/corpus/files';
-import { findPackages, packageFiles } from '../../assistant/training/corpus/packages';
-import { writeTokenizerMetadata } from '../../assistant/training/tokenizer/gguf';
-import { CONTROL_TOKENS, Tokenizer, type ControlName } from '../../assistant/training/tokenizer/tokenizer';
-import { ChunkCounter, trainBpe } from '../../assistant/training/tokenizer/trainer';
+import { classifyFile, extensionOf } from '../../training/corpus/files';
+import { findPackages, packageFiles } from '../../training/corpus/packages';
+import { writeTokenizerMetadata } from '../../training/tokenizer/gguf';
+import { CONTROL_TOKENS, Tokenizer, type ControlName } from '../../training/tokenizer/tokenizer';
+import { ChunkCounter, trainBpe } from '../../training/tokenizer/trainer';
 import type { AddonModel, NativeAddon } from '../../native/binding';
 import { describeNative, setupAddon, tempDir } from './helpers';
 

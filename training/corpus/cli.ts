@@ -1,4 +1,4 @@
-// npx tsx assistant/training/corpus/cli.ts --out out/training/<run> [--root node_modules]... [--max-mb 20]
+// npx tsx training/corpus/cli.ts --out out/training/<run> [--root node_modules]... [--max-mb 20]
 //   [--max-package-mb 2] [--eval-share 0.08] [--seed 1] [--max-file-kb 200] [--min-file-bytes 128]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +9,8 @@ class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const USAGE = 'usage: tsx assistant/training/corpus/cli.ts --out <dir> [--root <packages folder>]... [--max-mb <n>] [--max-package-mb <n>] [--eval-share <0..1>] [--seed <n>] [--max-file-kb <n>] [--min-file-bytes <n>]';
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const USAGE = 'usage: tsx training/corpus/cli.ts --out <dir> [--root <packages folder>]... [--max-mb <n>] [--max-package-mb <n>] [--eval-share <0..1>] [--seed <n>] [--max-file-kb <n>] [--min-file-bytes <n>]';
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function number(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

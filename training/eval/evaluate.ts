@@ -1,7 +1,7 @@
 // The held-out evaluation of a trained model (issue 5): token scores, single- and multi-line infill without
 // documents, and cross-file infill with related files as documents in the engine's `full` and `sparse` modes.
-import { loadAddon, type AddonModel } from '../../../native/binding';
-import { createCompletionEngine, type CompletionEngine, type CompletionMode, type DocumentInput } from '../../engine';
+import { loadAddon, type AddonModel } from '../../native/binding';
+import { createCompletionEngine, type CompletionEngine, type CompletionMode, type DocumentInput } from '../../assistant/engine';
 import { mean, scoreInfill } from './metrics';
 import { scoreTokens, type TokenScores } from './perplexity';
 import { cutTasks, relatedFiles, type InfillKind, type InfillTask, type SourceFile } from './tasks';

@@ -1,4 +1,4 @@
-"""Samples files (assistant/training/README.md, "Samples"): memory-mapped rows of tokens and segment bytes."""
+"""Samples files (training/README.md, "Samples"): memory-mapped rows of tokens and segment bytes."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The llama-architecture model, computed exactly as llama.cpp computes arch `llama`.
 
 RoPE is LLAMA_ROPE_TYPE_NORM (adjacent pairs), RMSNorm, SwiGLU, grouped-query attention, tied or
-untied output. Attention follows the segment rule of assistant/training/README.md, with the positions the
+untied output. Attention follows the segment rule of training/README.md, with the positions the
 engine uses in `sparse` mode (see `layout`). Works on torch 1.13 (CPU, manual attention) and torch 2.x
 (F.scaled_dot_product_attention with a boolean mask).
 """

@@ -1,4 +1,4 @@
-"""The model's attention rule, positions and RoPE (run: /usr/bin/python3 -m unittest discover -s assistant/training/python)."""
+"""The model's attention rule, positions and RoPE (run: /usr/bin/python3 -m unittest discover -s training/python)."""
 
 import math
 import unittest

@@ -1,6 +1,6 @@
-"""Trains the llama model on the samples files (assistant/training/README.md).
+"""Trains the llama model on the samples files (training/README.md).
 
-    /usr/bin/python3 assistant/training/python/train.py --samples out/training/run1 --out out/training/run1 --preset mini
+    /usr/bin/python3 training/python/train.py --samples out/training/run1 --out out/training/run1 --preset mini
 
 Writes to --out: train-log.jsonl (appended), weights.bin + weights.json, run.json, and state.pt (model,
 optimizer and data order, for --resume: the device runs one command for at most 10 minutes, so a longer

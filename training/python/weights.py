@@ -1,4 +1,4 @@
-"""weights.bin + weights.json (assistant/training/README.md, "Weights")."""
+"""weights.bin + weights.json (training/README.md, "Weights")."""
 
 from __future__ import annotations
 

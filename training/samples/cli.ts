@@ -1,4 +1,4 @@
-// npx tsx assistant/training/samples/cli.ts --out out/training/<run> [--length 2048] [--block 256] [--fim 0.5]
+// npx tsx training/samples/cli.ts --out out/training/<run> [--length 2048] [--block 256] [--fim 0.5]
 //   [--spm 0.5] [--sparse 0.5] [--passes 1] [--seed 1] [--corpus <run>/corpus.jsonl] [--tokenizer <run>/tokenizer.json]
 // Writes train/eval .tokens.u16 and .segments.u8 and samples.json into --out.
 import path from 'node:path';
@@ -11,7 +11,7 @@ class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const USAGE = 'usage: tsx assistant/training/samples/cli.ts --out <dir> [--length <L>] [--block <B>] [--fim <0..1>] [--spm <0..1>] [--sparse <0..1>] [--passes <n>] [--seed <n>] [--corpus <file>] [--tokenizer <file>]';
+const USAGE = 'usage: tsx training/samples/cli.ts --out <dir> [--length <L>] [--block <B>] [--fim <0..1>] [--spm <0..1>] [--sparse <0..1>] [--passes <n>] [--seed <n>] [--corpus <file>] [--tokenizer <file>]';
 
 function number(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

@@ -1,4 +1,4 @@
-// npx tsx assistant/training/tokenizer/cli.ts --out out/training/<run> [--vocab 4096] [--corpus <run>/corpus.jsonl]
+// npx tsx training/tokenizer/cli.ts --out out/training/<run> [--vocab 4096] [--corpus <run>/corpus.jsonl]
 //   [--min-frequency 2]
 // Trains on the train split of corpus.jsonl and writes <out>/tokenizer.json.
 import fs from 'node:fs';
@@ -11,7 +11,7 @@ class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const USAGE = 'usage: tsx assistant/training/tokenizer/cli.ts --out <dir> [--vocab <n>] [--corpus <corpus.jsonl>] [--min-frequency <n>]';
+const USAGE = 'usage: tsx training/tokenizer/cli.ts --out <dir> [--vocab <n>] [--corpus <corpus.jsonl>] [--min-frequency <n>]';
 
 function integer(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

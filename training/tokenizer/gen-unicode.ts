@@ -1,12 +1,12 @@
 // Regenerates unicodeData.ts from llama.cpp's src/unicode-data.cpp (the clone under native/deps made by
 // `npm run build:native`), so the pre-tokenizer classifies code points exactly as the llama.cpp we ship does:
-//   npx tsx assistant/training/tokenizer/gen-unicode.ts [path/to/unicode-data.cpp]
+//   npx tsx training/tokenizer/gen-unicode.ts [path/to/unicode-data.cpp]
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const source = process.argv[2] ?? path.resolve(here, '../../../native/deps/llama.cpp/src/unicode-data.cpp');
+const source = process.argv[2] ?? path.resolve(here, '../../native/deps/llama.cpp/src/unicode-data.cpp');
 
 export interface UnicodeTables {
   /** [start, class, start, class, ...]: class 1 letter (\p{L}), 2 number (\p{N}), 0 other, up to the next start. */

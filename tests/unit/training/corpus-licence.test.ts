@@ -1,6 +1,6 @@
 // Licences read from package.json: SPDX expressions, legacy forms, the permissive set.
 import { describe, expect, it } from 'vitest';
-import { LicenceParseError, isPermissive, packageLicence, parseSpdx } from '../../../assistant/training/corpus/licence';
+import { LicenceParseError, isPermissive, packageLicence, parseSpdx } from '../../../training/corpus/licence';
 
 describe('licence expressions', () => {
   it('accepts the permissive ids, case-insensitively, and rejects the others', () => {

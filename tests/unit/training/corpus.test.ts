@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCorpus, CorpusOptionsError, splitOf, type CorpusManifest, type CorpusRecord } from '../../../assistant/training/corpus/corpus';
-import { classifyFile, dedupKey } from '../../../assistant/training/corpus/files';
-import { readCorpus } from '../../../assistant/training/corpus/read';
+import { buildCorpus, CorpusOptionsError, splitOf, type CorpusManifest, type CorpusRecord } from '../../../training/corpus/corpus';
+import { classifyFile, dedupKey } from '../../../training/corpus/files';
+import { readCorpus } from '../../../training/corpus/read';
 
 let tmp: string;
 beforeAll(() => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../assistant/gguf/random';
-import { comparable, editDistance, editSimilarity, scoreInfill } from '../../../assistant/training/eval/metrics';
-import { fitText } from '../../../assistant/training/eval/evaluate';
-import { cutTask, cutTasks, relatedFiles, type SourceFile } from '../../../assistant/training/eval/tasks';
+import { comparable, editDistance, editSimilarity, scoreInfill } from '../../../training/eval/metrics';
+import { fitText } from '../../../training/eval/evaluate';
+import { cutTask, cutTasks, relatedFiles, type SourceFile } from '../../../training/eval/tasks';
 
 const FILE: SourceFile = {
   package: 'pkg',

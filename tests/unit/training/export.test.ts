@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { llamaTensors, writeSpmTokenizer } from '../../../assistant/gguf/model';
 import { Rng, toF16 } from '../../../assistant/gguf/random';
 import { buildVocab } from '../../../assistant/gguf/vocab';
-import { ExportError, exportGguf, readWeights, type TokenizerKeys, type TrainedConfig } from '../../../assistant/training/export';
-import { dequantizeQ8_0, fromF16, quantizeQ8_0, QuantizeError } from '../../../assistant/training/q8_0';
+import { ExportError, exportGguf, readWeights, type TokenizerKeys, type TrainedConfig } from '../../../training/export';
+import { dequantizeQ8_0, fromF16, quantizeQ8_0, QuantizeError } from '../../../training/q8_0';
 import { resolveBinsFolder } from '../../../native/binding';
 
 const CONFIG: TrainedConfig = {

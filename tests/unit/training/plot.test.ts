@@ -1,6 +1,6 @@
 // The loss chart: parsing train-log.jsonl, scaling the series, ticks, escaping, errors.
 import { describe, expect, it } from 'vitest';
-import { formatTokens, lossChartSvg, niceTicks, parseTrainLog, PlotError, type LogEntry } from '../../../assistant/training/plot';
+import { formatTokens, lossChartSvg, niceTicks, parseTrainLog, PlotError, type LogEntry } from '../../../training/plot';
 
 const LOG = [
   { step: 10, tokens: 1000, trainLoss: 9, lr: 1e-3, seconds: 1 },

@@ -1,4 +1,4 @@
-// Runs the training code's Python unit tests (assistant/training/python/test_*.py) with unittest.
+// Runs the training code's Python unit tests (training/python/test_*.py) with unittest.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { TRAINING_PYTHON_DIR, torchPython } from './torch-python';

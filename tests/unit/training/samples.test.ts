@@ -6,11 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../assistant/gguf/random';
-import type { CorpusRecord } from '../../../assistant/training/corpus/corpus';
-import { fitEnd, fitStart } from '../../../assistant/training/samples/fit';
-import { RowBuilder, SampleOptionsError, SEGMENT, buildSamples, readPackages, type Row, type SampleOptions } from '../../../assistant/training/samples/samples';
-import { CONTROL_TOKENS, Tokenizer } from '../../../assistant/training/tokenizer/tokenizer';
-import { ChunkCounter, trainBpe } from '../../../assistant/training/tokenizer/trainer';
+import type { CorpusRecord } from '../../../training/corpus/corpus';
+import { fitEnd, fitStart } from '../../../training/samples/fit';
+import { RowBuilder, SampleOptionsError, SEGMENT, buildSamples, readPackages, type Row, type SampleOptions } from '../../../training/samples/samples';
+import { CONTROL_TOKENS, Tokenizer } from '../../../training/tokenizer/tokenizer';
+import { ChunkCounter, trainBpe } from '../../../training/tokenizer/trainer';
 
 let tmp: string;
 let corpusFile: string;

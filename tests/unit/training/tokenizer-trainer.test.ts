@@ -2,9 +2,9 @@
 // deterministic ties and results, the vocabulary layout.
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../assistant/gguf/random';
-import { bytesToToken } from '../../../assistant/training/tokenizer/byteLevel';
-import { CONTROL_TOKENS, TOKEN_TYPE, Tokenizer } from '../../../assistant/training/tokenizer/tokenizer';
-import { ChunkCounter, TrainerOptionsError, trainBpe } from '../../../assistant/training/tokenizer/trainer';
+import { bytesToToken } from '../../../training/tokenizer/byteLevel';
+import { CONTROL_TOKENS, TOKEN_TYPE, Tokenizer } from '../../../training/tokenizer/tokenizer';
+import { ChunkCounter, TrainerOptionsError, trainBpe } from '../../../training/tokenizer/trainer';
 
 const N_CONTROL = Object.keys(CONTROL_TOKENS).length;
 const words = (entries: Record<string, number>): Map<string, number> => new Map(Object.entries(entries));

@@ -7,12 +7,12 @@ import { readGgufFileInfo } from 'node-llama-cpp';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../assistant/gguf/random';
 import { GgufWriter } from '../../../assistant/gguf/writer';
-import { BYTE_TO_CHAR, ByteLevelError, bytesToToken, tokenToBytes } from '../../../assistant/training/tokenizer/byteLevel';
-import { parseUnicodeData, renderUnicodeData } from '../../../assistant/training/tokenizer/gen-unicode';
-import { writeTokenizerMetadata } from '../../../assistant/training/tokenizer/gguf';
-import { preTokenize } from '../../../assistant/training/tokenizer/pretokenize';
-import { CONTROL_TOKENS, TOKEN_TYPE, Tokenizer, TokenizerFormatError, type TokenizerJson } from '../../../assistant/training/tokenizer/tokenizer';
-import { ChunkCounter, trainBpe } from '../../../assistant/training/tokenizer/trainer';
+import { BYTE_TO_CHAR, ByteLevelError, bytesToToken, tokenToBytes } from '../../../training/tokenizer/byteLevel';
+import { parseUnicodeData, renderUnicodeData } from '../../../training/tokenizer/gen-unicode';
+import { writeTokenizerMetadata } from '../../../training/tokenizer/gguf';
+import { preTokenize } from '../../../training/tokenizer/pretokenize';
+import { CONTROL_TOKENS, TOKEN_TYPE, Tokenizer, TokenizerFormatError, type TokenizerJson } from '../../../training/tokenizer/tokenizer';
+import { ChunkCounter, trainBpe } from '../../../training/tokenizer/trainer';
 
 const CONTROL = Object.values(CONTROL_TOKENS);
 
@@ -79,7 +79,7 @@ describe('qwen2 pre-tokenizer', () => {
   it('is generated from llama.cpp\'s tables (checked when the llama.cpp clone is present)', () => {
     const source = path.resolve(__dirname, '../../../native/deps/llama.cpp/src/unicode-data.cpp');
     if (!fs.existsSync(source)) return;
-    const committed = fs.readFileSync(path.resolve(__dirname, '../../../assistant/training/tokenizer/unicodeData.ts'), 'utf8');
+    const committed = fs.readFileSync(path.resolve(__dirname, '../../../training/tokenizer/unicodeData.ts'), 'utf8');
     expect(committed).toBe(renderUnicodeData(parseUnicodeData(fs.readFileSync(source, 'utf8'))));
   });
 });

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-export const TRAINING_PYTHON_DIR = path.resolve(import.meta.dirname, '../../../assistant/training/python');
+export const TRAINING_PYTHON_DIR = path.resolve(import.meta.dirname, '../../../training/python');
 
 let found: { python: string | null; reason: string } | null = null;
 
