@@ -2,6 +2,7 @@
 import { build as buildRenderer } from 'vite';
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { inputsFingerprint, writeBuildStamp } from './ensure-built.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const common = {
@@ -15,6 +16,8 @@ const common = {
   packages: 'external',
 };
 
+// Taken before building: an input edited during the build makes the next `npm start` build again.
+const fingerprint = inputsFingerprint(root);
 await buildRenderer({ configFile: `${root}/vite.config.ts`, logLevel: 'warn' });
 await Promise.all([
   build({ ...common, format: 'esm', entryPoints: { cli: 'main/cli.ts', ptyHost: 'main/pty/ptyHostMain.ts', engineHost: 'assistant/host/engineHostMain.ts', htmlWorker: 'main/assistant/htmlWorkerMain.ts' }, outdir: 'out/main' }),
@@ -23,4 +26,5 @@ await Promise.all([
   // A sandboxed preload may require nothing but `electron`: bundle it whole.
   build({ ...common, packages: undefined, external: ['electron'], format: 'cjs', entryPoints: { preload: 'main/electron/preload.ts' }, outdir: 'out/main', outExtension: { '.js': '.cjs' } }),
 ]);
+writeBuildStamp(root, fingerprint);
 console.log('built out/');

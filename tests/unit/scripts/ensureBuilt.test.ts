@@ -1,8 +1,12 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensureBuilt } from '../../../scripts/ensure-built.mjs';
+import { buildIfStale, buildStaleness, ensureBuilt, inputsFingerprint, writeBuildStamp } from '../../../scripts/ensure-built.mjs';
+
+const ensureBuiltScript = fileURLToPath(new URL('../../../scripts/ensure-built.mjs', import.meta.url));
 
 describe('the steerway bin builds the app on its first run', () => {
   const dirs: string[] = [];
@@ -40,5 +44,86 @@ describe('the steerway bin builds the app on its first run', () => {
     const said: string[] = [];
     expect(ensureBuilt({ builtFile: join(dir, 'cli.js'), buildScript, log: (m) => said.push(m) })).toBe(false);
     expect(said.at(-1)).toContain('npm run build');
+  });
+});
+
+describe('npm start builds only what changed', () => {
+  const dirs: string[] = [];
+  afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  /**
+   * A checkout in miniature: a source, a lock file, this repository's ensure-built.mjs, and a build script that counts
+   * its runs and, as scripts/build.mjs does, records the fingerprint of the inputs it built from.
+   */
+  function checkout(): { root: string; builds: () => number; inputs: string[] } {
+    const root = mkdtempSync(join(tmpdir(), 'ensure-built-'));
+    dirs.push(root);
+    mkdirSync(join(root, 'scripts'));
+    mkdirSync(join(root, 'main'));
+    writeFileSync(join(root, 'main/cli.ts'), 'export const a = 1;\n');
+    writeFileSync(join(root, 'package-lock.json'), '{}\n');
+    copyFileSync(ensureBuiltScript, join(root, 'scripts/ensure-built.mjs'));
+    writeFileSync(join(root, 'scripts/build.mjs'), [
+      "import { appendFileSync } from 'node:fs';",
+      "import { inputsFingerprint, writeBuildStamp } from './ensure-built.mjs';",
+      "const root = new URL('..', import.meta.url).pathname;",
+      'const fingerprint = inputsFingerprint(root);',
+      "appendFileSync(root + 'builds.log', 'built\\n');",
+      'writeBuildStamp(root, fingerprint);',
+    ].join('\n'));
+    const builds = () => (existsSync(join(root, 'builds.log')) ? readFileSync(join(root, 'builds.log'), 'utf8').split('\n').filter(Boolean).length : 0);
+    return { root, builds, inputs: ['main', 'package-lock.json', 'scripts/build.mjs'] };
+  }
+
+  it('decides: no stamp or a changed source means build; the same inputs mean skip', () => {
+    const { root, inputs } = checkout();
+    const before = inputsFingerprint(root, inputs);
+    expect(buildStaleness(root, before)).toBe('no build recorded');
+    writeBuildStamp(root, before);
+    expect(buildStaleness(root, inputsFingerprint(root, inputs))).toBeNull();
+    writeFileSync(join(root, 'main/cli.ts'), 'export const a = 2;\n');
+    expect(buildStaleness(root, inputsFingerprint(root, inputs))).toBe('sources changed since the last build');
+    writeBuildStamp(root, inputsFingerprint(root, inputs));
+    writeFileSync(join(root, 'main/new.ts'), '');
+    expect(buildStaleness(root, inputsFingerprint(root, inputs))).not.toBeNull();
+    writeBuildStamp(root, inputsFingerprint(root, inputs));
+    writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3}\n');
+    expect(buildStaleness(root, inputsFingerprint(root, inputs))).not.toBeNull();
+  });
+
+  it('buildIfStale builds once, then skips until a source changes', () => {
+    const { root, builds, inputs } = checkout();
+    const said: string[] = [];
+    const run = () => buildIfStale({ root, buildScript: join(root, 'scripts/build.mjs'), inputs, log: (m) => said.push(m) });
+    expect(run()).toBe(true);
+    expect(builds()).toBe(1);
+    expect(run()).toBe(true);
+    expect(builds()).toBe(1);
+    expect(said.at(-1)).toBe('steerway: build skipped: up to date');
+    writeFileSync(join(root, 'main/cli.ts'), 'export const a = 3;\n');
+    expect(run()).toBe(true);
+    expect(builds()).toBe(2);
+  });
+
+  it('the start script run twice builds the first time and says "build skipped: up to date" the second', () => {
+    const { root, builds } = checkout();
+    const start = () => spawnSync(process.execPath, [join(root, 'scripts/ensure-built.mjs')], { encoding: 'utf8' });
+    const first = start();
+    expect(first.status).toBe(0);
+    expect(first.stderr).toContain('building the app (no build recorded)');
+    const second = start();
+    expect(second.status).toBe(0);
+    expect(second.stderr).toContain('build skipped: up to date');
+    expect(builds()).toBe(1);
+  });
+
+  it('a failed build is reported and not recorded, so the next start tries again', () => {
+    const { root, builds, inputs } = checkout();
+    writeFileSync(join(root, 'scripts/build.mjs'), 'process.exit(3);');
+    const said: string[] = [];
+    expect(buildIfStale({ root, buildScript: join(root, 'scripts/build.mjs'), inputs, log: (m) => said.push(m) })).toBe(false);
+    expect(said.at(-1)).toContain('the build failed');
+    expect(buildStaleness(root, inputsFingerprint(root, inputs))).toBe('no build recorded');
+    expect(builds()).toBe(0);
   });
 });
