@@ -19,15 +19,42 @@ export function keepTextAndColours(output: string): string {
     .replace(CONTROL, '');
 }
 
-/** Plain text for search and export: no escapes at all, carriage-return overwrites collapsed. */
+// What moves along one line (CR, backspace, CSI G/C/D) or erases it (CSI K): kept for `plainText` to resolve.
+const LINE_EDIT = /\x1b\[([0-9;]*)([GKCD])|\r|\x08|[^\r\x08\x1b]/gu;
+
+/** One line as a terminal ends up showing it: carriage returns, backspaces and erases applied (a spinner leaves nothing). */
+function finalLine(line: string): string {
+  if (!/[\r\x08\x1b]/.test(line)) return line;
+  const cells: string[] = [];
+  let col = 0;
+  for (const [token, params, final] of line.matchAll(LINE_EDIT)) {
+    const n = Number.parseInt(params?.split(';')[0] ?? '', 10);
+    if (token === '\r') col = 0;
+    else if (token === '\x08') col = Math.max(0, col - 1);
+    else if (final === 'G') col = Math.max(0, (n || 1) - 1);
+    else if (final === 'C') col += n || 1;
+    else if (final === 'D') col = Math.max(0, col - (n || 1));
+    else if (final === 'K') {
+      if (!n) cells.length = Math.min(cells.length, col);
+      else if (n === 1) cells.fill(' ', 0, Math.min(cells.length, col + 1));
+      else cells.length = 0;
+    } else {
+      while (cells.length < col) cells.push(' ');
+      cells[col++] = token;
+    }
+  }
+  return cells.join('').trimEnd();
+}
+
+/** Plain text for search and export: no escapes at all, each line as the terminal left it (overwrites and erases applied). */
 export function plainText(output: string): string {
-  return keepTextAndColours(output)
-    .replace(/\x1b\[[0-9;:]*m/g, '')
-    .replace(/\r\n/g, '\n')
+  return output
+    .replace(ESCAPE, (match, params: string | undefined, intermediates: string | undefined, final: string | undefined) =>
+      intermediates === '' && /^[0-9;]*$/.test(params ?? '') && final !== undefined && 'GKCD'.includes(final) ? match : '',
+    )
+    .replace(CONTROL, '')
+    .replace(/\r+\n/g, '\n')
     .split('\n')
-    .map((line) => {
-      const parts = line.split('\r').filter((part) => part !== '');
-      return parts[parts.length - 1] ?? '';
-    })
+    .map(finalLine)
     .join('\n');
 }

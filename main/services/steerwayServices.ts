@@ -124,6 +124,26 @@ export class SteerwayServices {
     return outputs;
   }
 
+  /**
+   * The text of each pasted text attachment, for search and export. Only pasted text: it is the journal's own
+   * (an untrusted journal's files and URLs are never read for these), and it is stored beside the journal.
+   */
+  private async pastedTextsOf(session: JournalSession): Promise<Map<string, string>> {
+    const { store } = this.requireStore();
+    const texts = new Map<string, string>();
+    for (const step of session.current().steps) {
+      for (const attachment of step.attachments) {
+        if (attachment.kind !== 'text') continue;
+        const text = await store.readAttachmentText(session.id, attachment.id).catch((error: unknown) => {
+          if (error instanceof UnsafePathError || error instanceof NotAFileError) return null;
+          throw error;
+        });
+        if (text !== null) texts.set(attachment.id, text);
+      }
+    }
+    return texts;
+  }
+
   readonly handlers: Pick<CallHandlers, JournalCall> = {
     'workspace.info': () => this.workspaceInfo(),
     'workspace.open': async ({ path }) => {
@@ -146,14 +166,14 @@ export class SteerwayServices {
     'journal.trust': ({ journalId }) => this.session(journalId).markTrusted(),
     'journal.search': async ({ journalId, query }) => {
       const session = this.session(journalId);
-      const outputs = await this.outputsOf(session);
-      return searchJournal(session.current(), query, (cellId) => outputs.get(cellId) ?? null);
+      const [outputs, texts] = await Promise.all([this.outputsOf(session), this.pastedTextsOf(session)]);
+      return searchJournal(session.current(), query, (cellId) => outputs.get(cellId) ?? null, (id) => texts.get(id) ?? null);
     },
     'journal.export': async ({ journalId }) => {
       const session = this.session(journalId);
       const { store } = this.requireStore();
-      const outputs = await this.outputsOf(session);
-      const markdown = exportJournalMarkdown(session.current(), (cellId) => outputs.get(cellId) ?? null);
+      const [outputs, texts] = await Promise.all([this.outputsOf(session), this.pastedTextsOf(session)]);
+      const markdown = exportJournalMarkdown(session.current(), (cellId) => outputs.get(cellId) ?? null, (id) => texts.get(id) ?? null);
       try {
         return { path: await store.writeExport(session.current().title, markdown), markdown };
       } catch (error) {

@@ -62,4 +62,14 @@ describe('plainText', () => {
     expect(plainText('progress 10%\rprogress 50%\rprogress 100%\nnext\r\n')).toBe('progress 100%\nnext\n');
     expect(plainText('line one\r\nline two\r')).toBe('line one\nline two');
   });
+
+  it('leaves each line as a terminal shows it: a spinner erased, a shorter overwrite keeps the rest, backspaces and cursor moves applied', () => {
+    // npm's spinner: a frame, back to the start, erase to the end of the line; then the real text.
+    expect(plainText(`⠙\r${ESC}[K⠹\r${ESC}[K\n> test\n`)).toBe('\n> test\n');
+    expect(plainText(`${ESC}[1G⠙${ESC}[0K${ESC}[1Gdone\n`)).toBe('done\n');
+    expect(plainText('abcdef\rxy')).toBe('xycdef');
+    expect(plainText('abc\x08\x08X')).toBe('aXc');
+    expect(plainText(`12345${ESC}[3D${ESC}[K!`)).toBe('12!');
+    expect(plainText(`old${ESC}[2Knew`)).toBe('   new');
+  });
 });
