@@ -17,7 +17,12 @@ export const JournalEdit = z.discriminatedUnion('type', [
   /** Undo of deleteStep: puts the step back where it was. */
   z.object({ type: z.literal('restoreStep'), step: Step, index: z.number().int().nonnegative() }),
   z.object({ type: z.literal('setStepStatus'), stepId: Id, status: StepStatus }),
-  z.object({ type: z.literal('setNotes'), stepId: Id, notes: z.string().max(MAX_NOTES_CHARS) }),
+  /**
+   * `base` is the saved notes the new text was written over, as the tab last saw them: when the notes moved on
+   * since (another tab saved them), the edit is refused with a NotesConflictError instead of overwriting them.
+   */
+  z.object({ type: z.literal('setNotes'), stepId: Id, notes: z.string().max(MAX_NOTES_CHARS), base: z.string().max(MAX_NOTES_CHARS).optional() }),
+  /** The step selected last in any tab: where a new tab starts, and the step the assistant's context follows. Each tab keeps its own selection. */
   z.object({ type: z.literal('setCurrentStep'), stepId: Id }),
   z.object({ type: z.literal('addCell'), stepId: Id, cellId: Id, command: z.string().max(100_000) }),
   z.object({ type: z.literal('setCellCommand'), cellId: Id, command: z.string().max(100_000) }),
@@ -40,6 +45,14 @@ export type JournalEdit = z.infer<typeof JournalEdit>;
 export class JournalEditError extends Error {
   override readonly name = 'JournalEditError';
 }
+
+/** A notes save written over notes that have changed since (in another tab); nothing was changed. */
+export class NotesConflictError extends JournalEditError {
+  override readonly name = 'NotesConflictError';
+}
+
+/** The code a refused notes save carries to the renderer. */
+export const NOTES_CONFLICT = 'notes-conflict';
 
 function mapSteps(journal: Journal, stepId: string, change: (step: Step) => Step): Journal {
   if (!journal.steps.some((step) => step.id === stepId)) throw new JournalEditError(`no step ${stepId}`);
@@ -113,7 +126,13 @@ export function applyEdit(journal: Journal, edit: JournalEdit): Journal {
     case 'setStepStatus':
       return mapSteps(journal, edit.stepId, (step) => ({ ...step, status: edit.status }));
     case 'setNotes':
-      return mapSteps(journal, edit.stepId, (step) => ({ ...step, notes: edit.notes }));
+      return mapSteps(journal, edit.stepId, (step) => {
+        // Only one side changed the notes since `base`, or both made the same change: no conflict.
+        if (edit.base !== undefined && step.notes !== edit.base && step.notes !== edit.notes) {
+          throw new NotesConflictError('These notes changed in another tab.');
+        }
+        return { ...step, notes: edit.notes };
+      });
     case 'setCurrentStep':
       if (!journal.steps.some((step) => step.id === edit.stepId)) throw new JournalEditError(`no step ${edit.stepId}`);
       return { ...journal, currentStepId: edit.stepId };

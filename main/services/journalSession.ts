@@ -1,6 +1,6 @@
 import { newId } from '../../app/ids';
-import { applyChange, UNDO_WINDOW_MS, type JournalChange, type JournalEdit } from '../../app/journal/edits';
-import { findCell, type Attachment, type CellRun, type Journal } from '../../app/journal/schema';
+import { applyChange, NOTES_CONFLICT, NotesConflictError, UNDO_WINDOW_MS, type JournalChange, type JournalEdit } from '../../app/journal/edits';
+import { findCell, findStep, type Attachment, type CellRun, type Journal } from '../../app/journal/schema';
 import type { JournalUpdate, OpenedJournal } from '../../app/ipc/contract';
 import type { PtyHost, ShellSession } from '../pty/ptyHost';
 import { UnsafePathError, type JournalSaver, type OutputWriter, type WorkspaceStore } from '../storage/workspaceStore';
@@ -87,13 +87,20 @@ export class JournalSession {
   }
 
   async edit(edit: JournalEdit): Promise<JournalUpdate> {
+    if (edit.type === 'deleteStep' && this.runningCellId && findStep(this.journal, edit.stepId)?.cells.some((c) => c.id === this.runningCellId)) {
+      // Deleting it would leave the command running out of sight, holding up every later one.
+      throw new UserFacingError('busy', 'A command in this step is running: interrupt it before deleting the step.');
+    }
     let next: Journal;
     try {
       next = applyChange(this.journal, edit);
     } catch (error) {
+      if (error instanceof NotesConflictError) throw new UserFacingError(NOTES_CONFLICT, error.message);
       throw new UserFacingError('bad-edit', (error as Error).message);
     }
     const journalId = this.journal.id;
+    // The other tabs apply the new notes as they are: the base was this tab's to check.
+    if (edit.type === 'setNotes') return this.commit({ type: 'setNotes', stepId: edit.stepId, notes: edit.notes }, next);
     if (edit.type === 'deleteCell') {
       if (edit.cellId === this.runningCellId) throw new UserFacingError('busy', 'Interrupt the cell before deleting it.');
       // An output behind a link is not the journal's to delete (the store refuses to follow it); the cell still goes.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JournalEdit, JournalEditError, applyEdit, withAttachment, withCellRun } from '../../../app/journal/edits';
+import { JournalEdit, JournalEditError, NotesConflictError, applyEdit, withAttachment, withCellRun } from '../../../app/journal/edits';
 import { Journal as JournalSchema, type Journal } from '../../../app/journal/schema';
 import { attachment, run, sampleJournal } from './journalFixtures';
 
@@ -199,5 +199,20 @@ describe('applyEdit', () => {
     expect(JournalEdit.safeParse({ type: 'addStep', stepId: '../x', title: '' }).success).toBe(false);
     expect(JournalEdit.safeParse({ type: 'setTitle', title: '' }).success).toBe(false);
     expect(JournalEdit.safeParse({ type: 'explode' }).success).toBe(false);
+  });
+});
+
+describe('setNotes with the base the tab wrote over', () => {
+  const withNotes = (notes: string) => apply(sampleJournal(), { type: 'setNotes', stepId: 's2', notes });
+
+  it('saves when the notes are still the base, or already the new text', () => {
+    expect(apply(withNotes('[t1-a]'), { type: 'setNotes', stepId: 's2', notes: '[t1-a] [t2-b]', base: '[t1-a]' }).steps[1]!.notes).toBe('[t1-a] [t2-b]');
+    expect(apply(withNotes('same'), { type: 'setNotes', stepId: 's2', notes: 'same', base: 'old' }).steps[1]!.notes).toBe('same');
+  });
+
+  it('refuses, changing nothing, when another tab saved the notes since the base', () => {
+    const saved = withNotes('[t1-a] [t2-b]');
+    expect(() => applyEdit(saved, { type: 'setNotes', stepId: 's2', notes: '[t1-a] [t1-c]', base: '[t1-a]' })).toThrow(NotesConflictError);
+    expect(saved.steps[1]!.notes).toBe('[t1-a] [t2-b]');
   });
 });
