@@ -1,5 +1,5 @@
 // Writes a random-weight llama GGUF model: npx tsx tools/make-gguf.ts --preset tiny --out x.gguf --seed 1
-import { PRESETS, generateModel, type PresetName } from '../assistant/gguf/model';
+import { PRESETS, generateModel, type PresetName } from './gguf-fixtures/model';
 
 class UsageError extends Error {
   override readonly name = 'UsageError';

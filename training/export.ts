@@ -3,8 +3,9 @@
 // tokenizer keys come from the caller (the trained tokenizer, or a stand-in in tests).
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkLlamaShape, llamaTensors, ModelShapeError, writeLlamaHParams, type LlamaHParams } from '../assistant/gguf/model';
-import { GgmlType, GgufWriter, type TensorProducer } from '../assistant/gguf/writer';
+import { GgmlType } from '../assistant/gguf/format';
+import { checkLlamaShape, llamaTensors, ModelShapeError, writeLlamaHParams, type LlamaHParams } from '../tools/gguf-fixtures/model';
+import { GgufWriter, type TensorProducer } from '../tools/gguf-fixtures/writer';
 import { fromF16, quantizeQ8_0, Q8_0_BLOCK_BYTES, QK8_0, QuantizeError } from './q8_0';
 
 export type ExportType = 'f32' | 'q8_0';

@@ -2,10 +2,11 @@
 // blocks of 32 values, d = max|x| / 127 as f16, qs = roundf(x / d) as int8. ggml does every step in
 // float32; Math.fround after each operation gives the same float32 results (one double operation then
 // rounding to float32 is exact for + - * /).
-import { toF16 } from '../assistant/gguf/random';
+import { GGML_BLOCKS, GgmlType } from '../assistant/gguf/format';
+import { toF16 } from '../tools/gguf-fixtures/random';
 
-export const QK8_0 = 32;
-export const Q8_0_BLOCK_BYTES = 34;
+/** Values per Q8_0 block and the block's bytes (an f16 scale and 32 int8), from ggml's type table. */
+export const [QK8_0, Q8_0_BLOCK_BYTES] = GGML_BLOCKS[GgmlType.Q8_0]!;
 
 export class QuantizeError extends Error {
   override readonly name = 'QuantizeError';

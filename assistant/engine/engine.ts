@@ -12,6 +12,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isNativeError, loadAddon, type AddonContext, type AddonModel, type KvCacheType } from '../../native/binding';
+import { GgufFormatError, readGgufHeader } from '../gguf/header';
 import { documentTokens, detectFormat, queryTokens, sharedPrefixTokens, splitBlocks, type PromptFormat } from './format';
 import { boundaryCut, logprobsOf, partialStopLength, sampleToken, SeededRandom, stopCut } from './sampling';
 import type { BlockRejection } from './blockFile';
@@ -98,16 +99,12 @@ async function checkModelFile(file: string): Promise<fs.Stats> {
     throw new ModelNotFoundError(file);
   }
   if (!stat.isFile()) throw new ModelNotFoundError(file);
-  // Only a GGUF file reaches llama.cpp's parser.
-  const handle = await fsp.open(file, 'r');
+  // Only a sane GGUF file reaches llama.cpp's parser.
   try {
-    const head = Buffer.alloc(8);
-    const { bytesRead } = await handle.read(head, 0, 8, 0);
-    if (bytesRead < 8 || head.toString('latin1', 0, 4) !== 'GGUF') throw new ModelLoadError(file, 'not a GGUF file');
-    const version = head.readUInt32LE(4);
-    if (version < 2 || version > 3) throw new ModelLoadError(file, `unsupported GGUF version ${version}`);
-  } finally {
-    await handle.close();
+    await readGgufHeader(file);
+  } catch (error) {
+    if (error instanceof GgufFormatError) throw new ModelLoadError(file, error.message);
+    throw error;
   }
   return stat;
 }

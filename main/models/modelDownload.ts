@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import type { DownloadState } from '../../app/completion/schemas';
-import { GgufFormatError, readGgufHeader } from './ggufHeader';
+import { GgufFormatError, readGgufHeader } from '../../assistant/gguf/header';
 
 /** Progress events at most this often (state changes are always sent at once). */
 export const PROGRESS_INTERVAL_MS = 250;

@@ -10,7 +10,7 @@ import { newId } from '../../app/ids';
 import type { HandlersOf } from '../services/appServices';
 import { mkdirDurable, writeFileAtomic } from '../storage/atomicFile';
 import { UserFacingError, type EventSink } from '../transport/dispatcher';
-import { GgufFormatError, readGgufHeader } from './ggufHeader';
+import { GgufFormatError, readGgufHeader } from '../../assistant/gguf/header';
 import { ModelDownload } from './modelDownload';
 import { downloadEndpoint, recommendedModels } from './recommended';
 

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateModel, type PresetName } from '../../assistant/gguf/model';
+import { generateModel, type PresetName } from '../../tools/gguf-fixtures/model';
 import { createCompletionEngine } from '../../assistant/engine';
 import type { CompletionEngine, CompletionMode, CompletionRequest, EngineOptions } from '../../assistant/engine/types';
 import { loadAddon } from '../../native/binding';

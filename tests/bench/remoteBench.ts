@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateModel, type PresetName } from '../../assistant/gguf/model';
+import { generateModel, type PresetName } from '../../tools/gguf-fixtures/model';
 import { findLlamaServer, startLlamaServer } from './llamaServer';
 import { remoteEditors } from './remoteEditors';
 

@@ -4,13 +4,13 @@
 // the answer's Server-Timing header. The bar: under 50 ms at the median, for 1 and for 4 clients.
 //   npm run bench:serve                        tiny generated model, 40 requests per client count
 //   npm run bench:serve -- --requests 80 --preset qwen2.5-coder-0.5b-shape
-//   options: --requests N (per client count), --preset <name> (assistant/gguf/model.ts PRESETS), --out <dir> (default results/)
+//   options: --requests N (per client count), --preset <name> (tools/gguf-fixtures/model.ts PRESETS), --out <dir> (default results/)
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateModel, PRESETS, type PresetName } from '../../assistant/gguf/model';
+import { generateModel, PRESETS, type PresetName } from '../../tools/gguf-fixtures/model';
 import { markdownTable, parseServerTiming, summarise, type ServeSample } from './serveSample';
 import { DOC_SOURCES, QUERY_SOURCE, readSource } from './workload';
 import { LLAMA_VSCODE_SAMPLING } from '../unit/api/editorRequests';

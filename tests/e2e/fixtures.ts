@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateModel } from '../../assistant/gguf/model';
-import { buildVocab, TokenType } from '../../assistant/gguf/vocab';
+import { generateModel } from '../../tools/gguf-fixtures/model';
+import { buildVocab, TokenType } from '../../tools/gguf-fixtures/vocab';
 import { startApp as startAppIn, stop } from './appProcess';
 
 export { stop };

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { GeneratedModel } from '../../assistant/gguf/model';
+import type { GeneratedModel } from '../../tools/gguf-fixtures/model';
 import type { AddonContext, AddonModel, DecodeBatch, NativeAddon } from '../../native/binding';
 import { bestCpuBackend, decodeSeq, describeNative, makeModel, maxAbsDiff, range, setupAddon, tempDir } from './helpers';
 

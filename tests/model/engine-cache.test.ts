@@ -16,7 +16,7 @@ import {
   type CompletionRequest,
 } from '../../assistant/engine';
 import { BLOCK_MAGIC, encodeBlockFile, type BlockHeader } from '../../assistant/engine/blockFile';
-import type { GeneratedModel } from '../../assistant/gguf/model';
+import type { GeneratedModel } from '../../tools/gguf-fixtures/model';
 import { describeNative, makeModel, maxAbsDiff, tempDir } from './helpers';
 import { DOC_A, DOC_B, DOC_C, engine, logits, REQ, withoutFim } from './engine-helpers';
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCompleteArgs, runComplete, shownName, type CliIo } from '../../assistant/cli/complete';
-import type { GeneratedModel } from '../../assistant/gguf/model';
+import type { GeneratedModel } from '../../tools/gguf-fixtures/model';
 import { describeNative, makeModel, pinnedCpuBackend, tempDir } from './helpers';
 import { DOC_A, DOC_B } from './engine-helpers';
 

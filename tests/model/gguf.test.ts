@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRESETS, generateModel } from '../../assistant/gguf/model';
-import { Rng, toF16 } from '../../assistant/gguf/random';
-import { buildVocab, TokenType } from '../../assistant/gguf/vocab';
-import { GgmlType, GgufWriteError, GgufWriter, tensorByteSize } from '../../assistant/gguf/writer';
+import { PRESETS, generateModel } from '../../tools/gguf-fixtures/model';
+import { Rng, toF16 } from '../../tools/gguf-fixtures/random';
+import { buildVocab, TokenType } from '../../tools/gguf-fixtures/vocab';
+import { GgmlSizeError, GgmlType, tensorByteSize } from '../../assistant/gguf/format';
+import { GgufWriteError, GgufWriter } from '../../tools/gguf-fixtures/writer';
 import { describeNative, setupAddon, tempDir } from './helpers';
 
 const sha = (file: string): string => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -35,8 +36,9 @@ describe('gguf writer', () => {
     expect(tensorByteSize(GgmlType.F32, [4, 3])).toBe(48);
     expect(tensorByteSize(GgmlType.F16, [4, 3])).toBe(24);
     expect(tensorByteSize(GgmlType.Q8_0, [64, 2])).toBe(4 * 34);
-    expect(() => tensorByteSize(GgmlType.Q8_0, [48, 2])).toThrow(GgufWriteError);
+    expect(() => tensorByteSize(GgmlType.Q8_0, [48, 2])).toThrow(GgmlSizeError);
     const w = new GgufWriter().u32('a', 1);
+    expect(() => w.tensor('q', [48, 2], GgmlType.Q8_0, () => undefined)).toThrow(GgufWriteError);
     expect(() => w.u32('a', 2)).toThrow(GgufWriteError);
     w.tensor('t', [8], GgmlType.F32, (write) => write(new Uint8Array(4)));
     expect(() => w.write(path.join(dir, 'short.gguf'))).toThrow(/expected 32/);

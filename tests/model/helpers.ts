@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe } from 'vitest';
-import { generateModel, type GenerateOptions, type GeneratedModel } from '../../assistant/gguf/model';
+import { generateModel, type GenerateOptions, type GeneratedModel } from '../../tools/gguf-fixtures/model';
 import { findAddon, loadAddon, resolveBinsFolder, type AddonContext, type NativeAddon } from '../../native/binding';
 
 export const addonPath = findAddon();

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { GeneratedModel } from '../../assistant/gguf/model';
+import type { GeneratedModel } from '../../tools/gguf-fixtures/model';
 import type { AddonModel, DecodeBatch, NativeAddon } from '../../native/binding';
 import { decodeSeq, describeNative, makeModel, maxAbsDiff, range, setupAddon, tempDir } from './helpers';
 

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AddonNotBuiltError, TokenAttr, isNativeError, loadAddon, resolveBinsFolder, type AddonModel, type NativeAddon } from '../../native/binding';
-import type { GeneratedModel } from '../../assistant/gguf/model';
-import { Rng } from '../../assistant/gguf/random';
+import type { GeneratedModel } from '../../tools/gguf-fixtures/model';
+import { Rng } from '../../tools/gguf-fixtures/random';
 import { describeNative, makeModel, setupAddon, tempDir } from './helpers';
 
 describeNative('native addon: model', () => {

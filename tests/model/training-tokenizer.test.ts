@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { detectFormat } from '../../assistant/engine/format';
-import { GgufWriter } from '../../assistant/gguf/writer';
+import { GgufWriter } from '../../tools/gguf-fixtures/writer';
 import { classifyFile, extensionOf } from '../../training/corpus/files';
 import { findPackages, packageFiles } from '../../training/corpus/packages';
 import { writeTokenizerMetadata } from '../../training/tokenizer/gguf';

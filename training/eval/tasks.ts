@@ -1,6 +1,6 @@
 // Infill tasks cut from held-out files: a gap at a line (single-line) or over a few lines (multi-line), with
 // the rest of the file as prefix and suffix, as an editor sends it.
-import { Rng } from '../../assistant/gguf/random';
+import { Rng } from '../../tools/gguf-fixtures/random';
 
 export type InfillKind = 'single-line' | 'multi-line';
 

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Rng } from '../../assistant/gguf/random';
+import { Rng } from '../../tools/gguf-fixtures/random';
 import type { Split } from '../corpus/corpus';
 import { readCorpus } from '../corpus/read';
 import { Tokenizer } from '../tokenizer/tokenizer';

@@ -1,6 +1,7 @@
 // The tokenizer as GGUF metadata (llama.cpp's `gpt2` BPE vocabulary with the `qwen2` pre-tokenizer).
-import { writeFimTokenIds } from '../../assistant/gguf/model';
-import { GgufValueType, type GgufWriter } from '../../assistant/gguf/writer';
+import { GgufValueType } from '../../assistant/gguf/format';
+import { writeFimTokenIds } from '../../tools/gguf-fixtures/model';
+import type { GgufWriter } from '../../tools/gguf-fixtures/writer';
 import type { Tokenizer, TokenizerJson } from './tokenizer';
 
 /** Adds the tokenizer.ggml.* keys for `tokenizer` to `writer` (the model's architecture keys are the caller's). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { generateModel } from '../../../assistant/gguf/model';
+import { generateModel } from '../../../tools/gguf-fixtures/model';
 import type { DownloadState, RecommendedModel } from '../../../app/completion/schemas';
 import { ModelManager } from '../../../main/models/modelManager';
 import { PROGRESS_INTERVAL_MS } from '../../../main/models/modelDownload';

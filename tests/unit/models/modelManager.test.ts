@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { generateModel } from '../../../assistant/gguf/model';
+import { generateModel } from '../../../tools/gguf-fixtures/model';
 import { DEFAULT_ASSISTANT_SETTINGS, type ModelInfo } from '../../../app/completion/schemas';
 import { BUNDLED_MODEL_ID, COMMAND_LINE_MODEL_ID, ModelManager } from '../../../main/models/modelManager';
 import { UserFacingError } from '../../../main/transport/dispatcher';

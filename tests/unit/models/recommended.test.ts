@@ -1,7 +1,7 @@
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { generateModel } from '../../../assistant/gguf/model';
+import { generateModel } from '../../../tools/gguf-fixtures/model';
 import { ModelManager } from '../../../main/models/modelManager';
 import { downloadEndpoint, HUGGING_FACE, recommendedModels } from '../../../main/models/recommended';
 import { useTempDirs } from '../storage/tempDirs';

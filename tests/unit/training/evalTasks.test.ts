@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../assistant/gguf/random';
+import { Rng } from '../../../tools/gguf-fixtures/random';
 import { comparable, editDistance, editSimilarity, scoreInfill } from '../../../training/eval/metrics';
 import { fitText } from '../../../training/eval/evaluate';
 import { cutTask, cutTasks, relatedFiles, type SourceFile } from '../../../training/eval/tasks';

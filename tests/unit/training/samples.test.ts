@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../../../assistant/gguf/random';
+import { Rng } from '../../../tools/gguf-fixtures/random';
 import type { CorpusRecord } from '../../../training/corpus/corpus';
 import { fitEnd, fitStart } from '../../../training/samples/fit';
 import { RowBuilder, SampleOptionsError, SEGMENT, buildSamples, readPackages, type Row, type SampleOptions } from '../../../training/samples/samples';

@@ -1,7 +1,7 @@
 // The BPE trainer: known merges on tiny corpora, the incremental bookkeeping against a from-scratch recount,
 // deterministic ties and results, the vocabulary layout.
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../assistant/gguf/random';
+import { Rng } from '../../../tools/gguf-fixtures/random';
 import { bytesToToken } from '../../../training/tokenizer/byteLevel';
 import { CONTROL_TOKENS, TOKEN_TYPE, Tokenizer } from '../../../training/tokenizer/tokenizer';
 import { ChunkCounter, TrainerOptionsError, trainBpe } from '../../../training/tokenizer/trainer';

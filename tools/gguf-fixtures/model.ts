@@ -1,7 +1,8 @@
 // Random-weight llama-architecture GGUF models with a working SPM tokenizer, for tests and benchmarks.
 import { Rng, randomF16, randomF32, randomQ8_0 } from './random';
 import { SPECIAL_TOKENS, buildVocab, type SpecialName, type Vocab } from './vocab';
-import { GgmlType, GgufValueType, GgufWriter, type TensorProducer } from './writer';
+import { GgmlType, GgufValueType } from '../../assistant/gguf/format';
+import { GGUF_ALIGNMENT, GgufWriter, type TensorProducer } from './writer';
 
 export type WeightType = 'f32' | 'f16' | 'q8_0';
 
@@ -96,7 +97,7 @@ export function writeLlamaHParams(w: GgufWriter, s: LlamaHParams, meta: { name: 
     .string('general.architecture', arch)
     .string('general.name', meta.name)
     .u32('general.file_type', FTYPE[meta.weightType])
-    .u32('general.alignment', 32)
+    .u32('general.alignment', GGUF_ALIGNMENT)
     .u32(`${arch}.context_length`, s.nCtxTrain)
     .u32(`${arch}.embedding_length`, s.nEmbd)
     .u32(`${arch}.block_count`, s.nLayer)

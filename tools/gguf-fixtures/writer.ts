@@ -1,32 +1,10 @@
 // GGUF v3 writer: header, key/values, tensor infos, then aligned tensor data streamed to disk.
 // Spec: https://github.com/ggml-org/ggml/blob/master/docs/gguf.md
 import fs from 'node:fs';
+import { GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSIONS, GgmlSizeError, GgufValueType, tensorByteSize, type GgmlType } from '../../assistant/gguf/format';
 
-export const GGUF_ALIGNMENT = 32;
-
-/** GGUF key/value types (gguf_type). */
-export enum GgufValueType {
-  Uint8 = 0,
-  Int8 = 1,
-  Uint16 = 2,
-  Int16 = 3,
-  Uint32 = 4,
-  Int32 = 5,
-  Float32 = 6,
-  Bool = 7,
-  String = 8,
-  Array = 9,
-  Uint64 = 10,
-  Int64 = 11,
-  Float64 = 12,
-}
-
-/** Tensor types this writer can size (ggml_type ids). */
-export enum GgmlType {
-  F32 = 0,
-  F16 = 1,
-  Q8_0 = 8,
-}
+/** This writer's tensor data alignment (written as `general.alignment` by the model generator). */
+export const GGUF_ALIGNMENT = GGUF_DEFAULT_ALIGNMENT;
 
 export class GgufWriteError extends Error {
   override readonly name = 'GgufWriteError';
@@ -48,20 +26,6 @@ interface TensorEntry {
   type: GgmlType;
   size: number;
   produce: TensorProducer;
-}
-
-/** Bytes of a tensor of `type` with `dims`. */
-export function tensorByteSize(type: GgmlType, dims: readonly number[]): number {
-  const n = dims.reduce((a, b) => a * b, 1);
-  switch (type) {
-    case GgmlType.F32:
-      return n * 4;
-    case GgmlType.F16:
-      return n * 2;
-    case GgmlType.Q8_0:
-      if ((dims[0] ?? 0) % 32 !== 0) throw new GgufWriteError(`Q8_0 needs rows divisible by 32 (got ${dims[0]})`);
-      return (n / 32) * 34;
-  }
 }
 
 /** Growable little-endian byte buffer for the header. */
@@ -149,15 +113,22 @@ export class GgufWriter {
 
   tensor(name: string, dims: number[], type: GgmlType, produce: TensorProducer): this {
     if (this.tensors.some((t) => t.name === name)) throw new GgufWriteError(`duplicate tensor ${name}`);
-    this.tensors.push({ name, dims, type, size: tensorByteSize(type, dims), produce });
+    let size: number;
+    try {
+      size = tensorByteSize(type, dims);
+    } catch (error) {
+      if (error instanceof GgmlSizeError) throw new GgufWriteError(`tensor ${name}: ${error.message}`);
+      throw error;
+    }
+    this.tensors.push({ name, dims, type, size, produce });
     return this;
   }
 
   /** Writes the file; returns its size in bytes. */
   write(path: string): number {
     const head = new ByteSink();
-    head.u32(0x46554747); // "GGUF"
-    head.u32(3);
+    head.u32(GGUF_MAGIC);
+    head.u32(GGUF_VERSIONS[GGUF_VERSIONS.length - 1]!);
     head.u64(this.tensors.length);
     head.u64(this.kvs.length);
     for (const kv of this.kvs) {

