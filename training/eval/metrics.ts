@@ -43,3 +43,16 @@ export function scoreInfill(answer: string, expected: string): InfillScore {
 export function mean(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((sum, v) => sum + v, 0) / values.length;
 }
+
+/**
+ * A one-line idiom's answer against its middle: the answer's first line, less a copy of the rest of the cursor's
+ * line that the suffix already holds (a model may write `x * 2;` where the suffix starts with `;`: an editor
+ * that overwrites to the end of the line shows the same line).
+ */
+export function scoreIdiom(answer: string, expected: string, suffix: string): InfillScore {
+  let line = comparable(answer, 1);
+  const rest = suffix.split('\n', 1)[0]!.trimEnd();
+  if (rest && line.endsWith(rest) && line.length > rest.length) line = line.slice(0, -rest.length).trimEnd();
+  const want = expected.trimEnd();
+  return { exact: line === want, similarity: editSimilarity(line, want) };
+}
