@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AttachmentKind, Id } from '../journal/schema';
 import { DEFAULT_SERVE_API, ServeApiSettings } from './serveApi';
+import { CompletionMode, DEFAULT_COMPLETION_MODE, Device } from './vocabulary';
 
 /** The wire format of a team's completion server: llama.cpp's `/infill`, or an OpenAI-compatible `/v1/completions` (vLLM, ...). */
 export const RemoteDialect = z.enum(['llama.cpp', 'openai']);
@@ -37,7 +38,7 @@ export type EngineUsed = z.infer<typeof EngineUsed>;
 /** The user's assistant settings, kept in the user data folder. */
 export const AssistantSettings = z.object({
   enabled: z.boolean(),
-  mode: z.enum(['sparse', 'prefix', 'full']),
+  mode: CompletionMode,
   /** Sparse mode: tokens recomputed at the start of each placed block. */
   boundary: z.number().int().min(0).max(256),
   maxTokens: z.number().int().min(1).max(256),
@@ -70,7 +71,7 @@ export type AssistantSettingsChange = z.infer<typeof AssistantSettingsChange>;
 
 export const DEFAULT_ASSISTANT_SETTINGS: AssistantSettings = {
   enabled: true,
-  mode: 'sparse',
+  mode: DEFAULT_COMPLETION_MODE,
   boundary: 0,
   maxTokens: 48,
   gpu: false,
@@ -121,7 +122,7 @@ export type ModelCatalog = z.infer<typeof ModelCatalog>;
 export const AssistantStatus = z.object({
   state: z.enum(['no-model', 'loading', 'ready', 'error', 'restarting', 'disabled']),
   model: ModelInfo.nullable(),
-  device: z.enum(['cpu', 'gpu']),
+  device: Device,
   /** A sentence for the status bar: what is wrong, or what the engine is doing. */
   message: z.string().nullable(),
   /** The engine suggestions come from now (absent: the local one). */
@@ -150,7 +151,7 @@ export type ContextDocument = z.infer<typeof ContextDocument>;
 export const SuggestionReport = z.object({
   requestId: z.string(),
   engine: EngineUsed,
-  mode: z.enum(['sparse', 'prefix', 'full']),
+  mode: CompletionMode,
   format: z.string(),
   notes: z.array(z.string()),
   documents: z.array(ContextDocument),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { AddonNotBuiltError, BinsNotFoundError } from '../../native/binding';
 import { CliUsageError, integer, number, oneOf } from './args';
 import { createCompletionEngine, EngineError, type CompletionMode, type CompletionRequest, type EngineOptions, type StopBoundary } from '../engine';
+import { COMPLETION_MODES, DEFAULT_COMPLETION_MODE, STOP_BOUNDARIES } from '../../app/completion/vocabulary';
 
 
 export interface CompleteArgs {
@@ -63,14 +64,14 @@ export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
       case '--prefix-file': args.prefixFile = value; break;
       case '--suffix-file': args.suffixFile = value; break;
       case '--file-name': args.fileName = value; break;
-      case '--mode': args.mode = oneOf(flag, value, ['full', 'prefix', 'sparse'] as const); break;
+      case '--mode': args.mode = oneOf(flag, value, COMPLETION_MODES); break;
       case '--boundary': args.boundary = integer(flag, value, 0); break;
       case '--max-tokens': args.maxTokens = integer(flag, value, 0, 1 << 20); break;
       case '--temperature': args.temperature = number(flag, value, 0, 100); break;
       case '--top-k': args.topK = integer(flag, value, 0); break;
       case '--top-p': args.topP = number(flag, value, Number.MIN_VALUE, 1); break;
       case '--seed': args.seed = integer(flag, value, 0, 0xffffffff); break;
-      case '--stop': args.stop = oneOf(flag, value, ['none', 'line', 'block'] as const); break;
+      case '--stop': args.stop = oneOf(flag, value, STOP_BOUNDARIES); break;
       case '--logprobs': args.logprobs = integer(flag, value, 0, 20); break;
       case '--cache-dir': args.cacheDir = value; break;
       case '--context-size': args.contextSize = integer(flag, value, 64); break;
@@ -88,7 +89,7 @@ export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
     prefixFile: args.prefixFile,
     suffixFile: args.suffixFile ?? null,
     fileName: args.fileName ?? null,
-    mode: args.mode ?? 'sparse',
+    mode: args.mode ?? DEFAULT_COMPLETION_MODE,
     boundary: args.boundary ?? 0,
     maxTokens: args.maxTokens ?? 64,
     temperature: args.temperature ?? 0,

@@ -17,6 +17,7 @@ import { documentTokens, detectFormat, queryTokens, sharedPrefixTokens, splitBlo
 import { boundaryCut, logprobsOf, partialStopLength, sampleToken, SeededRandom, stopCut } from './sampling';
 import type { BlockRejection } from './blockFile';
 import { BLOCK_DIR_MODE, BLOCK_FILE_MODE, DiskTier, MemoryTier } from './tiers';
+import { COMPLETION_MODES, DEFAULT_COMPLETION_MODE, STOP_BOUNDARIES } from '../../app/completion/vocabulary';
 import {
   CompletionAbortedError,
   ContextOverflowError,
@@ -332,8 +333,8 @@ class Engine implements CompletionEngine {
   }
 
   private validate(r: CompletionRequest): void {
-    if (r.mode !== undefined && !['full', 'prefix', 'sparse'].includes(r.mode)) throw new InvalidRequestError(`mode must be full, prefix or sparse, got ${String(r.mode)}`);
-    if (r.stopAt !== undefined && !['none', 'line', 'block'].includes(r.stopAt)) throw new InvalidRequestError(`stopAt must be none, line or block, got ${String(r.stopAt)}`);
+    if (r.mode !== undefined && !(COMPLETION_MODES as readonly string[]).includes(r.mode)) throw new InvalidRequestError(`mode must be ${COMPLETION_MODES.join(', ')}, got ${String(r.mode)}`);
+    if (r.stopAt !== undefined && !(STOP_BOUNDARIES as readonly string[]).includes(r.stopAt)) throw new InvalidRequestError(`stopAt must be ${STOP_BOUNDARIES.join(', ')}, got ${String(r.stopAt)}`);
     checkInt('boundary', r.boundary, 0);
     checkInt('maxTokens', r.maxTokens, 0);
     checkInt('topK', r.topK, 0);
@@ -348,7 +349,7 @@ class Engine implements CompletionEngine {
     if (this.disposed) throw new EngineDisposedError();
     this.validate(request);
     const started = performance.now();
-    const mode: CompletionMode = request.mode ?? 'sparse';
+    const mode: CompletionMode = request.mode ?? DEFAULT_COMPLETION_MODE;
     const maxTokens = request.maxTokens ?? 64;
     const { entries, query } = this.prompt(request);
     const promptIds = [...this.shared, ...entries.flatMap((e) => e.tokens), ...query];

@@ -1,15 +1,12 @@
 // Public API of the completion engine (issue 3). Keep changes additive: the benchmark builds on it.
 // Factory: `createCompletionEngine(options: EngineOptions): Promise<CompletionEngine>` from `assistant/engine` (index.ts).
 import type { FlashAttention, GpuType, KvCacheType, LogLevel } from '../../native/binding';
+import type { CompletionMode, CompletionReport, EngineErrorCode, PromptFormatName, StopBoundary } from '../../app/completion/vocabulary';
 
-/** How the prompt is evaluated: `full` causal prefill (reference), `prefix` reuse of the previous prompt's common prefix, `sparse` document blocks. */
-export type CompletionMode = 'full' | 'prefix' | 'sparse';
-
-/** Prompt layout picked from the model's FIM tokens; `plain-prefix` when the model has none (the suffix is then ignored). */
-export type PromptFormatName = 'qwen2.5-coder' | 'starcoder2' | 'codellama' | 'deepseek-coder' | 'fim-generic' | 'plain-prefix';
-
-/** Where the generated text should stop besides end-of-generation tokens and `maxTokens`. */
-export type StopBoundary = 'none' | 'line' | 'block';
+// The completion vocabulary (modes, formats, stop boundaries, the report, error codes) is app/completion's.
+export type {
+  BlockReport, BlockSource, CompletionMode, CompletionReport, EngineErrorCode, PromptFormatName, StopBoundary,
+} from '../../app/completion/vocabulary';
 
 export interface EngineOptions {
   /** Path of the GGUF model file. */
@@ -55,7 +52,7 @@ export interface CompletionRequest {
   /** Path of the file being edited, shown where the format has file separators. */
   fileName?: string;
   documents?: readonly DocumentInput[];
-  /** Default 'sparse'. */
+  /** Default DEFAULT_COMPLETION_MODE (sparse). */
   mode?: CompletionMode;
   /** Sparse mode: recompute the first k tokens of each placed block inside the query (default 0). */
   boundary?: number;
@@ -77,45 +74,6 @@ export interface CompletionRequest {
   signal?: AbortSignal;
   /** Streams the completion: the pieces, in order, add up to `CompletionResult.text`. */
   onText?: (delta: string) => void;
-}
-
-/** How a document block reached the query: already placed at this offset, shifted from another offset in the context, restored from a tier, or computed. */
-export type BlockSource = 'resident' | 'shifted' | 'memory' | 'disk' | 'computed';
-
-export interface BlockReport {
-  document: string;
-  /** Index of the block within its document. */
-  index: number;
-  tokens: number;
-  /** First position of the block in the prompt. */
-  position: number;
-  source: BlockSource;
-  /** Disk files rejected (corrupt, truncated, foreign, wrong version) before this block was recomputed. */
-  rejectedFile?: string;
-}
-
-export interface CompletionReport {
-  mode: CompletionMode;
-  format: PromptFormatName;
-  /** Plain words on anything degraded, e.g. a model without FIM tokens. */
-  notes: string[];
-  promptTokens: number;
-  /** Prompt tokens whose KV was already in the context (shared prefix, resident or shifted blocks, common prefix). */
-  reusedFromContext: number;
-  reusedFromMemory: number;
-  reusedFromDisk: number;
-  /** Prompt tokens decoded by this request (including boundary recompute). */
-  computedTokens: number;
-  boundaryRecomputed: number;
-  blocks: BlockReport[];
-  generatedTokens: number;
-  stopReason: 'eog' | 'maxTokens' | 'line' | 'block' | 'stop';
-  /** From the call to the first generated token (or the end of the prompt when maxTokens is 0). */
-  timeToFirstTokenMs: number;
-  /** Generated tokens per second after the first one. */
-  tokensPerSecond: number;
-  promptMs: number;
-  totalMs: number;
 }
 
 export interface TokenLogprob {
@@ -194,7 +152,7 @@ export class EngineError extends Error {
   override name = 'EngineError';
   constructor(
     message: string,
-    readonly code: string,
+    readonly code: EngineErrorCode,
   ) {
     super(message);
   }

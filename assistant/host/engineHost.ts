@@ -1,6 +1,7 @@
-import { createCompletionEngine, EngineError, type CompletionEngine, type EngineOptions } from '../engine';
+import { CompletionAbortedError, createCompletionEngine, EngineError, type CompletionEngine, type EngineOptions } from '../engine';
 import type { GpuType } from '../../native/binding';
 import type { CompleteRequest, EngineReply, EngineRequest, HostError, HostState, LoadRequest, WarmRequest } from './protocol';
+import type { Device } from '../../app/completion/vocabulary';
 
 export type EngineFactory = (options: EngineOptions) => Promise<CompletionEngine>;
 
@@ -72,7 +73,7 @@ export class EngineHost {
           cacheDir: request.cacheDir,
           gpu,
         });
-        const device = gpu ? 'gpu' : 'cpu';
+        const device: Device = gpu ? 'gpu' : 'cpu';
         const note = request.gpu && !gpu ? `No GPU build of llama.cpp runs here (${hostError(lastError).message}); using the CPU.` : null;
         this.state = { ...this.state, state: 'ready', device, message: note };
         this.send({ type: 'loaded', loadId: request.loadId, device, format: this.engine.model.format, note, contextLength: this.engine.model.contextLength });
@@ -158,7 +159,7 @@ export class EngineHost {
     const index = this.pendingWarms.findIndex((job) => job.id === id);
     if (index >= 0) {
       this.pendingWarms.splice(index, 1);
-      this.send({ type: 'failed', id, error: { name: 'CompletionAbortedError', code: 'ABORTED', message: 'completion aborted' } });
+      this.send({ type: 'failed', id, error: hostError(new CompletionAbortedError()) });
     }
   }
 

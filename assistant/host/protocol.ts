@@ -3,8 +3,8 @@
  * Node's fork and Electron's utilityProcess carry them alike.
  */
 import { z } from 'zod';
+import { CompletionMode, CompletionReport, Device, EngineErrorCode, PromptFormatName, StopBoundary } from '../../app/completion/vocabulary';
 
-const Mode = z.enum(['full', 'prefix', 'sparse']);
 const DocumentInput = z.object({ name: z.string(), text: z.string() });
 
 export const LoadRequest = z.object({
@@ -26,10 +26,10 @@ export const CompleteRequest = z.object({
   suffix: z.string(),
   fileName: z.string(),
   documents: z.array(DocumentInput),
-  mode: Mode,
+  mode: CompletionMode,
   boundary: z.number().int().min(0),
   maxTokens: z.number().int().min(0),
-  stopAt: z.enum(['none', 'line', 'block']),
+  stopAt: StopBoundary,
   /** Sampling (the engine's defaults, greedy, when absent) and stop strings, for the completion API's clients. */
   temperature: z.number().min(0).optional(),
   topK: z.number().int().min(0).optional(),
@@ -46,7 +46,7 @@ export const WarmRequest = z.object({
   type: z.literal('warm'),
   id: z.string(),
   documents: z.array(DocumentInput),
-  mode: Mode,
+  mode: CompletionMode,
 });
 export type WarmRequest = z.infer<typeof WarmRequest>;
 
@@ -59,44 +59,18 @@ export const EngineRequest = z.discriminatedUnion('type', [
 ]);
 export type EngineRequest = z.infer<typeof EngineRequest>;
 
-const BlockReport = z.object({
-  document: z.string(),
-  index: z.number().int(),
-  tokens: z.number().int(),
-  position: z.number().int(),
-  source: z.enum(['resident', 'shifted', 'memory', 'disk', 'computed']),
-  rejectedFile: z.string().optional(),
-});
-
 /** The engine's CompletionReport, as it crosses the process boundary. */
-export const HostReport = z.object({
-  mode: Mode,
-  format: z.string(),
-  notes: z.array(z.string()),
-  promptTokens: z.number().int(),
-  reusedFromContext: z.number().int(),
-  reusedFromMemory: z.number().int(),
-  reusedFromDisk: z.number().int(),
-  computedTokens: z.number().int(),
-  blocks: z.array(BlockReport),
-  generatedTokens: z.number().int(),
-  stopReason: z.string(),
-  timeToFirstTokenMs: z.number(),
-  tokensPerSecond: z.number(),
-  /** Evaluating the prompt (absent from engines that do not say). */
-  promptMs: z.number().optional(),
-  totalMs: z.number(),
-});
+export const HostReport = CompletionReport;
 export type HostReport = z.infer<typeof HostReport>;
 
 /** An engine error by its stable code (`MODEL_LOAD`, `ABORTED`, `CONTEXT_OVERFLOW`, ...). */
-export const HostError = z.object({ name: z.string(), code: z.string(), message: z.string() });
+export const HostError = z.object({ name: z.string(), code: EngineErrorCode, message: z.string() });
 export type HostError = z.infer<typeof HostError>;
 
 export const HostState = z.object({
   state: z.enum(['empty', 'loading', 'ready', 'error']),
   modelPath: z.string().nullable(),
-  device: z.enum(['cpu', 'gpu']),
+  device: Device,
   message: z.string().nullable(),
   /** Warm requests waiting behind the completes. */
   pendingWarms: z.number().int(),
@@ -105,7 +79,7 @@ export type HostState = z.infer<typeof HostState>;
 
 export const EngineReply = z.discriminatedUnion('type', [
   z.object({
-    type: z.literal('loaded'), loadId: z.number().int(), device: z.enum(['cpu', 'gpu']), format: z.string(), note: z.string().nullable(),
+    type: z.literal('loaded'), loadId: z.number().int(), device: Device, format: PromptFormatName, note: z.string().nullable(),
     /** The context length the model was trained with: prompts longer than it degrade. */
     contextLength: z.number().int().positive(),
   }),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { HostReport } from '../../assistant/host/protocol';
+import { DEFAULT_COMPLETION_MODE } from '../../app/completion/vocabulary';
 import type { CompleteCall, CompleteResult } from '../assistant/engineClient';
 import { API_LIMITS, DEFAULT_INFILL_PREDICT } from './limits';
 
@@ -44,7 +45,7 @@ export function infillCall(body: InfillBody): Omit<CompleteCall, 'id'> {
     fileName: '',
     // Each chunk is a document, so its KV blocks are reused whichever other chunks come and go.
     documents: body.input_extra.map((chunk, i) => ({ name: chunk.filename || `extra-${i}`, text: chunk.text })),
-    mode: 'sparse',
+    mode: DEFAULT_COMPLETION_MODE,
     boundary: 0,
     maxTokens: body.n_predict === -1 ? API_LIMITS.maxPredictTokens : body.n_predict,
     stopAt: 'none',

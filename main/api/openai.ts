@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CompleteCall, CompleteResult } from '../assistant/engineClient';
 import { StopField } from './infill';
 import { API_LIMITS, DEFAULT_OPENAI_MAX_TOKENS } from './limits';
+import { DEFAULT_COMPLETION_MODE } from '../../app/completion/vocabulary';
 
 /**
  * OpenAI's `POST /v1/completions` (the legacy completions, which carry `suffix` for fill-in-the-middle) and
@@ -33,7 +34,7 @@ export function completionsCall(body: CompletionsBody): Omit<CompleteCall, 'id'>
     suffix: body.suffix ?? '',
     fileName: '',
     documents: [],
-    mode: 'sparse',
+    mode: DEFAULT_COMPLETION_MODE,
     boundary: 0,
     maxTokens: body.max_tokens ?? DEFAULT_OPENAI_MAX_TOKENS,
     stopAt: 'none',

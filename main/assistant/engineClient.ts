@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { EngineReply, type CompleteRequest, type EngineRequest, type HostError, type HostReport, type WarmRequest } from '../../assistant/host/protocol';
 import { nodeHostLauncher, type HostChannel, type HostLauncher } from '../pty/hostChannel';
+import type { Device, EngineErrorCode } from '../../app/completion/vocabulary';
 
 /** scripts/build.mjs bundles assistant/host/engineHostMain.ts to this file, next to main's bundle in out/main/. */
 export const ENGINE_HOST_BUNDLE = 'engineHost.js';
@@ -24,7 +25,7 @@ export interface EngineConfig {
 
 export interface EngineClientState {
   state: 'stopped' | 'loading' | 'ready' | 'error' | 'restarting';
-  device: 'cpu' | 'gpu';
+  device: Device;
   /** What is wrong, or a note on the device; null when there is nothing to say. */
   message: string | null;
   /** When ready: the context length the model was trained with. */
@@ -44,7 +45,7 @@ export class EngineUnavailableError extends Error {
 /** The engine answered with an error; `code` is the engine's (`ABORTED`, `CONTEXT_OVERFLOW`, ...). */
 export class EngineRequestError extends Error {
   override readonly name = 'EngineRequestError';
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: EngineErrorCode, message: string) {
     super(message);
   }
 }

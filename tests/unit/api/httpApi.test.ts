@@ -15,7 +15,7 @@ const TOKEN = 'test-token-0123456789';
 
 const REPORT: HostReport = {
   mode: 'sparse', format: 'qwen2.5-coder', notes: [], promptTokens: 120, reusedFromContext: 60, reusedFromMemory: 20, reusedFromDisk: 10, computedTokens: 30,
-  blocks: [], generatedTokens: 3, stopReason: 'maxTokens', timeToFirstTokenMs: 8, tokensPerSecond: 100, promptMs: 6, totalMs: 26,
+  blocks: [], generatedTokens: 3, stopReason: 'maxTokens', timeToFirstTokenMs: 8, tokensPerSecond: 100, boundaryRecomputed: 0, promptMs: 6, totalMs: 26,
 };
 
 /** An engine that answers each complete with `answer` split into pieces, or waits when `hold` is set. */

@@ -4,7 +4,7 @@ import type { HostChannel, HostLauncher } from '../../../main/pty/hostChannel';
 
 export const HOST_REPORT: HostReport = {
   mode: 'sparse', format: 'fim-generic', notes: [], promptTokens: 40, reusedFromContext: 10, reusedFromMemory: 5, reusedFromDisk: 0, computedTokens: 25,
-  blocks: [], generatedTokens: 3, stopReason: 'line', timeToFirstTokenMs: 12, tokensPerSecond: 100, totalMs: 30,
+  blocks: [], generatedTokens: 3, stopReason: 'line', timeToFirstTokenMs: 12, tokensPerSecond: 100, boundaryRecomputed: 0, promptMs: 10, totalMs: 30,
 };
 
 export class FakeHostProcess implements HostChannel {
