@@ -359,7 +359,7 @@ export interface NativeAddon {
 export interface LoadAddonOptions {
   /** Default false (CPU). Use node-llama-cpp's `getLlamaGpuTypes('supported')` to pick one automatically. */
   gpu?: GpuType;
-  /** Use this folder of prebuilt libllama/ggml libraries instead of node-llama-cpp's. */
+  /** Use this folder of libllama/ggml libraries instead of node-llama-cpp's (default: env `STEERWAY_LLAMA_BINS`, e.g. a CUDA build of tools/gpu). */
   binsFolder?: string;
   /**
    * Path of one `libggml-cpu-<variant>.so` to use instead of the best-scoring one, for bit-exact tests.
@@ -456,7 +456,7 @@ let loaded: NativeAddon | null = null;
 export function loadAddon(options: LoadAddonOptions = {}): NativeAddon {
   if (options.addonPath && !fs.existsSync(options.addonPath)) throw new AddonNotBuiltError([options.addonPath]);
   const gpu = options.gpu ?? false;
-  const binsFolder = options.binsFolder ?? resolveBinsFolder(gpu);
+  const binsFolder = options.binsFolder ?? (process.env.STEERWAY_LLAMA_BINS || resolveBinsFolder(gpu));
   const pinned = resolveCpuBackend(binsFolder, options.cpuBackend ?? process.env.GGML_BACKEND_PATH);
   if (loaded) {
     const b = loaded.backend;
