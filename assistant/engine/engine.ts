@@ -47,6 +47,8 @@ const N_SEQ_MAX = 256;
 /** A resident copy is re-rotated at most this often; F16 keys lose a little at every rotation. */
 const MAX_SHIFTS = 2;
 const MAX_LOGPROBS = 20;
+/** gpuLayers meaning "all of them". */
+const ALL_LAYERS = 999;
 const TOKENIZE_MEMO = 256;
 
 interface Copy {
@@ -155,7 +157,8 @@ export async function createCompletionEngine(options: EngineOptions): Promise<Co
   addon.setLogLevel(options.logLevel ?? 'none');
   let model: AddonModel;
   try {
-    model = await addon.loadModel(options.modelPath);
+    // With a GPU backend every layer goes to the GPU (llama.cpp caps the count at the model's layers).
+    model = await addon.loadModel(options.modelPath, { gpuLayers: options.gpu ? ALL_LAYERS : 0 });
   } catch (err) {
     throw new ModelLoadError(options.modelPath, (err as Error).message);
   }
