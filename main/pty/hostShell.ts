@@ -7,6 +7,7 @@ import { bashIntegrationScript, commandLine } from './bashIntegration';
 import { MarkerParser, type ShellEvent } from './markerParser';
 import { foregroundProcessGroup, hasExeced, killShellProcesses } from './processTree';
 import type { HostEvent, HostRequest } from './protocol';
+import { withPagerDefaults } from './shellEnv';
 
 type CreateRequest = Extract<HostRequest, { type: 'create' }>;
 
@@ -73,9 +74,9 @@ export class HostShell {
       send({ type: 'createFailed', shellId: request.shellId, reason, message });
       return null;
     };
-    const env: Record<string, string> = {};
-    for (const [name, value] of Object.entries({ ...process.env, ...request.env })) if (value !== undefined) env[name] = value;
-    Object.assign(env, { TERM: 'xterm-256color', COLORTERM: 'truecolor', STEERWAY: '1' });
+    const given: Record<string, string> = {};
+    for (const [name, value] of Object.entries({ ...process.env, ...request.env })) if (value !== undefined) given[name] = value;
+    const env = { ...withPagerDefaults(given), TERM: 'xterm-256color', COLORTERM: 'truecolor', STEERWAY: '1' };
     const bash = findBash(env.PATH);
     if (bash === null) return fail('unavailable', `Command cells need bash, and there is no bash on PATH (${env.PATH ?? 'unset'}).`);
     if (!isDirectory(request.cwd)) return fail('failed', `The shell's working directory ${request.cwd} is not a directory.`);
