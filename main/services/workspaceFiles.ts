@@ -1,5 +1,6 @@
 import { realpath, readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
+import { fuzzyRank } from '../../app/text/fuzzy';
 import { UserFacingError } from '../transport/dispatcher';
 
 /** Folders never worth listing: VCS data, dependencies, build output and Steerway's own. */
@@ -7,13 +8,16 @@ const SKIPPED_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '.steerway'
 const MAX_SCANNED = 20_000;
 const MAX_RESULTS = 200;
 
-/** Workspace files as relative paths with `/`, filtered by a case-insensitive substring, bounded. */
+/**
+ * Workspace files as relative paths with `/`, bounded. With a query, the files it fuzzy-matches (its characters
+ * in order, as quick open does), best first; without, the first files in folder order.
+ */
 export async function listWorkspaceFiles(root: string, query: string): Promise<string[]> {
-  const needle = query.trim().toLowerCase();
+  const fuzzy = query.trim() !== '';
   const results: string[] = [];
   let scanned = 0;
   const queue: string[] = [root];
-  while (queue.length && scanned < MAX_SCANNED && results.length < MAX_RESULTS) {
+  while (queue.length && scanned < MAX_SCANNED && (fuzzy || results.length < MAX_RESULTS)) {
     const dir = queue.shift()!;
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     entries.sort((a, b) => a.name.localeCompare(b.name));
@@ -24,12 +28,12 @@ export async function listWorkspaceFiles(root: string, query: string): Promise<s
         if (!SKIPPED_DIRS.has(entry.name)) queue.push(full);
       } else if (entry.isFile()) {
         const rel = relative(root, full).split(sep).join('/');
-        if (!needle || rel.toLowerCase().includes(needle)) results.push(rel);
-        if (results.length >= MAX_RESULTS) break;
+        results.push(rel);
+        if (!fuzzy && results.length >= MAX_RESULTS) break;
       }
     }
   }
-  return results;
+  return fuzzy ? fuzzyRank(query, results, MAX_RESULTS) : results;
 }
 
 /** Resolves a workspace-relative path, following symlinks, and refuses anything outside the workspace. */

@@ -1,9 +1,10 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { fuzzyMatch, highlightRuns } from '../../app/text/fuzzy';
 import { useApi } from '../app/context';
 
 const QUERY_DELAY_MS = 80;
 
-/** Ctrl+P: find a workspace file by part of its path and open it. */
+/** Ctrl+P: find a workspace file by letters of its path in order (main ranks them) and open it; matched letters are marked. */
 export function QuickOpen({ onOpen, onClose }: { onOpen: (path: string) => void; onClose: () => void }) {
   const api = useApi();
   const [query, setQuery] = useState('');
@@ -71,7 +72,7 @@ export function QuickOpen({ onOpen, onClose }: { onOpen: (path: string) => void;
           aria-controls={listId}
           aria-autocomplete="list"
           aria-activedescendant={files.length ? optionId(selected) : undefined}
-          placeholder="Type part of a file path"
+          placeholder="Type letters of a file path, e.g. prsr for parser.ts"
           value={query}
           onChange={(e) => setQuery(e.target.value)}
         />
@@ -87,12 +88,21 @@ export function QuickOpen({ onOpen, onClose }: { onOpen: (path: string) => void;
               onMouseDown={(e) => e.preventDefault()}
               onClick={() => choose(file)}
             >
-              {file}
+              <MatchedPath path={file} query={query} />
             </li>
           ))}
         </ul>
         {!problem && files.length === 0 && <p className="muted">No matching files.</p>}
       </div>
     </div>
+  );
+}
+
+function MatchedPath({ path, query }: { path: string; query: string }) {
+  const positions = fuzzyMatch(query, path)?.positions ?? [];
+  return (
+    <>
+      {highlightRuns(path, positions).map((run, index) => (run.matched ? <mark key={index}>{run.text}</mark> : <span key={index}>{run.text}</span>))}
+    </>
   );
 }

@@ -8,6 +8,7 @@ import { applyChange, type JournalChange } from '../../../app/journal/edits';
 import { exportJournalMarkdown } from '../../../app/journal/export';
 import { createJournal, findCell, newStep, type CellRun, type Journal } from '../../../app/journal/schema';
 import { searchJournal } from '../../../app/journal/search';
+import { fuzzyRank } from '../../../app/text/fuzzy';
 import { createJournalStore } from '../../../renderer/journal/store/createJournalStore';
 
 interface StoredJournal {
@@ -181,7 +182,7 @@ export class FakeApi implements SteerwayApi {
       this.workspacePath = input.path;
       return this.workspaceInfo();
     },
-    'workspace.files': (input) => this.files.filter((file) => file.includes(input.query)),
+    'workspace.files': (input) => (input.query.trim() ? fuzzyRank(input.query, this.files) : this.files),
     'journal.create': (input) => this.opened(this.addJournal(input.title).id),
     'journal.open': (input) => this.opened(input.journalId),
     'journal.close': () => ({}),
