@@ -20,7 +20,7 @@ export interface SampleOptions {
   blockSize?: number;
   /** Share of rows whose final file is a FIM task (default 0.5). */
   fimRate?: number;
-  /** Share of the FIM rows in SPM order (default 0.5). */
+  /** Share of the FIM rows in SPM order (default 0: the engine always asks in PSM order, see FIM_SPANS). */
   spmRate?: number;
   /** Share of rows with block-sparse segments; the others are dense (default 0.5). */
   sparseShare?: number;
@@ -29,6 +29,21 @@ export interface SampleOptions {
   seed?: number;
 }
 
+/** The options' defaults, one place for the builder and samples.json. */
+export const SAMPLE_DEFAULTS = { length: 2048, blockSize: 256, fimRate: 0.5, spmRate: 0, sparseShare: 0.5, passes: 1 } as const;
+
+/**
+ * Where a FIM sample's cursor is and how far its middle runs, with their shares. Issue 12 found a model trained on
+ * whole lines from a line start and on random character spans (hundreds of characters on average) that ignored the
+ * cursor: it had almost never seen a middle that finishes the cursor's line and stops. So most spans are what an
+ * editor asks: the rest of the line from a cursor inside it (`lineRest`), or from a cursor inside a line to the end
+ * of a line 1 to 3 lines further (`linesFromCursor`), or whole lines from after the indentation as the
+ * evaluation's tasks cut them (`fromIndent`, 1 to 4 lines); the middle never takes the newline, the suffix
+ * starts with it. Some spans stay any characters (`chars`, short ones likelier) so no cut is strange.
+ */
+export const FIM_SPANS = { lineRest: 0.4, linesFromCursor: 0.15, fromIndent: 0.25, chars: 0.2 } as const;
+export type FimSpan = keyof typeof FIM_SPANS;
+
 export type QueryKind = 'psm' | 'spm' | 'plain';
 
 /** What went into one row, for the composition and for tests. */
@@ -36,6 +51,8 @@ export interface RowInfo {
   package: string;
   path: string;
   kind: QueryKind;
+  /** How the FIM span was drawn (null for a plain row). */
+  span: FimSpan | null;
   /** The row has document blocks with their own segments. */
   sparse: boolean;
   documents: { path: string; tokens: number; blocks: number; truncated: boolean }[];
@@ -63,6 +80,8 @@ export interface SplitSummary {
   psm: number;
   spm: number;
   plain: number;
+  /** FIM rows by how the span was drawn (FIM_SPANS). */
+  spans: Record<FimSpan, number>;
   sparse: number;
   dense: number;
   sharedTokens: number;
@@ -144,6 +163,21 @@ function sharedDepth(x: readonly string[], y: readonly string[]): number {
   return n;
 }
 
+function resolvedOptions(options: SampleOptions): Required<Omit<SampleOptions, 'length' | 'blockSize' | 'seed'>> {
+  const d = SAMPLE_DEFAULTS;
+  return { fimRate: options.fimRate ?? d.fimRate, spmRate: options.spmRate ?? d.spmRate, sparseShare: options.sparseShare ?? d.sparseShare, passes: options.passes ?? d.passes };
+}
+
+/** The span kind for a uniform draw `u` in [0, 1), by FIM_SPANS' shares. */
+function spanKind(u: number): FimSpan {
+  let acc = 0;
+  for (const [kind, share] of Object.entries(FIM_SPANS) as [FimSpan, number][]) {
+    acc += share;
+    if (u < acc) return kind;
+  }
+  return 'chars';
+}
+
 /** Builds rows for the packages of one split. */
 export class RowBuilder {
   private readonly L: number;
@@ -152,11 +186,9 @@ export class RowBuilder {
   private readonly encode: (text: string) => number[];
 
   constructor(private readonly tok: Tokenizer, private readonly packages: Package[], options: SampleOptions = {}) {
-    this.L = options.length ?? 2048;
-    this.B = options.blockSize ?? 256;
-    this.o = {
-      fimRate: options.fimRate ?? 0.5, spmRate: options.spmRate ?? 0.5, sparseShare: options.sparseShare ?? 0.5, passes: options.passes ?? 1,
-    };
+    this.L = options.length ?? SAMPLE_DEFAULTS.length;
+    this.B = options.blockSize ?? SAMPLE_DEFAULTS.blockSize;
+    this.o = resolvedOptions(options);
     if (!Number.isInteger(this.L) || this.L < 128) throw new SampleOptionsError(`length must be an integer of at least 128, got ${this.L}`);
     if (!Number.isInteger(this.B) || this.B < 1) throw new SampleOptionsError(`blockSize must be a positive integer, got ${this.B}`);
     for (const [name, v] of Object.entries({ fimRate: this.o.fimRate, spmRate: this.o.spmRate, sparseShare: this.o.sparseShare })) {
@@ -211,7 +243,7 @@ export class RowBuilder {
 
     const fim = uniform() < this.o.fimRate;
     const kind: QueryKind = fim ? (uniform() < this.o.spmRate ? 'spm' : 'psm') : 'plain';
-    const q = fim ? this.fimQuery(file, job, avail - reserve - header.length, kind, uniform) : this.plainQuery(file, job, avail - reserve - header.length);
+    const q = fim ? this.fimQuery(file, job, avail - reserve - header.length, kind, uniform) : { ...this.plainQuery(file, job, avail - reserve - header.length), span: null };
     const queryTokens = [...header, ...q.tokens];
 
     // Documents: same folder first, then by how much of the path they share, ties at random.
@@ -275,7 +307,7 @@ export class RowBuilder {
       tokens,
       segments,
       info: {
-        package: pkg.name, path: file.path, kind, sparse, documents, query: q.info,
+        package: pkg.name, path: file.path, kind, span: q.span, sparse, documents, query: q.info,
         sharedTokens: sharedTokens.length, documentTokens, queryTokens: queryTokens.length, padTokens: L - at,
       },
     };
@@ -298,23 +330,17 @@ export class RowBuilder {
     return { tokens, info: { prefix: body.text, middle: '', suffix: '', start, end: start + body.text.length, endOfText } };
   }
 
-  private fimQuery(file: SourceFile, job: Job, budget: number, kind: QueryKind, uniform: () => number): { tokens: number[]; info: RowInfo['query'] } {
+  private fimQuery(file: SourceFile, job: Job, budget: number, kind: QueryKind, uniform: () => number): { tokens: number[]; span: FimSpan; info: RowInfo['query'] } {
     const s = this.tok.special;
     const text = file.text;
     const n = text.length;
     const [r0, r1] = this.region(file, job);
-    // The span to fill in: whole lines half of the time (a cursor at a line start), else any characters.
-    let a: number;
-    let b: number;
     const at = r0 + Math.floor(uniform() * (r1 - r0 + 1));
-    if (uniform() < 0.5) {
-      a = at === 0 ? 0 : text.lastIndexOf('\n', at - 1) + 1;
-      b = a;
-      for (let lines = 1 + Math.floor(uniform() * 3); lines > 0 && b < n; lines--) {
-        const nl = text.indexOf('\n', b);
-        b = nl < 0 ? n : nl + 1;
-      }
-    } else {
+    let span = spanKind(uniform());
+    let [a, b] = span === 'chars' ? [at, at] : lineSpan(text, at, span, uniform);
+    if (b <= a) {
+      // A blank line (or none) where the cursor fell: any characters instead.
+      span = 'chars';
       a = onChar(text, Math.min(at, n));
       const u = uniform();
       b = onChar(text, a + Math.floor(u * u * Math.min(n - a, this.L)));
@@ -338,8 +364,31 @@ export class RowBuilder {
       ? [s.fimPre, ...prefix.tokens, s.fimSuf, ...suffix.tokens, s.fimMid, ...middle.tokens, s.eot]
       : [s.fimPre, s.fimSuf, ...suffix.tokens, s.fimMid, ...prefix.tokens, ...middle.tokens, s.eot];
     const start = a - prefix.text.length;
-    return { tokens, info: { prefix: prefix.text, middle: middle.text, suffix: suffix.text, start, end: b + suffix.text.length, endOfText: true } };
+    return { tokens, span, info: { prefix: prefix.text, middle: middle.text, suffix: suffix.text, start, end: b + suffix.text.length, endOfText: true } };
   }
+}
+
+/**
+ * A line-shaped span around `at` (see FIM_SPANS): [cursor, end of the middle), the middle ending before a newline;
+ * empty when the line at `at` is blank.
+ */
+function lineSpan(text: string, at: number, span: Exclude<FimSpan, 'chars'>, uniform: () => number): [number, number] {
+  const lineStart = at === 0 ? 0 : text.lastIndexOf('\n', at - 1) + 1;
+  const lineEnd = (from: number): number => {
+    const nl = text.indexOf('\n', from);
+    return nl < 0 ? text.length : nl;
+  };
+  const end0 = lineEnd(lineStart);
+  const indentEnd = lineStart + /^[ \t]*/.exec(text.slice(lineStart, end0))![0].length;
+  if (indentEnd >= end0) return [at, at];
+  // A cursor inside the line: after the indentation, before its last character (the middle is never empty).
+  const cursor = span === 'fromIndent' ? indentEnd : onChar(text, indentEnd + Math.floor(uniform() * (end0 - indentEnd)));
+  const more = span === 'lineRest' ? 0 : span === 'linesFromCursor' ? 1 + Math.floor(uniform() * 3) : Math.floor(uniform() * 4);
+  let end = end0;
+  for (let k = 0; k < more && end < text.length; k++) end = lineEnd(end + 1);
+  // Blank lines taken at the end go back to the suffix: the middle ends with code.
+  while (end > end0 && text[end - 1] === '\n') end--;
+  return [cursor, end];
 }
 
 function summarize(rows: RowInfo[], packages: Package[]): SplitSummary {
@@ -364,6 +413,7 @@ function summarize(rows: RowInfo[], packages: Package[]): SplitSummary {
     psm: kind('psm'),
     spm: kind('spm'),
     plain: kind('plain'),
+    spans: Object.fromEntries(Object.keys(FIM_SPANS).map((k) => [k, rows.filter((r) => r.span === k).length])) as Record<FimSpan, number>,
     sparse: rows.filter((r) => r.sparse).length,
     dense: rows.filter((r) => !r.sparse).length,
     sharedTokens: sum((r) => r.sharedTokens),
@@ -412,11 +462,11 @@ export function buildSamples(corpusFile: string, tokenizerFile: string, outDir: 
     splits[split] = { ...summarize(infos, packages), tokensFile, segmentsFile };
   }
   const manifest: SamplesManifest = {
-    L: options.length ?? 2048,
-    blockSize: options.blockSize ?? 256,
+    L: options.length ?? SAMPLE_DEFAULTS.length,
+    blockSize: options.blockSize ?? SAMPLE_DEFAULTS.blockSize,
     padId: tok.special.fimPad,
     seed,
-    options: { fimRate: options.fimRate ?? 0.5, spmRate: options.spmRate ?? 0.5, sparseShare: options.sparseShare ?? 0.5, passes: options.passes ?? 1 },
+    options: resolvedOptions(options),
     tokenizerSha256: crypto.createHash('sha256').update(fs.readFileSync(tokenizerFile)).digest('hex'),
     vocabSize: tok.size,
     splits,

@@ -10,6 +10,8 @@ import type { CorpusRecord } from '../../../training/corpus/corpus';
 import { fitEnd, fitStart } from '../../../training/samples/fit';
 import { RowBuilder, SampleOptionsError, SEGMENT, buildSamples, readPackages, type Row, type SampleOptions } from '../../../training/samples/samples';
 import { CONTROL_TOKENS, Tokenizer } from '../../../training/tokenizer/tokenizer';
+import { detectFormat, documentTokens, queryTokens, sharedPrefixTokens, type VocabReader } from '../../../assistant/engine/format';
+import type { VocabInfo } from '../../../native/binding';
 import { ChunkCounter, trainBpe } from '../../../training/tokenizer/trainer';
 
 let tmp: string;
@@ -173,6 +175,60 @@ describe('a row', () => {
     for (const { info } of plain) covered.fill(1, info.query.start, info.query.end);
     expect(covered.every((x) => x === 1)).toBe(true);
     expect(plain.filter((r) => r.info.query.endOfText)).toHaveLength(1);
+  });
+});
+
+/** The training tokenizer as the engine's prompt builder sees a loaded model (tokenization equal to llama.cpp's is tested elsewhere). */
+function engineView(t: Tokenizer): VocabReader {
+  const s = t.special;
+  const vocab: VocabInfo = {
+    nVocab: t.size, bos: s.eot, eos: s.eot, eot: s.eot, sep: -1, nl: -1, pad: s.fimPad,
+    fimPre: s.fimPre, fimSuf: s.fimSuf, fimMid: s.fimMid, fimPad: s.fimPad, fimRep: s.fimRep, fimSep: s.fimSep, addBos: false, addEos: false,
+  };
+  return { vocab, tokenText: (id) => t.tokens[id]!, tokenize: (text, o) => Int32Array.from(t.encode(text, { parseSpecial: o?.parseSpecial ?? false })) };
+}
+
+describe('FIM at the cursor (issue 12)', () => {
+  let fim: Row[];
+  beforeAll(() => {
+    fim = [1, 2, 3, 4, 5, 6].flatMap((seed) => rows({ fimRate: 1 }, seed));
+  });
+
+  it('writes the final file token for token as the engine prompt (format.ts), then the middle and <|endoftext|>', () => {
+    const view = engineView(tok);
+    const format = detectFormat(view);
+    expect(format.name).toBe('qwen2.5-coder');
+    for (const { tokens, info } of fim) {
+      expect(info.kind).toBe('psm');
+      const shared = sharedPrefixTokens(view, format, info.package);
+      const docs = info.documents.flatMap((d) => documentTokens(view, format, d.path, texts.get(`${info.package}:${d.path}`)!).slice(0, d.tokens));
+      const q = info.query;
+      const prompt = [...shared, ...docs, ...queryTokens(view, format, q.prefix, q.suffix, info.path)];
+      expect(Array.from(tokens.subarray(0, L - info.padTokens))).toEqual([...prompt, ...enc(q.middle), tok.special.eot]);
+    }
+  });
+
+  it('mostly asks what an editor asks: a cursor inside a line, the middle running to a line end', () => {
+    const inLine = (r: Row): boolean => {
+      const { prefix, middle, suffix } = r.info.query;
+      const cursorLine = prefix.slice(prefix.lastIndexOf('\n') + 1);
+      return middle.length > 0 && !middle.endsWith('\n') && (suffix === '' || suffix.startsWith('\n')) && (cursorLine.trim() !== '' || /^[ \t]*$/.test(cursorLine));
+    };
+    const lineRest = fim.filter((r) => r.info.span === 'lineRest');
+    expect(lineRest.length / fim.length).toBeGreaterThan(0.25);
+    for (const r of lineRest) {
+      expect(inLine(r), JSON.stringify(r.info.query)).toBe(true);
+      expect(r.info.query.middle).not.toContain('\n');
+    }
+    const fromIndent = fim.filter((r) => r.info.span === 'fromIndent');
+    expect(fromIndent.length).toBeGreaterThan(0);
+    for (const r of fromIndent) {
+      expect(inLine(r), JSON.stringify(r.info.query)).toBe(true);
+      expect(r.info.query.prefix).toMatch(/(^|\n)[ \t]*$/);
+    }
+    // Single-line middles that stop at the end of the cursor's line: the everyday case.
+    const oneLine = fim.filter((r) => inLine(r) && !r.info.query.middle.includes('\n'));
+    expect(oneLine.length / fim.length).toBeGreaterThan(0.4);
   });
 });
 
