@@ -1,7 +1,7 @@
 // A team's completion server as the assistant's engine: llama.cpp's llama-server (`/infill`, documents as
 // `input_extra`) or any OpenAI-compatible server such as vLLM (`/v1/completions`, documents in the prompt).
 import type { RemoteDialect, RemoteEngine as RemoteEngineSettings } from '../../app/completion/schemas';
-import { boundaryCut } from '../../assistant/engine/sampling';
+import { boundaryCut } from '../../assistant/engine';
 import { readBoundedBody } from './boundedBody';
 
 export interface RemoteCompleteRequest {

@@ -1,7 +1,7 @@
 // Perplexity and next-token accuracy of a GGUF model on held-out files, computed by llama.cpp itself (the
 // native addon), on the same layout the model was trained on: `<|repo_name|>package\n<|file_sep|>path\n` text.
 import type { AddonModel } from '../../native/binding';
-import { argmax, logSumExp } from '../../assistant/engine/sampling';
+import { argmax, logSumExp } from '../../assistant/engine';
 import type { SourceFile } from './tasks';
 
 export interface TokenScores {
