@@ -76,7 +76,7 @@ export class HostShell {
     };
     const given: Record<string, string> = {};
     for (const [name, value] of Object.entries({ ...process.env, ...request.env })) if (value !== undefined) given[name] = value;
-    const env = { ...withPagerDefaults(given), TERM: 'xterm-256color', COLORTERM: 'truecolor', STEERWAY: '1' };
+    const env: Record<string, string> = { ...withPagerDefaults(given), TERM: 'xterm-256color', COLORTERM: 'truecolor', STEERWAY: '1' };
     const bash = findBash(env.PATH);
     if (bash === null) return fail('unavailable', `Command cells need bash, and there is no bash on PATH (${env.PATH ?? 'unset'}).`);
     if (!isDirectory(request.cwd)) return fail('failed', `The shell's working directory ${request.cwd} is not a directory.`);
