@@ -7,6 +7,7 @@ import {
 } from '../completion/schemas';
 import { ServeApiStatus } from '../completion/serveApi';
 import { EditorBackup, FileContent, TreeEntry, WorkspacePath } from '../editor/schemas';
+import { EXTERNAL_LINK_SCHEMES } from '../text/links';
 import { MAX_ATTACHMENT_TEXT_BYTES, MAX_SAVED_FILE_BYTES, attachmentTooLarge, boundedText, fileTooLargeToSave } from './limits';
 
 /**
@@ -86,8 +87,8 @@ export const calls = {
   'cell.output': { input: z.object({ journalId: Id, cellId: Id }), output: StoredOutput },
   'attachment.add': { input: z.object({ journalId: Id, stepId: Id, attachment: NewAttachment }), output: JournalUpdate },
   'attachment.read': { input: z.object({ journalId: Id, attachmentId: Id }), output: AttachmentContent },
-  /** Opens a link in the system browser; only http and https. */
-  'shell.openExternal': { input: z.object({ url: z.url({ protocol: /^https?$/ }) }), output: Empty },
+  /** Opens a link in the system browser (Electron; browser mode opens a tab itself); only EXTERNAL_LINK_SCHEMES. */
+  'shell.openExternal': { input: z.object({ url: z.url({ protocol: new RegExp(`^(${EXTERNAL_LINK_SCHEMES.join('|')})$`) }) }), output: Empty },
 
   // Editor: workspace files.
   /** One folder's entries (lazy tree); '' is the workspace root. Skips .git and .steerway. */

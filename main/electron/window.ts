@@ -1,6 +1,7 @@
 import { BrowserWindow, dialog, net, protocol, session, shell, type WebContents, type WebFrameMain, type WebPreferences } from 'electron';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { externalLink, linkRefused } from '../../app/text/links';
 
 /**
  * The page is served from its own scheme rather than file://, so the grantFileProtocolExtraPrivileges fuse can
@@ -65,19 +66,11 @@ export function secureWebPreferences(preloadPath: string): WebPreferences {
   };
 }
 
-/** Only http and https leave the app; `file:`, `smb:`, custom schemes and the rest never reach the OS. */
-export function isExternalUrlAllowed(url: string): boolean {
-  try {
-    const { protocol } = new URL(url);
-    return protocol === 'http:' || protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
-
+/** Only http, https and mailto leave the app (EXTERNAL_LINK_SCHEMES); `file:`, `smb:`, custom schemes never reach the OS. */
 export async function openExternalSafely(url: string): Promise<void> {
-  if (!isExternalUrlAllowed(url)) throw new Error(`Refused to open ${url}: only http and https links open outside the app.`);
-  await shell.openExternal(url);
+  const allowed = externalLink(url);
+  if (!allowed) throw new Error(linkRefused(url));
+  await shell.openExternal(allowed);
 }
 
 /** IPC is answered only for the app's own top-level page, not for a frame that navigated elsewhere. */
@@ -103,7 +96,8 @@ export function hardenWebContents(contents: WebContents): void {
   contents.on('will-redirect', (event) => event.preventDefault());
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (isExternalUrlAllowed(url)) void shell.openExternal(url);
+    const allowed = externalLink(url);
+    if (allowed) void shell.openExternal(allowed);
     return { action: 'deny' };
   });
 }

@@ -4,6 +4,7 @@ import type { Attachment } from '../../../app/journal/schema';
 import { loadsBeforeTrust, NOT_LOADED_UNTIL_TRUSTED } from '../../../app/journal/trust';
 import { showInvisibles } from '../../../app/text/invisibles';
 import { useReportingCall } from '../../app/context';
+import { useOpenLink } from '../../app/links';
 import { useJournal } from '../context';
 import { formatBytes, KIND_LABEL } from '../format';
 import { VisibleText } from '../VisibleText';
@@ -19,15 +20,13 @@ export function AttachmentsPanel() {
   const notLoaded = (attachment: Attachment) => !trusted && !loadsBeforeTrust(attachment.kind);
   const removeAttachment = useJournal((s) => s.removeAttachment);
   const call = useReportingCall();
+  const openLink = useOpenLink();
   const [attaching, setAttaching] = useState(false);
   const [shown, setShown] = useState<CallOutput<'attachment.read'> | null>(null);
   const openedFrom = useRef<HTMLElement | null>(null);
 
   const open = async (attachment: Attachment, button: HTMLElement) => {
-    if (attachment.kind === 'url') {
-      await call('shell.openExternal', { url: attachment.source });
-      return;
-    }
+    if (attachment.kind === 'url') return openLink(attachment.source);
     const content = await call('attachment.read', { journalId, attachmentId: attachment.id });
     if (!content) return;
     openedFrom.current = button;

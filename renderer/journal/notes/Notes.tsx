@@ -1,8 +1,8 @@
 import { useDeferredValue, useEffect, useId, useMemo, useRef, useState, type ClipboardEvent, type MouseEvent } from 'react';
 import { MAX_NOTES_CHARS, type Step } from '../../../app/journal/schema';
-import { useReportingCall } from '../../app/context';
+import { useOpenLink } from '../../app/links';
 import { useJournal, useJournalStore } from '../context';
-import { externalUrl, renderMarkdown } from './markdown';
+import { renderMarkdown } from './markdown';
 
 const formatCount = (n: number) => n.toLocaleString('en-US');
 
@@ -85,18 +85,17 @@ export function Notes({ step }: { step: Step }) {
 }
 
 function NotesPreview({ markdown }: { markdown: string }) {
-  const call = useReportingCall();
+  const openLink = useOpenLink();
   // Rendering a long note on every keystroke would make typing lag.
   const deferred = useDeferredValue(markdown);
   const html = useMemo(() => renderMarkdown(deferred), [deferred]);
 
-  const openLink = (event: MouseEvent) => {
+  const onLinkClick = (event: MouseEvent) => {
     const link = (event.target as Element).closest('a');
     if (!link) return;
-    // The app window never navigates: links open in the system browser, and only http(s) ones.
+    // The app's page never navigates: a link opens outside it (renderMarkdown made only allowed ones links).
     event.preventDefault();
-    const url = externalUrl(link.getAttribute('href'));
-    if (url) void call('shell.openExternal', { url });
+    openLink(link.getAttribute('href') ?? '');
   };
 
   return (
@@ -104,8 +103,8 @@ function NotesPreview({ markdown }: { markdown: string }) {
       role="region"
       aria-label="Notes preview"
       className="markdown"
-      onClick={openLink}
-      onAuxClick={openLink}
+      onClick={onLinkClick}
+      onAuxClick={onLinkClick}
       dangerouslySetInnerHTML={{ __html: html || '<p class="muted">Nothing written yet.</p>' }}
     />
   );

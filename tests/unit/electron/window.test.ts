@@ -112,11 +112,12 @@ describe('Electron window security', () => {
     expect(electron.dialog.showMessageBoxSync).toHaveBeenCalledWith(window, expect.objectContaining({ buttons: ['Leave', 'Stay'], cancelId: 1 }));
   });
 
-  it('limits openExternal to http and https', async () => {
+  it('limits openExternal to http, https and mailto', async () => {
     await openExternalSafely('http://localhost:3000/');
-    await expect(openExternalSafely('smb://evil/share')).rejects.toThrow(/only http and https/);
-    await expect(openExternalSafely('file:///bin/sh')).rejects.toThrow(/only http and https/);
-    expect(electron.shell.openExternal).toHaveBeenCalledTimes(1);
+    await openExternalSafely('mailto:someone@example.com');
+    await expect(openExternalSafely('smb://evil/share')).rejects.toThrow(/not an http, https or mailto link/);
+    await expect(openExternalSafely('file:///bin/sh')).rejects.toThrow(/not an http, https or mailto link/);
+    expect(electron.shell.openExternal.mock.calls).toEqual([['http://localhost:3000/'], ['mailto:someone@example.com']]);
   });
 
   it('grants the app page clipboard writes (Copy) and nothing else, asked or checked', () => {

@@ -274,7 +274,8 @@ describe('attachments', () => {
     expect(fake.inputsOf('workspace.files').at(-1)).toEqual({ query: 'login' });
   });
 
-  it('opens a URL attachment in the system browser', async () => {
+  it('opens a URL attachment in a new tab (browser mode)', async () => {
+    const opened = vi.spyOn(window, 'open').mockReturnValue(null);
     const { fake, panel } = await setup();
     attach(panel, 'url', { URL: 'https://example.com/issue/7', Title: 'Issue 7' });
     const item = await within(panel).findByRole('listitem', { name: 'Issue 7' });
@@ -283,7 +284,8 @@ describe('attachments', () => {
 
     fireEvent.click(within(item).getByRole('button', { name: 'Open' }));
 
-    await waitFor(() => expect(fake.inputsOf('shell.openExternal')).toEqual([{ url: 'https://example.com/issue/7' }]));
+    expect(opened).toHaveBeenCalledWith('https://example.com/issue/7', '_blank', 'noopener,noreferrer');
+    opened.mockRestore();
     expect(fake.inputsOf('attachment.read')).toEqual([]);
   });
 });

@@ -51,23 +51,43 @@ describe('notes', () => {
     expect(preview.textContent).toContain('<div onclick="x()">block</div>');
   });
 
-  it('makes links only of http(s) URLs and keeps the text of others', () => {
-    const html = renderMarkdown('[click](javascript:alert(1)) [mail](mailto:a@b.c) [site](https://example.com/a?b=1&c=2)');
+  it('makes links only of http(s) and mailto URLs and keeps the text of others', () => {
+    const html = renderMarkdown('[click](javascript:alert(1)) [file](file:///etc/passwd) [mail](mailto:a@b.c) [site](https://example.com/a?b=1&c=2)');
     expect(html).not.toContain('javascript:');
-    expect(html).not.toContain('mailto:');
+    expect(html).not.toContain('file:');
     expect(html).toContain('click');
+    expect(html).toContain('<a href="mailto:a@b.c">mail</a>');
     expect(html).toContain('<a href="https://example.com/a?b=1&amp;c=2">site</a>');
   });
 
-  it('opens links through shell.openExternal, never in the app window', async () => {
-    const { fake } = await setup('[docs](https://example.com/docs)');
-    const link = screen.getByRole('link', { name: 'docs' });
-    const click = new MouseEvent('click', { bubbles: true, cancelable: true });
+  it('opens links in a new tab that cannot reach back (browser mode), never in the app page', async () => {
+    const opened = vi.spyOn(window, 'open').mockReturnValue(null);
+    try {
+      const { fake } = await setup('[docs](https://example.com/docs)');
+      const click = new MouseEvent('click', { bubbles: true, cancelable: true });
 
-    link.dispatchEvent(click);
+      screen.getByRole('link', { name: 'docs' }).dispatchEvent(click);
 
-    expect(click.defaultPrevented).toBe(true);
-    await waitFor(() => expect(fake.inputsOf('shell.openExternal')).toEqual([{ url: 'https://example.com/docs' }]));
+      expect(click.defaultPrevented).toBe(true);
+      expect(opened).toHaveBeenCalledWith('https://example.com/docs', '_blank', 'noopener,noreferrer');
+      expect(fake.inputsOf('shell.openExternal')).toEqual([]);
+    } finally {
+      opened.mockRestore();
+    }
+  });
+
+  it('opens links through shell.openExternal in Electron (the preload bridge is there)', async () => {
+    const opened = vi.spyOn(window, 'open').mockReturnValue(null);
+    window.steerway = { call: async () => ({ ok: true, value: {} }), on: () => () => undefined };
+    try {
+      const { fake } = await setup('[mail me](mailto:a@b.c)');
+      screen.getByRole('link', { name: 'mail me' }).dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
+      await waitFor(() => expect(fake.inputsOf('shell.openExternal')).toEqual([{ url: 'mailto:a@b.c' }]));
+      expect(opened).not.toHaveBeenCalled();
+    } finally {
+      delete window.steerway;
+      opened.mockRestore();
+    }
   });
 
   it('saves while typing, once the user pauses, and updates the preview', async () => {
