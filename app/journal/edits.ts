@@ -46,9 +46,15 @@ export class JournalEditError extends Error {
   override readonly name = 'JournalEditError';
 }
 
+/** What a tab is told when its notes save lost to another tab's. */
+export const NOTES_CHANGED_ELSEWHERE = 'These notes changed in another tab';
+
 /** A notes save written over notes that have changed since (in another tab); nothing was changed. */
-export class NotesConflictError extends JournalEditError {
+export class NotesConflictError extends Error {
   override readonly name = 'NotesConflictError';
+  constructor() {
+    super(`${NOTES_CHANGED_ELSEWHERE}.`);
+  }
 }
 
 /** The code a refused notes save carries to the renderer. */
@@ -129,7 +135,7 @@ export function applyEdit(journal: Journal, edit: JournalEdit): Journal {
       return mapSteps(journal, edit.stepId, (step) => {
         // Only one side changed the notes since `base`, or both made the same change: no conflict.
         if (edit.base !== undefined && step.notes !== edit.base && step.notes !== edit.notes) {
-          throw new NotesConflictError('These notes changed in another tab.');
+          throw new NotesConflictError();
         }
         return { ...step, notes: edit.notes };
       });

@@ -81,7 +81,7 @@ export function EditorPanel() {
   const quickOpen = useStore(store, (s) => s.quickOpen);
   const active = tabs.find((t) => t.path === activePath) ?? null;
   const journalStore = useContext(JournalStoreContext);
-  const stepId = useStore((journalStore ?? noJournal) as StoreApi<JournalState | null>, (s) => s?.journal.currentStepId ?? null);
+  const stepId = useStore((journalStore ?? noJournal) as StoreApi<JournalState | null>, (s) => s?.selectedStepId ?? null);
 
   const attach = () => {
     if (!active || !journalStore || !stepId) return;

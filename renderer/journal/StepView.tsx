@@ -1,14 +1,15 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import { StepStatus, type Step } from '../../app/journal/schema';
+import { useApp } from '../app/context';
 import { CellList } from './cells/CellList';
 import { Composer } from './cells/Composer';
 import { useJournal } from './context';
 import { Notes } from './notes/Notes';
 import { VisibleText } from './VisibleText';
 
-/** The current step: its title and controls, notes, command cells and the command box. */
+/** This tab's selected step: its title and controls, notes, command cells and the command box. */
 export function StepView() {
-  const step = useJournal((s) => s.journal.steps.find((candidate) => candidate.id === s.journal.currentStepId));
+  const step = useJournal((s) => s.journal.steps.find((candidate) => candidate.id === s.selectedStepId));
   if (!step) {
     return (
       <main className="step-view empty">
@@ -28,6 +29,9 @@ export function StepView() {
   );
 }
 
+const STOP_AND_DELETE = 'Stop the running command and delete?';
+const COMMAND_DID_NOT_STOP = 'The running command did not stop after Interrupt, so the step was kept. Interrupt it again, or wait for it to end.';
+
 function StepHeader({ step }: { step: Step }) {
   const index = useJournal((s) => s.journal.steps.findIndex((candidate) => candidate.id === step.id));
   const stepCount = useJournal((s) => s.journal.steps.length);
@@ -35,7 +39,19 @@ function StepHeader({ step }: { step: Step }) {
   const startRename = useJournal((s) => s.startRename);
   const moveStep = useJournal((s) => s.moveStep);
   const deleteStep = useJournal((s) => s.deleteStep);
+  const stopCommandIn = useJournal((s) => s.stopCommandIn);
+  const reportError = useApp((s) => s.reportError);
+  const runsHere = useJournal((s) => s.runningCellId !== null && step.cells.some((cell) => cell.id === s.runningCellId));
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
   const statusId = useId();
+  const confirmId = useId();
+
+  // No command keeps running out of sight: a step with a running command is deleted only after it stopped.
+  const stopAndDelete = async () => {
+    setConfirmingDelete(false);
+    if (await stopCommandIn(step.id)) await deleteStep(step.id);
+    else reportError(new Error(COMMAND_DID_NOT_STOP));
+  };
 
   return (
     <header className="step-header">
@@ -74,10 +90,21 @@ function StepHeader({ step }: { step: Step }) {
         >
           ↓
         </button>
-        <button type="button" className="danger" onClick={() => void deleteStep(step.id)}>
+        <button type="button" className="danger" onClick={() => (runsHere ? setConfirmingDelete(true) : void deleteStep(step.id))}>
           Delete step
         </button>
       </div>
+      {confirmingDelete && (
+        <div role="alertdialog" aria-labelledby={confirmId} className="alert confirm-delete">
+          <span id={confirmId}>{STOP_AND_DELETE}</span>
+          <button type="button" className="danger" autoFocus onClick={() => void stopAndDelete()}>
+            Stop and delete
+          </button>
+          <button type="button" onClick={() => setConfirmingDelete(false)}>
+            Cancel
+          </button>
+        </div>
+      )}
     </header>
   );
 }

@@ -1,4 +1,4 @@
-import type { AttachmentKind, Cell, StepStatus } from '../../app/journal/schema';
+import { findCell, type AttachmentKind, type Cell, type Journal, type StepStatus } from '../../app/journal/schema';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
@@ -22,6 +22,18 @@ export function cellStatusText(cell: Cell, phase: CellPhase): string {
   if (!run) return 'not run';
   if (run.interrupted) return 'interrupted';
   return run.exitCode === null ? 'did not finish' : `exit ${run.exitCode}`;
+}
+
+const WAITING_COMMAND_CHARS = 60;
+
+/** What a queued cell waits for: the command running now and its step, so the user can go there or interrupt it. */
+export function queuedReason(journal: Journal, runningCellId: string | null): { text: string; stepId: string; stepNumber: number; cellId: string } | null {
+  const found = runningCellId ? findCell(journal, runningCellId) : undefined;
+  if (!found) return null;
+  const firstLine = found.cell.command.split('\n')[0]!;
+  const command = firstLine.length > WAITING_COMMAND_CHARS || found.cell.command.includes('\n') ? `${firstLine.slice(0, WAITING_COMMAND_CHARS)}…` : firstLine;
+  const stepNumber = journal.steps.indexOf(found.step) + 1;
+  return { text: `waiting for \`${command}\` in step ${stepNumber}`, stepId: found.step.id, stepNumber, cellId: found.cell.id };
 }
 
 export const STATUS_MARK: Record<StepStatus, string> = { todo: '○', doing: '◐', done: '●' };

@@ -13,7 +13,7 @@ import { AttachmentDialog } from './AttachmentDialog';
 
 /** Documents attached to the current step. */
 export function AttachmentsPanel() {
-  const step = useJournal((s) => s.journal.steps.find((candidate) => candidate.id === s.journal.currentStepId));
+  const step = useJournal((s) => s.journal.steps.find((candidate) => candidate.id === s.selectedStepId));
   const journalId = useJournal((s) => s.journalId);
   const trusted = useJournal((s) => s.trusted);
   // Main refuses to read these too; the list says why they cannot be opened yet.

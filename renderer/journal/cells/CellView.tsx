@@ -3,7 +3,7 @@ import type { Cell } from '../../../app/journal/schema';
 import { showInvisibles } from '../../../app/text/invisibles';
 import { useApp } from '../../app/context';
 import { useJournal, useJournalActions } from '../context';
-import { cellStatusText, formatDuration, type CellPhase } from '../format';
+import { cellStatusText, formatDuration, queuedReason, type CellPhase } from '../format';
 import { VisibleText } from '../VisibleText';
 import { TerminalView } from './TerminalView';
 
@@ -80,6 +80,7 @@ export function CellView({ cell }: { cell: Cell }) {
         </div>
         <div className="cell-meta">
           <span className={`cell-status ${statusClass(cell, phase)}`}>{cellStatusText(cell, phase)}</span>
+          {phase === 'queued' && <WaitingFor />}
           {!running && run?.durationMs != null && <span>{formatDuration(run.durationMs)}</span>}
           {run?.cwd && (
             <span className="cell-cwd" title={run.cwd}>
@@ -99,4 +100,24 @@ function statusClass(cell: Cell, phase: CellPhase): string {
   const run = cell.lastRun;
   if (!run) return '';
   return run.exitCode === 0 && !run.interrupted ? 'ok' : 'failed';
+}
+
+/** Why a queued cell has not started: the running command, with a way to it and to stop it. */
+function WaitingFor() {
+  const journal = useJournal((s) => s.journal);
+  const runningCellId = useJournal((s) => s.runningCellId);
+  const reason = queuedReason(journal, runningCellId);
+  const { reveal, interrupt } = useJournalActions();
+  if (!reason) return null;
+  return (
+    <span className="cell-waiting">
+      <VisibleText text={reason.text} />
+      <button type="button" onClick={() => void reveal(reason.stepId, reason.cellId)}>
+        Go to step {reason.stepNumber}
+      </button>
+      <button type="button" onClick={() => void interrupt()}>
+        Interrupt it
+      </button>
+    </span>
+  );
 }

@@ -3,6 +3,7 @@ import { MAX_NOTES_CHARS, type Step } from '../../../app/journal/schema';
 import { useOpenLink } from '../../app/links';
 import { useJournal, useJournalStore } from '../context';
 import { renderMarkdown } from './markdown';
+import { NotesConflictNotice } from './NotesConflictNotice';
 
 const formatCount = (n: number) => n.toLocaleString('en-US');
 
@@ -43,16 +44,34 @@ export function Notes({ step }: { step: Step }) {
     setRefused(notesTooLong(length));
   };
 
-  // Notes changed elsewhere (another window, an undo) show up unless the user is typing here.
+  // Notes changed elsewhere (another tab, an undo) show up unless the user is typing here; what is shown is
+  // what the next save is written over, so a save over notes another tab changed meanwhile is refused, not lost.
+  const conflict = useJournal((s) => (s.notesConflict?.stepId === step.id ? s.notesConflict : null));
+  const conflictShown = useRef<typeof conflict>(null);
   useEffect(() => {
-    if (!editing.current && !store.getState().hasPendingNotes(step.id)) setText(step.notes);
-  }, [store, step.id, step.notes]);
+    // A refused save shows the saved text once, even while the user is in the notes; typing after that is theirs.
+    const newConflict = conflict !== null && conflict !== conflictShown.current;
+    conflictShown.current = conflict;
+    if (newConflict || (!editing.current && !store.getState().hasPendingNotes(step.id))) {
+      setText(step.notes);
+      store.getState().notesShown(step.id, step.notes);
+    }
+  }, [store, step.id, step.notes, conflict]);
 
   return (
     <section className="notes">
       <label htmlFor={textareaId} className="section-label">
         Notes
       </label>
+      {conflict && (
+        <NotesConflictNotice
+          mine={conflict.mine}
+          reapply={() => {
+            setText(conflict.mine);
+            setNotesDraft(step.id, conflict.mine);
+          }}
+        />
+      )}
       {refused && (
         <p role="alert" id={`${textareaId}-refused`} className="alert error">
           {refused}

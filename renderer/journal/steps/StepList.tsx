@@ -37,7 +37,7 @@ interface ListControls {
  */
 export function StepList() {
   const steps = useJournal((s) => s.journal.steps);
-  const currentStepId = useJournal((s) => s.journal.currentStepId);
+  const currentStepId = useJournal((s) => s.selectedStepId);
   const renamingStepId = useJournal((s) => s.renamingStepId);
   const { addStepAfterCurrent, moveStep, selectStep, startRename } = useJournalActions();
   const [dropTarget, setDropTarget] = useState<DropTarget | null>(null);

@@ -24,7 +24,7 @@ export function createJournalStore(
   const store = createStore<JournalState>()((...args) => ({
     ...createJournalDataSlice(deps, opened)(...args),
     ...createRunSlice(deps, opened.runningCellId)(...args),
-    ...createStepUiSlice()(...args),
+    ...createStepUiSlice(deps)(...args),
     ...createUndoSlice()(...args),
     dispose: async () => {
       subscriptions.splice(0).forEach((subscription) => subscription.dispose());

@@ -1,12 +1,17 @@
 import type { JournalUpdate, OpenedJournal } from '../../../app/ipc/contract';
 import { applyChange } from '../../../app/journal/edits';
+import type { Journal } from '../../../app/journal/schema';
+import { initialSelection, keepSelection } from '../../../app/journal/selection';
 import type { JournalDataSlice, JournalDeps, JournalSliceCreator } from './types';
 
 export function createJournalDataSlice(deps: JournalDeps, opened: OpenedJournal): JournalSliceCreator<JournalDataSlice> {
   const { api, journalId, outputs, reportError } = deps;
   return (set, get) => {
     let resyncing: Promise<void> | null = null;
-    const showOpened = (o: OpenedJournal) => set({ journal: o.journal, trusted: o.trusted, version: o.version });
+    /** Every new journal passes here, so the tab's selection follows only deletes of its own step. */
+    const show = (journal: Journal, version: number, trusted = get().trusted) =>
+      set({ journal, version, trusted, selectedStepId: keepSelection(get().journal, journal, get().selectedStepId) });
+    const showOpened = (o: OpenedJournal) => show(o.journal, o.version, o.trusted);
 
     /** The full-journal path: this copy missed a change (or could not apply one), so it takes main's whole journal. */
     const resync = (): Promise<void> =>
@@ -21,7 +26,7 @@ export function createJournalDataSlice(deps: JournalDeps, opened: OpenedJournal)
       if (update.version <= version) return;
       if (update.version === version + 1) {
         try {
-          set({ journal: applyChange(journal, update.change), version: update.version });
+          show(applyChange(journal, update.change), update.version);
           return;
         } catch {
           // Main applied it to its journal; this copy differs, so fall through to take main's.
@@ -34,6 +39,7 @@ export function createJournalDataSlice(deps: JournalDeps, opened: OpenedJournal)
       journalId,
       journal: opened.journal,
       version: opened.version,
+      selectedStepId: initialSelection(opened.journal),
       trusted: opened.trusted,
       outputs,
       edit: async (edit) => {
@@ -46,6 +52,7 @@ export function createJournalDataSlice(deps: JournalDeps, opened: OpenedJournal)
         }
       },
       receive,
+      refresh: resync,
       trust: async () => {
         try {
           showOpened(await api.call('journal.trust', { journalId }));

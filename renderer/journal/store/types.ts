@@ -20,12 +20,16 @@ export interface JournalDataSlice {
   journal: Journal;
   /** Main's version of `journal`: changes from main apply only in order (see `JournalUpdate`). */
   version: number;
+  /** This tab's selected step: UI state of the tab, not synced (another tab selects its own; see `keepSelection`). */
+  selectedStepId: string | null;
   trusted: boolean;
   outputs: OutputHub;
   /** Sends one edit; main answers with the change it made. False when it failed (already reported). */
   edit(edit: JournalEdit): Promise<boolean>;
   /** A change from main (`journal.changed`, or an edit's reply); out of order, it takes main's whole journal instead. */
   receive(update: JournalUpdate): Promise<void>;
+  /** Takes main's whole journal (a change this copy missed, or a refused edit that says this copy is behind). */
+  refresh(): Promise<void>;
   trust(): Promise<void>;
   addAttachment(stepId: string, attachment: NewAttachment): Promise<boolean>;
 }
@@ -43,27 +47,41 @@ export interface RunSlice {
   interrupt(): Promise<void>;
   sendInput(data: string): void;
   resizeShell(cols: number, rows: number): void;
+  /** Interrupts the command running in this step, if one is, and resolves once it stopped (false: it did not stop in time). */
+  stopCommandIn(stepId: string): Promise<boolean>;
   cellStarted(cellId: string): void;
   cellFinished(cellId: string): void;
   shellExited(): void;
+}
+
+/** A notes save refused because another tab saved those notes first: the editor shows the saved text, and this. */
+export interface NotesConflict {
+  stepId: string;
+  /** The text this tab tried to save, offered to copy or apply again. */
+  mine: string;
 }
 
 /** What the step UI is doing: which step is being renamed, which cell to scroll to, notes not yet saved. */
 export interface StepUiSlice {
   renamingStepId: string | null;
   revealCellId: string | null;
+  notesConflict: NotesConflict | null;
+  /** Shows the step in this tab (and makes it where a new tab starts). */
   selectStep(stepId: string): Promise<void>;
   addStepAfterCurrent(): Promise<void>;
   startRename(stepId: string): void;
   /** Saves `title` (null cancels) and ends the rename. */
   finishRename(stepId: string, title: string | null): Promise<void>;
   moveStep(stepId: string, toIndex: number): Promise<boolean>;
-  /** Makes the step current and asks its cell (if any) to scroll into view. */
+  /** Selects the step and asks its cell (if any) to scroll into view. */
   reveal(stepId: string, cellId: string | null): Promise<void>;
   clearReveal(): void;
   /** Notes typed but not yet sent; saved after a short pause, on blur, on step switch and on close. */
   setNotesDraft(stepId: string, notes: string): void;
   hasPendingNotes(stepId: string): boolean;
+  /** The notes editor shows these saved notes: the next save of the step is written over them (its base). */
+  notesShown(stepId: string, notes: string): void;
+  dismissNotesConflict(): void;
   flushNotes(): Promise<void>;
 }
 

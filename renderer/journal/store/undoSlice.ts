@@ -34,6 +34,9 @@ export function createUndoSlice(): JournalSliceCreator<UndoSlice> {
         const step = journal.steps[index];
         if (!step || !(await edit({ type: 'deleteStep', stepId }))) return;
         offerUndo({ kind: 'step', step, index });
+        // Main skips queued cells that are gone; none of them waits here any more.
+        const gone = new Set(step.cells.map((cell) => cell.id));
+        set((s) => ({ queuedCellIds: s.queuedCellIds.filter((id) => !gone.has(id)) }));
         if (get().renamingStepId === stepId) set({ renamingStepId: null });
       },
       deleteCell: async (cellId) => {

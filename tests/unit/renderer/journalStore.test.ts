@@ -238,7 +238,7 @@ describe('journal store: notes autosave', () => {
     expect(fake.editsOf('setNotes')).toEqual([]);
     vi.advanceTimersByTime(1);
 
-    expect(fake.editsOf('setNotes')).toEqual([{ type: 'setNotes', stepId: step.id, notes: 'ab' }]);
+    expect(fake.editsOf('setNotes')).toEqual([{ type: 'setNotes', stepId: step.id, notes: 'ab', base: '' }]);
   });
 
   it('saves pending notes before switching steps and when the journal closes', async () => {
@@ -248,7 +248,7 @@ describe('journal store: notes autosave', () => {
 
     state().setNotesDraft(first!.id, 'before switching');
     await state().selectStep(second!.id);
-    expect(fake.editsOf('setNotes')).toEqual([{ type: 'setNotes', stepId: first!.id, notes: 'before switching' }]);
+    expect(fake.editsOf('setNotes')).toEqual([{ type: 'setNotes', stepId: first!.id, notes: 'before switching', base: '' }]);
     expect(fake.log.map((entry) => entry.name).slice(-2)).toEqual(['journal.edit', 'journal.edit']);
     expect(fake.editsOf('setCurrentStep')).toEqual([{ type: 'setCurrentStep', stepId: second!.id }]);
 

@@ -99,7 +99,7 @@ describe('notes', () => {
     fireEvent.change(notes, { target: { value: '*first draft*' } });
 
     await waitFor(() => expect(screen.getByRole('region', { name: 'Notes preview' }).querySelector('em')?.textContent).toBe('first draft'));
-    await waitFor(() => expect(fake.editsOf('setNotes')).toEqual([{ type: 'setNotes', stepId: journal.steps[0]!.id, notes: '*first draft*' }]));
+    await waitFor(() => expect(fake.editsOf('setNotes')).toEqual([{ type: 'setNotes', stepId: journal.steps[0]!.id, notes: '*first draft*', base: '' }]));
   });
 
   it('saves at once when the field loses focus', async () => {
