@@ -11,6 +11,8 @@ export interface Disposable {
 export interface SteerwayApi {
   call<K extends CallName>(name: K, input: CallInput<K>): Promise<CallOutput<K>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): Disposable;
+  /** Browser mode: hears when the server is lost (false) and when the same server is reached again (true). IPC has no such state. */
+  onConnection?(listener: (connected: boolean) => void): Disposable;
 }
 
 /** The shape of a reply on the wire, for both transports. */

@@ -33,3 +33,17 @@ export function hostAllowed(request: IncomingMessage, port: number): boolean {
 export function originAllowed(origin: string | undefined, port: number): boolean {
   return loopbackNames(port).origins.has(origin ?? '');
 }
+
+/** Browser mode's access cookie; its name carries the port, as a browser shares cookies among every port of a host. */
+export function tokenCookieName(port: number): string {
+  return `steerway-token-${port}`;
+}
+
+/** The values a Cookie header gives `name` (a browser may send two of one name, set for different paths). */
+export function cookieValues(header: string | undefined, name: string): string[] {
+  if (!header) return [];
+  return header.split(';').flatMap((pair) => {
+    const at = pair.indexOf('=');
+    return at > 0 && pair.slice(0, at).trim() === name ? [pair.slice(at + 1).trim()] : [];
+  });
+}

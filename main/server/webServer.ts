@@ -8,15 +8,22 @@ import type { Reply, ServerFrame } from '../../app/ipc/api';
 import type { EventName, EventPayload } from '../../app/ipc/contract';
 import { MAX_FRAME_BYTES } from '../../app/ipc/limits';
 import type { Dispatch } from '../transport/dispatcher';
-import { hostAllowed as hostNamesServer, newToken, originAllowed, sameSecret } from './loopbackGuard';
+import { cookieValues, hostAllowed as hostNamesServer, newToken, originAllowed, sameSecret, tokenCookieName } from './loopbackGuard';
 
 /**
  * Browser mode: the renderer's files over HTTP and the contract over a WebSocket, on loopback only.
  * Defences against other local processes and DNS rebinding (see ../shared/notes/anchors.md):
- * a per-run token compared in constant time, an allow-list of Host values (empty rejected),
+ * a per-run token compared in constant time on every request, an allow-list of Host values (empty rejected),
  * Origin must be this server, bounded frame sizes (app/ipc/limits.ts: every request the contract accepts for one big
  * text fits). No frame or call can end the process: a protocol error closes only its socket, every dispatch ends in a reply.
  */
+
+/**
+ * The token reaches the browser once, in the printed URL: that load sets it as an HttpOnly, SameSite=Strict cookie
+ * (named for the port) and redirects to the bare URL, so reloads, new tabs and bookmarks of `http://127.0.0.1:PORT/`
+ * carry it without the page's script ever seeing it. A request with neither gets this.
+ */
+export const NO_ACCESS_TOKEN = 'No access token: open the URL that `npm start` printed (it carries this run\'s token).\n';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -83,6 +90,8 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   let port = 0;
 
   const hostAllowed = (request: IncomingMessage) => hostNamesServer(request, port);
+  const tokenInCookie = (request: IncomingMessage) =>
+    cookieValues(request.headers.cookie, tokenCookieName(port)).some((value) => sameSecret(value, token));
 
   const server: Server = createServer((request, response) => {
     void serveStatic(request, response).catch((error: unknown) => {
@@ -94,8 +103,21 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   async function serveStatic(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (!hostAllowed(request)) return void response.writeHead(421, { 'content-type': 'text/plain' }).end('Unknown host\n');
     if (request.method !== 'GET' && request.method !== 'HEAD') return void response.writeHead(405).end();
+    const url = parsedUrl(request.url);
     const pathname = decodedPath(request.url);
-    if (pathname === null) return void response.writeHead(400, { 'content-type': 'text/plain' }).end('Bad request\n');
+    if (url === null || pathname === null) return void response.writeHead(400, { 'content-type': 'text/plain' }).end('Bad request\n');
+    if (sameSecret(url.searchParams.get('token'), token)) {
+      url.searchParams.delete('token');
+      return void response.writeHead(303, {
+        location: url.pathname + url.search,
+        'set-cookie': `${tokenCookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+      }).end();
+    }
+    if (!tokenInCookie(request)) {
+      return void response.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' }).end(NO_ACCESS_TOKEN);
+    }
     const relative = normalize(pathname === '/' ? 'index.html' : pathname.slice(1));
     const file = join(options.staticRoot, relative);
     if (relative.startsWith('..') || !file.startsWith(options.staticRoot + sep)) return void response.writeHead(404).end();
@@ -125,7 +147,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     if (url?.pathname !== '/api') return refuse(404, 'Not Found');
     if (!hostAllowed(request)) return refuse(421, 'Misdirected Request');
     if (!originAllowed(request.headers.origin, port)) return refuse(403, 'Forbidden');
-    if (!sameSecret(url.searchParams.get('token'), token)) return refuse(401, 'Unauthorized');
+    if (!sameSecret(url.searchParams.get('token'), token) && !tokenInCookie(request)) return refuse(401, 'Unauthorized');
     wss.handleUpgrade(request, socket, head, (ws) => {
       socket.off('error', onSocketError);
       attach(ws);

@@ -41,30 +41,24 @@ function electronApi(bridge: PreloadBridge): SteerwayApi {
   };
 }
 
-const TOKEN_KEY = 'steerway.token';
+/** After a drop the socket reconnects, waiting this long first and twice as long after each failed try, up to the cap. */
+export const RECONNECT_FIRST_MS = 500;
+export const RECONNECT_MAX_MS = 8_000;
 
-/** The per-run token arrives in the page URL once; keep it for reloads of this tab and take it out of the address bar. */
-function takeToken(): string {
-  const url = new URL(window.location.href);
-  const fromUrl = url.searchParams.get('token');
-  if (fromUrl) {
-    sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    url.searchParams.delete('token');
-    window.history.replaceState(null, '', url.toString());
-    return fromUrl;
-  }
-  const stored = sessionStorage.getItem(TOKEN_KEY);
-  if (!stored) throw new Error('No access token: open the URL that `npm start` printed.');
-  return stored;
-}
-
-/** Browser mode: the same contract over a WebSocket to the local server, reconnecting if it drops. */
-class WebSocketApi implements SteerwayApi {
-  private socket: WebSocket | null = null;
+/**
+ * Browser mode: the same contract over a WebSocket to the local server, reconnecting with backoff if it drops.
+ * The access token travels in the server's HttpOnly cookie, so only the server that set it (this run) accepts the
+ * socket again: a restarted Steerway has a new token and its new URL must be opened.
+ */
+export class WebSocketApi implements SteerwayApi {
   private opened: Promise<WebSocket> | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private readonly listeners = new ListenerSet();
+  private readonly connectionListeners = new Set<(connected: boolean) => void>();
+  private lost = false;
+  private retryMs = RECONNECT_FIRST_MS;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly endpoint: string) {}
 
@@ -73,19 +67,43 @@ class WebSocketApi implements SteerwayApi {
     this.opened = new Promise((resolve, reject) => {
       const socket = new WebSocket(this.endpoint);
       socket.onopen = () => {
-        this.socket = socket;
+        this.retryMs = RECONNECT_FIRST_MS;
+        this.setLost(false);
         resolve(socket);
       };
       socket.onmessage = (message) => this.receive(JSON.parse(String(message.data)) as ServerFrame);
       socket.onclose = () => {
-        this.socket = null;
         this.opened = null;
         for (const { reject: fail } of this.pending.values()) fail(new RemoteError('disconnected', 'Lost the connection to Steerway.'));
         this.pending.clear();
         reject(new RemoteError('disconnected', 'Cannot reach Steerway: is it still running?'));
+        this.setLost(true);
+        this.scheduleReconnect();
       };
     });
     return this.opened;
+  }
+
+  private setLost(lost: boolean): void {
+    if (this.lost === lost) return;
+    this.lost = lost;
+    for (const listener of this.connectionListeners) listener(!lost);
+  }
+
+  /** One retry at a time; a call made meanwhile tries at once (and fails fast while the server is gone). */
+  private scheduleReconnect(): void {
+    if (this.retryTimer !== undefined) return;
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, RECONNECT_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.connect().catch(() => undefined);
+    }, delay);
+  }
+
+  onConnection(listener: (connected: boolean) => void): Disposable {
+    this.connectionListeners.add(listener);
+    return { dispose: () => this.connectionListeners.delete(listener) };
   }
 
   private receive(frame: ServerFrame): void {
@@ -122,6 +140,5 @@ class WebSocketApi implements SteerwayApi {
 export function connectApi(): SteerwayApi {
   if (window.steerway) return electronApi(window.steerway);
   const protocol = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const endpoint = `${protocol}//${window.location.host}/api?token=${encodeURIComponent(takeToken())}`;
-  return new WebSocketApi(endpoint) as SteerwayApi;
+  return new WebSocketApi(`${protocol}//${window.location.host}/api`) as SteerwayApi;
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { AssistantStatus } from '../../app/completion/schemas';
+import { DISCONNECTED, useConnected } from '../api/connection';
 import { ModelManagerPanel } from '../models';
 import { useAssistant } from './assistantStore';
 import { engineText } from './ContextInspector';
@@ -23,10 +24,13 @@ export function AssistantStatusBar() {
   const statusError = useAssistant((s) => s.statusError);
   const encoding = useAssistant((s) => s.encoding);
   const [managing, setManaging] = useState(false);
+  const connected = useConnected();
 
   return (
     <footer className="assistant-status" aria-label="Assistant status">
-      {status ? (
+      {!connected ? (
+        <span className="connection-lost" role="status">{DISCONNECTED}</span>
+      ) : status ? (
         <>
           {status.engine?.kind === 'remote' ? (
             <span className="assistant-model">{engineText(status.engine)}</span>

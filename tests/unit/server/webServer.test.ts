@@ -1,12 +1,12 @@
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createDispatcher, type CallHandlers } from '../../../main/transport/dispatcher';
-import { startWebServer, type RunningWebServer } from '../../../main/server/webServer';
+import { NO_ACCESS_TOKEN, startWebServer, type RunningWebServer } from '../../../main/server/webServer';
 import { MAX_FRAME_BYTES, MAX_SAVED_FILE_BYTES } from '../../../app/ipc/limits';
 import { encodeFrame, RawWebSocket } from './rawWebSocket';
 
@@ -29,6 +29,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+const accessCookie = () => `steerway-token-${server.port}=the-token`;
+
 /** Opens a socket and resolves with the HTTP status of a refusal, or 101 when it opens. */
 function connect(path: string, headers: Record<string, string>): Promise<{ status: number; socket?: WebSocket }> {
   return connectTo(server.port, path, headers);
@@ -43,12 +45,12 @@ function connectTo(port: number, path: string, headers: Record<string, string> =
   });
 }
 
-function get(path: string, host: string): Promise<{ status: number; body: string }> {
+function get(path: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path, headers: { host } }, (res) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, headers: { host, ...headers } }, (res) => {
       let body = '';
       res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
     });
     req.on('error', reject);
     req.end();
@@ -101,11 +103,41 @@ describe('browser-mode web server', () => {
   });
 
   it('serves the renderer but nothing outside its folder', async () => {
-    const page = await get('/', `127.0.0.1:${server.port}`);
+    const page = await get('/', `127.0.0.1:${server.port}`, { cookie: accessCookie() });
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>Steerway</title>');
-    expect((await get('/../secret.txt', `localhost:${server.port}`)).status).toBe(404);
-    expect((await get('/%2e%2e/secret.txt', `localhost:${server.port}`)).status).toBe(404);
+    expect((await get('/../secret.txt', `localhost:${server.port}`, { cookie: accessCookie() })).status).toBe(404);
+    expect((await get('/%2e%2e/secret.txt', `localhost:${server.port}`, { cookie: accessCookie() })).status).toBe(404);
+  });
+
+  it('the printed URL sets the token as an HttpOnly, SameSite=Strict cookie named for the port and redirects to the bare URL', async () => {
+    const first = await get('/?token=the-token', `127.0.0.1:${server.port}`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/');
+    expect(first.headers['set-cookie']).toEqual([`steerway-token-${server.port}=the-token; HttpOnly; SameSite=Strict; Path=/`]);
+    // Other query parameters stay.
+    expect((await get('/?a=1&token=the-token', `127.0.0.1:${server.port}`)).headers.location).toBe('/?a=1');
+  });
+
+  it('every HTTP route wants the cookie: without it, or with a wrong one, the clear message', async () => {
+    const host = `127.0.0.1:${server.port}`;
+    expect((await get('/', host, { cookie: accessCookie() })).status).toBe(200);
+    expect((await get('/', host, { cookie: `other=1; ${accessCookie()}` })).status).toBe(200);
+    for (const cookie of [undefined, `steerway-token-${server.port}=the-tokem`, `steerway-token-${server.port + 1}=the-token`]) {
+      const refused = await get('/', host, cookie ? { cookie } : {});
+      expect(refused).toMatchObject({ status: 401, body: NO_ACCESS_TOKEN });
+    }
+    expect((await get('/?token=the-tokem', host)).status).toBe(401);
+    expect((await get('/assets/app.js', host)).status).toBe(401);
+  });
+
+  it('accepts a socket with the cookie instead of the token in the URL, and refuses a wrong cookie', async () => {
+    const { status, socket } = await connect('/api', { origin, cookie: accessCookie() });
+    expect(status).toBe(101);
+    socket!.close();
+    expect((await connect('/api', { origin, cookie: `steerway-token-${server.port}=the-tokem` })).status).toBe(401);
+    // The cookie does not excuse a foreign Origin.
+    expect((await connect('/api', { origin: 'http://evil.example', cookie: accessCookie() })).status).toBe(403);
   });
 
   it('answers a malformed percent-encoding with 400, not an internal error', async () => {
