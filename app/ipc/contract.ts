@@ -66,6 +66,20 @@ export const AttachmentContent = z.object({
 
 export const StoredOutput = z.object({ output: z.string(), truncated: z.boolean() });
 
+/** The most editor tabs a workspace's window state remembers. */
+export const MAX_REMEMBERED_TABS = 100;
+
+/**
+ * What the window showed last in a workspace, kept by main (per workspace, in the user data folder) so a restart,
+ * a new port or Electron brings it back: the journal used last and the editor's tabs, in order, with the active one.
+ */
+export const WindowState = z.object({
+  lastJournalId: Id.nullable(),
+  editorTabs: z.array(WorkspacePath).max(MAX_REMEMBERED_TABS),
+  activeTab: WorkspacePath.nullable(),
+});
+export type WindowState = z.infer<typeof WindowState>;
+
 export const calls = {
   'workspace.info': { input: Empty, output: WorkspaceInfo },
   'workspace.open': { input: z.object({ path: z.string().min(1).max(4096) }), output: WorkspaceInfo },
@@ -112,6 +126,10 @@ export const calls = {
    * `editor.buffer` to the user data folder), with the file's mtime when the edits began.
    */
   'editor.backups': { input: Empty, output: z.array(EditorBackup) },
+  /** The open workspace's window state (all empty before one is open or anything was kept). */
+  'window.state': { input: Empty, output: WindowState },
+  /** Keeps the parts given; each store of the page saves its own (the journal, the editor's tabs). */
+  'window.saveState': { input: WindowState.partial(), output: Empty },
 
   // Assistant: suggestions, models, settings.
   'assistant.status': { input: Empty, output: AssistantStatus },

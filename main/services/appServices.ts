@@ -5,11 +5,12 @@ import type { CallHandlers, EventSink } from '../transport/dispatcher';
 import { AssistantService } from '../assistant/assistantService';
 import { EngineClient } from '../assistant/engineClient';
 import { ServeApiService } from '../api/serveApiService';
-import type { HostLauncher } from '../pty/hostChannel';
+import type { HostLauncher } from '../../base/node/hostChannel';
 import { EditorBuffers } from './editorBuffers';
 import { FileService } from './fileService';
 import { HotExit } from './hotExit';
 import { SteerwayServices, type ServicesOptions } from './steerwayServices';
+import { WindowStateStore } from './windowState';
 
 /** The calls each service answers; together they must cover the whole contract (the type checker says so). */
 export type HandlersOf<K extends CallName> = Pick<CallHandlers, K>;
@@ -82,6 +83,7 @@ export class AppServices {
         return opened;
       },
       ...this.files.handlers,
+      ...new WindowStateStore(join(options.userDataDir, 'window-state')).handlers(() => this.journals.currentWorkspace()),
       ...this.assistant.handlers,
       ...this.serveApi.handlers,
       ...models.handlers,

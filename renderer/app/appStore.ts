@@ -53,33 +53,17 @@ export interface AppState {
 export type AppStore = StoreApi<AppState>;
 
 const NOTICE_MS = 8_000;
-const LAST_JOURNAL_KEY = 'steerway.lastJournal:';
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function rememberedJournal(workspacePath: string): string | null {
-  try {
-    return localStorage.getItem(LAST_JOURNAL_KEY + workspacePath);
-  } catch {
-    return null;
-  }
-}
-
-function rememberJournal(workspacePath: string | null, journalId: string): void {
-  if (!workspacePath) return;
-  try {
-    localStorage.setItem(LAST_JOURNAL_KEY + workspacePath, journalId);
-  } catch {
-    // Remembering is a convenience; private modes may refuse storage.
-  }
-}
-
-/** The journal to reopen: the one used last here, else the first that opens. */
-function journalToReopen(workspacePath: string, journals: JournalSummary[]): JournalSummary | undefined {
-  const last = rememberedJournal(workspacePath);
-  return journals.find((j) => j.id === last && !j.problem) ?? journals.find((j) => !j.problem);
+/**
+ * The journal to reopen: the one used last in this workspace (main keeps it, so a restart on another port or in
+ * Electron finds it), else the first that opens.
+ */
+async function journalToReopen(api: SteerwayApi, journals: JournalSummary[]): Promise<JournalSummary | undefined> {
+  const { lastJournalId } = await api.call('window.state', {}).catch(() => ({ lastJournalId: null }));
+  return journals.find((j) => j.id === lastJournalId && !j.problem) ?? journals.find((j) => !j.problem);
 }
 
 /** App-level state: the workspace, its journals, which one is open, and errors. Each open journal has its own store. */
@@ -98,7 +82,8 @@ export function createAppStore(api: SteerwayApi): AppStore {
 
     const showOpened = (opened: OpenedJournal) => {
       const journalId = opened.journal.id;
-      rememberJournal(get().workspace?.path ?? null, journalId);
+      // Remembering is a convenience: a failure to keep it is no error to show.
+      api.call('window.saveState', { lastJournalId: journalId }).catch(() => undefined);
       set({
         session: { journalId, store: createJournalStore(api, opened, get().reportError) },
         selectedJournalId: journalId,
@@ -112,7 +97,7 @@ export function createAppStore(api: SteerwayApi): AppStore {
       set({ workspace, choosingWorkspace: false, selectedJournalId: null, problem: null, creatingJournal: false });
       if (!workspace.path) return;
       // With only broken journals, picking the first shows what is wrong with it.
-      const journal = journalToReopen(workspace.path, workspace.journals) ?? workspace.journals[0];
+      const journal = (await journalToReopen(api, workspace.journals)) ?? workspace.journals[0];
       if (journal) await get().selectJournal(journal.id);
     };
 

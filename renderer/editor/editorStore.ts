@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { RemoteError, type Disposable, type SteerwayApi } from '../../app/ipc/api';
+import { MAX_REMEMBERED_TABS } from '../../app/ipc/contract';
 import { fileTooLargeToSave, MAX_SAVED_FILE_BYTES, TOO_LARGE, utf8Exceeds } from '../../app/ipc/limits';
 
 /** While a tab is dirty its text goes to main this long after the last keystroke (documents read it). */
@@ -69,7 +70,7 @@ export function createEditorStore(
   const sentBuffers = new Set<string>();
   let watched = '';
 
-  return createStore<EditorState>()((set, get) => {
+  return createStore<EditorState>()((set, get, store) => {
     const tab = (path: string) => get().tabs.find((t) => t.path === path);
     const update = (path: string, change: Partial<EditorTab>) =>
       set((s) => ({ tabs: s.tabs.map((t) => (t.path === path ? { ...t, ...change } : t)) }));
@@ -150,25 +151,61 @@ export function createEditorStore(
       showNotice(`Restored unsaved changes to ${restored.join(', ')}${since}`);
     };
 
+    /** Opens `path` as a clean tab (or finds it open) and makes it active; throws what reading it threw. */
+    const openTab = async (path: string) => {
+      if (tab(path)) return set({ activePath: path });
+      const content = await api.call('file.read', { path });
+      // Opened twice quickly: the first answer wins.
+      if (tab(path)) return set({ activePath: path });
+      const opened: EditorTab = {
+        path, name: fileName(path), text: content.text, savedText: content.text, mtimeMs: content.mtimeMs,
+        revision: 0, externalChange: null, conflict: false,
+      };
+      set((s) => ({ tabs: [...s.tabs, opened], activePath: path }));
+      syncWatch();
+    };
+
+    /**
+     * The tabs open when this workspace was last used come back (main keeps them: `window.state`), in their order and
+     * with the same one active, after the backed-up dirty ones; a file gone since is skipped without an error.
+     */
+    const restoreTabs = async () => {
+      const { editorTabs, activeTab } = await api.call('window.state', {});
+      for (const path of editorTabs) {
+        await openTab(path).catch((error: unknown) => {
+          if (!(error instanceof RemoteError && error.code === 'not-found')) reportError(error);
+        });
+      }
+      const order = (path: string) => {
+        const at = editorTabs.indexOf(path);
+        return at < 0 ? editorTabs.length : at;
+      };
+      set((s) => ({
+        tabs: [...s.tabs].sort((a, b) => order(a.path) - order(b.path)),
+        activePath: activeTab && tab(activeTab) ? activeTab : s.activePath,
+      }));
+    };
+
+    // Remembering is a convenience: a failure to keep it is no error to show.
+    const saveTabs = ({ tabs, activePath }: EditorState) =>
+      api.call('window.saveState', { editorTabs: tabs.map((t) => t.path).slice(0, MAX_REMEMBERED_TABS), activeTab: activePath }).catch(() => undefined);
+
+    /** Tells main the open tabs and the active one now (files gone since restoring drop out) and whenever either changes. */
+    const keepTabs = () => {
+      void saveTabs(get());
+      return store.subscribe((now, before) => {
+        const same = now.activePath === before.activePath && now.tabs.length === before.tabs.length && now.tabs.every((t, i) => t.path === before.tabs[i]!.path);
+        if (!same) void saveTabs(now);
+      });
+    };
+
     return {
       tabs: [],
       activePath: null,
       quickOpen: false,
       open: async (path) => {
-        if (tab(path)) {
-          set({ activePath: path });
-          return;
-        }
         try {
-          const content = await api.call('file.read', { path });
-          // Opened twice quickly: the first answer wins.
-          if (tab(path)) return set({ activePath: path });
-          const opened: EditorTab = {
-            path, name: fileName(path), text: content.text, savedText: content.text, mtimeMs: content.mtimeMs,
-            revision: 0, externalChange: null, conflict: false,
-          };
-          set((s) => ({ tabs: [...s.tabs, opened], activePath: path }));
-          syncWatch();
+          await openTab(path);
         } catch (error) {
           reportError(error);
         }
@@ -246,9 +283,19 @@ export function createEditorStore(
         // Reconnecting (React's StrictMode remount) watches the open tabs again.
         watched = '';
         syncWatch();
-        void restoreBackups().catch(reportError);
+        // Tabs are kept only once they are back: the empty start must not overwrite what main remembers.
+        let unkeep: (() => void) | null = null;
+        let disposed = false;
+        void restoreBackups()
+          .then(restoreTabs)
+          .catch(reportError)
+          .finally(() => {
+            if (!disposed) unkeep = keepTabs();
+          });
         return {
           dispose: () => {
+            disposed = true;
+            unkeep?.();
             subscription.dispose();
             for (const timer of bufferTimers.values()) clearTimeout(timer);
             bufferTimers.clear();

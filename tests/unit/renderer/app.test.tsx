@@ -104,7 +104,7 @@ describe('workspace and journals', () => {
     const fake = new FakeApi();
     const broken = fake.addJournal('Broken', [], { problem: '.steerway/journals/broken.json: invalid JSON at line 3' });
     const good = fake.addJournal('Good', ['Works']);
-    localStorage.setItem('steerway.lastJournal:/work/project', broken.id);
+    fake.windowState = { ...fake.windowState, lastJournalId: broken.id };
     await renderApp(fake);
     fireEvent.change(screen.getByRole('combobox', { name: 'Journal' }), { target: { value: broken.id } });
 

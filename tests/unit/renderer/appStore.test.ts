@@ -35,6 +35,31 @@ describe('app store', () => {
     expect(reopened.getState().session?.journalId).toBe(second.id);
   });
 
+  it('keeps the journal used last with main, so a restart on another port (no localStorage) reopens it', async () => {
+    const fake = new FakeApi();
+    fake.addJournal('First');
+    const second = fake.addJournal('Second');
+    const store = createAppStore(fake);
+    await store.getState().start();
+    await store.getState().selectJournal(second.id);
+    expect(fake.inputsOf('window.saveState').at(-1)).toEqual({ lastJournalId: second.id });
+
+    localStorage.clear();
+    const restarted = createAppStore(fake);
+    await restarted.getState().start();
+    expect(restarted.getState().session?.journalId).toBe(second.id);
+  });
+
+  it('opens the first journal when main remembers none, or one that is gone', async () => {
+    const fake = new FakeApi();
+    const first = fake.addJournal('First');
+    fake.addJournal('Second');
+    fake.windowState = { ...fake.windowState, lastJournalId: 'deleted-journal' };
+    const store = createAppStore(fake);
+    await store.getState().start();
+    expect(store.getState().session?.journalId).toBe(first.id);
+  });
+
   it('closes the previous journal, saving its notes, when another is picked', async () => {
     const fake = new FakeApi();
     const first = fake.addJournal('First', ['Step']);

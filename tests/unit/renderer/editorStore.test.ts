@@ -46,7 +46,8 @@ describe('editor store', () => {
       ['src/a.ts', 'let a = 2;', 'let a = 1;', true, null],
       ['src/b.ts', 'let b = 2;', 'let b = 100;', true, 'changed'],
     ]);
-    expect(next.getState().activePath).toBe('src/a.ts');
+    // The tab active when the page went (main remembers it) is active again.
+    expect(next.getState().activePath).toBe('src/b.ts');
     // A save of the changed file still asks before overwriting what changed on disk.
     expect(next.getState().tabs[1]!.mtimeMs).toBe(openedMtime);
     expect(await next.getState().save('src/b.ts')).toBe(false);
@@ -186,5 +187,44 @@ describe('editor store', () => {
     fake.changeOnDisk('src/a.ts', 'theirs');
     await settle();
     expect(tab('src/a.ts').externalChange).toBeNull();
+  });
+});
+
+describe('editor tabs across restarts', () => {
+  it('main keeps the open tabs and the active one; a new store reopens them in order, skipping a file gone since', async () => {
+    const { fake, state } = await setup();
+    fake.put('src/c.ts', 'let c = 1;');
+    await settle();
+    await state().open('src/b.ts');
+    await state().open('src/a.ts');
+    await state().open('src/c.ts');
+    state().activate('src/a.ts');
+    await settle();
+    expect(fake.windowState).toMatchObject({ editorTabs: ['src/b.ts', 'src/a.ts', 'src/c.ts'], activeTab: 'src/a.ts' });
+
+    fake.disk.delete('src/c.ts');
+    const errors: unknown[] = [];
+    const next = createEditorStore(fake, (error) => errors.push(error));
+    next.getState().connect();
+    await settle();
+    expect(next.getState().tabs.map((t) => t.path)).toEqual(['src/b.ts', 'src/a.ts']);
+    expect(next.getState().activePath).toBe('src/a.ts');
+    expect(next.getState().tabs.some(isDirty)).toBe(false);
+    expect(errors).toEqual([]);
+    // Restoring did not forget the tabs before they were back; what is open now is kept.
+    expect(fake.windowState).toMatchObject({ editorTabs: ['src/b.ts', 'src/a.ts'], activeTab: 'src/a.ts' });
+  });
+
+  it('a backed-up dirty tab keeps its unsaved text when it was also a remembered tab', async () => {
+    const { fake, state } = await setup();
+    await state().open('src/a.ts');
+    state().edit('src/a.ts', 'let a = 2;');
+    state().flushBuffers();
+    await settle();
+
+    const next = createEditorStore(fake, () => undefined);
+    next.getState().connect();
+    await settle();
+    expect(next.getState().tabs.map((t) => [t.path, t.text])).toEqual([['src/a.ts', 'let a = 2;']]);
   });
 });

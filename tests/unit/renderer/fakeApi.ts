@@ -48,6 +48,8 @@ export class FakeApi implements SteerwayApi {
     report: fakeReport({ requestId: input.requestId }),
   });
   private readonly listeners = new Map<EventName, Set<AnyListener>>();
+  /** What main keeps of the window for this workspace (the last journal, the editor's tabs). */
+  windowState: CallOutput<'window.state'> = { lastJournalId: null, editorTabs: [], activeTab: null };
 
   /** Adds a journal with steps of these titles; the first step is current. */
   addJournal(title: string, stepTitles: string[] = [], options: { trusted?: boolean; problem?: string } = {}): Journal {
@@ -212,6 +214,11 @@ export class FakeApi implements SteerwayApi {
     'shell.openExternal': () => ({}),
     // No unsaved buffers from an earlier run (EditorFakeApi keeps them).
     'editor.backups': () => [],
+    'window.state': () => this.windowState,
+    'window.saveState': (change) => {
+      this.windowState = { ...this.windowState, ...change };
+      return {};
+    },
     'assistant.status': () => this.assistantStatus,
     'assistant.complete': (input) => this.complete(input),
     'assistant.cancel': () => ({}),
