@@ -16,6 +16,8 @@ import { WorkspaceForm } from './WorkspaceForm';
 
 export function App({ api, store }: { api: SteerwayApi; store: AppStore }) {
   return (
+import { useCommands } from './commands';
+import { CommandPalette } from './CommandPalette';
     <ApiContext value={api}>
       <AppStoreContext value={store}>
         <Shell />
@@ -35,6 +37,7 @@ function Shell() {
 
   return (
     <JournalStoreContext value={session?.store ?? null}>
+  useCommands([{ id: 'app.toggleAttachments', title: 'Show or hide attachments', run: () => setAttachmentsShown((shown) => !shown) }]);
       <div className="app">
         <header className="topbar">
           <span className="brand">Steerway</span>
@@ -72,6 +75,7 @@ function Shell() {
             </div>
             <div className="editor-column">
               {/* A new workspace starts with no tabs: the editor's state belongs to one folder. */}
+        <CommandPalette />
               <EditorPanel key={workspace.path} />
               <details className="inspector-panel">
                 <summary>Context inspector</summary>

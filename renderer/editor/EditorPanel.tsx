@@ -3,10 +3,12 @@ import { useStore } from 'zustand';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { SteerwayApi } from '../../app/ipc/api';
 import { installInlineSuggestions } from '../assistant';
+import { useCommands } from '../app/commands';
 import { AppStoreContext, useApi, useApp } from '../app/context';
 import type { AppStore } from '../app/appStore';
 import { JournalStoreContext } from '../journal/context';
 import type { JournalState } from '../journal/store/types';
+import { useAttachOnce } from '../journal/attachments/duplicate';
 import { attachmentFor } from './attach';
 import { createEditorStore, isDirty, type EditorStore, type EditorTab } from './editorStore';
 import { EditorPane } from './EditorPane';
@@ -60,22 +62,6 @@ export function EditorPanel() {
     return () => window.removeEventListener('beforeunload', ask);
   }, [store, anyDirty]);
 
-  useEffect(() => {
-    // Capture phase: seen before Monaco (which would type a "p") and before the browser's own Save page.
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (!(event.ctrlKey || event.metaKey) || event.altKey || event.shiftKey) return;
-      const key = event.key.toLowerCase();
-      const state = store.getState();
-      if (key === 'p') state.setQuickOpen(true);
-      else if (key === 's' && state.activePath) void state.save(state.activePath);
-      else return;
-      event.preventDefault();
-      event.stopPropagation();
-    };
-    window.addEventListener('keydown', onKeyDown, true);
-    return () => window.removeEventListener('keydown', onKeyDown, true);
-  }, [store]);
-
   const tabs = useStore(store, (s) => s.tabs);
   const activePath = useStore(store, (s) => s.activePath);
   const quickOpen = useStore(store, (s) => s.quickOpen);
@@ -83,6 +69,7 @@ export function EditorPanel() {
   const journalStore = useContext(JournalStoreContext);
   const stepId = useStore((journalStore ?? noJournal) as StoreApi<JournalState | null>, (s) => s?.selectedStepId ?? null);
 
+  const attachOnce = useAttachOnce();
   const attach = () => {
     if (!active || !journalStore || !stepId) return;
     const editor = activeEditor();
@@ -91,8 +78,35 @@ export function EditorPanel() {
     const selected = selection && model && !selection.isEmpty()
       ? { text: model.getValueInRange(selection), startLine: selection.startLineNumber, endLine: selection.endLineNumber, endColumn: selection.endColumn }
       : null;
-    void journalStore.getState().addAttachment(stepId, attachmentFor(active.path, selected));
+    void attachOnce(stepId, attachmentFor(active.path, selected));
+    // Back to the code: a following Enter or Space must not attach the same lines again.
+    editor?.focus();
   };
+
+  // Ctrl+P and Ctrl+S are matched by the command registry in the capture phase: before Monaco (which would
+  // type a "p") and before the browser's own Save page.
+  useCommands([
+    { id: 'editor.quickOpen', title: 'Go to file (quick open)', keys: ['Ctrl+P'], run: () => store.getState().setQuickOpen(true) },
+    {
+      id: 'editor.save',
+      title: 'Save the file',
+      keys: ['Ctrl+S'],
+      run: () => {
+        const { activePath, save } = store.getState();
+        if (activePath) void save(activePath);
+      },
+    },
+    { id: 'editor.attach', title: 'Attach the file or selected lines to the step', run: attach },
+    {
+      id: 'editor.commands',
+      title: 'Show editor commands (F1 in the editor)',
+      run: () => {
+        const editor = activeEditor();
+        editor?.focus();
+        editor?.trigger('commandPalette', 'editor.action.quickCommand', null);
+      },
+    },
+  ]);
 
   // A dirty tab is not closed without asking: its edits exist nowhere else.
   const [closing, setClosing] = useState<string | null>(null);

@@ -83,6 +83,8 @@ export function QuickOpen({ onOpen, onClose }: { onOpen: (path: string) => void;
               key={file}
               id={optionId(index)}
               role="option"
+              // The path whole: the marked letters are separate elements.
+              aria-label={file}
               aria-selected={index === selected}
               className={index === selected ? 'selected' : undefined}
               onMouseDown={(e) => e.preventDefault()}
@@ -102,7 +104,7 @@ function MatchedPath({ path, query }: { path: string; query: string }) {
   const positions = fuzzyMatch(query, path)?.positions ?? [];
   return (
     <>
-      {highlightRuns(path, positions).map((run, index) => (run.matched ? <mark key={index}>{run.text}</mark> : <span key={index}>{run.text}</span>))}
+      {highlightRuns(path, positions).map((run, index) => <span key={index} className={run.matched ? 'fuzzy-match' : undefined}>{run.text}</span>)}
     </>
   );
 }

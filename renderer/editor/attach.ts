@@ -8,9 +8,15 @@ export interface SelectedLines {
   endColumn: number;
 }
 
-/** What "Attach to step" adds: the selected lines as text titled `path:start-end`, or the whole file. */
+/**
+ * What "Attach to step" adds: the selected lines as text titled `path:start-end`, or the whole file. A line
+ * the selection only touches (it starts after the line's last character, or ends before its first) holds
+ * no selected character, so it is not in the range.
+ */
 export function attachmentFor(path: string, selection: SelectedLines | null): NewAttachment {
   if (!selection || selection.text === '') return { kind: 'workspace-file', path };
-  const endLine = selection.endColumn === 1 && selection.endLine > selection.startLine ? selection.endLine - 1 : selection.endLine;
-  return { kind: 'text', title: `${path}:${selection.startLine}-${endLine}`, text: selection.text };
+  let { startLine, endLine } = selection;
+  if (endLine > startLine && (selection.endColumn === 1 || /\n$/.test(selection.text))) endLine--;
+  if (endLine > startLine && /^\r?\n/.test(selection.text)) startLine++;
+  return { kind: 'text', title: `${path}:${startLine}-${endLine}`, text: selection.text };
 }

@@ -1,3 +1,4 @@
+import { useCommands } from '../app/commands';
 import { useApp, useReportingCall } from '../app/context';
 import { useJournal } from './context';
 
@@ -10,6 +11,7 @@ export function ExportButton() {
     const exported = await call('journal.export', { journalId });
     if (exported) showNotice(`Exported to ${exported.path}`);
   };
+  useCommands([{ id: 'journal.export', title: 'Export the journal as Markdown', run: () => void exportJournal() }]);
 
   return (
     <button type="button" onClick={() => void exportJournal()}>

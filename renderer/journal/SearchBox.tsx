@@ -1,5 +1,6 @@
-import { useEffect, useId, useState, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import type { SearchHit } from '../../app/journal/search';
+import { useCommands } from '../app/commands';
 import { useReportingCall } from '../app/context';
 import { useJournal } from './context';
 import { VisibleText } from './VisibleText';
@@ -16,6 +17,8 @@ export function SearchBox() {
   // The hit ↑/↓ moved to, which Enter opens; the input keeps the focus.
   const [active, setActive] = useState(0);
   const listId = useId();
+  const input = useRef<HTMLInputElement>(null);
+  useCommands([{ id: 'journal.search', title: 'Search the journal', keys: ['Ctrl+Shift+F'], run: () => input.current?.focus() }]);
 
   useEffect(() => {
     if (!query.trim()) {
@@ -68,6 +71,7 @@ export function SearchBox() {
     >
       {/* Named by its title rather than aria-label: a label containing "journal" would make the picker ambiguous to label lookups. */}
       <input
+        ref={input}
         type="search"
         title="Search journal"
         placeholder="Search journal"

@@ -3,7 +3,7 @@ import type { NewAttachment } from '../../../app/ipc/contract';
 import { attachmentTooLarge, MAX_ATTACHMENT_TEXT_BYTES, utf8Exceeds } from '../../../app/ipc/limits';
 import { AttachmentKind } from '../../../app/journal/schema';
 import { useReportingCall } from '../../app/context';
-import { useJournal } from '../context';
+import { useAttachOnce } from './duplicate';
 
 const FILE_FILTER_DELAY_MS = 200;
 
@@ -39,7 +39,7 @@ function toNewAttachment(kind: AttachmentKind, fields: Fields): NewAttachment | 
 }
 
 export function AttachForm({ stepId, onClose }: { stepId: string; onClose: () => void }) {
-  const addAttachment = useJournal((s) => s.addAttachment);
+  const addAttachment = useAttachOnce();
   const [kind, setKind] = useState<AttachmentKind>('file');
   const [fields, setFields] = useState<Fields>({ path: '', packageName: '', url: '', title: '', text: '' });
   const id = useId();

@@ -10,6 +10,7 @@ import { formatBytes, KIND_LABEL } from '../format';
 import { VisibleText } from '../VisibleText';
 import { AttachForm } from './AttachForm';
 import { AttachmentDialog } from './AttachmentDialog';
+import { PinnedAttachments } from './PinnedAttachments';
 
 /** Documents attached to the current step. */
 export function AttachmentsPanel() {
@@ -71,6 +72,7 @@ export function AttachmentsPanel() {
           ))}
         </ul>
       )}
+      {step && <PinnedAttachments step={step} />}
       {shown && (
         <AttachmentDialog
           content={shown}

@@ -1,6 +1,7 @@
 import { memo, useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import type { Step } from '../../../app/journal/schema';
 import { showInvisibles } from '../../../app/text/invisibles';
+import { useCommands } from '../../app/commands';
 import { useJournal, useJournalActions } from '../context';
 import { STATUS_MARK } from '../format';
 import { VisibleText } from '../VisibleText';
@@ -27,7 +28,10 @@ interface ListControls {
   drop(event: DragEvent, step: Step, index: number): void;
   dragEnd(): void;
   select(stepId: string): void;
+  rename(stepId: string): void;
 }
+
+export const ADD_STEP_KEYS = ['Alt+N'];
 
 /**
  * The steps, every one in the DOM (search, focus and screen readers see them all). A journal of 5,000
@@ -104,8 +108,20 @@ export function StepList() {
         showDropTarget(null);
       },
       select: (stepId) => void selectStep(stepId),
+      rename: (stepId) => startRename(stepId),
     };
   }, [moveStep, selectStep, startRename]);
+
+  useCommands([
+    { id: 'journal.addStep', title: 'Add a step', keys: ADD_STEP_KEYS, run: () => void addStepAfterCurrent() },
+    {
+      id: 'journal.renameStep',
+      title: 'Rename the current step (F2 in the step list)',
+      run: () => {
+        if (currentStepId) startRename(currentStepId);
+      },
+    },
+  ]);
 
   return (
     <div className="sidebar">
@@ -124,7 +140,7 @@ export function StepList() {
         ))}
       </ul>
       {steps.length === 0 && <p className="muted sidebar-empty">No steps yet.</p>}
-      <button type="button" className="add-step" onClick={() => void addStepAfterCurrent()}>
+      <button type="button" className="add-step" title={`Add step (${ADD_STEP_KEYS.join(', ')})`} onClick={() => void addStepAfterCurrent()}>
         Add step
       </button>
     </div>
@@ -155,6 +171,10 @@ const StepItem = memo(function StepItem({ step, index, current, renaming, drop, 
       data-status={step.status}
       className={['step-item', current && 'current', drop && `drop-${drop}`].filter(Boolean).join(' ')}
       onClick={() => controls.select(step.id)}
+      onDoubleClick={(event) => {
+        // Not from the rename field itself (a double-click there selects a word).
+        if (!renaming && event.target !== event.currentTarget.querySelector('input')) controls.rename(step.id);
+      }}
       onKeyDown={(event) => controls.keyDown(event, step, index)}
       onDragStart={(event) => controls.dragStart(event, step)}
       onDragOver={(event) => controls.dragOver(event, step, index)}

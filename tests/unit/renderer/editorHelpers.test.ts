@@ -32,4 +32,15 @@ describe('attachmentFor', () => {
     expect(attachmentFor('src/a.ts', { text: 'b\nc', startLine: 2, endLine: 3, endColumn: 2 })).toEqual({ kind: 'text', title: 'src/a.ts:2-3', text: 'b\nc' });
     expect(attachmentFor('src/a.ts', { text: 'b\nc\n', startLine: 2, endLine: 4, endColumn: 1 })).toEqual({ kind: 'text', title: 'src/a.ts:2-3', text: 'b\nc\n' });
   });
+
+  it('leaves out a first line the selection only touches at its end (L15: "15-20" had a line with nothing selected)', () => {
+    // Selected from the end of line 14 to the middle of line 20: line 14 gives no character, only its line break.
+    expect(attachmentFor('src/a.ts', { text: '\nfifteen\nx\nx\nx\nx\ntw', startLine: 14, endLine: 20, endColumn: 3 })).toEqual({
+      kind: 'text',
+      title: 'src/a.ts:15-20',
+      text: '\nfifteen\nx\nx\nx\nx\ntw',
+    });
+    // A selection of line breaks only keeps one line.
+    expect(attachmentFor('src/a.ts', { text: '\n', startLine: 4, endLine: 5, endColumn: 1 })).toMatchObject({ title: 'src/a.ts:4-4' });
+  });
 });
