@@ -4,7 +4,7 @@
  * takes only this process down. Bundled to out/main/engineHost.js.
  */
 import { EngineHost } from './engineHost';
-import { connectToParent } from './parentChannel';
+import { connectToParent } from '../../base/node/hostChannel';
 import { EngineRequest, type EngineReply } from './protocol';
 
 // `host` is read only when a message arrives, on a later tick, by when both constants are set.

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { EngineReply, type CompleteRequest, type EngineRequest, type HostError, type HostReport, type WarmRequest } from '../../assistant/host/protocol';
-import { nodeHostLauncher, type HostChannel, type HostLauncher } from '../pty/hostChannel';
+import { nodeHostLauncher, type HostChannel, type HostLauncher } from '../../base/node/hostChannel';
 import type { Device, EngineErrorCode } from '../../app/completion/vocabulary';
 
 /** scripts/build.mjs bundles assistant/host/engineHostMain.ts to this file, next to main's bundle in out/main/. */
@@ -158,7 +158,7 @@ export class EngineClient implements EngineClientLike {
   }
 
   private startHost(): HostChannel {
-    const channel = this.launcher(this.entryPath);
+    const channel = this.launcher(this.entryPath, 'engineHost');
     this.channel = channel;
     channel.onMessage((message) => this.receive(channel, message));
     channel.onExit((code) => this.exited(channel, code));

@@ -1,5 +1,5 @@
 import { utilityProcess } from 'electron';
-import type { HostLauncher } from '../pty/hostChannel';
+import type { HostLauncher } from '../../base/node/hostChannel';
 
 /** In Electron, host processes (pty, engine) run as utility processes (no child_process.fork: the runAsNode fuse is off). */
 export const utilityHostLauncher = (serviceName: string): HostLauncher => (entryPath) => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Disposable } from '../../app/ipc/api';
 import { defaultPtyHostEntry } from './hostEntry';
-import { nodeHostLauncher, type HostChannel, type HostLauncher } from './hostChannel';
+import { nodeHostLauncher, type HostChannel, type HostLauncher } from '../../base/node/hostChannel';
 import { endShellSessions } from './processTree';
 import { HostEvent, type HostRequest } from './protocol';
 
@@ -260,7 +260,7 @@ export class PtyHost {
   private launch(): RunningHost {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = null;
-    const channel = this.launcher(this.entryPath);
+    const channel = this.launcher(this.entryPath, 'ptyHost');
     channel.onMessage((message) => {
       if (this.host?.channel === channel) this.receive(message);
     });

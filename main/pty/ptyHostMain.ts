@@ -2,7 +2,7 @@
  * The pty host: a process of its own (like VS Code's ptyHost) that owns every journal's shell, so that
  * terminal I/O never runs on the main process's event loop. Bundled to out/main/ptyHost.js.
  */
-import { connectToParent } from '../../assistant/host/parentChannel';
+import { connectToParent } from '../../base/node/hostChannel';
 import { HostShell } from './hostShell';
 import { HostRequest, type HostEvent } from './protocol';
 

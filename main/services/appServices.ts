@@ -5,7 +5,7 @@ import type { CallHandlers, EventSink } from '../transport/dispatcher';
 import { AssistantService } from '../assistant/assistantService';
 import { EngineClient } from '../assistant/engineClient';
 import { ServeApiService } from '../api/serveApiService';
-import type { HostLauncher } from '../pty/hostChannel';
+import type { HostLauncher } from '../../base/node/hostChannel';
 import { EditorBuffers } from './editorBuffers';
 import { FileService } from './fileService';
 import { HotExit } from './hotExit';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AssistantService } from '../../main/assistant/assistantService';
 import { EngineClient } from '../../main/assistant/engineClient';
-import { nodeHostLauncher, type HostChannel } from '../../main/pty/hostChannel';
+import { nodeHostLauncher, type HostChannel } from '../../base/node/hostChannel';
 import { EventLog, FakeBuffers, FakeModels, attachment, journalWith, waitFor } from '../unit/assistant/fixtures';
 import { describeNative, makeModel, tempDir } from './helpers';
 
@@ -30,8 +30,8 @@ describeNative('assistant service through the engine host process', () => {
     log = new EventLog();
     channels = [];
     const engine = new EngineClient({
-      launcher: (entry) => {
-        const channel = nodeHostLauncher(entry);
+      launcher: (entry, name) => {
+        const channel = nodeHostLauncher(entry, name);
         channels.push(channel);
         return { ...channel, postMessage: (message) => {
           channel.postMessage(message);

@@ -28,6 +28,15 @@ describe('engine client', () => {
     await expect(failing).rejects.toEqual(new EngineRequestError('ABORTED', 'completion aborted'));
   });
 
+  it('names its host engineHost, so the channel logs as the engine host (not the pty host)', async () => {
+    const fake = fakeLauncher();
+    const names: string[] = [];
+    const engine = new EngineClient({ launcher: (entryPath, name) => (names.push(name), fake.launcher(entryPath, name)), entryPath: '/entry.js' });
+    await engine.configure(CONFIG);
+    expect(names).toEqual(['engineHost']);
+    await engine.dispose();
+  });
+
   it('forwards a cancel only for a request in flight', async () => {
     const { engine, processes } = client();
     await engine.configure(CONFIG);

@@ -1,6 +1,6 @@
 // A fake engine host behind a HostLauncher: records what main sends, answers as the test says, dies on demand.
 import type { EngineRequest, HostReport } from '../../../assistant/host/protocol';
-import type { HostChannel, HostLauncher } from '../../../main/pty/hostChannel';
+import type { HostChannel, HostLauncher } from '../../../base/node/hostChannel';
 
 export const HOST_REPORT: HostReport = {
   mode: 'sparse', format: 'fim-generic', notes: [], promptTokens: 40, reusedFromContext: 10, reusedFromMemory: 5, reusedFromDisk: 0, computedTokens: 25,

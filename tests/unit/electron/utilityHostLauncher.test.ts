@@ -14,7 +14,7 @@ afterEach(() => vi.restoreAllMocks());
 describe('utilityHostLauncher', () => {
   it('kills a host with SIGKILL (utilityProcess.kill is a SIGTERM, which a host stuck in a loop never handles)', () => {
     const kill = vi.spyOn(process, 'kill').mockImplementation(() => true);
-    const channel = utilityHostLauncher('test host')('/app/out/main/ptyHost.js');
+    const channel = utilityHostLauncher('test host')('/app/out/main/ptyHost.js', 'ptyHost');
     expect(electron.utilityProcess.fork).toHaveBeenCalledWith('/app/out/main/ptyHost.js', [], { serviceName: 'test host', stdio: 'inherit' });
     channel.kill();
     expect(kill).toHaveBeenCalledWith(4242, 'SIGKILL');

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nodeHostLauncher } from '../../../main/pty/hostChannel';
+import { nodeHostLauncher } from '../../../base/node/hostChannel';
 import {
   HostDiedError,
   HostExitedError,
@@ -111,7 +111,7 @@ describe('pty lifecycle', () => {
 
   it('a killed host comes back by itself: the running command fails, the jobs its terminal spared are ended, a new shell runs', async () => {
     let launches = 0;
-    const host = startHost({ launcher: (entryPath) => (launches++, nodeHostLauncher(entryPath)) });
+    const host = startHost({ launcher: (entryPath, name) => (launches++, nodeHostLauncher(entryPath, name)) });
     const { shell, pids } = await shellWithSurvivors(host);
     const hostExits: (number | null)[] = [];
     host.onHostExit((code) => hostExits.push(code));

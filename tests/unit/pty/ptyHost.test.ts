@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { nodeHostLauncher, type HostChannel, type HostLauncher } from '../../../main/pty/hostChannel';
+import { nodeHostLauncher, type HostChannel, type HostLauncher } from '../../../base/node/hostChannel';
 import { defaultPtyHostEntry } from '../../../main/pty/hostEntry';
 import { HostDiedError, HostExitedError, PtyHost } from '../../../main/pty/ptyHost';
 import { runCollect, tempHome } from './helpers';
@@ -8,14 +8,16 @@ import { runCollect, tempHome } from './helpers';
 function fakeHost() {
   const fake = {
     entryPath: '',
+    name: '',
     launches: 0,
     posted: [] as unknown[],
     killed: false,
     fromHost: (_message: unknown): void => undefined,
     exit: (_code: number | null): void => undefined,
   };
-  const launcher: HostLauncher = (entryPath) => {
+  const launcher: HostLauncher = (entryPath, name) => {
     fake.entryPath = entryPath;
+    fake.name = name;
     fake.launches += 1;
     const exitListeners: ((code: number | null) => void)[] = [];
     fake.exit = (code) => exitListeners.forEach((listener) => listener(code));
@@ -42,6 +44,8 @@ describe('PtyHost', () => {
     const { fake, launcher } = fakeHost();
     PtyHost.start({ launcher });
     expect(fake.entryPath).toBe(defaultPtyHostEntry());
+    // Its log lines say which host they come from.
+    expect(fake.name).toBe('ptyHost');
     PtyHost.start({ launcher, entryPath: '/somewhere/ptyHost.js' });
     expect(fake.entryPath).toBe('/somewhere/ptyHost.js');
   });
@@ -125,12 +129,12 @@ describe('PtyHost', () => {
     const { fake, launcher } = fakeHost();
     let failNext = false;
     const host = PtyHost.start({
-      launcher: (entryPath) => {
+      launcher: (entryPath, name) => {
         if (failNext) {
           failNext = false;
           throw new Error('no such file');
         }
-        return launcher(entryPath);
+        return launcher(entryPath, name);
       },
       restartDelaysMs: [100],
     });
@@ -147,7 +151,7 @@ describe('PtyHost', () => {
 
   it('the host ignores malformed requests and keeps serving (it logs them to stderr)', async () => {
     let channel: HostChannel | undefined;
-    const host = PtyHost.start({ launcher: (entryPath) => (channel = nodeHostLauncher(entryPath)) });
+    const host = PtyHost.start({ launcher: (entryPath, name) => (channel = nodeHostLauncher(entryPath, name)) });
     try {
       const home = tempHome();
       const shell = await host.createShell({ cwd: home, env: { HOME: home } });
