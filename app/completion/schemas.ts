@@ -167,6 +167,13 @@ export const SuggestionReport = z.object({
 });
 export type SuggestionReport = z.infer<typeof SuggestionReport>;
 
+/**
+ * A suggestion's text so far, while the engine generates it: shaped as the whole answer will be (one line,
+ * or a block), and each one a start of the next and of the answer's text.
+ */
+export const SuggestionPartial = z.object({ requestId: Id, text: z.string() });
+export type SuggestionPartial = z.infer<typeof SuggestionPartial>;
+
 export const EncodingProgress = z.object({
   journalId: Id,
   stepId: Id,

@@ -3,7 +3,7 @@ import { JournalChange, JournalEdit } from '../journal/edits';
 import { SearchHit } from '../journal/search';
 import { AttachmentKind, CellRun, Id, Journal, JournalSummary } from '../journal/schema';
 import {
-  AssistantSettingsChange, AssistantSettingsView, AssistantStatus, DownloadState, EncodingProgress, ModelCatalog, SuggestionReport,
+  AssistantSettingsChange, AssistantSettingsView, AssistantStatus, DownloadState, EncodingProgress, ModelCatalog, SuggestionPartial, SuggestionReport,
 } from '../completion/schemas';
 import { ServeApiStatus } from '../completion/serveApi';
 import { EditorBackup, FileContent, TreeEntry, WorkspacePath } from '../editor/schemas';
@@ -177,6 +177,8 @@ export const events = {
   'assistant.status': AssistantStatus,
   /** Background encoding of the current step's documents. */
   'assistant.encoding': EncodingProgress,
+  /** A suggestion's text so far, for the request `assistant.complete` answers when the engine is done. */
+  'assistant.partial': SuggestionPartial,
   'models.download': DownloadState,
 } as const;
 

@@ -4,10 +4,11 @@ import type { AssistantSettings, AssistantStatus, ContextDocument, EngineUsed, S
 import type { CallInput, CallOutput, EventName, EventPayload } from '../../app/ipc/contract';
 import { findStep, type Journal } from '../../app/journal/schema';
 import { newId } from '../../app/ids';
-import type { HostReport } from '../../assistant/host/protocol';
+import { boundPrefix, boundSuffix, promptLimits, shapeSuggestion } from '../../app/completion/query';
+import type { BlockSource, CompletionReport } from '../../app/completion/vocabulary';
 import { UserFacingError, type CallHandlers, type EventSink } from '../transport/dispatcher';
-import { buildContext, promptDocuments, type BuiltContext } from './contextBuilder';
-import { UrlFetcher } from './documents';
+import { buildContext, estimateTokens, promptDocuments, type BuiltContext } from './contextBuilder';
+import { readDocument, stepDocuments, UrlFetcher } from './documents';
 import { EngineCrashedError, EngineRequestError, EngineUnavailableError, type EngineClientLike, type EngineConfig } from './engineClient';
 import type { ModelSource } from './modelSource';
 import { DIALECT_FORMAT, RemoteAbortedError, RemoteEngine, RemoteUnreachableError, type RemoteReport } from './remoteEngine';
@@ -44,47 +45,15 @@ export interface AssistantServiceOptions {
 /** Default of `remoteRetryMs`: long enough that a dead server does not cost every keystroke a timeout. */
 export const REMOTE_RETRY_MS = 10_000;
 
-/** The query is bounded: the end of the prefix and the start of the suffix, cut at line boundaries. */
-export const PREFIX_CHARS = 4_000;
-export const SUFFIX_CHARS = 1_500;
 /** KV cells beyond the documents' budget: the bounded prefix and suffix, the format's tokens, generation. */
 export const QUERY_RESERVE_TOKENS = 8_192;
-/**
- * What one prompt may hold for a model trained with `contextLength` tokens (unknown: the defaults): a model used
- * past its training length gives noise, so a short-context model (the shipped miniature has 512) gets its prompt
- * cut to 30% prefix, 10% suffix and half for the documents, estimated at 3 characters a token as the budget is.
- */
-export function promptLimits(contextLength: number | undefined, documentBudgetTokens: number): { prefixChars: number; suffixChars: number; documentTokens: number } {
-  if (contextLength === undefined) return { prefixChars: PREFIX_CHARS, suffixChars: SUFFIX_CHARS, documentTokens: documentBudgetTokens };
-  return {
-    prefixChars: Math.min(PREFIX_CHARS, Math.floor(contextLength * 0.3 * 3)),
-    suffixChars: Math.min(SUFFIX_CHARS, Math.floor(contextLength * 0.1 * 3)),
-    documentTokens: Math.min(documentBudgetTokens, Math.floor(contextLength * 0.5)),
-  };
-}
 
 /** How much of the cursor's surroundings the report shows. */
 const REPORT_PREFIX_CHARS = 400;
 const REPORT_SUFFIX_CHARS = 200;
 
-export function boundPrefix(prefix: string, limit = PREFIX_CHARS): string {
-  if (prefix.length <= limit) return prefix;
-  const start = prefix.length - limit;
-  if (prefix[start - 1] === '\n') return prefix.slice(start);
-  const tail = prefix.slice(start);
-  const newline = tail.indexOf('\n');
-  return newline >= 0 ? tail.slice(newline + 1) : tail;
-}
-
-export function boundSuffix(suffix: string, limit = SUFFIX_CHARS): string {
-  if (suffix.length <= limit) return suffix;
-  const head = suffix.slice(0, limit);
-  const newline = head.lastIndexOf('\n');
-  return newline >= 0 ? head.slice(0, newline + 1) : head;
-}
-
 // How a document got into the prompt: the slowest path among its blocks.
-const SOURCE_COST: Record<HostReport['blocks'][number]['source'], number> = { resident: 0, shifted: 1, memory: 2, disk: 3, computed: 4 };
+const SOURCE_COST: Record<BlockSource, number> = { resident: 0, shifted: 1, memory: 2, disk: 3, computed: 4 };
 
 /** The context's documents in prompt order, left-out and failed ones included; `included` says how one that went in got there. */
 function reportDocuments(context: BuiltContext | null, included: (entry: BuiltContext['entries'][number]) => Pick<ContextDocument, 'tokens' | 'state'>): ContextDocument[] {
@@ -96,10 +65,10 @@ function reportDocuments(context: BuiltContext | null, included: (entry: BuiltCo
 }
 
 /** The engine's report in the contract's words: documents in prompt order, left-out and failed ones included. */
-export function suggestionReport(requestId: string, context: BuiltContext | null, report: HostReport, prefix: string, suffix: string): SuggestionReport {
+export function suggestionReport(requestId: string, context: BuiltContext | null, report: CompletionReport, prefix: string, suffix: string): SuggestionReport {
   const documents = reportDocuments(context, (entry) => {
     const blocks = report.blocks.filter((b) => b.document === entry.doc.name);
-    const worst = blocks.reduce<HostReport['blocks'][number]['source']>((acc, b) => (SOURCE_COST[b.source] > SOURCE_COST[acc] ? b.source : acc), 'resident');
+    const worst = blocks.reduce<BlockSource>((acc, b) => (SOURCE_COST[b.source] > SOURCE_COST[acc] ? b.source : acc), 'resident');
     return { tokens: blocks.reduce((sum, b) => sum + b.tokens, 0), state: worst };
   });
   return {
@@ -366,6 +335,21 @@ export class AssistantService {
     return buildContext(journal, this.sources(journal.id), documentTokens);
   }
 
+  /**
+   * An attachment's tokens as the budget rule estimates them (the inspector's count) and the document budget of the
+   * engine suggestions come from now: null while no model is loaded, so nothing is said then.
+   */
+  async documentFit(journalId: string, attachmentId: string): Promise<{ tokens: number; budgetTokens: number | null }> {
+    const journal = this.options.journals.journal(journalId);
+    const found = journal?.steps.flatMap((step) => stepDocuments(journal, step).map((doc) => ({ doc, step }))).find(({ doc }) => doc.id === attachmentId);
+    if (!found) throw new UserFacingError('not-found', `No attachment ${attachmentId} in an open journal.`);
+    const text = await readDocument(found.doc, found.step, this.sources(journalId));
+    const budgetTokens = this.status().state !== 'ready'
+      ? null
+      : this.remoteToAsk() ? promptLimits(undefined, this.options.models.settings().contextBudgetTokens).documentTokens : this.limits().documentTokens;
+    return { tokens: estimateTokens(found.doc.name, text), budgetTokens };
+  }
+
   private limits() {
     return promptLimits(this.options.engine.state().contextLength, this.options.models.settings().contextBudgetTokens);
   }
@@ -419,6 +403,8 @@ export class AssistantService {
      */
     const cacheKey = (engine: unknown, request: unknown, context: BuiltContext | null) =>
       createHash('sha256').update(JSON.stringify([engine, request, context?.entries.map((e) => [e.doc.id, e.doc.title, e.state, e.reason])])).digest('hex');
+    // Cut once, here, for every engine: a line ends at its end, a block keeps its lines; '' is no suggestion.
+    const shape = (text: string) => shapeSuggestion(text, input.multiline) ?? '';
     const run = async (): Promise<CompleteOutput> => {
       if (remote) {
         // The server's context is its own: the default limits, not the local model's.
@@ -430,7 +416,7 @@ export class AssistantService {
           const result = await remote.complete(request, abort.signal);
           this.remoteAnswered(remote);
           const report = remoteSuggestionReport(input.requestId, context, remote.label, result.report, request.prefix, request.suffix);
-          return this.remember(key, { requestId: input.requestId, text: result.text, report });
+          return this.remember(key, { requestId: input.requestId, text: shape(result.text), report });
         } catch (error) {
           if (cancelled || error instanceof RemoteAbortedError) throw cancelledError();
           this.remoteFailed(remote, error);
@@ -448,12 +434,22 @@ export class AssistantService {
       const key = cacheKey(this.options.models.activeModel()?.path, request, context);
       const hit = this.cached(key, input.requestId);
       if (hit) return hit;
-      const result = await this.options.engine.complete({ id: input.requestId, ...request }).catch((error: unknown) => {
+      // The text so far goes to the page as it is generated: the ghost text shows its first line and grows.
+      let generated = '';
+      let shown = '';
+      const onText = (delta: string) => {
+        generated += delta;
+        const text = shape(generated);
+        if (cancelled || text === shown) return;
+        shown = text;
+        this.options.emit('assistant.partial', { requestId: input.requestId, text });
+      };
+      const result = await this.options.engine.complete({ id: input.requestId, ...request }, onText).catch((error: unknown) => {
         throw toUserFacing(error);
       });
       const report = suggestionReport(input.requestId, context, result.report, request.prefix, request.suffix);
       if (fallbackNote) report.notes = [...report.notes, fallbackNote];
-      return this.remember(key, { requestId: input.requestId, text: result.text, report });
+      return this.remember(key, { requestId: input.requestId, text: shape(result.text), report });
     };
     return Promise.race([run(), cancellation]).finally(() => {
       this.inFlight.delete(input.requestId);

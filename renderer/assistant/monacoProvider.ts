@@ -1,11 +1,11 @@
 import type * as Monaco from 'monaco-editor';
 import type { SteerwayApi } from '../../app/ipc/api';
 import { assistantStore, connectAssistantStore } from './assistantStore';
-import { PREFIX_CHARS, SUFFIX_CHARS, SuggestionSource } from './suggestionSource';
+import { SuggestionSource } from './suggestionSource';
 
 type MonacoApi = typeof Monaco;
 
-/** Lines read around the cursor before the character bounds apply: keeps a huge file from being copied whole per keystroke. */
+/** Lines read around the cursor before the query's character bounds apply: keeps a huge file from being copied whole per keystroke. */
 const PREFIX_LINES = 400;
 const SUFFIX_LINES = 100;
 
@@ -21,7 +21,7 @@ function textAround(model: Monaco.editor.ITextModel, position: Monaco.Position):
   const suffix = model.getValueInRange({
     startLineNumber: position.lineNumber, startColumn: position.column, endLineNumber: lastLine, endColumn: model.getLineMaxColumn(lastLine),
   });
-  return { prefix: prefix.slice(-PREFIX_CHARS * 2), suffix: suffix.slice(0, SUFFIX_CHARS * 2) };
+  return { prefix, suffix };
 }
 
 /**
@@ -36,15 +36,23 @@ export function installInlineSuggestions(
   context: { journalId(): string | null },
 ): { dispose(): void } {
   const feed = connectAssistantStore(api);
+  // Streaming: when a suggestion has more text, Monaco runs the provider again and shows the newest text.
+  const moreText = new Set<() => void>();
   const source = new SuggestionSource({
     api,
     journalId: () => context.journalId(),
     onReport: (report, timing) => assistantStore.setState({ report, timing }),
+    onMoreText: () => moreText.forEach((listener) => listener()),
   });
 
   const provider: Monaco.languages.InlineCompletionsProvider = {
     // The source debounces (adaptively); Monaco's own wait would only add to it.
     debounceDelayMs: 0,
+    onDidChangeInlineCompletions: (listener) => {
+      const fire = () => listener();
+      moreText.add(fire);
+      return { dispose: () => void moreText.delete(fire) };
+    },
     async provideInlineCompletions(model, position, context, token) {
       const version = model.getVersionId();
       // Monaco issues its request as the text changes, then calls here after its own scheduling (a timer that

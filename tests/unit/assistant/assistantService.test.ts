@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostReport } from '../../../assistant/host/protocol';
-import { AssistantService, boundPrefix, boundSuffix, promptLimits } from '../../../main/assistant/assistantService';
+import { boundPrefix, boundSuffix, promptLimits } from '../../../app/completion/query';
+import { AssistantService } from '../../../main/assistant/assistantService';
 import {
   EngineClient, EngineCrashedError, EngineRequestError, type CompleteCall, type CompleteResult, type EngineClientLike, type EngineClientState, type EngineConfig, type WarmCall,
 } from '../../../main/assistant/engineClient';
@@ -16,7 +17,7 @@ interface Deferred<T> {
 class FakeEngine implements EngineClientLike {
   current: EngineClientState = { state: 'stopped', device: 'cpu', message: null };
   readonly configs: Array<EngineConfig | null> = [];
-  readonly completes: Array<{ call: CompleteCall } & Deferred<CompleteResult>> = [];
+  readonly completes: Array<{ call: CompleteCall; onText?: (delta: string) => void } & Deferred<CompleteResult>> = [];
   readonly warms: Array<{ call: WarmCall } & Deferred<HostReport>> = [];
   readonly cancelled: string[] = [];
   private readonly listeners = new Set<(state: EngineClientState) => void>();
@@ -36,8 +37,8 @@ class FakeEngine implements EngineClientLike {
     this.configs.push(config);
     this.set(config ? { state: 'ready', device: config.gpu ? 'gpu' : 'cpu', message: null } : { state: 'stopped', device: 'cpu', message: null });
   }
-  complete(call: CompleteCall) {
-    return new Promise<CompleteResult>((resolve, reject) => this.completes.push({ call, resolve, reject }));
+  complete(call: CompleteCall, onText?: (delta: string) => void) {
+    return new Promise<CompleteResult>((resolve, reject) => this.completes.push({ call, onText, resolve, reject }));
   }
   warm(call: WarmCall) {
     return new Promise<HostReport>((resolve, reject) => this.warms.push({ call, resolve, reject }));
@@ -204,6 +205,36 @@ describe('assistant service', () => {
     engine.completes[2]!.resolve({ text: 'y', report: HOST_REPORT });
     expect((await other).text).toBe('o');
     expect((await second).text).toBe('y');
+  });
+
+  it('streams the text so far as assistant.partial, shaped as the answer will be, and answers with the whole shaped text', async () => {
+    const { service, engine, log } = setup();
+    await service.start();
+    const pending = service.handlers['assistant.complete'](input('r1'));
+    await waitFor(() => engine.completes.length === 1);
+    const { onText, resolve } = engine.completes[0]!;
+    // Blank text so far is no suggestion yet; a piece that changes nothing visible is not sent again.
+    for (const delta of [' ', 'add(', 'a, ', 'b);', '\n', 'next();']) onText!(delta);
+    expect(log.of('assistant.partial')).toEqual([
+      { requestId: 'r1', text: ' add(' }, { requestId: 'r1', text: ' add(a,' }, { requestId: 'r1', text: ' add(a, b);' },
+    ]);
+    resolve({ text: ' add(a, b);\nnext();', report: HOST_REPORT });
+    expect((await pending).text).toBe(' add(a, b);');
+  });
+
+  it('a multi-line suggestion streams its lines; a cancelled one sends no more text', async () => {
+    const { service, engine, log } = setup();
+    await service.start();
+    const pending = service.handlers['assistant.complete'](input('r1', { multiline: true }));
+    await waitFor(() => engine.completes.length === 1);
+    const { onText } = engine.completes[0]!;
+    onText!('if (a) {\n');
+    onText!('  b();\n');
+    expect(log.of('assistant.partial').map((p) => p.text)).toEqual(['if (a) {', 'if (a) {\n  b();']);
+    await service.handlers['assistant.cancel']({ requestId: 'r1' });
+    await expect(pending).rejects.toMatchObject({ code: 'cancelled' });
+    onText!('}');
+    expect(log.of('assistant.partial')).toHaveLength(2);
   });
 
   it('an engine abort is a cancellation, a crash says so', async () => {

@@ -102,6 +102,29 @@ describe('installInlineSuggestions', () => {
     expect(assistantStore.getState().report?.requestId).toBe(fake.inputsOf('assistant.complete')[0]!.requestId);
   });
 
+  it('streams: shows the first text, asks Monaco to run it again as more arrives, and gives the newest text', async () => {
+    const fake = new FakeApi();
+    let answer!: (text: string) => void;
+    fake.complete = (input) => new Promise((resolve) => (answer = (text) => resolve({ requestId: input.requestId, text, report: fakeReport() })));
+    const { provide, registered } = install(fake);
+    let reruns = 0;
+    const subscription = registered[0]!.provider.onDidChangeInlineCompletions!(() => reruns++);
+    const model = fakeModel('const b = ');
+    const first = provide(model, 1, 11);
+    await vi.waitFor(() => expect(fake.inputsOf('assistant.complete')).toHaveLength(1));
+    const { requestId } = fake.inputsOf('assistant.complete')[0]!;
+    fake.emit('assistant.partial', { requestId, text: 'sum(' });
+    expect((await first).items[0]!.insertText).toBe('sum(');
+    fake.emit('assistant.partial', { requestId, text: 'sum(a, b' });
+    expect(reruns).toBe(1);
+    expect((await provide(model, 1, 11)).items[0]!.insertText).toBe('sum(a, b');
+    answer('sum(a, b);');
+    await vi.waitFor(() => expect(reruns).toBe(2));
+    expect((await provide(model, 1, 11)).items[0]!.insertText).toBe('sum(a, b);');
+    subscription.dispose();
+    expect(fake.inputsOf('assistant.complete')).toHaveLength(1);
+  });
+
   it('shows nothing when the text changed while the engine answered', async () => {
     const fake = new FakeApi();
     const model = fakeModel('const b = ');

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallInput, CallOutput } from '../../../app/ipc/contract';
+import { PREFIX_CHARS } from '../../../app/completion/query';
 import {
-  AdaptiveDebounce, INITIAL_DEBOUNCE_MS, PREFIX_CHARS, SuggestionSource, isMultiline, shapeSuggestion, type CursorText,
+  AdaptiveDebounce, INITIAL_DEBOUNCE_MS, SuggestionSource, isMultiline, type CursorText,
 } from '../../../renderer/assistant/suggestionSource';
 import { FakeApi, fakeReport } from './fakeApi';
 
@@ -24,8 +25,11 @@ function setup(answerText = 'Value(x);') {
   fake.complete = (input) => ({ requestId: input.requestId, text: answerText, report: fakeReport({ requestId: input.requestId }) });
   let clock = 0;
   const reports: unknown[] = [];
-  const source = new SuggestionSource({ api: fake, journalId: () => 'j1', now: () => clock, onReport: (report, timing) => reports.push({ report, timing }) });
-  return { fake, source, reports, tick: (ms: number) => (clock += ms) };
+  const more = { count: 0 };
+  const source = new SuggestionSource({
+    api: fake, journalId: () => 'j1', now: () => clock, onReport: (report, timing) => reports.push({ report, timing }), onMoreText: () => more.count++,
+  });
+  return { fake, source, reports, more, tick: (ms: number) => (clock += ms) };
 }
 
 async function suggestNow(source: SuggestionSource, text: CursorText): Promise<string | null> {
@@ -175,21 +179,64 @@ describe('SuggestionSource', () => {
     expect(held.map((h) => h.input.prefix)).toEqual(['const v = ', 'const v = x', 'let a = 1']);
   });
 
-  it('answers again at the same place from the cache, without a request or a wait', async () => {
+  it('answers again at the place of the last suggestion without a request; back at a place it left, main is asked (it keeps the recent answers)', async () => {
     const { fake, source } = setup();
     expect(await suggestNow(source, at('const v = get'))).toBe('Value(x);');
+    expect(await source.suggest(at('const v = get'), new AbortController().signal)).toBe('Value(x);');
+    expect(fake.inputsOf('assistant.complete')).toHaveLength(1);
     // Elsewhere, then back.
     fake.complete = (input) => ({ requestId: input.requestId, text: 'other()', report: fakeReport() });
     expect(await suggestNow(source, at('let w = '))).toBe('other()');
-    expect(await source.suggest(at('const v = get'), new AbortController().signal)).toBe('Value(x);');
-    expect(fake.inputsOf('assistant.complete')).toHaveLength(2);
+    expect(await suggestNow(source, at('const v = get'))).toBe('other()');
+    expect(fake.inputsOf('assistant.complete')).toHaveLength(3);
   });
 
-  it('keys the cache by file too', async () => {
+  it('a suggestion belongs to its file: the same text in another file asks again', async () => {
     const { fake, source } = setup();
     await suggestNow(source, at('const v = get', '\n', 'src/a.ts'));
     await suggestNow(source, at('const v = get', '\n', 'src/b.ts'));
     expect(fake.inputsOf('assistant.complete')).toHaveLength(2);
+  });
+
+  it('streams: the first text shows as soon as it is generated, each ask again gets the newest, then the whole answer', async () => {
+    const { fake, source, more } = setup();
+    const held = holdAnswers(fake);
+    const first = source.suggest(at('const v = get'), new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS);
+    const { requestId } = held[0]!.input;
+    fake.emit('assistant.partial', { requestId: 'someone-else', text: 'Nope' });
+    fake.emit('assistant.partial', { requestId, text: 'Value(' });
+    expect(await first).toBe('Value(');
+    expect(more.count).toBe(0);
+    fake.emit('assistant.partial', { requestId, text: 'Value(x' });
+    expect(more.count).toBe(1);
+    // Monaco asks again at the same text: the newest text, from the same request.
+    expect(await source.suggest(at('const v = get'), new AbortController().signal)).toBe('Value(x');
+    held[0]!.answer('Value(x);');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(more.count).toBe(2);
+    expect(await source.suggest(at('const v = get'), new AbortController().signal)).toBe('Value(x);');
+    // Type-through works on the whole answer.
+    expect(await source.suggest(at('const v = getVal'), new AbortController().signal)).toBe('ue(x);');
+    expect(fake.inputsOf('assistant.complete')).toHaveLength(1);
+  });
+
+  it('a keystroke while the suggestion streams cancels it: no more text is taken', async () => {
+    const { fake, source, more } = setup();
+    const held = holdAnswers(fake);
+    const first = source.suggest(at('const v = '), new AbortController().signal, { stillCurrent: () => true });
+    await vi.advanceTimersByTimeAsync(INITIAL_DEBOUNCE_MS);
+    const { requestId } = held[0]!.input;
+    fake.emit('assistant.partial', { requestId, text: 'compute(' });
+    expect(await first).toBe('compute(');
+    // The next keystroke's ask, for other text.
+    void source.suggest(at('const v = 1'), new AbortController().signal);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(fake.inputsOf('assistant.cancel')).toEqual([{ requestId }]);
+    fake.emit('assistant.partial', { requestId, text: 'compute(a' });
+    held[0]!.answer('compute(a, b);');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(more.count).toBe(0);
   });
 
   it('typing the start of the shown suggestion keeps its rest, without a request', async () => {
@@ -278,11 +325,5 @@ describe('suggestion shape', () => {
     expect(isMultiline('  ', '\nnext')).toBe(true);
     expect(isMultiline('const a = ', ';')).toBe(false);
     expect(isMultiline('', 'foo();')).toBe(false);
-  });
-
-  it('a line suggestion ends at the line end; a block keeps its lines; trailing blanks go', () => {
-    expect(shapeSuggestion('foo();\nbar();', false)).toBe('foo();');
-    expect(shapeSuggestion('\n  return 1;\n}\n\n', true)).toBe('\n  return 1;\n}');
-    expect(shapeSuggestion('\nfoo', false)).toBeNull();
   });
 });
