@@ -7,9 +7,8 @@ import {
   type AssistantSettingsChange, type AssistantSettingsView, type DownloadState, type EngineChoice, type ModelCatalog, type RecommendedModel,
 } from '../../app/completion/schemas';
 import { newId } from '../../app/ids';
-import type { HandlersOf } from '../services/appServices';
 import { mkdirDurable, writeFileAtomic } from '../storage/atomicFile';
-import { UserFacingError, type EventSink } from '../transport/dispatcher';
+import { UserFacingError, type EventSink, type HandlersOf } from '../transport/dispatcher';
 import { GgufFormatError, readGgufHeader } from '../../assistant/gguf/header';
 import { ModelDownload } from './modelDownload';
 import { downloadEndpoint, recommendedModels } from './recommended';

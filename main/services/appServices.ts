@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import type { CallName } from '../../app/ipc/contract';
 import { ModelManager } from '../models/modelManager';
 import type { CallHandlers, EventSink } from '../transport/dispatcher';
 import { AssistantService } from '../assistant/assistantService';
@@ -11,9 +10,6 @@ import { FileService } from './fileService';
 import { HotExit } from './hotExit';
 import { SteerwayServices, type ServicesOptions } from './steerwayServices';
 import { WindowStateStore } from './windowState';
-
-/** The calls each service answers; together they must cover the whole contract (the type checker says so). */
-export type HandlersOf<K extends CallName> = Pick<CallHandlers, K>;
 
 export interface AppServicesOptions extends ServicesOptions {
   /** Where settings, models and the trust key live. */

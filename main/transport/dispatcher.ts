@@ -8,6 +8,9 @@ export type CallHandlers = {
   [K in CallName]: (input: z.output<(typeof calls)[K]['input']>) => Promise<CallOutput<K>>;
 };
 
+/** The calls one service answers; the services together must cover the whole contract (the type checker says so). */
+export type HandlersOf<K extends CallName> = Pick<CallHandlers, K>;
+
 /** Where main's events go: every window (Electron) or every connected socket (browser mode). */
 export type EventSink = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 

@@ -10,7 +10,7 @@ const doc = fs.readFileSync(path.join(root, 'docs/ARCHITECTURE.md'), 'utf8');
 const TREE = /^(app|base|main|renderer|assistant|native|training|tools|tests|scripts|docs|models|bin)\//;
 
 /** Backticked repository paths in `markdown`: no placeholders (`<id>`), globs or built output (`out/`). */
-export function namedPaths(markdown: string): string[] {
+function namedPaths(markdown: string): string[] {
   const found = [...markdown.matchAll(/`([^`\s]+)`/g)].map((m) => m[1]!);
   return [...new Set(found.filter((p) => TREE.test(p) && !/[<>*]/.test(p)))];
 }
