@@ -56,6 +56,24 @@ export const BlockReport = z.object({
 });
 export type BlockReport = z.infer<typeof BlockReport>;
 
+/**
+ * Where a request's time went, in ms, and how many decode calls its prompt took. llama.cpp applies queued RoPE
+ * shifts at the start of the next decode, so `shiftMs` is their queuing and their compute is in that decode's phase.
+ */
+export const PhaseTimes = z.object({
+  /** Block states brought back from the memory or disk tier. */
+  restoreMs: z.number(),
+  shiftMs: z.number(),
+  /** Decoding document tokens (sparse: computed blocks; full, prefix: the calls before the query). */
+  documentMs: z.number(),
+  /** Decoding the query (and boundary tokens). */
+  queryMs: z.number(),
+  /** Generating: sampling and decoding each generated token. */
+  samplingMs: z.number(),
+  promptDecodes: z.number().int(),
+});
+export type PhaseTimes = z.infer<typeof PhaseTimes>;
+
 /** The engine's account of one completion; it crosses the engine host's boundary as it is. */
 export const CompletionReport = z.object({
   mode: CompletionMode,
@@ -79,5 +97,7 @@ export const CompletionReport = z.object({
   tokensPerSecond: z.number(),
   promptMs: z.number(),
   totalMs: z.number(),
+  /** Set by the engine; optional for reports made elsewhere (tests, older hosts). */
+  phases: PhaseTimes.optional(),
 });
 export type CompletionReport = z.infer<typeof CompletionReport>;

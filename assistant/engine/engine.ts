@@ -1,21 +1,17 @@
 // The completion engine: one model, one kv_unified context, document blocks placed by sequence sharing.
-//
-// Sequences: 0 is the query (what the cursor's tokens attend to), 1 holds the shared prefix
-// (BOS + header) at [0, h), 2.. are placed block copies. A block is encoded once as [shared prefix +
-// block] at [h, h+len), saved without the prefix cells, and placed by shifting its own sequence
-// (RoPE re-rotation) to its offset, then tagged into the query sequence. The current layout's copies stay
-// in the context between requests so a cursor move only re-decodes the query; copies a request leaves out
-// are dropped before its query is decoded (their KV is one restore away in the memory or disk tier).
+// The context and its layout (sequences, block copies, making room) are kvLayout.ts's; where a block's KV
+// lives outside the context is blockStore.ts's; this file loads the model, builds prompts and generates.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isNativeError, loadAddon, type AddonContext, type AddonModel, type KvCacheType } from '../../native/binding';
+import { isNativeError, loadAddon, type AddonContext, type AddonModel, type ContextOptions, type KvCacheType } from '../../native/binding';
 import { GgufFormatError, readGgufHeader } from '../gguf/header';
 import { documentTokens, detectFormat, queryTokens, sharedPrefixTokens, splitBlocks, type PromptFormat } from './format';
 import { boundaryCut, logprobsOf, partialStopLength, sampleToken, SeededRandom, stopCut } from './sampling';
-import type { BlockRejection } from './blockFile';
+import { BlockStore } from './blockStore';
+import { emptyPhases, KvLayout, type Entry } from './kvLayout';
 import { BLOCK_DIR_MODE, BLOCK_FILE_MODE, DiskTier, MemoryTier } from './tiers';
 import { COMPLETION_MODES, DEFAULT_COMPLETION_MODE, STOP_BOUNDARIES } from '../../app/completion/vocabulary';
 import {
@@ -26,9 +22,6 @@ import {
   ModelLoadError,
   ModelNotFoundError,
   ModelTooLargeError,
-  TooManyBlocksError,
-  type BlockReport,
-  type BlockSource,
   type CacheStats,
   type CompletionEngine,
   type CompletionMode,
@@ -39,57 +32,24 @@ import {
   type ModelDescription,
 } from './types';
 
-const SEQ_QUERY = 0;
-const SEQ_SHARED = 1;
-const FIRST_BLOCK_SEQ = 2;
 /** llama.cpp's hard cap on sequences; it also needs nSeqMax <= nBatch. */
 const N_SEQ_MAX = 256;
-/** A resident copy is re-rotated at most this often; F16 keys lose a little at every rotation. */
-const MAX_SHIFTS = 2;
 const MAX_LOGPROBS = 20;
 /** gpuLayers meaning "all of them". */
 const ALL_LAYERS = 999;
 const TOKENIZE_MEMO = 256;
+/** Smallest context the engine creates; it grows (in powers of two, up to `contextSize`) as prompts need. */
+export const MIN_CONTEXT = 1024;
 
-interface Copy {
-  key: string;
-  seq: number;
-  offset: number;
-  length: number;
-  shifts: number;
-  lastUsed: number;
-}
-
-interface Entry {
-  key: string;
-  tokens: number[];
-  offset: number;
-  document: string;
-  index: number;
-}
-
-/** What the query sequence holds now. */
-interface QueryState {
-  kind: 'causal' | 'sparse';
-  /** Token id at each position of the sequence. */
-  tokens: number[];
-  /** Sparse: the placed blocks in order, and the boundary they were assembled with. */
-  entries: { key: string; offset: number; copy: Copy }[];
-  boundary: number;
-  /** Position ranges of cells that belong to the query sequence alone. */
-  own: [number, number][];
-}
-
-function clip(ranges: [number, number][], cut: number): [number, number][] {
-  return ranges.filter(([a]) => a < cut).map(([a, b]) => [a, Math.min(b, cut)] as [number, number]);
-}
-
-const cells = (ranges: [number, number][]): number => ranges.reduce((n, [a, b]) => n + b - a, 0);
-
-function commonPrefix(a: readonly number[], b: readonly number[]): number {
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return i;
+/**
+ * Cells of the context for a request needing `needed` cells: a power of two, at least MIN_CONTEXT, at most
+ * `max`. llama.cpp re-rotates every cell of the context at each RoPE shift, so a context sized to the prompt
+ * keeps shifts cheap where `contextSize` is large (64k on a GPU for a 4k prompt).
+ */
+export function contextCellsFor(needed: number, max: number): number {
+  let cells = MIN_CONTEXT;
+  while (cells < needed) cells *= 2;
+  return Math.min(cells, max);
 }
 
 const KV_BYTES: Record<KvCacheType, number> = { f16: 2, f32: 4 };
@@ -173,24 +133,29 @@ export async function createCompletionEngine(options: EngineOptions): Promise<Co
   }
   try {
     const batch = Math.min(options.batchSize ?? 512, nCtx);
-    // The engine never sends more than `batch` tokens per decode; the context's nBatch is only raised so
-    // that it allows enough sequences (llama.cpp requires nSeqMax <= nBatch).
-    const nBatch = Math.min(Math.max(batch, N_SEQ_MAX), nCtx);
-    const ctx = await model.createContext({
-      nCtx,
-      nBatch,
-      nUbatch: Math.min(batch, 512),
-      nSeqMax: Math.min(N_SEQ_MAX, nBatch),
-      typeK,
-      typeV,
-      flashAttention: options.flashAttention ?? 'auto',
-      ...(options.threads ? { threads: options.threads, threadsBatch: options.threads } : {}),
-    });
+    const newContext = (cells: number): Promise<AddonContext> => {
+      // The engine never sends more than `batch` tokens per decode; the context's nBatch is only raised so
+      // that it allows enough sequences (llama.cpp requires nSeqMax <= nBatch).
+      const nBatch = Math.min(Math.max(batch, N_SEQ_MAX), cells);
+      const params: ContextOptions = {
+        nCtx: cells,
+        nBatch,
+        nUbatch: Math.min(batch, 512),
+        nSeqMax: Math.min(N_SEQ_MAX, nBatch),
+        typeK,
+        typeV,
+        flashAttention: options.flashAttention ?? 'auto',
+        ...(options.threads ? { threads: options.threads, threadsBatch: options.threads } : {}),
+      };
+      return model.createContext(params);
+    };
+    const ctx = await newContext(contextCellsFor(0, nCtx));
     const cacheDir = options.cacheDir ? path.resolve(options.cacheDir) : null;
     if (cacheDir) await fsp.mkdir(cacheDir, { recursive: true, mode: BLOCK_DIR_MODE });
     const identity = await modelIdentity(options.modelPath, stat, cacheDir);
     const disk = cacheDir ? await DiskTier.open(cacheDir, options.diskBudgetBytes ?? 2 * 2 ** 30) : null;
-    return new Engine(model, ctx, options, identity, disk, batch);
+    // llama.cpp pads a context to a multiple of 256 cells: that many are usable.
+    return new Engine(model, ctx, newContext, Math.ceil(nCtx / 256) * 256, options, identity, disk, batch);
   } catch (err) {
     model.dispose();
     throw err;
@@ -201,25 +166,24 @@ class Engine implements CompletionEngine {
   readonly model: ModelDescription;
   private readonly format: PromptFormat;
   private readonly shared: number[];
-  private readonly layout: string;
   private readonly blockTokens: number;
-  private readonly memory: MemoryTier;
+  private readonly store: BlockStore;
   private readonly tokenMemo = new Map<string, number[]>();
-  private copies: Copy[] = [];
-  private prefixReady = false;
-  private q: QueryState | null = null;
-  private requestNo = 0;
+  private kv: KvLayout;
+  /** Key prefix of every block: model, KV layout and shared prefix. */
+  private readonly keyBase: string;
   private queue: Promise<unknown> = Promise.resolve();
-  private diskWrites: Promise<void> = Promise.resolve();
-  private readonly pendingDiskKeys = new Set<string>();
   private disposed = false;
 
   constructor(
     private readonly llama: AddonModel,
-    private readonly ctx: AddonContext,
+    ctx: AddonContext,
+    private readonly newContext: (cells: number) => Promise<AddonContext>,
+    /** Most cells a context may have (`contextSize`). */
+    private readonly maxCells: number,
     options: EngineOptions,
     identity: string,
-    private readonly disk: DiskTier | null,
+    disk: DiskTier | null,
     /** Most tokens per decode call. */
     private readonly batch: number,
   ) {
@@ -237,12 +201,22 @@ class Engine implements CompletionEngine {
     };
     this.shared = sharedPrefixTokens(llama, this.format, options.repoName ?? 'workspace');
     // Everything that changes the bytes or meaning of a saved sequence state.
-    this.layout = [
+    const layout = [
       `k=${ctx.typeK}`, `v=${ctx.typeV}`, `fa=${ctx.flashAttention}`, `gpu=${String(options.gpu ?? false)}`,
       `L=${info.nLayer}`, `E=${info.nEmbd}`, `H=${info.nHead}/${info.nHeadKv}`, `vocab=${vocab.nVocab}`,
     ].join(',');
     this.blockTokens = Math.min(options.blockTokens ?? 256, batch);
-    this.memory = new MemoryTier(options.memoryBudgetBytes ?? 256 * 2 ** 20);
+    this.store = new BlockStore(new MemoryTier(options.memoryBudgetBytes ?? 256 * 2 ** 20), disk, identity, layout);
+    this.kv = new KvLayout(ctx, this.shared, batch, this.store);
+    // Version 2: a block's KV depends on its document's earlier blocks (chained), not on the prefix alone.
+    this.keyBase = createHash('sha256')
+      .update(`steerway-kv-block/2|${identity}|${layout}|`)
+      .update(new Uint8Array(Int32Array.from(this.shared).buffer))
+      .digest('hex');
+  }
+
+  private get ctx(): AddonContext {
+    return this.kv.ctx;
   }
 
   complete(request: CompletionRequest): Promise<CompletionResult> {
@@ -259,19 +233,20 @@ class Engine implements CompletionEngine {
 
   cacheStats(): CacheStats {
     return {
-      memoryBytes: this.memory.bytes,
-      memoryBlocks: this.memory.size,
-      diskBytes: this.disk?.bytes ?? 0,
-      diskBlocks: this.disk?.size ?? 0,
-      placedBlocks: this.copies.length,
-      contextCells: this.usedCells(),
+      memoryBytes: this.store.memory.bytes,
+      memoryBlocks: this.store.memory.size,
+      diskBytes: this.store.disk?.bytes ?? 0,
+      diskBlocks: this.store.disk?.size ?? 0,
+      placedBlocks: this.kv.placedBlocks,
+      contextCells: this.kv.usedCells(),
+      contextSize: this.ctx.nCtx,
     };
   }
 
   resetContext(): Promise<void> {
     // In the queue, like a request, so it never runs in the middle of one.
     const run = this.queue.then(() => {
-      if (!this.disposed) this.reset();
+      if (!this.disposed) this.kv.reset();
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -279,7 +254,7 @@ class Engine implements CompletionEngine {
 
   async flushDisk(): Promise<void> {
     await this.queue;
-    await this.diskWrites;
+    await this.store.flush();
   }
 
   async dispose(): Promise<void> {
@@ -287,16 +262,9 @@ class Engine implements CompletionEngine {
     this.disposed = true;
     this.ctx.abort();
     await this.queue;
-    await this.diskWrites;
+    await this.store.flush();
     this.ctx.dispose();
     this.llama.dispose();
-  }
-
-  private reset(): void {
-    this.ctx.clearMemory();
-    this.copies = [];
-    this.prefixReady = false;
-    this.q = null;
   }
 
   private docTokens(name: string, text: string): number[] {
@@ -310,25 +278,25 @@ class Engine implements CompletionEngine {
     return tokens;
   }
 
-  private blockKey(tokens: readonly number[]): string {
-    const h = createHash('sha256');
-    h.update(`steerway-kv-block/1|${this.model.identity}|${this.layout}|`);
-    h.update(new Uint8Array(Int32Array.from(this.shared).buffer));
-    h.update('|');
-    h.update(new Uint8Array(Int32Array.from(tokens).buffer));
-    return h.digest('hex');
+  /** A block's key covers everything its KV saw: model, layout, shared prefix (keyBase), the earlier blocks' key, its tokens. */
+  private blockKey(before: string, tokens: readonly number[]): string {
+    return createHash('sha256').update(`${before}|`).update(new Uint8Array(Int32Array.from(tokens).buffer)).digest('hex');
   }
 
   private prompt(request: CompletionRequest): { entries: Entry[]; query: number[] } {
     const entries: Entry[] = [];
     let offset = this.shared.length;
-    for (const doc of request.documents ?? []) {
+    (request.documents ?? []).forEach((doc, docIndex) => {
       if (typeof doc?.name !== 'string' || typeof doc.text !== 'string') throw new InvalidRequestError('each document needs a string name and text');
+      let key = this.keyBase;
+      let docOffset = 0;
       splitBlocks(this.docTokens(doc.name, doc.text), this.blockTokens).forEach((tokens, index) => {
-        entries.push({ key: this.blockKey(tokens), tokens, offset, document: doc.name, index });
+        key = this.blockKey(key, tokens);
+        entries.push({ key, tokens, length: tokens.length, offset, doc: docIndex, docOffset, document: doc.name, index });
         offset += tokens.length;
+        docOffset += tokens.length;
       });
-    }
+    });
     if (typeof request.prefix !== 'string') throw new InvalidRequestError('prefix must be a string');
     const query = queryTokens(this.llama, this.format, request.prefix, request.suffix ?? '', request.fileName);
     if (query.length === 0) throw new InvalidRequestError('nothing to complete: the prefix is empty');
@@ -357,12 +325,16 @@ class Engine implements CompletionEngine {
     const { entries, query } = this.prompt(request);
     const promptIds = [...this.shared, ...entries.flatMap((e) => e.tokens), ...query];
     const needed = promptIds.length + maxTokens;
-    if (needed > this.ctx.nCtx) throw new ContextOverflowError(needed, this.ctx.nCtx);
+    if (needed > this.maxCells) throw new ContextOverflowError(needed, this.maxCells);
+    // Room for the request and, while a run of blocks is computed, copies of its document's earlier blocks.
+    const largestDocument = Math.max(0, ...entries.map((e) => e.docOffset + e.length));
+    await this.fitContext(needed + largestDocument);
     const signal = request.signal;
     if (signal?.aborted) throw new CompletionAbortedError();
     const onAbort = (): void => this.ctx.abort();
     signal?.addEventListener('abort', onAbort);
-    this.requestNo++;
+    this.kv.beginRequest();
+    const phases = emptyPhases();
     const report: CompletionReport = {
       mode,
       format: this.format.name,
@@ -380,15 +352,20 @@ class Engine implements CompletionEngine {
       tokensPerSecond: 0,
       promptMs: 0,
       totalMs: 0,
+      phases,
     };
     try {
-      const lastIndex = await this.evaluate(mode, promptIds, entries, request.boundary ?? 0, maxTokens, report, signal);
+      const queryStart = promptIds.length - query.length;
+      const lastIndex =
+        mode === 'sparse'
+          ? await this.kv.sparse(promptIds, entries, request.boundary ?? 0, maxTokens, report, phases, signal)
+          : await this.kv.causal(promptIds, mode === 'prefix', queryStart, maxTokens, report, phases, signal);
       report.promptMs = performance.now() - started;
       const result = await this.generate(request, promptIds, lastIndex, maxTokens, report, started, signal);
       report.totalMs = performance.now() - started;
       return result;
     } catch (err) {
-      this.recover();
+      this.kv.recover();
       if (signal?.aborted || isNativeError(err, 'ERR_ABORTED')) throw new CompletionAbortedError();
       throw err;
     } finally {
@@ -396,329 +373,16 @@ class Engine implements CompletionEngine {
     }
   }
 
-  /** After a failed or aborted request the query sequence and any half-built copy are in an unknown state. */
-  private recover(): void {
-    if (this.ctx.disposed) return;
-    this.ctx.seqRm(SEQ_QUERY, -1, -1);
-    this.q = null;
-    const live = new Set(this.copies.map((c) => c.seq));
-    for (let seq = FIRST_BLOCK_SEQ; seq < this.ctx.nSeqMax; seq++) if (!live.has(seq) && this.ctx.seqPosMax(seq) >= 0) this.ctx.seqRm(seq, -1, -1);
-    if (!this.prefixReady) this.ctx.seqRm(SEQ_SHARED, -1, -1);
-  }
-
-  private usedCells(): number {
-    return (this.prefixReady ? this.shared.length : 0) + this.copies.reduce((n, c) => n + c.length, 0) + (this.q ? cells(this.q.own) : 0);
-  }
-
-  /** Evicts least recently used copies outside `keep` until `extra` more cells fit. */
-  private makeRoom(extra: number, keep: Set<Copy>): void {
-    const victims = this.copies.filter((c) => !keep.has(c)).sort((a, b) => a.lastUsed - b.lastUsed);
-    while (this.usedCells() + extra > this.ctx.nCtx && victims.length > 0) this.evictCopy(victims.shift()!);
-    if (this.usedCells() + extra > this.ctx.nCtx) throw new ContextOverflowError(this.usedCells() + extra, this.ctx.nCtx);
-  }
-
-  /** Whether a block's KV can be brought back without recomputing it. */
-  private recoverable(key: string): boolean {
-    return this.memory.has(key) || (this.disk?.has(key) ?? false) || this.pendingDiskKeys.has(key);
-  }
-
-  private evictCopy(copy: Copy): void {
-    this.ctx.seqRm(copy.seq, -1, -1);
-    this.copies = this.copies.filter((c) => c !== copy);
-  }
-
-  private freeSeq(keep: Set<Copy>): number {
-    const used = new Set(this.copies.map((c) => c.seq));
-    for (let seq = FIRST_BLOCK_SEQ; seq < this.ctx.nSeqMax; seq++) if (!used.has(seq)) return seq;
-    const victim = this.copies.filter((c) => !keep.has(c)).sort((a, b) => a.lastUsed - b.lastUsed)[0];
-    if (!victim) throw new TooManyBlocksError(this.ctx.nSeqMax - FIRST_BLOCK_SEQ);
-    this.evictCopy(victim);
-    return victim.seq;
-  }
-
-  private async decode(tokens: readonly number[], start: number, seq: number, signal: AbortSignal | undefined, wantLast: boolean): Promise<number> {
-    let last = -1;
-    for (let i = 0; i < tokens.length; i += this.batch) {
-      if (signal?.aborted) throw new CompletionAbortedError();
-      const chunk = tokens.slice(i, i + this.batch);
-      const n = chunk.length;
-      const logits = new Uint8Array(n);
-      const final = i + n >= tokens.length;
-      if (final && wantLast) logits[n - 1] = 1;
-      await this.ctx.decode({
-        tokens: Int32Array.from(chunk),
-        positions: Int32Array.from({ length: n }, (_, j) => start + i + j),
-        seqIds: new Int32Array(n).fill(seq),
-        logits,
-      });
-      last = n - 1;
-    }
-    return last;
-  }
-
-  /** Decodes the prompt in `mode`; returns the batch index of the last prompt token's logits. */
-  private async evaluate(
-    mode: CompletionMode,
-    ids: number[],
-    entries: Entry[],
-    boundary: number,
-    maxTokens: number,
-    report: CompletionReport,
-    signal: AbortSignal | undefined,
-  ): Promise<number> {
-    if (mode === 'sparse') return this.evaluateSparse(ids, entries, boundary, maxTokens, report, signal);
-    let keep = 0;
-    if (mode === 'prefix' && this.q?.kind === 'causal') keep = Math.min(commonPrefix(this.q.tokens, ids), ids.length - 1);
-    this.ctx.seqRm(SEQ_QUERY, keep, -1);
-    this.q = { kind: 'causal', tokens: ids.slice(0, keep), entries: [], boundary: 0, own: keep > 0 ? [[0, keep]] : [] };
-    this.makeRoom(ids.length - keep + maxTokens, new Set());
-    const last = await this.decode(ids.slice(keep), keep, SEQ_QUERY, signal, true);
-    this.q = { kind: 'causal', tokens: ids.slice(), entries: [], boundary: 0, own: [[0, ids.length]] };
-    report.reusedFromContext = keep;
-    report.computedTokens = ids.length - keep;
-    return last;
-  }
-
-  private async evaluateSparse(
-    ids: number[],
-    entries: Entry[],
-    boundary: number,
-    maxTokens: number,
-    report: CompletionReport,
-    signal: AbortSignal | undefined,
-  ): Promise<number> {
-    const h = this.shared.length;
-    const queryStart = h + entries.reduce((n, e) => n + e.tokens.length, 0);
-    const prev = this.q?.kind === 'sparse' && this.q.boundary === boundary ? this.q : null;
-    let common = 0;
-    if (prev) {
-      while (common < entries.length && common < prev.entries.length && prev.entries[common]!.key === entries[common]!.key && prev.entries[common]!.offset === entries[common]!.offset) common++;
-    }
-    const sameLayout = prev !== null && common === entries.length && common === prev.entries.length;
-    const kept = prev ? prev.entries.slice(0, common) : [];
-    const claimed = new Set(kept.map((k) => k.copy));
-    for (const c of claimed) c.lastUsed = this.requestNo;
-
-    // The query sequence keeps what still matches: the shared prefix, the unchanged leading blocks, and
-    // (same layout) the common prefix of the query tokens.
-    let cut: number;
-    if (sameLayout) cut = Math.min(commonPrefix(prev.tokens, ids), ids.length - 1);
-    else cut = common < entries.length ? entries[common]!.offset : queryStart;
-    if (!prev) {
-      this.ctx.seqRm(SEQ_QUERY, -1, -1);
-      this.q = null;
-    } else {
-      this.ctx.seqRm(SEQ_QUERY, cut, -1);
-      prev.own = clip(prev.own, cut);
-    }
-
-    if (!this.prefixReady) {
-      this.makeRoom(h, claimed);
-      await this.decode(this.shared, 0, SEQ_SHARED, signal, false);
-      this.prefixReady = true;
-      report.computedTokens += h;
-    } else {
-      report.reusedFromContext += h;
-    }
-    if (!prev && h > 0) this.ctx.seqCp(SEQ_SHARED, SEQ_QUERY, 0, h);
-    const own: [number, number][] = prev ? prev.own : [];
-    this.q = { kind: 'sparse', tokens: ids.slice(0, prev ? cut : h), entries: kept, boundary, own };
-
-    const blockReports: BlockReport[] = entries.map((e) => ({ document: e.document, index: e.index, tokens: e.tokens.length, position: e.offset, source: 'resident' as BlockSource }));
-    const assigned: (Copy | null)[] = entries.map((_, i) => (i < common ? kept[i]!.copy : null));
-    // Exact copies first, so a later block's resident copy is not moved away by an earlier one.
-    for (let i = common; i < entries.length; i++) {
-      const e = entries[i]!;
-      const copy = this.copies.find((c) => c.key === e.key && c.offset === e.offset && !claimed.has(c));
-      if (copy) {
-        assigned[i] = copy;
-        claimed.add(copy);
-      }
-    }
-    for (let i = common; i < entries.length; i++) {
-      const e = entries[i]!;
-      if (assigned[i]) continue;
-      const copy = this.copies.find((c) => c.key === e.key && !claimed.has(c) && c.shifts < MAX_SHIFTS);
-      if (!copy) continue;
-      this.ctx.seqAdd(copy.seq, copy.offset, copy.offset + copy.length, e.offset - copy.offset);
-      copy.offset = e.offset;
-      copy.shifts++;
-      assigned[i] = copy;
-      claimed.add(copy);
-      blockReports[i]!.source = 'shifted';
-    }
-    for (const c of claimed) c.lastUsed = this.requestNo;
-    // Copies outside this layout would still widen every decode of the query (llama.cpp's n_kv spans the used
-    // cells; the mask hides other sequences, it does not remove their cells from the work), so they go now,
-    // while their KV is one restore away in the memory or disk tier. A copy held nowhere else stays (LRU).
-    for (const c of this.copies.slice()) if (!claimed.has(c) && this.recoverable(c.key)) this.evictCopy(c);
-
-    const missing = entries.map((_, i) => i).filter((i) => !assigned[i]);
-    const queryCells = ids.length - Math.max(cut, queryStart) + maxTokens + entries.reduce((n, e, i) => n + (i >= common ? Math.min(boundary, e.tokens.length) : 0), 0);
-    this.makeRoom(missing.reduce((n, i) => n + entries[i]!.tokens.length, 0) + queryCells, claimed);
-
-    // A block that appears twice is computed once; its second copy is restored after that.
-    let pass = missing;
-    while (pass.length > 0) {
-      const toCompute: number[] = [];
-      const deferred: number[] = [];
-      const computing = new Set<string>();
-      for (const i of pass) {
-        const e = entries[i]!;
-        if (computing.has(e.key)) {
-          deferred.push(i);
-          continue;
-        }
-        const seq = this.freeSeq(claimed);
-        const restored = await this.restore(e, seq, blockReports[i]!);
-        if (!restored) {
-          toCompute.push(i);
-          computing.add(e.key);
-          assigned[i] = { key: e.key, seq, offset: h, length: e.tokens.length, shifts: 0, lastUsed: this.requestNo };
-        } else {
-          assigned[i] = restored;
-        }
-        this.copies.push(assigned[i]!);
-        claimed.add(assigned[i]!);
-      }
-      try {
-        await this.encode(toCompute.map((i) => ({ entry: entries[i]!, copy: assigned[i]! })), signal);
-      } catch (err) {
-        // A copy whose encoding did not finish holds only part of its KV: it must never be found again.
-        for (const i of toCompute) this.evictCopy(assigned[i]!);
-        throw err;
-      }
-      for (const i of toCompute) blockReports[i]!.source = 'computed';
-      pass = deferred;
-    }
-    for (const i of missing) {
-      const copy = assigned[i]!;
-      const delta = entries[i]!.offset - copy.offset;
-      if (delta !== 0) {
-        this.ctx.seqAdd(copy.seq, copy.offset, copy.offset + copy.length, delta);
-        copy.offset += delta;
-        copy.shifts++;
-      }
-    }
-
-    // Tag the blocks into the query sequence in order; boundary tokens are decoded there instead, attending to
-    // everything placed before them.
-    for (let i = common; i < entries.length; i++) {
-      const e = entries[i]!;
-      const copy = assigned[i]!;
-      const k = Math.min(boundary, e.tokens.length);
-      if (k > 0) {
-        await this.decode(e.tokens.slice(0, k), e.offset, SEQ_QUERY, signal, false);
-        own.push([e.offset, e.offset + k]);
-        report.boundaryRecomputed += k;
-        report.computedTokens += k;
-      }
-      if (k < e.tokens.length) this.ctx.seqCp(copy.seq, SEQ_QUERY, e.offset + k, e.offset + e.tokens.length);
-      this.q.entries.push({ key: e.key, offset: e.offset, copy });
-      this.q.tokens.push(...e.tokens);
-      const rest = e.tokens.length - k;
-      const source = blockReports[i]!.source;
-      if (source === 'memory') report.reusedFromMemory += rest;
-      else if (source === 'disk') report.reusedFromDisk += rest;
-      else if (source === 'computed') report.computedTokens += rest;
-      else report.reusedFromContext += rest;
-    }
-    for (let i = 0; i < common; i++) report.reusedFromContext += entries[i]!.tokens.length;
-    report.blocks = blockReports;
-
-    const from = Math.max(cut, queryStart);
-    report.reusedFromContext += from - queryStart;
-    const last = await this.decode(ids.slice(from), from, SEQ_QUERY, signal, true);
-    own.push([from, ids.length]);
-    this.q.tokens = ids.slice();
-    report.computedTokens += ids.length - from;
-    return last;
-  }
-
-  /** Restores a block from memory or disk into `seq` at [h, h+len); null when it must be computed. */
-  private async restore(e: Entry, seq: number, block: BlockReport): Promise<Copy | null> {
-    const h = this.shared.length;
-    const make = (): Copy => ({ key: e.key, seq, offset: h, length: e.tokens.length, shifts: 0, lastUsed: this.requestNo });
-    const fromMemory = this.memory.get(e.key);
-    if (fromMemory && this.setState(seq, fromMemory, e)) {
-      block.source = 'memory';
-      return make();
-    }
-    if (!this.disk) return null;
-    if (this.pendingDiskKeys.has(e.key)) await this.diskWrites;
-    const read = await this.disk.read({ key: e.key, model: this.model.identity, layout: this.layout, tokenCount: e.tokens.length });
-    if (read && 'rejected' in read) block.rejectedFile = read.rejected;
-    if (read && 'payload' in read) {
-      if (this.setState(seq, read.payload, e)) {
-        this.memory.put(e.key, read.payload);
-        block.source = 'disk';
-        return make();
-      }
-      // Its checks passed, yet llama.cpp refused it: gone, so the recomputed state is written in its place.
-      await this.disk.remove(e.key);
-      block.rejectedFile = 'state-refused' satisfies BlockRejection;
-    }
-    return null;
-  }
-
-  /** A state llama.cpp refuses, or one that lands at other positions, is cleared away and recomputed. */
-  private setState(seq: number, state: Buffer, e: Entry): boolean {
-    const h = this.shared.length;
-    try {
-      this.ctx.stateSeqSet(seq, state);
-      if (this.ctx.seqPosMin(seq) === h && this.ctx.seqPosMax(seq) === h + e.tokens.length - 1) return true;
-    } catch (err) {
-      if (!isNativeError(err, 'ERR_STATE')) throw err;
-    }
-    this.ctx.seqRm(seq, -1, -1);
-    this.memory.delete(e.key);
-    return false;
-  }
-
-  /** Encodes blocks standalone after the shared prefix, several per decode, and stores their states. */
-  private async encode(items: { entry: Entry; copy: Copy }[], signal: AbortSignal | undefined): Promise<void> {
-    const h = this.shared.length;
-    let i = 0;
-    while (i < items.length) {
-      const group: typeof items = [];
-      let n = 0;
-      while (i < items.length && n + items[i]!.entry.tokens.length <= this.batch) {
-        n += items[i]!.entry.tokens.length;
-        group.push(items[i++]!);
-      }
-      const tokens = new Int32Array(n);
-      const positions = new Int32Array(n);
-      const seqIds = new Int32Array(n);
-      let at = 0;
-      for (const { entry, copy } of group) {
-        if (h > 0) this.ctx.seqCp(SEQ_SHARED, copy.seq, 0, h);
-        entry.tokens.forEach((t, j) => {
-          tokens[at] = t;
-          positions[at] = h + j;
-          seqIds[at++] = copy.seq;
-        });
-      }
-      if (signal?.aborted) throw new CompletionAbortedError();
-      await this.ctx.decode({ tokens, positions, seqIds, logits: new Uint8Array(n) });
-      for (const { entry, copy } of group) {
-        if (h > 0) this.ctx.seqRm(copy.seq, 0, h);
-        const state = this.ctx.stateSeqGet(copy.seq);
-        this.memory.put(entry.key, state);
-        this.saveToDisk(entry, state);
-      }
-    }
-  }
-
-  private saveToDisk(entry: Entry, state: Buffer): void {
-    const disk = this.disk;
-    if (!disk || disk.has(entry.key) || this.pendingDiskKeys.has(entry.key)) return;
-    this.pendingDiskKeys.add(entry.key);
-    const expect = { key: entry.key, model: this.model.identity, layout: this.layout, tokenCount: entry.tokens.length };
-    this.diskWrites = this.diskWrites
-      .then(() => disk.write(expect, state))
-      // A failed write only costs a later recompute.
-      .catch(() => undefined)
-      .finally(() => this.pendingDiskKeys.delete(entry.key));
+  /**
+   * Grows the context (a power of two, up to `contextSize`) when a request needs more cells than it has. The
+   * new context starts empty: placed blocks come back from the memory or disk tier.
+   */
+  private async fitContext(cells: number): Promise<void> {
+    const size = contextCellsFor(cells, this.maxCells);
+    if (size <= this.ctx.nCtx) return;
+    const ctx = await this.newContext(size);
+    this.ctx.dispose();
+    this.kv = new KvLayout(ctx, this.shared, this.batch, this.store);
   }
 
   private async generate(
@@ -747,7 +411,9 @@ class Engine implements CompletionEngine {
     let index = lastIndex;
     let pos = promptIds.length;
     let firstAt = 0;
-    report.timeToFirstTokenMs = performance.now() - started;
+    const phases = report.phases!;
+    const generating = performance.now();
+    report.timeToFirstTokenMs = generating - started;
     report.stopReason = 'maxTokens';
     while (result.tokens.length < maxTokens) {
       if (signal?.aborted) throw new CompletionAbortedError();
@@ -792,14 +458,14 @@ class Engine implements CompletionEngine {
         emitted = visible;
       }
       if (result.tokens.length >= maxTokens) break;
-      index = await this.decode([token], pos, SEQ_QUERY, signal, true);
-      this.q!.tokens.push(token);
-      this.q!.own.push([pos, pos + 1]);
+      index = await this.kv.extend(token, pos, signal, phases);
       pos++;
     }
     result.text = raw + (report.stopReason === 'line' || report.stopReason === 'block' || report.stopReason === 'stop' ? '' : decoder.decode());
     if (request.onText && result.text.length > emitted) request.onText(result.text.slice(emitted));
     report.generatedTokens = result.tokens.length;
+    // Sampling and the generated tokens' decodes, together.
+    phases.samplingMs = performance.now() - generating;
     const span = (performance.now() - firstAt) / 1000;
     report.tokensPerSecond = result.tokens.length > 1 && span > 0 ? (result.tokens.length - 1) / span : 0;
     return result;

@@ -11,7 +11,7 @@ export type {
 export interface EngineOptions {
   /** Path of the GGUF model file. */
   modelPath: string;
-  /** KV cells of the one context (default 4096). */
+  /** Most KV cells of the one context (default 4096); it starts smaller and grows with the prompts (engine.ts, contextCellsFor). */
   contextSize?: number;
   /** Most tokens per decode call (default 512); also caps `blockTokens`. */
   batchSize?: number;
@@ -131,6 +131,8 @@ export interface CacheStats {
   placedBlocks: number;
   /** KV cells the engine holds in the context: shared prefix, placed copies and the query's own cells. */
   contextCells: number;
+  /** KV cells of the context now: sized to the prompts seen, up to `contextSize`. */
+  contextSize: number;
 }
 
 export interface CompletionEngine {

@@ -34,9 +34,9 @@ export function argmaxOf(a: Float32Array): number {
 
 /**
  * Sparse attention built the slow way with the raw addon: the shared prefix in its own sequence; each
- * block decoded alone, in place, after its own fresh copy of the prefix placed right before it (so the
- * block sees the header at the same relative distance as the engine's standalone encoding, with no
- * shift); then the query with the prefix and every block visible.
+ * document (all its blocks, causally) decoded alone, in place, after its own fresh copy of the prefix placed
+ * right before it (so the document sees the header at the same relative distance as the engine's encoding,
+ * with no shift); then the query with the prefix and every document visible.
  */
 export async function slowSparseReference(modelPath: string, result: CompletionResult, kv: KvCacheType, flashAttention: FlashAttention): Promise<Float32Array> {
   const h = result.report.blocks[0]!.position;
@@ -53,11 +53,17 @@ export async function slowSparseReference(modelPath: string, result: CompletionR
   try {
     await decode(ids.subarray(0, h), 0, 1);
     ctx.seqCp(1, 0, 0, h);
-    let seq = 2;
+    // A document's blocks are consecutive in the report, its first one with index 0.
+    const documents: { start: number; end: number }[] = [];
     for (const b of result.report.blocks) {
-      await decode(ids.subarray(0, h), b.position - h, seq);
-      await decode(ids.subarray(b.position, b.position + b.tokens), b.position, seq);
-      ctx.seqCp(seq, 0, b.position, b.position + b.tokens);
+      if (b.index === 0) documents.push({ start: b.position, end: b.position });
+      documents.at(-1)!.end = b.position + b.tokens;
+    }
+    let seq = 2;
+    for (const d of documents) {
+      await decode(ids.subarray(0, h), d.start - h, seq);
+      await decode(ids.subarray(d.start, d.end), d.start, seq);
+      ctx.seqCp(seq, 0, d.start, d.end);
       seq++;
     }
     const queryStart = result.report.blocks.reduce((n, b) => Math.max(n, b.position + b.tokens), h);
