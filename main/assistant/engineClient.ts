@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { EngineReply, type CompleteRequest, type EngineRequest, type HostError, type HostReport, type WarmRequest } from '../../assistant/host/protocol';
+import { Emitter } from '../../base/common/event';
 import { nodeHostLauncher, type HostChannel, type HostLauncher } from '../../base/node/hostChannel';
 import type { Device, EngineErrorCode } from '../../app/completion/vocabulary';
 
@@ -102,7 +103,7 @@ export class EngineClient implements EngineClientLike {
   private hostGpu: boolean | null = null;
   private config: EngineConfig | null = null;
   private current: EngineClientState = { state: 'stopped', device: 'cpu', message: null };
-  private readonly listeners = new Set<(state: EngineClientState) => void>();
+  private readonly stateChanged = new Emitter<EngineClientState>();
   private readonly pending = new Map<string, Pending>();
   private loadId = 0;
   private loadWaiters: Array<() => void> = [];
@@ -121,13 +122,13 @@ export class EngineClient implements EngineClientLike {
   }
 
   onStateChange(listener: (state: EngineClientState) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    const subscription = this.stateChanged.event(listener);
+    return () => subscription.dispose();
   }
 
   private setState(next: EngineClientState): void {
     this.current = next;
-    for (const listener of this.listeners) listener(next);
+    this.stateChanged.fire(next);
   }
 
   /** Loads the model (again only when something changed); null stops the host. Resolves when loaded or failed. */
@@ -277,7 +278,7 @@ export class EngineClient implements EngineClientLike {
   async dispose(): Promise<void> {
     this.disposed = true;
     this.stopHost();
-    this.listeners.clear();
+    this.stateChanged.dispose();
   }
 }
 

@@ -7,6 +7,7 @@ import {
   type AssistantSettingsChange, type AssistantSettingsView, type DownloadState, type EngineChoice, type ModelCatalog, type RecommendedModel,
 } from '../../app/completion/schemas';
 import { newId } from '../../app/ids';
+import { Emitter } from '../../base/common/event';
 import { mkdirDurable, writeFileAtomic } from '../storage/atomicFile';
 import { UserFacingError, type EventSink, type HandlersOf } from '../transport/dispatcher';
 import { GgufFormatError, readGgufHeader } from '../../assistant/gguf/header';
@@ -103,8 +104,8 @@ async function readJsonFile<T>(path: string, schema: z.ZodType<T>, fallback: T, 
  */
 export class ModelManager {
   private readonly downloads = new Map<string, ModelDownload>();
-  private readonly modelListeners = new Set<(model: ModelInfo | null) => void>();
-  private readonly settingsListeners = new Set<(settings: AssistantSettings) => void>();
+  private readonly activeModelChanged = new Emitter<ModelInfo | null>();
+  private readonly settingsChanged = new Emitter<AssistantSettings>();
   private saving: Promise<unknown> = Promise.resolve();
   /** True while the `--model` file is the active one. */
   private usingCommandLine: boolean;
@@ -186,8 +187,8 @@ export class ModelManager {
   }
 
   onActiveModelChanged(listener: (model: ModelInfo | null) => void): () => void {
-    this.modelListeners.add(listener);
-    return () => this.modelListeners.delete(listener);
+    const subscription = this.activeModelChanged.event(listener);
+    return () => subscription.dispose();
   }
 
   settings(): AssistantSettings {
@@ -195,8 +196,8 @@ export class ModelManager {
   }
 
   onSettingsChanged(listener: (settings: AssistantSettings) => void): () => void {
-    this.settingsListeners.add(listener);
-    return () => this.settingsListeners.delete(listener);
+    const subscription = this.settingsChanged.event(listener);
+    return () => subscription.dispose();
   }
 
   /** Pauses running downloads (their partial files stay for the next run) and waits for pending saves. */
@@ -341,7 +342,7 @@ export class ModelManager {
     const changed = JSON.stringify(next) !== JSON.stringify(this.currentSettings);
     this.currentSettings = next;
     await this.save('settings.json', next);
-    if (changed) for (const listener of this.settingsListeners) listener(this.settings());
+    if (changed) this.settingsChanged.fire(this.settings());
     return settingsView(this.settings());
   }
 
@@ -350,9 +351,7 @@ export class ModelManager {
     const before = this.activeModel();
     mutate();
     const after = this.activeModel();
-    if (before?.id !== after?.id || before?.path !== after?.path) {
-      for (const listener of this.modelListeners) listener(after);
-    }
+    if (before?.id !== after?.id || before?.path !== after?.path) this.activeModelChanged.fire(after);
   }
 
   private saveRegistry(): Promise<void> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Disposable } from '../../app/ipc/api';
+import { Emitter } from '../../base/common/event';
+import type { Disposable } from '../../base/common/lifecycle';
 import { defaultPtyHostEntry } from './hostEntry';
 import { nodeHostLauncher, type HostChannel, type HostLauncher } from '../../base/node/hostChannel';
 import { endShellSessions } from './processTree';
@@ -98,7 +99,7 @@ class HostShellSession implements ShellSession {
   private active: ActiveRun | null = null;
   private exited = false;
   private hostDied: HostDiedError | null = null;
-  private readonly exitListeners = new Set<(exitCode: number | null, cause: ShellEndCause) => void>();
+  private readonly ended = new Emitter<{ exitCode: number | null; cause: ShellEndCause }>();
   private readonly gone: Promise<void>;
   private markGone!: () => void;
 
@@ -136,8 +137,7 @@ class HostShellSession implements ShellSession {
   }
 
   onExit(listener: (exitCode: number | null, cause: ShellEndCause) => void): Disposable {
-    this.exitListeners.add(listener);
-    return { dispose: () => this.exitListeners.delete(listener) };
+    return this.ended.event(({ exitCode, cause }) => listener(exitCode, cause));
   }
 
   dispose(): Promise<void> {
@@ -177,8 +177,8 @@ class HostShellSession implements ShellSession {
     for (const queued of this.queue.splice(0)) {
       queued.reject(hostDied ?? new ShellExitedError('The shell exited before this command could run.'));
     }
-    for (const listener of this.exitListeners) listener(exitCode, hostDied ? 'hostDied' : 'exited');
-    this.exitListeners.clear();
+    this.ended.fire({ exitCode, cause: hostDied ? 'hostDied' : 'exited' });
+    this.ended.dispose();
     this.markGone();
   }
 
@@ -236,7 +236,7 @@ export class PtyHost {
   private readonly creating = new Map<number, PendingCreate>();
   /** Shell id -> its pid (= session id), from `spawned` until the host reports it gone. */
   private readonly shellPids = new Map<number, number>();
-  private readonly exitListeners = new Set<(code: number | null) => void>();
+  private readonly hostExited = new Emitter<number | null>();
   private nextShellId = 1;
   private deathsInARow = 0;
   private restartTimer: NodeJS.Timeout | null = null;
@@ -301,8 +301,7 @@ export class PtyHost {
 
   /** Called when the host process ends for any reason other than dispose(); its shells are gone with it. */
   onHostExit(listener: (code: number | null) => void): Disposable {
-    this.exitListeners.add(listener);
-    return { dispose: () => this.exitListeners.delete(listener) };
+    return this.hostExited.event(listener);
   }
 
   /** Kills every shell and the host; resolves once they are gone. */
@@ -313,7 +312,7 @@ export class PtyHost {
 
   private async shutdown(): Promise<void> {
     this.disposed = true;
-    this.exitListeners.clear();
+    this.hostExited.dispose();
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const host = this.host;
     if (host) {
@@ -377,7 +376,7 @@ export class PtyHost {
     this.cleanup = Promise.all([this.cleanup, leftBehind]);
     this.shellPids.clear();
     if (!died) return;
-    for (const listener of this.exitListeners) listener(code);
+    this.hostExited.fire(code);
     this.scheduleRelaunch();
   }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EditorBuffers } from '../../../main/services/editorBuffers';
 
 describe('EditorBuffers', () => {
@@ -16,5 +16,20 @@ describe('EditorBuffers', () => {
     off();
     buffers.set('src/b.ts', 'x');
     expect(changed).toHaveLength(2);
+  });
+
+  it('a listener that throws neither loses the text nor keeps the change from the other listeners', () => {
+    const buffers = new EditorBuffers();
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    buffers.onChange(() => {
+      throw new Error('listener broke');
+    });
+    const changed: string[] = [];
+    buffers.onChange((path) => changed.push(path));
+    expect(() => buffers.set('src/a.ts', 'x')).not.toThrow();
+    expect(buffers.get('src/a.ts')).toBe('x');
+    expect(changed).toEqual(['src/a.ts']);
+    expect(errors).toHaveBeenCalledWith('[event] a listener failed:', new Error('listener broke'));
+    errors.mockRestore();
   });
 });
