@@ -2,4 +2,6 @@
 export { createCompletionEngine } from './engine';
 // The cut and the numerics other layers reuse (the remote engine's answers, training's evaluation).
 export { argmax, boundaryCut, logSumExp } from './sampling';
+// The prompt layout, so that training's samples and evaluation build exactly the engine's prompts.
+export { detectFormat, documentTokens, queryTokens, sharedPrefixTokens, type PromptFormat, type VocabReader } from './format';
 export * from './types';

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddonModel } from '../../native/binding';
+import { createCompletionEngine, detectFormat, queryTokens, sharedPrefixTokens } from '../../assistant/engine';
+import { greedyBatch, PARALLEL } from '../../training/eval/batch';
 import { evaluateModel } from '../../training/eval/evaluate';
+import { parseIdioms } from '../../training/eval/idioms';
 import { scoreTokens } from '../../training/eval/perplexity';
 import type { SourceFile } from '../../training/eval/tasks';
 import { makeModel, pinnedCpuBackend, setupAddon, tempDir } from './helpers';
@@ -56,17 +59,44 @@ describe('training eval: token scores', () => {
   });
 });
 
+describe('training eval: batched greedy answers', () => {
+  it('are the engine full mode answers, for more prompts than run side by side', async () => {
+    const modelPath = makeModel(tempDir(), { seed: 4 }).path;
+    const model = await setupAddon().loadModel(modelPath);
+    const engine = await createCompletionEngine({ modelPath, repoName: 'alpha', cpuBackend: pinnedCpuBackend() });
+    try {
+      const format = detectFormat(model);
+      const asks = Array.from({ length: PARALLEL + 3 }, (_, i) => ({
+        prefix: FILES[i % FILES.length]!.text.slice(0, 40 + 7 * i), suffix: FILES[i % FILES.length]!.text.slice(60 + 7 * i), fileName: `src/f${i}.ts`,
+        maxTokens: 6 + (i % 5), stopAt: i % 2 === 0 ? 'line' as const : 'none' as const,
+      }));
+      const prompts = asks.map((a) => ({ tokens: [...sharedPrefixTokens(model, format, 'alpha'), ...queryTokens(model, format, a.prefix, a.suffix, a.fileName)], maxTokens: a.maxTokens, stopAt: a.stopAt }));
+      const batched = await greedyBatch(model, prompts);
+      const expected: string[] = [];
+      for (const a of asks) expected.push((await engine.complete({ ...a, mode: 'full' })).text);
+      expect(batched).toEqual(expected);
+      expect(batched.some((t) => t.length > 0)).toBe(true);
+    } finally {
+      await engine.dispose();
+      model.dispose();
+    }
+  });
+});
+
 describe('training eval: infill through the engine', () => {
   it('runs every task in the three settings; with one short document sparse equals full exactly', async () => {
     const modelPath = makeModel(tempDir(), { seed: 4 }).path;
-    const report = await evaluateModel({ modelPath, files: FILES, tasksPerKind: 2, seed: 1, documents: 1, perplexityFiles: 2, cpuBackend: pinnedCpuBackend() });
+    const idioms = parseIdioms('@@@ double src/a.ts\nexport const double = (x: number) => «x * 2»;\n@@@ triple lib/b.js\nconst triple = (x) => «x * 3»;\n');
+    const report = await evaluateModel({ modelPath, files: FILES, tasksPerKind: 2, seed: 1, documents: 1, perplexityFiles: 2, idioms, cpuBackend: pinnedCpuBackend() });
+    expect(report.idioms.results.map((r) => r.id)).toEqual(['double', 'triple']);
+    expect(report.idioms.byLanguage.javascript.cases).toBe(1);
 
     expect(report.results).toHaveLength(2 * 2 * 3);
     for (const kind of ['single-line', 'multi-line'] as const) {
       expect(report.infill[kind]['no-documents']).toEqual(expect.objectContaining({ tasks: 2, documents: 0 }));
       expect(report.infill[kind]['documents-full'].documents).toBe(1);
       // One document in one block attends to the shared prefix and itself in both modes: the same prompt state.
-      expect(report.sparseGap[kind]).toEqual({ exactMatch: 0, editSimilarity: 0 });
+      expect(report.sparseGap[kind]).toEqual({ exactMatch: 0, editSimilarity: 0, ci: { exactMatch: [0, 0], editSimilarity: [0, 0] } });
     }
     const byTask = (setting: string) => report.results.filter((r) => r.setting === setting).map((r) => r.answer);
     expect(byTask('documents-sparse')).toEqual(byTask('documents-full'));

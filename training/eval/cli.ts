@@ -1,11 +1,22 @@
-// `npm run train:eval -- --run out/training/<run> [--model model.gguf] [--compare label=other.gguf]`:
-// evaluates on the held-out packages of the run's corpus and writes eval.json and eval.md into the run folder.
-import { writeFileSync } from 'node:fs';
+// `npm run training:eval -- --run out/training/<run> [--model model.gguf] [--compare label=other.gguf]`:
+// evaluates on the fixed list of held-out files (eval-files.json) of the run's corpus, and on the idioms, and
+// writes eval.json and eval.md into the run folder. `--pick-files N` chooses a new fixed list from the corpus first.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { evaluateModel, type EvalReport } from './evaluate';
+import { loadIdioms } from './idioms';
 import { evalMarkdown } from './report';
+import { pickEvalFiles, type SourceFile } from './tasks';
 import { readCorpus } from '../corpus/read';
+
+const FILE_LIST = fileURLToPath(new URL('./eval-files.json', import.meta.url));
+
+interface FileList {
+  seed: number;
+  files: { package: string; path: string }[];
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -13,14 +24,30 @@ async function main(): Promise<void> {
       run: { type: 'string' },
       model: { type: 'string' },
       compare: { type: 'string', multiple: true },
-      tasks: { type: 'string', default: '100' },
+      tasks: { type: 'string', default: '20' },
       documents: { type: 'string', default: '3' },
-      'perplexity-files': { type: 'string', default: '200' },
+      'perplexity-files': { type: 'string', default: '24' },
+      'pick-files': { type: 'string' },
       seed: { type: 'string', default: '1' },
     },
   });
-  if (!values.run) throw new Error('usage: train:eval --run out/training/<run> [--model file.gguf] [--compare label=file.gguf] [--tasks N]');
-  const files = [...readCorpus(join(values.run, 'corpus.jsonl'), 'eval')].map(({ package: pkg, path, text }) => ({ package: pkg, path, text }));
+  if (!values.run) throw new Error('usage: training:eval --run out/training/<run> [--model file.gguf] [--compare label=file.gguf] [--tasks N] [--pick-files N]');
+  const files: SourceFile[] = [...readCorpus(join(values.run, 'corpus.jsonl'), 'eval')].map(({ package: pkg, path, text }) => ({ package: pkg, path, text }));
+  const seed = Number(values.seed);
+  if (values['pick-files']) {
+    const picked = pickEvalFiles(files, Number(values['pick-files']), seed);
+    const list: FileList = { seed, files: picked.map((f) => ({ package: f.package, path: f.path })) };
+    writeFileSync(FILE_LIST, `${JSON.stringify(list, null, 1)}\n`);
+    console.error(`wrote ${picked.length} files of ${new Set(picked.map((f) => f.package)).size} packages to ${FILE_LIST}`);
+  }
+  const list = JSON.parse(readFileSync(FILE_LIST, 'utf8')) as FileList;
+  const index = new Map(files.map((f) => [`${f.package}\u0000${f.path}`, f]));
+  const taskFiles = list.files.map((f) => index.get(`${f.package}\u0000${f.path}`)).filter((f): f is SourceFile => f !== undefined);
+  const missing = list.files.length - taskFiles.length;
+  // A dependency upgraded or dropped since the list was made: say so, evaluate on the rest.
+  if (missing > 0) console.error(`[eval] ${missing} of ${list.files.length} listed files are not in this corpus's held-out split`);
+  if (taskFiles.length === 0) throw new Error(`none of the files in ${FILE_LIST} is in ${values.run}/corpus.jsonl (eval split): pick a new list with --pick-files N`);
+  const idioms = loadIdioms();
   const models = [
     { label: 'trained', path: values.model ?? join(values.run, 'model.gguf') },
     ...(values.compare ?? []).map((entry) => {
@@ -33,12 +60,15 @@ async function main(): Promise<void> {
     const report = await evaluateModel({
       modelPath: path,
       files,
+      taskFiles,
       tasksPerKind: Number(values.tasks),
-      seed: Number(values.seed),
+      seed,
       documents: Number(values.documents),
       perplexityFiles: Number(values['perplexity-files']),
+      idioms,
       onProgress: (message) => console.error(`[eval ${label}] ${message}`),
     });
+    console.error(`[eval ${label}] ${report.seconds.toFixed(1)} s`);
     reports.push({ label, report });
   }
   writeFileSync(join(values.run, 'eval.json'), `${JSON.stringify(reports, null, 1)}\n`);

@@ -1,23 +1,52 @@
-// The held-out evaluation of a trained model (issue 5): token scores, single- and multi-line infill without
-// documents, and cross-file infill with related files as documents in the engine's `full` and `sparse` modes.
+// The held-out evaluation of a trained model (issues 5 and 12): token scores, single- and multi-line infill without
+// documents, cross-file infill with related files as documents in the engine's `full` and `sparse` modes, and the
+// public one-line idioms. Fast (issue 12): prompts without block reuse (no documents, documents in `full` mode,
+// idioms) decode side by side in one context (batch.ts), answers are cut at the expected length, and only the
+// `sparse` setting goes through the engine, whose block cache serves a package's tasks.
 import { loadAddon, type AddonModel } from '../../native/binding';
-import { createCompletionEngine, type CompletionEngine, type CompletionMode, type DocumentInput } from '../../assistant/engine';
-import { mean, scoreInfill } from './metrics';
+import {
+  createCompletionEngine, detectFormat, documentTokens, queryTokens, sharedPrefixTokens, type CompletionEngine, type DocumentInput, type PromptFormat, type StopBoundary,
+} from '../../assistant/engine';
+import { greedyBatch } from './batch';
+import type { IdiomCase } from './idioms';
+import { bootstrapCI, mean, scoreIdiom, scoreInfill } from './metrics';
 import { scoreTokens, type TokenScores } from './perplexity';
 import { cutTasks, relatedFiles, type InfillKind, type InfillTask, type SourceFile } from './tasks';
 
 export interface EvalOptions {
   modelPath: string;
-  /** Files of the held-out packages. */
+  /** Files of the held-out packages (the documents come from them). */
   files: readonly SourceFile[];
+  /** The files tasks are cut from and token scores are taken on (default `files`; the CLI gives the fixed list). */
+  taskFiles?: readonly SourceFile[];
   tasksPerKind: number;
   seed: number;
   /** Related files given as documents in the cross-file settings. */
   documents: number;
-  /** Files scored for perplexity (the first ones in corpus order). */
+  /** Files scored for perplexity (the first task files). */
   perplexityFiles: number;
+  /** Most tokens scored per file, header included (default PERPLEXITY_TOKENS). */
+  perplexityTokens?: number;
+  /** One-line idioms to answer (none by default). */
+  idioms?: readonly IdiomCase[];
   cpuBackend?: string;
   onProgress?: (message: string) => void;
+}
+
+/** A difference of means with its 95% bootstrap interval over the tasks. */
+export interface Difference {
+  exactMatch: number;
+  editSimilarity: number;
+  ci: { exactMatch: [number, number]; editSimilarity: [number, number] };
+}
+
+export interface IdiomResult {
+  id: string;
+  language: IdiomCase['language'];
+  expected: string;
+  answer: string;
+  exact: boolean;
+  similarity: number;
 }
 
 /** How the prompt was made: no documents (`full`), or the related files as documents in `full` or `sparse` mode. */
@@ -48,19 +77,35 @@ export interface EvalReport {
   tokens: TokenScores;
   infill: Record<InfillKind, Record<InfillSetting, InfillSummary>>;
   /** Exact match and edit similarity, documents in full mode minus no documents, per kind. */
-  documentGain: Record<InfillKind, { exactMatch: number; editSimilarity: number }>;
+  documentGain: Record<InfillKind, Difference>;
   /** Documents in full mode minus documents in sparse mode: what block-sparse attention costs. */
-  sparseGap: Record<InfillKind, { exactMatch: number; editSimilarity: number }>;
+  sparseGap: Record<InfillKind, Difference>;
   results: TaskResult[];
+  idioms: { cases: number; exactMatch: number; editSimilarity: number; byLanguage: Record<IdiomCase['language'], { cases: number; exactMatch: number }>; results: IdiomResult[] };
   seconds: number;
 }
 
 /** Tokens the answer may take: a line, or a few lines. */
 const MAX_TOKENS: Record<InfillKind, number> = { 'single-line': 48, 'multi-line': 128 };
+/**
+ * Tokens generated past the expected middle's own count: only as many lines as it has are compared, so an answer
+ * that is right never needs more, and a wrong one is wrong by then.
+ */
+const ANSWER_SLACK = 16;
 
-/** Shares of the training context for the code before and after the gap; the rest is for documents and the answer. */
+/**
+ * Tokens of the prompt's parts: the code before and after the gap and the documents (at most these, and at most
+ * 30%, 10% and the rest of the training context). Smaller than an editor's, so a model's evaluation takes minutes.
+ */
+export const PROMPT_TOKENS = { prefix: 384, suffix: 128, documents: 512 } as const;
 const PREFIX_SHARE = 0.3;
 const SUFFIX_SHARE = 0.1;
+
+/** Tokens per file for the token scores, header included. */
+export const PERPLEXITY_TOKENS = 512;
+
+/** The repository name the app and `steerway complete` send (the engine's default): the idioms are asked as there. */
+const IDIOM_REPO = 'workspace';
 
 /** `text` cut to at most `budget` tokens, keeping its end (`keep: 'end'`) or its start, at a line boundary where it can. */
 export function fitText(count: (text: string) => number, text: string, budget: number, keep: 'start' | 'end'): string {
@@ -83,8 +128,8 @@ function fitTask(model: AddonModel, task: InfillTask, contextTrain: number): Inf
   const count = (text: string) => model.tokenize(text, { addSpecial: false, parseSpecial: false }).length;
   return {
     ...task,
-    prefix: fitText(count, task.prefix, Math.floor(contextTrain * PREFIX_SHARE), 'end'),
-    suffix: fitText(count, task.suffix, Math.floor(contextTrain * SUFFIX_SHARE), 'start'),
+    prefix: fitText(count, task.prefix, Math.min(PROMPT_TOKENS.prefix, Math.floor(contextTrain * PREFIX_SHARE)), 'end'),
+    suffix: fitText(count, task.suffix, Math.min(PROMPT_TOKENS.suffix, Math.floor(contextTrain * SUFFIX_SHARE)), 'start'),
   };
 }
 
@@ -92,7 +137,7 @@ function fitTask(model: AddonModel, task: InfillTask, contextTrain: number): Inf
 function fitDocuments(model: AddonModel, docs: DocumentInput[], task: InfillTask, contextTrain: number): DocumentInput[] {
   const count = (text: string) => model.tokenize(text, { addSpecial: false, parseSpecial: false }).length;
   // The query and the header of each document (separator, path, newlines) take room beside the texts.
-  let left = contextTrain - count(task.prefix) - count(task.suffix) - MAX_TOKENS[task.kind] - 32;
+  let left = Math.min(PROMPT_TOKENS.documents, contextTrain - count(task.prefix) - count(task.suffix) - MAX_TOKENS[task.kind] - 32);
   const out: DocumentInput[] = [];
   for (const doc of docs) {
     const header = count(`${doc.name}\n`) + 3;
@@ -106,17 +151,27 @@ function fitDocuments(model: AddonModel, docs: DocumentInput[], task: InfillTask
   return out;
 }
 
-async function answer(engine: CompletionEngine, task: InfillTask, documents: DocumentInput[], mode: CompletionMode): Promise<string> {
+/** Tokens the answer to `task` may take (see ANSWER_SLACK). */
+function answerTokens(model: AddonModel, task: InfillTask): number {
+  return Math.min(MAX_TOKENS[task.kind], model.tokenize(task.middle, { addSpecial: false, parseSpecial: false }).length + ANSWER_SLACK);
+}
+
+const stopAt = (kind: InfillKind): StopBoundary => (kind === 'single-line' ? 'line' : 'none');
+
+async function sparseAnswer(engine: CompletionEngine, model: AddonModel, task: InfillTask, documents: DocumentInput[]): Promise<string> {
   const result = await engine.complete({
-    prefix: task.prefix,
-    suffix: task.suffix,
-    fileName: task.path,
-    documents,
-    mode,
-    maxTokens: MAX_TOKENS[task.kind],
-    stopAt: task.kind === 'single-line' ? 'line' : 'none',
+    prefix: task.prefix, suffix: task.suffix, fileName: task.path, documents, mode: 'sparse', maxTokens: answerTokens(model, task), stopAt: stopAt(task.kind),
   });
   return result.text;
+}
+
+/** The engine's `full` prompt: shared prefix, each document whole, the query. */
+function fullPrompt(model: AddonModel, format: PromptFormat, repo: string, task: { prefix: string; suffix: string; path: string }, documents: readonly DocumentInput[]): number[] {
+  return [
+    ...sharedPrefixTokens(model, format, repo),
+    ...documents.flatMap((d) => documentTokens(model, format, d.name, d.text)),
+    ...queryTokens(model, format, task.prefix, task.suffix, task.path),
+  ];
 }
 
 function summarize(results: readonly TaskResult[]): InfillSummary {
@@ -128,6 +183,17 @@ function summarize(results: readonly TaskResult[]): InfillSummary {
   };
 }
 
+/** Per task, the paired difference of two settings' scores: its mean and 95% bootstrap interval. */
+function difference(a: readonly TaskResult[], b: readonly TaskResult[], seed: number): Difference {
+  const exact = a.map((r, i) => (r.exact ? 1 : 0) - (b[i]!.exact ? 1 : 0));
+  const similarity = a.map((r, i) => r.similarity - b[i]!.similarity);
+  return {
+    exactMatch: mean(exact),
+    editSimilarity: mean(similarity),
+    ci: { exactMatch: bootstrapCI(exact, seed), editSimilarity: bootstrapCI(similarity, seed) },
+  };
+}
+
 export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => undefined);
@@ -136,48 +202,68 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
   const model = await addon.loadModel(options.modelPath);
   const info = model.info;
   const contextTrain = info.nCtxTrain;
+  const format = detectFormat(model);
+  const taskFiles = options.taskFiles ?? options.files;
   try {
-    progress(`token scores on ${Math.min(options.perplexityFiles, options.files.length)} files`);
-    const tokens = await scoreTokens(model, options.files.slice(0, options.perplexityFiles), contextTrain);
+    const scored = taskFiles.slice(0, options.perplexityFiles);
+    progress(`token scores on ${scored.length} files`);
+    const tokens = await scoreTokens(model, scored, Math.min(contextTrain, options.perplexityTokens ?? PERPLEXITY_TOKENS));
 
-    const tasks = cutTasks(options.files, options.tasksPerKind, options.seed).map((task) => fitTask(model, task, contextTrain));
-    const results: TaskResult[] = [];
-    const byPackage = new Map<string, InfillTask[]>();
-    for (const task of tasks) byPackage.set(task.package, [...(byPackage.get(task.package) ?? []), task]);
-    for (const [pkg, packageTasks] of byPackage) {
-      // The shared prefix names the package, as in training.
+    const tasks = cutTasks(taskFiles, options.tasksPerKind, options.seed).map((task) => fitTask(model, task, contextTrain));
+    const related = tasks.map((task) => fitDocuments(model, relatedFiles(task, options.files, options.documents, 6000), task, contextTrain));
+    progress(`${tasks.length} infill tasks without documents and with documents in full mode, batched`);
+    const batched = await greedyBatch(model, [
+      ...tasks.map((task) => ({ tokens: fullPrompt(model, format, task.package, task, []), maxTokens: answerTokens(model, task), stopAt: stopAt(task.kind) })),
+      ...tasks.map((task, i) => ({ tokens: fullPrompt(model, format, task.package, task, related[i]!), maxTokens: answerTokens(model, task), stopAt: stopAt(task.kind) })),
+    ]);
+    const sparse: string[] = new Array(tasks.length).fill('');
+    const byPackage = new Map<string, number[]>();
+    tasks.forEach((task, i) => byPackage.set(task.package, [...(byPackage.get(task.package) ?? []), i]));
+    for (const [pkg, indices] of byPackage) {
+      // The shared prefix names the package, as in training; one engine per package keeps its blocks for its tasks.
       const engine = await createCompletionEngine({
         modelPath: options.modelPath, contextSize: contextTrain * 2, repoName: pkg, ...(options.cpuBackend ? { cpuBackend: options.cpuBackend } : {}),
       });
       try {
-        for (const task of packageTasks) {
-          const related = fitDocuments(model, relatedFiles(task, options.files, options.documents, 6000), task, contextTrain);
-          const settings: [InfillSetting, DocumentInput[], CompletionMode][] = [
-            ['no-documents', [], 'full'],
-            ['documents-full', related, 'full'],
-            ['documents-sparse', related, 'sparse'],
-          ];
-          for (const [setting, documents, mode] of settings) {
-            const text = await answer(engine, task, documents, mode);
-            const score = scoreInfill(text, task.middle);
-            results.push({ id: task.id, kind: task.kind, setting, expected: task.middle, answer: text, ...score, documents: documents.length });
-          }
-        }
+        for (const i of indices) sparse[i] = await sparseAnswer(engine, model, tasks[i]!, related[i]!);
       } finally {
         await engine.dispose();
       }
-      progress(`${results.length / INFILL_SETTINGS.length} of ${tasks.length} infill tasks`);
     }
+    progress(`${tasks.length} infill tasks with documents in sparse mode`);
+    const results: TaskResult[] = [];
+    tasks.forEach((task, i) => {
+      const answers: [InfillSetting, string, number][] = [
+        ['no-documents', batched[i]!, 0],
+        ['documents-full', batched[tasks.length + i]!, related[i]!.length],
+        ['documents-sparse', sparse[i]!, related[i]!.length],
+      ];
+      for (const [setting, text, documents] of answers) {
+        results.push({ id: task.id, kind: task.kind, setting, expected: task.middle, answer: text, ...scoreInfill(text, task.middle), documents });
+      }
+    });
+
+    const idiomCases = options.idioms ?? [];
+    progress(`${idiomCases.length} idioms, batched`);
+    const idiomAnswers = await greedyBatch(model, idiomCases.map((c) => ({
+      tokens: fullPrompt(model, format, IDIOM_REPO, c, []), maxTokens: answerTokens(model, c), stopAt: 'line' as const,
+    })));
+    const idiomResults: IdiomResult[] = idiomCases.map((c, i) => ({
+      id: c.id, language: c.language, expected: c.middle, answer: idiomAnswers[i]!, ...scoreIdiom(idiomAnswers[i]!, c.middle, c.suffix),
+    }));
+    const languageSummary = (language: IdiomCase['language']) => {
+      const of = idiomResults.filter((r) => r.language === language);
+      return { cases: of.length, exactMatch: mean(of.map((r) => (r.exact ? 1 : 0))) };
+    };
 
     const infill = {} as EvalReport['infill'];
     const documentGain = {} as EvalReport['documentGain'];
     const sparseGap = {} as EvalReport['sparseGap'];
     for (const kind of ['single-line', 'multi-line'] as const) {
-      const of = (setting: InfillSetting) => summarize(results.filter((r) => r.kind === kind && r.setting === setting));
-      infill[kind] = { 'no-documents': of('no-documents'), 'documents-full': of('documents-full'), 'documents-sparse': of('documents-sparse') };
-      const [none, full, sparse] = INFILL_SETTINGS.map((s) => infill[kind][s]) as [InfillSummary, InfillSummary, InfillSummary];
-      documentGain[kind] = { exactMatch: full.exactMatch - none.exactMatch, editSimilarity: full.editSimilarity - none.editSimilarity };
-      sparseGap[kind] = { exactMatch: full.exactMatch - sparse.exactMatch, editSimilarity: full.editSimilarity - sparse.editSimilarity };
+      const rows = (setting: InfillSetting) => results.filter((r) => r.kind === kind && r.setting === setting);
+      infill[kind] = { 'no-documents': summarize(rows('no-documents')), 'documents-full': summarize(rows('documents-full')), 'documents-sparse': summarize(rows('documents-sparse')) };
+      documentGain[kind] = difference(rows('documents-full'), rows('no-documents'), options.seed);
+      sparseGap[kind] = difference(rows('documents-full'), rows('documents-sparse'), options.seed);
     }
     return {
       model: { path: options.modelPath, description: info.description, params: info.nParams, contextTrain },
@@ -186,6 +272,13 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
       documentGain,
       sparseGap,
       results,
+      idioms: {
+        cases: idiomResults.length,
+        exactMatch: mean(idiomResults.map((r) => (r.exact ? 1 : 0))),
+        editSimilarity: mean(idiomResults.map((r) => r.similarity)),
+        byLanguage: { typescript: languageSummary('typescript'), javascript: languageSummary('javascript') },
+        results: idiomResults,
+      },
       seconds: (performance.now() - started) / 1000,
     };
   } finally {

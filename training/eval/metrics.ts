@@ -1,4 +1,5 @@
 // Scores of one infill answer against the code that was cut out.
+import { Rng } from '../../tools/gguf-fixtures/random';
 
 /** Levenshtein distance over UTF-16 code units, in O(min(a, b)) memory. */
 export function editDistance(a: string, b: string): number {
@@ -55,4 +56,23 @@ export function scoreIdiom(answer: string, expected: string, suffix: string): In
   if (rest && line.endsWith(rest) && line.length > rest.length) line = line.slice(0, -rest.length).trimEnd();
   const want = expected.trimEnd();
   return { exact: line === want, similarity: editSimilarity(line, want) };
+}
+
+/**
+ * A 95% percentile bootstrap interval of the mean of `values` (one per task: the tasks are resampled with
+ * replacement), seeded so a report is reproducible. [NaN, NaN] for no values.
+ */
+export function bootstrapCI(values: readonly number[], seed = 1, resamples = 2000): [number, number] {
+  const n = values.length;
+  if (n === 0) return [Number.NaN, Number.NaN];
+  const rng = new Rng(seed, 0xb007);
+  const next = (): number => rng.next() / 2 ** 32;
+  const means = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(next() * n)]!;
+    means[b] = sum / n;
+  }
+  means.sort();
+  return [means[Math.floor(0.025 * (resamples - 1))]!, means[Math.ceil(0.975 * (resamples - 1))]!];
 }

@@ -1,7 +1,7 @@
 // Perplexity and next-token accuracy of a GGUF model on held-out files, computed by llama.cpp itself (the
 // native addon), on the same layout the model was trained on: `<|repo_name|>package\n<|file_sep|>path\n` text.
 import type { AddonModel } from '../../native/binding';
-import { argmax, logSumExp } from '../../assistant/engine';
+import { decodeRuns, PARALLEL, scoreRow } from './batch';
 import type { SourceFile } from './tasks';
 
 export interface TokenScores {
@@ -15,40 +15,42 @@ export interface TokenScores {
   accuracy: number;
 }
 
-/** Scores each file's first `contextSize` tokens (header included) with one causal pass per file. */
-export async function scoreTokens(model: AddonModel, files: readonly SourceFile[], contextSize: number, batchSize = 256): Promise<TokenScores> {
-  batchSize = Math.min(batchSize, contextSize);
-  const context = await model.createContext({ nCtx: contextSize, nBatch: batchSize });
+/**
+ * Scores each file's first `contextSize` tokens (header included) with one causal pass per file, `PARALLEL` files
+ * (at most `batchSize`) side by side as sequences of one context, `batchSize` tokens per decode call.
+ */
+export async function scoreTokens(model: AddonModel, files: readonly SourceFile[], contextSize: number, batchSize = 512): Promise<TokenScores> {
+  const rows = files.map((file) => {
+    const header = model.tokenize(`<|repo_name|>${file.package}\n<|file_sep|>${file.path}\n`, { addSpecial: false, parseSpecial: true });
+    const body = model.tokenize(file.text, { addSpecial: false, parseSpecial: false });
+    return { header: header.length, tokens: [...header, ...body].slice(0, contextSize) };
+  });
   let nll = 0;
   let correct = 0;
   let scored = 0;
-  try {
-    for (const file of files) {
-      const header = model.tokenize(`<|repo_name|>${file.package}\n<|file_sep|>${file.path}\n`, { addSpecial: false, parseSpecial: true });
-      const body = model.tokenize(file.text, { addSpecial: false, parseSpecial: false });
-      const tokens = Int32Array.from([...header, ...body].slice(0, contextSize));
-      context.clearMemory();
-      for (let start = 0; start < tokens.length - 1; start += batchSize) {
-        const chunk = tokens.subarray(start, Math.min(start + batchSize, tokens.length - 1));
-        await context.decode({
-          tokens: chunk,
-          positions: Int32Array.from(chunk, (_, i) => start + i),
-          seqIds: new Int32Array(chunk.length),
-          logits: new Uint8Array(chunk.length).fill(1),
-        });
-        for (let i = 0; i < chunk.length; i++) {
-          const target = start + i + 1;
-          if (target < header.length) continue;
-          const row = context.logits(i);
-          const next = tokens[target]!;
-          nll += logSumExp(row) - row[next]!;
-          if (argmax(row) === next) correct++;
+  if (rows.length > 0) {
+    const parallel = Math.min(PARALLEL, batchSize);
+    const nCtx = Math.ceil((parallel * Math.min(contextSize, Math.max(...rows.map((r) => r.tokens.length)))) / 256) * 256;
+    const context = await model.createContext({ nCtx, nBatch: Math.min(batchSize, nCtx), nSeqMax: parallel });
+    const row = new Float32Array(context.nVocab);
+    try {
+      for (let first = 0; first < rows.length; first += parallel) {
+        const group = rows.slice(first, first + parallel);
+        context.clearMemory();
+        // The last token of a file predicts nothing: it is not decoded.
+        const runs = group.map((r, seq) => ({ seq, tokens: r.tokens.slice(0, -1), from: 0, logits: 'all' as const }));
+        await decodeRuns(context, runs, (seq, pos, i) => {
+          const target = pos + 1;
+          if (target < group[seq]!.header) return;
+          const score = scoreRow(context.logits(i, row), group[seq]!.tokens[target]!);
+          nll += score.nll;
+          if (score.top) correct++;
           scored++;
-        }
+        });
       }
+    } finally {
+      context.dispose();
     }
-  } finally {
-    context.dispose();
   }
   const mean = scored === 0 ? Number.NaN : nll / scored;
   return { files: files.length, tokens: scored, nll: mean, perplexity: Math.exp(mean), accuracy: scored === 0 ? Number.NaN : correct / scored };

@@ -94,3 +94,22 @@ export function relatedFiles(task: InfillTask, files: readonly SourceFile[], cou
     .slice(0, count)
     .map(({ f }) => ({ name: f.path, text: f.text.slice(0, maxChars) }));
 }
+
+/**
+ * A fixed, seeded choice of held-out files for a fast evaluation: packages in a seeded order, up to `perPackage`
+ * files of at least 8 lines from each that has another file to give as a document, until `count` files.
+ */
+export function pickEvalFiles(files: readonly SourceFile[], count: number, seed: number, perPackage = 4): SourceFile[] {
+  const byPackage = new Map<string, SourceFile[]>();
+  for (const f of files) byPackage.set(f.package, [...(byPackage.get(f.package) ?? []), f]);
+  const key = (s: string): number => new Rng(seed, [...s].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0, 0x811c9dc5)).next();
+  const out: SourceFile[] = [];
+  for (const pkg of [...byPackage.keys()].sort((a, b) => key(a) - key(b) || a.localeCompare(b))) {
+    const all = byPackage.get(pkg)!;
+    if (all.length < 2) continue;
+    const usable = all.filter((f) => f.text.split('\n').length >= 8).sort((a, b) => key(a.path) - key(b.path) || a.path.localeCompare(b.path));
+    out.push(...usable.slice(0, Math.min(perPackage, count - out.length)));
+    if (out.length >= count) break;
+  }
+  return out;
+}

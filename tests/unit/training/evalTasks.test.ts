@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../../tools/gguf-fixtures/random';
-import { comparable, editDistance, editSimilarity, scoreInfill } from '../../../training/eval/metrics';
+import { argmax, logSumExp } from '../../../assistant/engine';
+import { scoreRow } from '../../../training/eval/batch';
+import { bootstrapCI, comparable, editDistance, editSimilarity, scoreInfill } from '../../../training/eval/metrics';
 import { fitText } from '../../../training/eval/evaluate';
-import { cutTask, cutTasks, relatedFiles, type SourceFile } from '../../../training/eval/tasks';
+import { cutTask, cutTasks, pickEvalFiles, relatedFiles, type SourceFile } from '../../../training/eval/tasks';
 
 const FILE: SourceFile = {
   package: 'pkg',
@@ -89,5 +91,43 @@ describe('fitting a prefix or suffix to a token budget', () => {
   it('cuts inside a line that alone is over the budget', () => {
     expect(fitText(count, 'x'.repeat(100), 10, 'end').length).toBeLessThanOrEqual(10);
     expect(fitText(count, 'x'.repeat(100), 10, 'start').length).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('fast evaluation pieces', () => {
+  it('scoreRow gives log-sum-exp minus the target logit and whether it is the argmax, in one pass', () => {
+    const row = Float32Array.from([0.5, -2, 3.25, 3.25, 1, -40, 2.9]);
+    for (let t = 0; t < row.length; t++) {
+      const { nll, top } = scoreRow(row, t);
+      expect(nll).toBeCloseTo(logSumExp(row) - row[t]!, 5);
+      expect(top).toBe(argmax(row) === t);
+    }
+    const rising = Float32Array.from({ length: 1000 }, (_, i) => i / 10);
+    expect(scoreRow(rising, 999).nll).toBeCloseTo(logSumExp(rising) - rising[999]!, 5);
+    expect(scoreRow(rising, 999).top).toBe(true);
+  });
+
+  it('bootstrapCI brackets the mean, is reproducible for a seed, and collapses for constant values', () => {
+    const values = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const [lo, hi] = bootstrapCI(values, 7);
+    const m = values.reduce((a, b) => a + b, 0) / values.length;
+    expect(lo).toBeLessThan(m);
+    expect(hi).toBeGreaterThan(m);
+    expect(hi - lo).toBeGreaterThan(0.15);
+    expect(hi - lo).toBeLessThan(0.45);
+    expect(bootstrapCI(values, 7)).toEqual([lo, hi]);
+    expect(bootstrapCI([0.25, 0.25, 0.25], 1)).toEqual([0.25, 0.25]);
+    expect(bootstrapCI([], 1).every(Number.isNaN)).toBe(true);
+  });
+
+  it('pickEvalFiles takes up to perPackage files of packages with another file, fixed for a seed', () => {
+    const file = (pkg: string, i: number): SourceFile => ({ package: pkg, path: `src/f${i}.ts`, text: 'line\n'.repeat(10) });
+    const files = [...Array.from({ length: 6 }, (_, i) => file('a', i)), file('lonely', 0), ...Array.from({ length: 3 }, (_, i) => file('b', i)), { ...file('b', 9), text: 'short\n' }];
+    const picked = pickEvalFiles(files, 6, 1, 4);
+    expect(picked).toHaveLength(6);
+    expect(picked.some((f) => f.package === 'lonely')).toBe(false);
+    expect(picked.some((f) => f.text === 'short\n')).toBe(false);
+    expect(picked.filter((f) => f.package === 'a').length).toBeLessThanOrEqual(4);
+    expect(pickEvalFiles(files, 6, 1, 4)).toEqual(picked);
   });
 });

@@ -1,0 +1,105 @@
+// Batched scoring for the evaluation (issue 12: one model's evaluation in minutes, not twenty): many prompts decode
+// side by side as sequences of one llama.cpp context, so each step of greedy generation is one decode call for all
+// of them (a small model on a CPU is bound by reading its weights, not by the tokens of a step), and the per-token
+// work of the token scores is one pass over each logit row.
+import type { AddonContext, AddonModel } from '../../native/binding';
+import { boundaryCut, type StopBoundary } from '../../assistant/engine';
+
+export interface GreedyPrompt {
+  /** The whole prompt's token ids, as the engine would decode them (causal, no block reuse). */
+  tokens: readonly number[];
+  maxTokens: number;
+  stopAt: StopBoundary;
+}
+
+/** Prompts decoded side by side: sequences of one context. */
+export const PARALLEL = 16;
+const BATCH = 512;
+
+/** Negative log-likelihood of `target` under `row` and whether it is the row's argmax, in one pass over the row. */
+export function scoreRow(row: Float32Array, target: number): { nll: number; top: boolean } {
+  // Running log-sum-exp: the sum is kept relative to the largest logit so far and rescaled when it grows.
+  let max = row[0]!;
+  let sum = 0;
+  let arg = 0;
+  for (let i = 0; i < row.length; i++) {
+    const x = row[i]!;
+    if (x > max) {
+      sum = sum * Math.exp(max - x) + 1;
+      max = x;
+      arg = i;
+    } else {
+      sum += Math.exp(x - max);
+    }
+  }
+  return { nll: max + Math.log(sum) - row[target]!, top: arg === target };
+}
+
+/** Decodes token runs of several sequences in calls of at most `ctx.nBatch` tokens; `onLogits` gets the batch index of each token whose logits were asked for. */
+export async function decodeRuns(ctx: AddonContext, runs: { seq: number; tokens: readonly number[]; from: number; logits: 'last' | 'all' }[], onLogits: (seq: number, at: number, batchIndex: number) => void): Promise<void> {
+  const pending = runs.flatMap((r) => r.tokens.map((token, i) => ({ seq: r.seq, token, pos: r.from + i, want: r.logits === 'all' || i === r.tokens.length - 1 })));
+  for (let start = 0; start < pending.length; start += ctx.nBatch) {
+    const chunk = pending.slice(start, start + ctx.nBatch);
+    await ctx.decode({
+      tokens: Int32Array.from(chunk, (c) => c.token),
+      positions: Int32Array.from(chunk, (c) => c.pos),
+      seqIds: Int32Array.from(chunk, (c) => c.seq),
+      logits: Uint8Array.from(chunk, (c) => (c.want ? 1 : 0)),
+    });
+    chunk.forEach((c, i) => {
+      if (c.want) onLogits(c.seq, c.pos, i);
+    });
+  }
+}
+
+/**
+ * Greedy answers to `prompts`, as the engine's `full` mode gives them (same prompt tokens, argmax, end of generation
+ * and `stopAt` as `boundaryCut` cuts them), `PARALLEL` at a time.
+ */
+export async function greedyBatch(model: AddonModel, prompts: readonly GreedyPrompt[], onProgress?: (done: number) => void): Promise<string[]> {
+  const answers: string[] = new Array(prompts.length).fill('');
+  const need = (group: readonly GreedyPrompt[]): number => group.reduce((n, p) => n + p.tokens.length + p.maxTokens, 0);
+  let nCtx = 0;
+  for (let i = 0; i < prompts.length; i += PARALLEL) nCtx = Math.max(nCtx, need(prompts.slice(i, i + PARALLEL)));
+  if (prompts.length === 0) return answers;
+  const cells = Math.ceil(nCtx / 256) * 256;
+  const ctx = await model.createContext({ nCtx: cells, nBatch: Math.min(BATCH, cells), nSeqMax: PARALLEL });
+  try {
+    for (let first = 0; first < prompts.length; first += PARALLEL) {
+      const group = prompts.slice(first, first + PARALLEL);
+      ctx.clearMemory();
+      const next = new Map<number, number>();
+      await decodeRuns(ctx, group.map((p, seq) => ({ seq, tokens: p.tokens, from: 0, logits: 'last' })), (seq, _pos, i) => next.set(seq, ctx.argmax(i)));
+      const out = group.map(() => ({ tokens: 0, raw: '', decoder: new TextDecoder() }));
+      const live = new Set(group.map((_, seq) => seq));
+      while (live.size > 0) {
+        const step: { seq: number; tokens: number[]; from: number; logits: 'last' }[] = [];
+        for (const seq of [...live]) {
+          const token = next.get(seq)!;
+          const p = group[seq]!;
+          if (model.isEog(token)) {
+            answers[first + seq] = out[seq]!.raw + out[seq]!.decoder.decode();
+            live.delete(seq);
+            continue;
+          }
+          // The engine's text: the tokens' bytes through a streaming decoder, cut where `stopAt` says.
+          const o = out[seq]!;
+          o.tokens++;
+          o.raw += o.decoder.decode(model.tokenPiece(token), { stream: true });
+          const cut = boundaryCut(o.raw, p.stopAt);
+          answers[first + seq] = cut >= 0 ? o.raw.slice(0, cut) : o.raw;
+          if (cut >= 0) live.delete(seq);
+          else if (o.tokens >= p.maxTokens) {
+            answers[first + seq] = o.raw + o.decoder.decode();
+            live.delete(seq);
+          } else step.push({ seq, tokens: [token], from: p.tokens.length + o.tokens - 1, logits: 'last' });
+        }
+        if (step.length > 0) await decodeRuns(ctx, step, (seq, _pos, i) => next.set(seq, ctx.argmax(i)));
+      }
+      onProgress?.(Math.min(first + PARALLEL, prompts.length));
+    }
+  } finally {
+    ctx.dispose();
+  }
+  return answers;
+}
