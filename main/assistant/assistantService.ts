@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { AssistantSettings, AssistantStatus, ContextDocument, EngineUsed, SuggestionReport } from '../../app/completion/schemas';
-import type { CallInput, CallOutput, EventName, EventPayload } from '../../app/ipc/contract';
+import type { CallInput, CallOutput } from '../../app/ipc/contract';
 import { findStep, type Journal } from '../../app/journal/schema';
 import { newId } from '../../app/ids';
 import { boundPrefix, boundSuffix, promptLimits, shapeSuggestion } from '../../app/completion/query';
@@ -299,11 +299,9 @@ export class AssistantService {
     this.options.emit('assistant.status', status);
   }
 
-  /** For AppServices.onEvent: a journal edit may change the current step or its documents. */
-  handleEvent<E extends EventName>(event: E, payload: EventPayload<E>): void {
-    if (event !== 'journal.changed') return;
-    const { journalId } = payload as EventPayload<'journal.changed'>;
-    // The event carries only the change; main's journal is already the one it made.
+  /** For AppServices (the journals' onJournalChanged): an edit may change the current step or its documents. */
+  journalChanged(journalId: string): void {
+    // Main's journal is already the one the edit made.
     const journal = this.options.journals.journal(journalId);
     if (!journal) return;
     this.activeJournalId = journalId;

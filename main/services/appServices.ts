@@ -24,11 +24,10 @@ export interface AppServicesOptions extends ServicesOptions {
 
 /**
  * All of main's services, composed: the journal (steps, cells, attachments), workspace files for the
- * editor, the assistant (engine process, documents, suggestions) and the model manager. Main's own
- * services also hear every event it sends, through `onEvent`.
+ * editor, the assistant (engine process, documents, suggestions) and the model manager. Services hear each
+ * other through typed events (a journal changed), not through the events main sends the page.
  */
 export class AppServices {
-  private readonly eventListeners = new Set<EventSink>();
   private readonly emit: EventSink;
   readonly journals: SteerwayServices;
   /** Unsaved editor text, shared by the file service (writes it) and the assistant's documents (reads it). */
@@ -40,10 +39,7 @@ export class AppServices {
   readonly handlers: CallHandlers;
 
   private constructor(options: AppServicesOptions, readonly models: ModelManager) {
-    const emit: EventSink = (event, payload) => {
-      options.emit(event, payload);
-      for (const listener of this.eventListeners) listener(event, payload);
-    };
+    const emit = options.emit;
     this.emit = emit;
     this.journals = new SteerwayServices({ ...options, emit });
     const engine = new EngineClient({ launcher: options.engineLauncher });
@@ -60,7 +56,7 @@ export class AppServices {
       emit,
       userDataDir: options.userDataDir,
     });
-    this.onEvent((event, payload) => this.assistant.handleEvent(event, payload));
+    this.journals.onJournalChanged((journalId) => this.assistant.journalChanged(journalId));
     this.files = new FileService({
       workspace: () => this.journals.currentWorkspace(), buffers: this.buffers, emit,
       hotExit: new HotExit(join(options.userDataDir, 'hot-exit')),
@@ -103,12 +99,6 @@ export class AppServices {
     void services.assistant.start();
     void services.serveApi.start();
     return services;
-  }
-
-  /** Lets a service of main react to events (a journal changed, a step became current). */
-  onEvent(listener: EventSink): () => void {
-    this.eventListeners.add(listener);
-    return () => this.eventListeners.delete(listener);
   }
 
   async dispose(): Promise<void> {

@@ -1,4 +1,5 @@
 import { newId } from '../../app/ids';
+import { Emitter, type Event } from '../../base/common/event';
 import { applyChange, NOTES_CONFLICT, NotesConflictError, UNDO_WINDOW_MS, type JournalChange, type JournalEdit } from '../../app/journal/edits';
 import { findCell, findStep, type Attachment, type CellRun, type Journal } from '../../app/journal/schema';
 import type { JournalUpdate, OpenedJournal } from '../../app/ipc/contract';
@@ -18,6 +19,9 @@ const SHELL_RESTARTED_NOTE =
 const UNDO_GRACE_MS = 5_000;
 
 export class JournalSession {
+  private readonly changed = new Emitter<void>();
+  /** Main's own services hear a change here, not through the events main sends the page. */
+  readonly onDidChange: Event<void> = this.changed.event;
   private shell: ShellSession | null = null;
   private runQueue: Promise<void> = Promise.resolve();
   private runningCellId: string | null = null;
@@ -82,6 +86,7 @@ export class JournalSession {
     this.journal = next;
     const update: JournalUpdate = { version: ++this.version, change };
     this.emit('journal.changed', { journalId: next.id, ...update });
+    this.changed.fire();
     await this.saver.save(next);
     return update;
   }
@@ -237,6 +242,7 @@ export class JournalSession {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.changed.dispose();
     await Promise.all([...this.pendingDeletes.values()].map(({ timer, run }) => (clearTimeout(timer), run())));
     await this.shell?.dispose();
     this.shell = null;

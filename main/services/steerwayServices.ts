@@ -4,6 +4,7 @@ import { exportJournalMarkdown } from '../../app/journal/export';
 import { searchJournal } from '../../app/journal/search';
 import { findAttachment, type Journal } from '../../app/journal/schema';
 import type { WorkspaceInfo } from '../../app/ipc/contract';
+import { Emitter, type Event } from '../../base/common/event';
 import type { PtyHost } from '../pty/ptyHost';
 import type { TrustStore } from '../storage/trustStore';
 import { JournalLoadError, NotAFileError, UnsafePathError, WorkspaceStore } from '../storage/workspaceStore';
@@ -35,6 +36,9 @@ export class SteerwayServices {
   private workspacePath: string | null = null;
   private store: WorkspaceStore | null = null;
   private readonly sessions = new Map<string, JournalSession>();
+  private readonly journalChanged = new Emitter<string>();
+  /** An open journal changed (by its id): an edit applied, a run or an attachment recorded. */
+  readonly onJournalChanged: Event<string> = this.journalChanged.event;
 
   constructor(private readonly options: ServicesOptions) {}
 
@@ -86,6 +90,12 @@ export class SteerwayServices {
     return { store, workspacePath, trust: this.options.trust, ptyHost: this.options.ptyHost, emit: this.options.emit };
   }
 
+  private adopt(session: JournalSession): JournalSession {
+    this.sessions.set(session.id, session);
+    session.onDidChange(() => this.journalChanged.fire(session.id));
+    return session;
+  }
+
   private session(journalId: string): JournalSession {
     const session = this.sessions.get(journalId);
     if (!session) throw new UserFacingError('not-open', 'That journal is not open.');
@@ -96,9 +106,7 @@ export class SteerwayServices {
     const existing = this.sessions.get(journalId);
     if (existing) return existing;
     try {
-      const session = await JournalSession.open(journalId, this.sessionDeps());
-      this.sessions.set(journalId, session);
-      return session;
+      return this.adopt(await JournalSession.open(journalId, this.sessionDeps()));
     } catch (error) {
       if (error instanceof JournalLoadError) throw new UserFacingError('journal-unreadable', error.message);
       throw error;
@@ -152,9 +160,7 @@ export class SteerwayServices {
     },
     'workspace.files': ({ query }) => listWorkspaceFiles(this.requireStore().workspacePath, query),
     'journal.create': async ({ title }) => {
-      const session = await JournalSession.create(title, this.sessionDeps());
-      this.sessions.set(session.id, session);
-      return session.snapshot();
+      return this.adopt(await JournalSession.create(title, this.sessionDeps())).snapshot();
     },
     'journal.open': async ({ journalId }) => (await this.openSession(journalId)).snapshot(),
     'journal.close': async ({ journalId }) => {

@@ -84,7 +84,7 @@ describeNative('assistant service through the engine host process', () => {
   it('encodes the step\'s documents in the background when the journal changes, with progress', async () => {
     const edited = journalWith([{ id: 's1', title: 'Parse args', notes: 'Count the names twice.', attachments: journal.steps[0]!.attachments }]);
     Object.assign(journal, { steps: edited.steps });
-    service.handleEvent('journal.changed', journalChanged);
+    service.journalChanged(journalChanged.journalId);
     await waitFor(() => log.of('assistant.encoding').some((p) => p.done === 3 && p.total === 3));
     expect(log.of('assistant.encoding').map((p) => p.current)).toEqual(['args.ts', 'lines.py', 'Parse args', null]);
     const warmed = await complete('r5', 'const options = parseArgs(');

@@ -289,7 +289,7 @@ describe('assistant service', () => {
     const { service, engine } = setup();
     await service.start();
     engine.set({ state: 'loading', device: 'cpu', message: null });
-    service.handleEvent('journal.changed', journalChanged);
+    service.journalChanged(journalChanged.journalId);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(engine.warms).toHaveLength(0);
     engine.set({ state: 'ready', device: 'cpu', message: null });
@@ -299,7 +299,7 @@ describe('assistant service', () => {
   it('encodes the current step in the background on a journal change, one document more each time, with progress', async () => {
     const { service, engine, log } = setup();
     await service.start();
-    service.handleEvent('journal.changed', journalChanged);
+    service.journalChanged(journalChanged.journalId);
     await waitFor(() => engine.warms.length === 1);
     expect(engine.warms[0]!.call.documents.map((d) => d.name)).toEqual(['Ticket']);
     engine.warms[0]!.resolve(HOST_REPORT);
@@ -315,7 +315,7 @@ describe('assistant service', () => {
       [0, 4, 'Ticket'], [1, 4, 'Big'], [2, 4, 'a.ts'], [3, 4, 'Step'], [4, 4, null],
     ]);
     // The same journal again (no change to the step's documents) encodes nothing.
-    service.handleEvent('journal.changed', journalChanged);
+    service.journalChanged(journalChanged.journalId);
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(engine.warms).toHaveLength(4);
   });
@@ -323,7 +323,7 @@ describe('assistant service', () => {
   it('re-encodes when an attached file\'s buffer changes, not for other files; a newer change supersedes a running warm', async () => {
     const { service, engine, buffers } = setup();
     await service.start();
-    service.handleEvent('journal.changed', journalChanged);
+    service.journalChanged(journalChanged.journalId);
     await waitFor(() => engine.warms.length === 1);
     buffers.set('src/unrelated.ts', 'x');
     await new Promise((resolve) => setTimeout(resolve, 30));

@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EventPayload } from '../../../app/ipc/contract';
 import type { Journal } from '../../../app/journal/schema';
 import { NOT_LOADED_UNTIL_TRUSTED } from '../../../app/journal/trust';
 import type { HostReport } from '../../../assistant/host/protocol';
@@ -118,7 +117,7 @@ describe('an untrusted journal', () => {
     });
     try {
       await service.start();
-      service.handleEvent('journal.changed', { journalId: journal.id } as EventPayload<'journal.changed'>);
+      service.journalChanged(journal.id);
       await waitFor(() => engine.warms.length === 2);
       const result = await service.handlers['assistant.complete']({ requestId: 'r1', journalId: journal.id, path: 'a.ts', prefix: 'x', suffix: '', multiline: false });
       expect(engine.completes[0]!.documents.map((d) => d.name)).toEqual(['Ticket', 'step: Step']);
