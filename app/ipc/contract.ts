@@ -148,6 +148,14 @@ export const calls = {
   },
   /** Cancels a request in flight (each keystroke does); its call rejects with code `cancelled`. */
   'assistant.cancel': { input: z.object({ requestId: Id }), output: Empty },
+  /**
+   * An attachment's tokens as the budget rule counts them, and the loaded model's document budget (null while none is
+   * loaded): the attachment card says when the document can never fit.
+   */
+  'assistant.documentFit': {
+    input: z.object({ journalId: Id, attachmentId: Id }),
+    output: z.object({ tokens: z.number().int().nonnegative(), budgetTokens: z.number().int().nonnegative().nullable() }),
+  },
   'models.list': { input: Empty, output: ModelCatalog },
   /** Adds a GGUF file from disk; a file that is not a valid GGUF is refused with a clear error. */
   'models.addLocal': { input: z.object({ path: z.string().min(1).max(4096) }), output: ModelCatalog },

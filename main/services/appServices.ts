@@ -77,6 +77,7 @@ export class AppServices {
       ...this.files.handlers,
       ...new WindowStateStore(join(options.userDataDir, 'window-state')).handlers(() => this.journals.currentWorkspace()),
       ...this.assistant.handlers,
+      'assistant.documentFit': ({ journalId, attachmentId }) => this.assistant.documentFit(journalId, attachmentId),
       ...this.serveApi.handlers,
       ...models.handlers,
     };

@@ -1,9 +1,12 @@
 import type { Page } from '@playwright/test';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { estimateTokens } from '../../main/assistant/contextBuilder';
 import { NO_ACCESS_TOKEN } from '../../main/server/webServer';
+import { readPackageDocs } from '../../main/services/packageDocs';
 import { DISCONNECTED } from '../../renderer/api/connection';
+import { neverFitsText } from '../../renderer/journal/attachments/DocumentFit';
 import { expect, startApp, stop, test } from './fixtures';
 import { addStep, createJournal } from './journalActions';
 
@@ -83,4 +86,43 @@ test('after a restart the journal used last and the editor tabs, with the active
   await expect(tabs(page).getByRole('tab').nth(0)).toHaveAccessibleName(/alpha\.ts/);
   await expect(tabs(page).getByRole('tab').nth(1)).toHaveAccessibleName(/beta\.ts/);
   await expect(tabs(page).getByRole('tab', { name: 'alpha.ts' })).toHaveAttribute('aria-selected', 'true');
+});
+
+test.describe('with the shipped model', () => {
+  test.use({ model: 'shipped' });
+
+  test('library docs read as text, and a doc that can never fit the model\'s document budget says so on its card', async ({ page, app }) => {
+    const lib = join(app.workspace, 'node_modules', 'big-lib');
+    await mkdir(lib, { recursive: true });
+    await writeFile(join(lib, 'package.json'), JSON.stringify({ name: 'big-lib', version: '1.0.0', types: 'index.d.ts' }));
+    await writeFile(join(lib, 'README.md'), [
+      '<p align="center"><img src="logo.svg" alt="big-lib logo"><a href="https://ci.example"><img src="https://img.shields.io/ci" alt="CI status"></a></p>',
+      '',
+      'Parse text into nodes. '.repeat(300),
+    ].join('\n'));
+    await writeFile(join(lib, 'index.d.ts'), 'export * from "./dist/api";\n');
+    await mkdir(join(lib, 'dist'));
+    await writeFile(join(lib, 'dist', 'api.d.ts'), 'export declare function parse(text: string): unknown;\n');
+    const docs = (await readPackageDocs(app.workspace, 'big-lib')).text;
+
+    await page.goto(app.url);
+    await createJournal(page, 'Library docs');
+    await addStep(page, 'Read up');
+    await expect(page.getByRole('contentinfo', { name: 'Assistant status' })).toContainText('ready', { timeout: 30_000 });
+    const panel = page.getByRole('complementary', { name: 'Attachments' });
+    await panel.getByRole('button', { name: 'Attach' }).click();
+    await panel.getByLabel('Attachment kind').selectOption('package-docs');
+    await panel.getByLabel('Package').fill('big-lib');
+    await panel.getByRole('button', { name: 'Add attachment' }).click();
+    const card = panel.getByRole('listitem', { name: 'big-lib docs' });
+    await expect(card).toContainText(neverFitsText(estimateTokens('big-lib docs', docs), 256));
+
+    await card.getByRole('button', { name: 'Open' }).click();
+    const shown = page.getByRole('dialog', { name: 'big-lib docs' });
+    await expect(shown).toContainText('big-lib logo');
+    await expect(shown).toContainText('## Type declarations (dist/api.d.ts)');
+    await expect(shown).not.toContainText('<img');
+    await expect(shown).not.toContainText('CI status');
+    await expect(shown).not.toContainText('export * from');
+  });
 });

@@ -10,6 +10,7 @@ import { formatBytes, KIND_LABEL } from '../format';
 import { VisibleText } from '../VisibleText';
 import { AttachForm } from './AttachForm';
 import { AttachmentDialog } from './AttachmentDialog';
+import { DocumentFit } from './DocumentFit';
 import { PinnedAttachments } from './PinnedAttachments';
 
 /** Documents attached to the current step. */
@@ -59,6 +60,8 @@ export function AttachmentsPanel() {
                 <span className={`kind kind-${attachment.kind}`}>{KIND_LABEL[attachment.kind]}</span>
                 {attachment.kind !== 'url' && <span>{formatBytes(attachment.sizeBytes)}</span>}
                 {notLoaded(attachment) && <span className="not-loaded">{NOT_LOADED_UNTIL_TRUSTED}</span>}
+                {/* A URL is fetched only for a suggestion, not to size its card. */}
+                {attachment.kind !== 'url' && !notLoaded(attachment) && <DocumentFit journalId={journalId} attachmentId={attachment.id} />}
               </div>
               <div className="attachment-actions">
                 <button type="button" disabled={notLoaded(attachment)} onClick={(e) => void open(attachment, e.currentTarget)}>

@@ -50,6 +50,8 @@ export class FakeApi implements SteerwayApi {
   private readonly listeners = new Map<EventName, Set<AnyListener>>();
   /** What main keeps of the window for this workspace (the last journal, the editor's tabs). */
   windowState: CallOutput<'window.state'> = { lastJournalId: null, editorTabs: [], activeTab: null };
+  /** Answers `assistant.documentFit`: by default no model is loaded, so no budget. */
+  documentFit: (input: CallInput<'assistant.documentFit'>) => CallOutput<'assistant.documentFit'> = () => ({ tokens: 0, budgetTokens: null });
 
   /** Adds a journal with steps of these titles; the first step is current. */
   addJournal(title: string, stepTitles: string[] = [], options: { trusted?: boolean; problem?: string } = {}): Journal {
@@ -215,6 +217,7 @@ export class FakeApi implements SteerwayApi {
     // No unsaved buffers from an earlier run (EditorFakeApi keeps them).
     'editor.backups': () => [],
     'window.state': () => this.windowState,
+    'assistant.documentFit': (input) => this.documentFit(input),
     'window.saveState': (change) => {
       this.windowState = { ...this.windowState, ...change };
       return {};

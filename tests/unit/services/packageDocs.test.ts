@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeAttachment, readFileForView } from '../../../main/services/attachments';
-import { readPackageDocs } from '../../../main/services/packageDocs';
+import { readableReadme, readPackageDocs, reExportStub } from '../../../main/services/packageDocs';
 
 let workspace: string;
 
@@ -86,5 +86,92 @@ describe('library docs from node_modules', () => {
     expect(attachment).toMatchObject({ kind: 'package-docs', title: 'tiny-lib docs', source: 'tiny-lib' });
     expect(attachment.sizeBytes).toBeGreaterThan(50);
     expect(text).toBeNull();
+  });
+});
+
+describe('library docs read as text', () => {
+  it('reduces a README\'s raw HTML to its words and image alt texts, drops badges, and leaves code as written', () => {
+    const readme = [
+      '<p align="center">',
+      '  <img src="logo.svg" width="200px" align="center" alt="Zod logo" />',
+      '  <h1 align="center">Zod</h1>',
+      '  <p align="center">',
+      '    TypeScript-first schema validation',
+      '    <br/>',
+      '    by <a href="https://x.com/colinhacks">@colinhacks</a>',
+      '  </p>',
+      '</p>',
+      '<p align="center">',
+      '<a href="https://github.com/colinhacks/zod/actions"><img src="https://github.com/colinhacks/zod/actions/workflows/test.yml/badge.svg" alt="Zod CI status" /></a>',
+      '<a href="https://opensource.org/licenses/MIT" rel="nofollow"><img src="https://img.shields.io/github/license/colinhacks/zod" alt="License"></a>',
+      '</p>',
+      '[![npm](https://img.shields.io/npm/v/zod.svg)](https://www.npmjs.com/package/zod)',
+      '<div align="center"><a href="https://zod.dev/api">Docs</a><span>&nbsp;&nbsp;•&nbsp;&nbsp;</span><a href="https://discord.gg/x">Discord</a></div>',
+      '<!-- a comment for maintainers -->',
+      '',
+      '## Install',
+      '',
+      '- `z.infer<typeof User>` gives the type, and parse returns Promise<void> here',
+      '  - a nested item',
+      '',
+      '```html',
+      '<script src="zod.js"></script>',
+      '```',
+      '',
+      '![diagram](docs/flow.png)',
+    ].join('\n');
+    const text = readableReadme(readme);
+    expect(text).not.toMatch(/<\/?(p|img|a|h1|div|span|br)\b/);
+    expect(text).not.toMatch(/badge|shields\.io|Zod CI status|License|&nbsp;|maintainers/);
+    expect(text).toContain('Zod logo');
+    expect(text).toContain('TypeScript-first schema validation');
+    expect(text).toContain('by @colinhacks');
+    expect(text).toContain('Docs  •  Discord');
+    expect(text).toContain('```html\n<script src="zod.js"></script>\n```');
+    expect(text).toContain('![diagram](docs/flow.png)');
+    expect(text).toContain('- `z.infer<typeof User>` gives the type, and parse returns Promise<void> here\n  - a nested item');
+    expect(text).not.toMatch(/\n{3,}/);
+  });
+
+  it('tells a re-export stub from a file that declares something', () => {
+    expect(reExportStub('import * as z from "./v4/classic/external.cjs";\nexport * from "./v4/classic/external.cjs";\nexport { z, z as default };\n'))
+      .toEqual({ isStub: true, target: './v4/classic/external.cjs' });
+    expect(reExportStub('export * as core from "../core/index.cjs";\nexport { a, type B } from "./a.cjs";\nexport type { C } from "./c.cjs";'))
+      .toEqual({ isStub: true, target: null });
+    expect(reExportStub('export * from "./x";\nexport declare function parse(text: string): Node;').isStub).toBe(false);
+    expect(reExportStub('/** docs */\nexport interface Options { strict: boolean }').isStub).toBe(false);
+  });
+
+  it('follows a re-export stub once inside the package, and leaves the declarations out when that is a stub too', async () => {
+    const stubbed = join(workspace, 'node_modules', 'stubbed');
+    await mkdir(join(stubbed, 'v4', 'classic'), { recursive: true });
+    await writeFile(join(stubbed, 'package.json'), JSON.stringify({ name: 'stubbed', types: './index.d.cts' }));
+    await writeFile(join(stubbed, 'README.md'), 'stubbed readme');
+    await writeFile(join(stubbed, 'index.d.cts'), 'import * as z from "./v4/classic/external.cjs";\nexport * from "./v4/classic/external.cjs";\nexport { z, z as default };\n');
+    await writeFile(join(stubbed, 'v4', 'classic', 'external.d.cts'), 'export declare function string(): ZodString;\n');
+    const followed = await readPackageDocs(workspace, 'stubbed');
+    expect(followed.text).toContain('## Type declarations (v4/classic/external.d.cts)');
+    expect(followed.text).toContain('export declare function string(): ZodString;');
+    expect(followed.text).not.toContain('export { z, z as default }');
+
+    const twice = join(workspace, 'node_modules', 'twice');
+    await mkdir(twice, { recursive: true });
+    await writeFile(join(twice, 'package.json'), JSON.stringify({ name: 'twice' }));
+    await writeFile(join(twice, 'README.md'), 'twice readme');
+    await writeFile(join(twice, 'index.d.ts'), 'export * from "./a";\n');
+    await writeFile(join(twice, 'a.d.ts'), 'export * from "./b";\n');
+    await writeFile(join(twice, 'b.d.ts'), 'export declare const deep: 1;\n');
+    const { text } = await readPackageDocs(workspace, 'twice');
+    expect(text).toContain('twice readme');
+    expect(text).not.toContain('Type declarations');
+    expect(text).not.toContain('export *');
+
+    // A stub pointing out of its package is not followed there.
+    const outward = join(workspace, 'node_modules', 'outward');
+    await mkdir(outward, { recursive: true });
+    await writeFile(join(outward, 'package.json'), JSON.stringify({ name: 'outward' }));
+    await writeFile(join(outward, 'README.md'), 'outward readme');
+    await writeFile(join(outward, 'index.d.ts'), 'export * from "../tiny-lib/dist/index";\n');
+    expect((await readPackageDocs(workspace, 'outward')).text).not.toContain('declare function parse');
   });
 });
