@@ -1,8 +1,7 @@
+import type { Disposable } from '../../base/common/lifecycle';
 import type { CallInput, CallName, CallOutput, EventName, EventPayload } from './contract';
 
-export interface Disposable {
-  dispose(): void;
-}
+export type { Disposable };
 
 /**
  * What the renderer sees of main: one interface, two transports (Electron IPC through the preload,
