@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateModel } from '../../tools/gguf-fixtures/model';
+import { setU32 } from '../../tools/gguf-fixtures/patch';
 import { buildVocab, TokenType } from '../../tools/gguf-fixtures/vocab';
 import { startApp as startAppIn, stop } from './appProcess';
 
@@ -50,13 +51,7 @@ export function writeSuggestingModel(path: string, seed = 1): string {
  * match its tensors, as a bad conversion leaves it: llama.cpp refuses to load it.
  */
 export function writeBrokenModel(path: string): string {
-  const data = readFileSync(writeSuggestingModel(path));
-  const key = Buffer.from('llama.embedding_length');
-  const at = data.indexOf(key);
-  // The key is followed by its value type (UINT32 = 4) and the value.
-  if (at < 0 || data.readUInt32LE(at + key.length) !== 4) throw new Error('no UINT32 llama.embedding_length key');
-  data.writeUInt32LE(96, at + key.length + 4);
-  writeFileSync(path, data);
+  writeFileSync(path, setU32(readFileSync(writeSuggestingModel(path)), 'llama.embedding_length', 96));
   return path;
 }
 

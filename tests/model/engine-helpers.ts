@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { createCompletionEngine, type CompletionEngine, type CompletionRequest, type CompletionResult, type EngineOptions } from '../../assistant/engine';
 import type { FlashAttention, KvCacheType } from '../../native/binding';
 import { pinnedCpuBackend, setupAddon } from './helpers';
+import { setU32 } from '../../tools/gguf-fixtures/patch';
 
 export const DOC_A = { name: 'src/args.ts', text: 'export function parseArgs(args: string[]): Options {\n  const options: Options = { name: "", count: 0 };\n  return options;\n}\n' };
 export const DOC_B = { name: 'tools/lines.py', text: 'def read_lines(path):\n    with open(path, "r", encoding="utf-8") as f:\n        return [line for line in f]\n' };
@@ -88,12 +89,7 @@ export function withoutFim(modelPath: string, out: string): string {
 
 /** Copy of a model whose end-of-sequence token is `token` (the UINT32 value after the key in the GGUF header). */
 export function withEos(modelPath: string, out: string, token: number): string {
-  const data = fs.readFileSync(modelPath);
-  const key = Buffer.from('tokenizer.ggml.eos_token_id');
-  const at = data.indexOf(key);
-  if (at < 0 || data.readUInt32LE(at + key.length) !== 4) throw new Error('no UINT32 eos_token_id key');
-  data.writeUInt32LE(token, at + key.length + 4);
-  fs.writeFileSync(out, data);
+  fs.writeFileSync(out, setU32(fs.readFileSync(modelPath), 'tokenizer.ggml.eos_token_id', token));
   return out;
 }
 
