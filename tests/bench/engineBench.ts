@@ -2,7 +2,8 @@
 //   npm run bench               realistic-shape random model (Qwen2.5-Coder-0.5B shape, Q8_0), 5 docs of ~1k tokens
 //   npm run bench -- --quick    tiny model, 2 short docs: exercises the harness in seconds
 //   options: --no-server (skip llama-server), --out <dir> (default results/, or results/tmp/quick for --quick),
-//            --cpu <ggml cpu variant|auto> (default: the variant llama-server was built as, so both run the same kernels)
+//            --cpu <ggml cpu variant|auto> (default: the variant llama-server was built as, so both run the same kernels),
+//            --reps <n> (default 3): the whole sequence n times, each on fresh engines and a fresh server; medians reported
 // The same request sequence goes to every mode in one process, interleaved request by request,
 // each mode on its own fresh engine; llama-server, when built, gets the engine's token ids.
 import { execFileSync } from 'node:child_process';
@@ -15,7 +16,7 @@ import { createCompletionEngine } from '../../assistant/engine';
 import type { CompletionEngine, CompletionMode, CompletionRequest, EngineOptions } from '../../assistant/engine/types';
 import { loadAddon } from '../../native/binding';
 import { findLlamaServer, llamaServerCpuVariant, startLlamaServer } from './llamaServer';
-import { computeBars, renderMarkdown, renderSvg, speedups, MODES, MODE_LABELS, type Measurement, type ModeKey, type ModeResult, type RequestInfo } from './report';
+import { computeBars, headlineRatios, medianResults, renderMarkdown, renderSvg, speedups, MODES, MODE_LABELS, type Measurement, type ModeKey, type ModeResult, type RequestInfo } from './report';
 import {
   DOC_SOURCES, QUERY_SOURCE, QUERY_STEPS, buildRequests, cursorQueries, cutToTokens, queryAloneRequest, readSource,
   type BenchDoc, type BenchRequest,
@@ -38,22 +39,26 @@ interface Config {
   contextSize: number;
   /** Tokens generated per request: one, so the time is the time to first token. */
   maxTokens: number;
+  /** Runs of the whole sequence; the tables show medians. */
+  reps: number;
 }
 
 function parseArgs(argv: string[]): Config {
   const quick = argv.includes('--quick');
   const valueOf = (flag: string): string | undefined => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
-  const withValue = new Set(['--out', '--cpu']);
+  const withValue = new Set(['--out', '--cpu', '--reps']);
   argv.forEach((a, i) => {
     const isValue = i > 0 && withValue.has(argv[i - 1]!);
-    if (!isValue && !['--quick', '--no-server', ...withValue].includes(a)) throw new Error(`engineBench: unknown argument ${a} (use --quick, --no-server, --out <dir>, --cpu <variant|auto>)`);
+    if (!isValue && !['--quick', '--no-server', ...withValue].includes(a)) throw new Error(`engineBench: unknown argument ${a} (use --quick, --no-server, --out <dir>, --cpu <variant|auto>, --reps <n>)`);
   });
   const out = valueOf('--out');
   const outDir = out ? path.resolve(out) : path.join(root, 'results', ...(quick ? ['tmp', 'quick'] : []));
   const server = !argv.includes('--no-server');
   const cpuArg = valueOf('--cpu');
   const cpu = cpuArg === 'auto' ? null : (cpuArg ?? (server ? llamaServerCpuVariant() : null));
-  const base = { quick, server, outDir, cpu, seed: 1, maxTokens: 1 };
+  const reps = Number(valueOf('--reps') ?? 3);
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`engineBench: --reps must be a positive integer, got ${valueOf('--reps')}`);
+  const base = { quick, server, outDir, cpu, seed: 1, maxTokens: 1, reps };
   return quick
     ? { ...base, preset: 'tiny', docCount: 2, docTokens: 96, prefixTokens: 40, suffixTokens: 12, contextSize: 1024 }
     : { ...base, preset: 'qwen2.5-coder-0.5b-shape', docCount: 5, docTokens: 1000, prefixTokens: 170, suffixTokens: 40, contextSize: 8192 };
@@ -164,7 +169,8 @@ async function settleDiskWrites(engine: CompletionEngine, blocks: number): Promi
 }
 
 function log(mode: ModeKey, key: string, m: Measurement, extra: string): void {
-  console.log(`  ${MODE_LABELS[mode].padEnd(16)} ${key.padEnd(7)} ttft ${(m.ttftMs / 1000).toFixed(3)} s  computed ${m.computed ?? '?'}/${m.promptTokens}${extra}`);
+  const phases = m.phases ? `  phases ${Object.entries(m.phases).map(([k, v]) => `${k.replace(/Ms$/, '')} ${k.endsWith('Ms') ? (v / 1000).toFixed(2) : v}`).join(' ')}` : '';
+  console.log(`  ${MODE_LABELS[mode].padEnd(16)} ${key.padEnd(7)} ttft ${(m.ttftMs / 1000).toFixed(3)} s  computed ${m.computed ?? '?'}/${m.promptTokens}${extra}${phases}`);
 }
 
 /** A fresh engine (new context; for the sparse modes a new, empty block cache folder). */
@@ -209,6 +215,7 @@ async function openEngine(cfg: Config, modelPath: string, mode: Exclude<ModeKey,
         computed: rep.computedTokens,
         reused: rep.reusedFromContext + rep.reusedFromMemory + rep.reusedFromDisk,
         ...(engineMode === 'sparse' ? { blockSources: sources } : {}),
+        ...(rep.phases ? { phases: { ...rep.phases } } : {}),
       };
       log(mode, r.key, measurement, engineMode === 'sparse' ? `  blocks ${JSON.stringify(sources)}` : '');
       return { measurement, prompt: res.promptTokenIds };
@@ -251,11 +258,11 @@ async function openServer(cfg: Config, modelPath: string): Promise<Runner> {
  * Runs the requests interleaved: each request goes to every runner in turn before the next one,
  * so a burst of load on the shared machine hits all modes alike. Returns the measurements by mode.
  */
-async function runInterleaved(runners: readonly Runner[], requests: readonly BenchRequest[], loads: Record<string, number[]>): Promise<{ byMode: Map<ModeKey, Measurement[]>; mismatch: string[] }> {
+async function runInterleaved(runners: readonly Runner[], requests: readonly BenchRequest[], loads: Record<string, number[]>, run: number): Promise<{ byMode: Map<ModeKey, Measurement[]>; mismatch: string[] }> {
   const byMode = new Map<ModeKey, Measurement[]>(runners.map((r) => [r.mode, []]));
   const mismatch: string[] = [];
   for (const r of requests) {
-    loads[r.key] = loadavg();
+    loads[`${r.key}#${run}`] = loadavg();
     let prompt: number[] | null = null;
     for (const runner of runners) {
       const out = await runner.step(r, prompt);
@@ -302,52 +309,64 @@ async function main(): Promise<void> {
     for (const r of runners) out[r.mode] = await r.close();
     return out;
   };
-  const seqRunners = await open(engineModes);
-  const seq = await runInterleaved(seqRunners, requests, loads);
-  const closed = await closeAll(seqRunners);
-  // The query alone: no documents, so every engine mode decodes the same tokens; measured once, on
-  // a fresh engine (full) and a fresh llama-server, so no cache from the sequence can help.
-  const aloneRunners = await open(['full']);
-  const aloneRun = await runInterleaved(aloneRunners, [alone], loads);
-  await closeAll(aloneRunners);
-
-  const results: ModeResult[] = MODES.map((mode) => ({
-    mode,
-    measurements: [...(seq.byMode.get(mode) ?? []), ...(aloneRun.byMode.get(mode) ?? [])],
-    ...(mode === 'llama-server' && serverSkipped ? { skipped: serverSkipped } : {}),
-  }));
+  const runs: ModeResult[][] = [];
+  let closed: Record<string, Record<string, unknown>> = {};
+  const promptMismatch: string[] = [];
+  for (let run = 1; run <= cfg.reps; run++) {
+    console.log(`run ${run} of ${cfg.reps}`);
+    const seqRunners = await open(engineModes);
+    const seq = await runInterleaved(seqRunners, requests, loads, run);
+    closed = await closeAll(seqRunners);
+    // The query alone: no documents, so every engine mode decodes the same tokens; measured on a fresh
+    // engine (full) and a fresh llama-server, so no cache from the sequence can help.
+    const aloneRunners = await open(['full']);
+    const aloneRun = await runInterleaved(aloneRunners, [alone], loads, run);
+    await closeAll(aloneRunners);
+    promptMismatch.push(...seq.mismatch, ...aloneRun.mismatch);
+    runs.push(
+      MODES.map((mode) => ({
+        mode,
+        measurements: [...(seq.byMode.get(mode) ?? []), ...(aloneRun.byMode.get(mode) ?? [])],
+        ...(mode === 'llama-server' && serverSkipped ? { skipped: serverSkipped } : {}),
+      })),
+    );
+  }
+  const results = medianResults(runs);
   const cacheByMode = Object.fromEntries(Object.entries(closed).filter(([m]) => m.startsWith('sparse')));
   const serverInfo = closed['llama-server'] ?? null;
-  const promptMismatch = [...seq.mismatch, ...aloneRun.mismatch];
   const promptMismatchNote = promptMismatch.length > 0 ? [`Prompt token ids differ between modes at ${promptMismatch.join(', ')}.`] : [];
   const serverNote = serverInfo
     ? 'llama-server: same token ids, one slot, --cache-reuse 256, host-memory prompt cache on (--cache-ram 8192); time to first token is the wall time of a /completion with n_predict 1 (its own prompt_ms is in the JSON).'
     : null;
 
   const loadEnd = loadavg();
+  const before = Object.values(loads).map((l) => l[0]!);
+  const loadUnder = (before.reduce((a, b) => a + b, 0) / Math.max(1, before.length)).toFixed(1);
   const notes: string[] = [
     `${cfg.quick ? 'QUICK run (tiny model, not a measurement). ' : ''}Model: random weights, ${cfg.preset} (${(model.bytes / 1e6).toFixed(0)} MB), seed ${cfg.seed}; ${requests.length} requests, ${cfg.maxTokens} generated token each; documents ${docs.map((d) => `${d.id} ${docTokens[d.id]}`).join(', ')} tokens; query ${Math.min(...queryTokens)} to ${Math.max(...queryTokens)} tokens.`,
-    'One process; every mode has its own fresh engine (new context, new block cache folder) and llama-server its own process; the requests are interleaved (each request goes to full, prefix, sparse, sparse-disk, llama-server in turn) so load bursts on the shared machine hit all modes alike; one run per request, no repetition.',
+    `One process; every mode has its own fresh engine (new context, new block cache folder) and llama-server its own process; the requests are interleaved (each request goes to full, prefix, sparse, sparse-disk, llama-server in turn) so load bursts on the shared machine hit all modes alike; the whole sequence ran ${cfg.reps} time(s), each on fresh engines and a fresh server, and the tables show the median per request.`,
     'sparse (disk): no memory tier and the context reset before every request, so every block not computed is read from its file (written moments before, so served from the OS page cache).',
-    `Load average at start ${loadStart.join(' ')}, at end ${loadEnd.join(' ')} (${os.availableParallelism()} cores).`,
+    `Measured under load ${loadUnder} (mean 1-minute load average before the requests; start ${loadStart.join(' ')}, end ${loadEnd.join(' ')}; ${os.availableParallelism()} cores).`,
     `CPU kernels: ggml ${counter.variant}${cfg.cpu ? ' (pinned; llama-server is built with the same CPU features)' : ' (picked by score)'}.`,
     ...promptMismatchNote,
     ...(serverNote ? [serverNote] : []),
   ];
   const requestInfo: RequestInfo[] = [...requests, alone].map((r) => ({ key: r.key, title: r.title, docs: r.docs, newDocs: r.newDocs }));
-  const bars = computeBars(requestInfo.filter((r) => r.key !== alone.key), results);
+  const sequenceInfo = requestInfo.filter((r) => r.key !== alone.key);
+  const bars = computeBars(sequenceInfo, results);
+  const ratios = headlineRatios(sequenceInfo, results);
   const title = `Steerway engine benchmark, ${started.toISOString().slice(0, 10)}${cfg.quick ? ' (quick)' : ''}`;
-  const markdown = renderMarkdown({ title, requests: requestInfo, results, bars, notes });
+  const markdown = renderMarkdown({ title, requests: requestInfo, results, bars, notes, ratios });
   const svg = renderSvg({ title, requests: requestInfo, results });
   const json = {
-    schema: 1,
+    schema: 2,
     title,
     startedAt: started.toISOString(),
     durationS: Math.round((Date.now() - started.getTime()) / 100) / 10,
     quick: cfg.quick,
     machine: { ...machineFacts(), backend: counter.backend, loadAverage: { start: loadStart, end: loadEnd, beforeRequest: loads } },
     model: { file: path.relative(root, model.path), bytes: model.bytes, preset: cfg.preset, seed: cfg.seed, generatedMs: model.generatedMs },
-    config: { cpuVariant: cfg.cpu ?? 'auto', contextSize: cfg.contextSize, maxTokens: cfg.maxTokens, threads: os.availableParallelism(), docTokens: cfg.docTokens, prefixTokens: cfg.prefixTokens, suffixTokens: cfg.suffixTokens, order: 'interleaved per request; fresh engine per mode' },
+    config: { cpuVariant: cfg.cpu ?? 'auto', contextSize: cfg.contextSize, maxTokens: cfg.maxTokens, threads: os.availableParallelism(), docTokens: cfg.docTokens, prefixTokens: cfg.prefixTokens, suffixTokens: cfg.suffixTokens, reps: cfg.reps, order: 'interleaved per request; fresh engine per mode and per run; medians' },
     workload: {
       docs: docs.map((d) => ({ id: d.id, source: d.source, tokens: docTokens[d.id] })),
       querySource: QUERY_SOURCE,
@@ -356,7 +375,9 @@ async function main(): Promise<void> {
     server: serverInfo,
     cache: cacheByMode,
     results,
+    runs,
     bars,
+    ratios,
     speedupOverSparse: speedups(requestInfo, results, 'sparse'),
     notes,
   };

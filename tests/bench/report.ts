@@ -28,6 +28,10 @@ export interface Measurement {
   serverPromptMs?: number;
   /** Engine only: how many document blocks came from each source (resident, shifted, memory, disk, computed). */
   blockSources?: Record<string, number>;
+  /** Engine only: where the time went (restore, shift, document and query decode, sampling; ms) and the prompt's decode calls. */
+  phases?: Record<string, number>;
+  /** With repetitions: the time to first token of every run, in run order; `ttftMs` is their median. */
+  runsMs?: number[];
 }
 
 export interface ModeResult {
@@ -109,6 +113,11 @@ export function computeBars(requests: readonly RequestInfo[], results: readonly 
     const v = prefixSum / sparseSum;
     bars.push({ id: '4x-prefix', text: 'sum prefix / sum sparse, requests after cold', measured: v, bound: 4, op: '>=', pass: check(v, '>=', 4), scope: 'workload' });
   }
+  const serverSum = sum('llama-server');
+  if (serverSum !== null && sparseSum !== null && warm.length > 0) {
+    const v = serverSum / sparseSum;
+    bars.push({ id: '4x-llama-server', text: 'sum llama-server / sum sparse, requests after cold', measured: v, bound: 4, op: '>=', pass: check(v, '>=', 4), scope: 'workload' });
+  }
   const cold = requests[0];
   const diskCold = cold ? ttft(results, 'sparse-disk', cold.key) : null;
   const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
@@ -127,6 +136,67 @@ export function computeBars(requests: readonly RequestInfo[], results: readonly 
     }
   }
   return bars;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Pure: one result per mode from several runs of the same sequence: per request, the median time to first
+ * token and wall time, every run's time in `runsMs`, the other fields (tokens, block sources, phases) from
+ * the run whose time is nearest the median.
+ */
+export function medianResults(runs: readonly (readonly ModeResult[])[]): ModeResult[] {
+  return MODES.map((mode) => {
+    const perRun = runs.map((run) => run.find((r) => r.mode === mode));
+    const skipped = perRun.find((r) => r?.skipped)?.skipped;
+    const keys = perRun[0]?.measurements.map((m) => m.request) ?? [];
+    const measurements = keys.flatMap((key) => {
+      const ms = perRun.map((r) => r?.measurements.find((m) => m.request === key)).filter((m): m is Measurement => m !== undefined);
+      if (ms.length === 0) return [];
+      const ttftMs = median(ms.map((m) => m.ttftMs));
+      const nearest = ms.reduce((a, b) => (Math.abs(b.ttftMs - ttftMs) < Math.abs(a.ttftMs - ttftMs) ? b : a));
+      return [{ ...nearest, ttftMs, wallMs: median(ms.map((m) => m.wallMs)), runsMs: ms.map((m) => m.ttftMs) }];
+    });
+    return { mode, measurements, ...(skipped ? { skipped } : {}) };
+  });
+}
+
+/** The README's three ratios (issue 11 part 2); null where a mode was not measured. */
+export interface HeadlineRatios {
+  /** llama-server's time over sparse's, summed over the requests after the cold one (goal >= 4). */
+  sparseVsServer: number | null;
+  /** sparse's time on each request without a new document over its cursor-moved time. */
+  noNewVsCursor: Record<string, number>;
+  /** Blocks read from disk vs recomputed: sparse (disk) over full, summed over the requests without a new document. */
+  diskVsRecompute: number | null;
+}
+
+/** Pure: the three ratios, from the (median) results. */
+export function headlineRatios(requests: readonly RequestInfo[], results: readonly ModeResult[]): HeadlineRatios {
+  const warm = requests.slice(1);
+  const noNew = warm.filter((r) => r.newDocs.length === 0);
+  const sum = (mode: ModeKey, over: readonly RequestInfo[]): number | null => {
+    let total = 0;
+    for (const r of over) {
+      const t = ttft(results, mode, r.key);
+      if (t === null) return null;
+      total += t;
+    }
+    return over.length > 0 ? total : null;
+  };
+  const div = (a: number | null, b: number | null): number | null => (a !== null && b !== null && b > 0 ? a / b : null);
+  const cursor = ttft(results, 'sparse', 'cursor');
+  const noNewVsCursor: Record<string, number> = {};
+  for (const r of noNew) {
+    const t = ttft(results, 'sparse', r.key);
+    if (r.key !== 'cursor' && t !== null && cursor !== null && cursor > 0) noNewVsCursor[r.key] = t / cursor;
+  }
+  return { sparseVsServer: div(sum('llama-server', warm), sum('sparse', warm)), noNewVsCursor, diskVsRecompute: div(sum('sparse-disk', noNew), sum('full', noNew)) };
 }
 
 /** Pure: `a / b` for every request and mode pair the table shows (speed-ups of sparse). */
@@ -168,6 +238,7 @@ export function renderMarkdown(input: {
   results: readonly ModeResult[];
   bars: readonly Bar[];
   notes: readonly string[];
+  ratios?: HeadlineRatios;
 }): string {
   const { requests, results, bars } = input;
   const present = MODES.filter((m) => results.some((r) => r.mode === m && r.measurements.length > 0));
@@ -201,6 +272,17 @@ export function renderMarkdown(input: {
       lines.push(`| ${b.text} | ${b.scope} | ${ratio(b.measured)} | ${b.op} ${b.bound} | ${b.pass ? 'pass' : 'MISS'} |`);
     }
   }
+  if (input.ratios) {
+    const r = input.ratios;
+    const x = (v: number | null): string => (v === null ? 'not measured' : `${ratio(v)}x`);
+    const noNew = Object.entries(r.noNewVsCursor).map(([k, v]) => `${k} ${ratio(v)}x`).join(', ');
+    lines.push('', 'Ratios:', '');
+    lines.push(`- sparse vs llama-server, requests after cold (llama-server time / sparse time; goal >= 4): ${x(r.sparseVsServer)}`);
+    lines.push(`- sparse on requests without a new document vs cursor moved (time / cursor-moved time): ${noNew || 'not measured'}`);
+    lines.push(`- disk vs recompute, requests without a new document (sparse (disk) time / full time): ${x(r.diskVsRecompute)}`);
+  }
+  const runs = results.flatMap((r) => r.measurements).find((m) => m.runsMs)?.runsMs?.length;
+  if (runs) lines.push('', `Times are medians of ${runs} runs (every run in the JSON, \`runsMs\`).`);
   const skipped = results.filter((r) => r.skipped);
   if (skipped.length > 0 || input.notes.length > 0) lines.push('');
   for (const r of skipped) lines.push(`- ${MODE_LABELS[r.mode]}: skipped (${r.skipped}).`);

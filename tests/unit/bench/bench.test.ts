@@ -2,7 +2,7 @@
 // No timing is asserted here; the numbers come from `npm run bench`.
 import { describe, expect, it } from 'vitest';
 import { serverArgs } from '../../bench/llamaServer';
-import { computeBars, renderMarkdown, renderSvg, speedups, type ModeResult, type RequestInfo } from '../../bench/report';
+import { computeBars, headlineRatios, median, medianResults, renderMarkdown, renderSvg, speedups, type ModeResult, type RequestInfo } from '../../bench/report';
 import { QUERY_STEPS, buildRequests, cursorQueries, cutToTokens, queryAloneRequest, type BenchQuery } from '../../bench/workload';
 
 // One token per whitespace-separated word: enough to check the cutting logic.
@@ -124,6 +124,33 @@ describe('bars', () => {
     const s = speedups(requests, results, 'sparse');
     expect(s.cursor).toEqual({ full: 20, prefix: 1, 'sparse-disk': 1.1 });
     expect(s.cold!.sparse).toBeUndefined();
+  });
+});
+
+describe('repetitions and the README ratios', () => {
+  it('takes the median per request over the runs, keeps every run, and the other fields of the run nearest the median', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    const run = (ms: number, computed: number): ModeResult[] => [{ mode: 'sparse', measurements: [{ request: 'cold', ttftMs: ms, wallMs: ms + 1, promptTokens: 100, computed, reused: 0 }] }];
+    const merged = medianResults([run(300, 1), run(100, 2), run(200, 3)]);
+    const cold = merged.find((r) => r.mode === 'sparse')!.measurements[0]!;
+    expect(cold).toMatchObject({ ttftMs: 200, wallMs: 201, computed: 3, runsMs: [300, 100, 200] });
+    expect(merged.find((r) => r.mode === 'full')!.measurements).toEqual([]);
+  });
+
+  it('states sparse vs llama-server after cold, each request without a new document vs cursor, and disk vs recompute', () => {
+    const server = mode('llama-server', { cold: 15000, cursor: 1000, insert: 30000, remove: 1000, swap: 12000, back: 3000 });
+    const r = headlineRatios(requests, [...results, server]);
+    expect(r.sparseVsServer).toBeCloseTo((1000 + 30000 + 1000 + 12000 + 3000) / (1000 + 5000 + 1200 + 1600 + 2500));
+    expect(r.noNewVsCursor).toEqual({ remove: 1.2, swap: 1.6, back: 2.5 });
+    expect(r.diskVsRecompute).toBeCloseTo((1100 + 1200 + 1300 + 21000) / (20000 * 4));
+    expect(headlineRatios(requests, results).sparseVsServer).toBeNull();
+    const bar = computeBars(requests, [...results, server]).find((b) => b.id === '4x-llama-server')!;
+    expect(bar.measured).toBeCloseTo(r.sparseVsServer!);
+    expect(bar.pass).toBe(true);
+    const md = renderMarkdown({ title: 't', requests, results: [...results, server], bars: [], notes: [], ratios: r });
+    expect(md).toContain('sparse vs llama-server, requests after cold');
+    expect(md).toContain('remove 1.20x, swap 1.60x, back 2.50x');
   });
 });
 
