@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CompletionEngine, CompletionReport } from '../../assistant/engine';
 import type { GeneratedModel } from '../../tools/gguf-fixtures/model';
 import { bestCpuBackend, describeNative, makeModel, maxAbsDiff, pinnedCpuBackend, setupAddon, tempDir } from './helpers';
-import { argmaxOf, DOC_A, DOC_B, DOC_C, engine, logits, REQ, slowSparseReference, withEos, withTokenText } from './engine-helpers';
+import { argmaxOf, DOC_A, DOC_B, DOC_C, engine, logits, REQ, slowSparseReference, withEos, withTokenText } from './engineHelpers';
 
 describeNative('completion engine: correctness', () => {
   let dir: string;

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { CompletionEngine, CompletionRequest, CompletionResult } from '../../assistant/engine';
 import type { GeneratedModel } from '../../tools/gguf-fixtures/model';
 import { describeNative, makeModel, maxAbsDiff, tempDir } from './helpers';
-import { argmaxOf, DOC_A, DOC_B, DOC_C, engine, logits, REQ, TEST_BATCH } from './engine-helpers';
+import { argmaxOf, DOC_A, DOC_B, DOC_C, engine, logits, REQ, TEST_BATCH } from './engineHelpers';
 
 const exact = { typeK: 'f32', typeV: 'f32', flashAttention: 'disabled' } as const;
 /** The default F16 cache: a shifted block differs from one decoded in place by a few 1e-3 (engine.test.ts). */

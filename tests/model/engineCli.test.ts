@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCompleteArgs, runComplete, shownName, type CliIo } from '../../assistant/cli/complete';
 import type { GeneratedModel } from '../../tools/gguf-fixtures/model';
 import { describeNative, makeModel, pinnedCpuBackend, tempDir } from './helpers';
-import { DOC_A, DOC_B } from './engine-helpers';
+import { DOC_A, DOC_B } from './engineHelpers';
 
 /** Captured output; `pinned` runs engines on the tests' pinned CPU variant (needs the addon). */
 function capture(pinned = false): CliIo & { out: string[]; err: string[] } {

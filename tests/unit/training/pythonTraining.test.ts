@@ -1,7 +1,7 @@
 // Runs the training code's Python unit tests (training/python/test_*.py) with unittest.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { TRAINING_PYTHON_DIR, torchPython } from './torch-python';
+import { TRAINING_PYTHON_DIR, torchPython } from './torchPython';
 
 const { python, reason } = torchPython();
 const suite = python ? describe : (((name: string, fn: () => void) => describe.skip(`${name} [skipped: ${reason}]`, fn)) as typeof describe);

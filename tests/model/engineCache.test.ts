@@ -18,7 +18,7 @@ import {
 import { BLOCK_MAGIC, encodeBlockFile, type BlockHeader } from '../../assistant/engine/blockFile';
 import type { GeneratedModel } from '../../tools/gguf-fixtures/model';
 import { describeNative, makeModel, maxAbsDiff, tempDir } from './helpers';
-import { DOC_A, DOC_B, DOC_C, engine, logits, REQ, withoutFim } from './engine-helpers';
+import { DOC_A, DOC_B, DOC_C, engine, logits, REQ, withoutFim } from './engineHelpers';
 
 const exact = { typeK: 'f32', typeV: 'f32', flashAttention: 'disabled' } as const;
 
