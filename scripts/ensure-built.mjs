@@ -42,8 +42,13 @@ export function writeBuildStamp(root, fingerprint) {
   writeFileSync(file, `${fingerprint}\n`);
 }
 
-/** Why out/ must be built again, or null when it was built from exactly the inputs there are now. */
-export function buildStaleness(root, fingerprint) {
+/** What a build leaves that a start needs: one missing (a folder deleted by hand) means building again. */
+export const BUILD_OUTPUTS = ['out/main/cli.js', 'out/main/electron-main.cjs', 'out/renderer/index.html'];
+
+/** Why out/ must be built again, or null when it was built from exactly the inputs there are now and is whole. */
+export function buildStaleness(root, fingerprint, outputs = BUILD_OUTPUTS) {
+  const missing = outputs.find((output) => !existsSync(join(root, output)));
+  if (missing) return `${missing} is missing`;
   let stamp;
   try {
     stamp = readFileSync(join(root, BUILD_STAMP), 'utf8').trim();
@@ -59,19 +64,19 @@ function runBuild(buildScript) {
 
 /**
  * `npm start`: builds when an input changed since the last build (or none is recorded), else says it skipped.
- * @param {{ root: string, buildScript: string, inputs?: string[], log?: (message: string) => void }} options
+ * @param {{ root: string, buildScript: string, inputs?: string[], outputs?: string[], log?: (message: string) => void }} options
  * @returns {boolean} whether out/ is up to date now
  */
-export function buildIfStale({ root, buildScript, inputs = BUILD_INPUTS, log = (message) => console.error(message) }) {
+export function buildIfStale({ root, buildScript, inputs = BUILD_INPUTS, outputs = BUILD_OUTPUTS, log = (message) => console.error(message) }) {
   const fingerprint = inputsFingerprint(root, inputs);
-  const stale = buildStaleness(root, fingerprint);
+  const stale = buildStaleness(root, fingerprint, outputs);
   if (!stale) {
     log('steerway: build skipped: up to date');
     return true;
   }
   log(`steerway: building the app (${stale})…`);
   // The build records its own stamp (scripts/build.mjs), so `npm run build` counts as well.
-  if (runBuild(buildScript) && !buildStaleness(root, fingerprint)) return true;
+  if (runBuild(buildScript) && !buildStaleness(root, fingerprint, outputs)) return true;
   log('steerway: the build failed (see above).');
   return false;
 }

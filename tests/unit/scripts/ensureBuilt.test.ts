@@ -64,11 +64,13 @@ describe('npm start builds only what changed', () => {
     writeFileSync(join(root, 'package-lock.json'), '{}\n');
     copyFileSync(ensureBuiltScript, join(root, 'scripts/ensure-built.mjs'));
     writeFileSync(join(root, 'scripts/build.mjs'), [
-      "import { appendFileSync } from 'node:fs';",
-      "import { inputsFingerprint, writeBuildStamp } from './ensure-built.mjs';",
+      "import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';",
+      "import { dirname } from 'node:path';",
+      "import { BUILD_OUTPUTS, inputsFingerprint, writeBuildStamp } from './ensure-built.mjs';",
       "const root = new URL('..', import.meta.url).pathname;",
       'const fingerprint = inputsFingerprint(root);',
       "appendFileSync(root + 'builds.log', 'built\\n');",
+      'for (const output of BUILD_OUTPUTS) { mkdirSync(dirname(root + output), { recursive: true }); writeFileSync(root + output, ""); }',
       'writeBuildStamp(root, fingerprint);',
     ].join('\n'));
     const builds = () => (existsSync(join(root, 'builds.log')) ? readFileSync(join(root, 'builds.log'), 'utf8').split('\n').filter(Boolean).length : 0);
@@ -78,17 +80,17 @@ describe('npm start builds only what changed', () => {
   it('decides: no stamp or a changed source means build; the same inputs mean skip', () => {
     const { root, inputs } = checkout();
     const before = inputsFingerprint(root, inputs);
-    expect(buildStaleness(root, before)).toBe('no build recorded');
+    expect(buildStaleness(root, before, [])).toBe('no build recorded');
     writeBuildStamp(root, before);
-    expect(buildStaleness(root, inputsFingerprint(root, inputs))).toBeNull();
+    expect(buildStaleness(root, inputsFingerprint(root, inputs), [])).toBeNull();
     writeFileSync(join(root, 'main/cli.ts'), 'export const a = 2;\n');
-    expect(buildStaleness(root, inputsFingerprint(root, inputs))).toBe('sources changed since the last build');
+    expect(buildStaleness(root, inputsFingerprint(root, inputs), [])).toBe('sources changed since the last build');
     writeBuildStamp(root, inputsFingerprint(root, inputs));
     writeFileSync(join(root, 'main/new.ts'), '');
-    expect(buildStaleness(root, inputsFingerprint(root, inputs))).not.toBeNull();
+    expect(buildStaleness(root, inputsFingerprint(root, inputs), [])).not.toBeNull();
     writeBuildStamp(root, inputsFingerprint(root, inputs));
     writeFileSync(join(root, 'package-lock.json'), '{"lockfileVersion":3}\n');
-    expect(buildStaleness(root, inputsFingerprint(root, inputs))).not.toBeNull();
+    expect(buildStaleness(root, inputsFingerprint(root, inputs), [])).not.toBeNull();
   });
 
   it('buildIfStale builds once, then skips until a source changes', () => {
@@ -105,12 +107,23 @@ describe('npm start builds only what changed', () => {
     expect(builds()).toBe(2);
   });
 
+  it('builds again when an output is missing though the inputs did not change (a folder deleted by hand)', () => {
+    const { root, builds, inputs } = checkout();
+    const run = () => buildIfStale({ root, buildScript: join(root, 'scripts/build.mjs'), inputs, log: () => undefined });
+    expect(run()).toBe(true);
+    rmSync(join(root, 'out/renderer'), { recursive: true });
+    expect(buildStaleness(root, inputsFingerprint(root, inputs))).toBe('out/renderer/index.html is missing');
+    expect(run()).toBe(true);
+    expect(builds()).toBe(2);
+    expect(existsSync(join(root, 'out/renderer/index.html'))).toBe(true);
+  });
+
   it('the start script run twice builds the first time and says "build skipped: up to date" the second', () => {
     const { root, builds } = checkout();
     const start = () => spawnSync(process.execPath, [join(root, 'scripts/ensure-built.mjs')], { encoding: 'utf8' });
     const first = start();
     expect(first.status).toBe(0);
-    expect(first.stderr).toContain('building the app (no build recorded)');
+    expect(first.stderr).toContain('building the app (out/main/cli.js is missing)');
     const second = start();
     expect(second.status).toBe(0);
     expect(second.stderr).toContain('build skipped: up to date');
@@ -123,7 +136,7 @@ describe('npm start builds only what changed', () => {
     const said: string[] = [];
     expect(buildIfStale({ root, buildScript: join(root, 'scripts/build.mjs'), inputs, log: (m) => said.push(m) })).toBe(false);
     expect(said.at(-1)).toContain('the build failed');
-    expect(buildStaleness(root, inputsFingerprint(root, inputs))).toBe('no build recorded');
+    expect(buildStaleness(root, inputsFingerprint(root, inputs), [])).toBe('no build recorded');
     expect(builds()).toBe(0);
   });
 });
