@@ -4,6 +4,8 @@
 //   options: --no-server (skip llama-server), --out <dir> (default results/, or results/tmp/quick for --quick),
 //            --cpu <ggml cpu variant|auto> (default: the variant llama-server was built as, so both run the same kernels),
 //            --reps <n> (default 3): the whole sequence n times, each on fresh engines and a fresh server; medians reported
+//            --backend cpu|cuda (default cpu): cuda puts every layer on the GPU (tools/gpu/run.sh on the GPU machine),
+//            --sources <dir> (default: the repository) where the workload's files are read, --list-sources prints them
 // The same request sequence goes to every mode in one process, interleaved request by request,
 // each mode on its own fresh engine; llama-server, when built, gets the engine's token ids.
 import { execFileSync } from 'node:child_process';
@@ -41,15 +43,19 @@ interface Config {
   maxTokens: number;
   /** Runs of the whole sequence; the tables show medians. */
   reps: number;
+  /** Where the engine computes: every layer on the GPU with 'cuda' (tools/gpu runs it so on the GPU machine). */
+  backend: 'cpu' | 'cuda';
+  /** The folder the workload's files are read under (tools/gpu carries them: no node_modules there). */
+  sourcesRoot: string;
 }
 
 function parseArgs(argv: string[]): Config {
   const quick = argv.includes('--quick');
   const valueOf = (flag: string): string | undefined => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
-  const withValue = new Set(['--out', '--cpu', '--reps']);
+  const withValue = new Set(['--out', '--cpu', '--reps', '--backend', '--sources']);
   argv.forEach((a, i) => {
     const isValue = i > 0 && withValue.has(argv[i - 1]!);
-    if (!isValue && !['--quick', '--no-server', ...withValue].includes(a)) throw new Error(`engineBench: unknown argument ${a} (use --quick, --no-server, --out <dir>, --cpu <variant|auto>, --reps <n>)`);
+    if (!isValue && !['--quick', '--no-server', '--list-sources', ...withValue].includes(a)) throw new Error(`engineBench: unknown argument ${a} (use --quick, --no-server, --out <dir>, --cpu <variant|auto>, --reps <n>, --backend cpu|cuda, --sources <dir>, --list-sources)`);
   });
   const out = valueOf('--out');
   const outDir = out ? path.resolve(out) : path.join(root, 'results', ...(quick ? ['tmp', 'quick'] : []));
@@ -58,7 +64,10 @@ function parseArgs(argv: string[]): Config {
   const cpu = cpuArg === 'auto' ? null : (cpuArg ?? (server ? llamaServerCpuVariant() : null));
   const reps = Number(valueOf('--reps') ?? 3);
   if (!Number.isInteger(reps) || reps < 1) throw new Error(`engineBench: --reps must be a positive integer, got ${valueOf('--reps')}`);
-  const base = { quick, server, outDir, cpu, seed: 1, maxTokens: 1, reps };
+  const backend = valueOf('--backend') ?? 'cpu';
+  if (backend !== 'cpu' && backend !== 'cuda') throw new Error(`engineBench: --backend must be cpu or cuda, got ${backend}`);
+  const sourcesRoot = path.resolve(valueOf('--sources') ?? root);
+  const base = { quick, server, outDir, cpu, seed: 1, maxTokens: 1, reps, backend, sourcesRoot } as const;
   return quick
     ? { ...base, preset: 'tiny', docCount: 2, docTokens: 96, prefixTokens: 40, suffixTokens: 12, contextSize: 1024 }
     : { ...base, preset: 'qwen2.5-coder-0.5b-shape', docCount: 5, docTokens: 1000, prefixTokens: 170, suffixTokens: 40, contextSize: 8192 };
@@ -89,8 +98,11 @@ function sh(cmd: string, args: string[]): string | null {
 function machineFacts(): Record<string, unknown> {
   const cpuinfo = fs.existsSync('/proc/cpuinfo') ? fs.readFileSync('/proc/cpuinfo', 'utf8') : '';
   const flags = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1]?.split(' ') ?? [];
-  const nlc = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'node-llama-cpp', 'package.json'), 'utf8')) as { version: string };
-  const info = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', 'node-llama-cpp', 'llama', 'llama.cpp.info.json'), 'utf8')) as { tag: string };
+  // Absent on the GPU machine, where no node_modules travel.
+  const readJson = (...parts: string[]): Record<string, string> | null => {
+    const file = path.join(root, 'node_modules', 'node-llama-cpp', ...parts);
+    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>) : null;
+  };
   return {
     cpuModel: /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
     cpuFlags: flags.filter((f) => /^(avx|avx2|avx512f|avx512_vnni|avx512_bf16|amx_tile|fma|f16c)$/.test(f)),
@@ -98,8 +110,10 @@ function machineFacts(): Record<string, unknown> {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     kernel: os.release(),
     node: process.version,
-    nodeLlamaCpp: nlc.version,
-    llamaCppTag: info.tag,
+    nodeLlamaCpp: readJson('package.json')?.version ?? null,
+    llamaCppTag: readJson('llama', 'llama.cpp.info.json')?.tag ?? null,
+    llamaLibraries: process.env.STEERWAY_LLAMA_BINS ?? 'node-llama-cpp prebuilt',
+    gpu: sh('nvidia-smi', ['--query-gpu=name,memory.total,driver_version', '--format=csv,noheader']),
     llamaCppBundleCommit: sh('git', ['bundle', 'list-heads', path.join(root, 'node_modules', 'node-llama-cpp', 'llama', 'gitRelease.bundle')])?.split(/\s/)[0] ?? null,
     steerwayCommit: sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']),
   };
@@ -126,9 +140,9 @@ function buildWorkload(cfg: Config, count: (s: string) => number): { docs: Bench
   const ids = 'ABCDE'.slice(0, cfg.docCount).split('');
   const docs = ids.map((id, i) => {
     const source = DOC_SOURCES[i]!;
-    return { id, source, text: cutToTokens(readSource(root, source), cfg.docTokens, count) };
+    return { id, source, text: cutToTokens(readSource(cfg.sourcesRoot, source), cfg.docTokens, count) };
   });
-  const code = readSource(root, QUERY_SOURCE);
+  const code = readSource(cfg.sourcesRoot, QUERY_SOURCE);
   // Far enough into the file for a full prefix budget, with room for one line per step.
   const cursorLine = Math.floor(code.split('\n').length * 0.4);
   const queries = cursorQueries(code, QUERY_STEPS, { prefixTokens: cfg.prefixTokens, suffixTokens: cfg.suffixTokens }, count, cursorLine);
@@ -185,6 +199,7 @@ async function openEngine(cfg: Config, modelPath: string, mode: Exclude<ModeKey,
     cacheDir,
     logLevel: 'error',
     ...(cfg.cpu ? { cpuBackend: cfg.cpu } : {}),
+    ...(cfg.backend === 'cuda' ? { gpu: 'cuda' as const } : {}),
     // Disk mode: no memory tier, so every block that is not computed comes from a file.
     ...(mode === 'sparse-disk' ? { memoryBudgetBytes: 0 } : {}),
   };
@@ -279,6 +294,10 @@ function stamp(d: Date): string {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--list-sources')) {
+    console.log([...DOC_SOURCES, QUERY_SOURCE].join('\n'));
+    return;
+  }
   const cfg = parseArgs(process.argv.slice(2));
   const started = new Date();
   const loadStart = loadavg();
@@ -330,7 +349,10 @@ async function main(): Promise<void> {
         ...(mode === 'llama-server' && serverSkipped ? { skipped: serverSkipped } : {}),
       })),
     );
+    writeResults();
   }
+  // Written after every run, so a run cut short still leaves the medians of the runs it finished.
+  function writeResults(): void {
   const results = medianResults(runs);
   const cacheByMode = Object.fromEntries(Object.entries(closed).filter(([m]) => m.startsWith('sparse')));
   const serverInfo = closed['llama-server'] ?? null;
@@ -344,7 +366,8 @@ async function main(): Promise<void> {
   const loadUnder = (before.reduce((a, b) => a + b, 0) / Math.max(1, before.length)).toFixed(1);
   const notes: string[] = [
     `${cfg.quick ? 'QUICK run (tiny model, not a measurement). ' : ''}Model: random weights, ${cfg.preset} (${(model.bytes / 1e6).toFixed(0)} MB), seed ${cfg.seed}; ${requests.length} requests, ${cfg.maxTokens} generated token each; documents ${docs.map((d) => `${d.id} ${docTokens[d.id]}`).join(', ')} tokens; query ${Math.min(...queryTokens)} to ${Math.max(...queryTokens)} tokens.`,
-    `One process; every mode has its own fresh engine (new context, new block cache folder) and llama-server its own process; the requests are interleaved (each request goes to full, prefix, sparse, sparse-disk, llama-server in turn) so load bursts on the shared machine hit all modes alike; the whole sequence ran ${cfg.reps} time(s), each on fresh engines and a fresh server, and the tables show the median per request.`,
+    ...(runs.length < cfg.reps ? [`PARTIAL: ${runs.length} of ${cfg.reps} runs so far.`] : []),
+    `One process; every mode has its own fresh engine (new context, new block cache folder) and llama-server its own process; the requests are interleaved (each request goes to full, prefix, sparse, sparse-disk, llama-server in turn) so load bursts on the shared machine hit all modes alike; the whole sequence ran ${runs.length} time(s), each on fresh engines and a fresh server, and the tables show the median per request.`,
     'sparse (disk): no memory tier and the context reset before every request, so every block not computed is read from its file (written moments before, so served from the OS page cache).',
     `Measured under load ${loadUnder} (mean 1-minute load average before the requests; start ${loadStart.join(' ')}, end ${loadEnd.join(' ')}; ${os.availableParallelism()} cores).`,
     `CPU kernels: ggml ${counter.variant}${cfg.cpu ? ' (pinned; llama-server is built with the same CPU features)' : ' (picked by score)'}.`,
@@ -366,7 +389,7 @@ async function main(): Promise<void> {
     quick: cfg.quick,
     machine: { ...machineFacts(), backend: counter.backend, loadAverage: { start: loadStart, end: loadEnd, beforeRequest: loads } },
     model: { file: path.relative(root, model.path), bytes: model.bytes, preset: cfg.preset, seed: cfg.seed, generatedMs: model.generatedMs },
-    config: { cpuVariant: cfg.cpu ?? 'auto', contextSize: cfg.contextSize, maxTokens: cfg.maxTokens, threads: os.availableParallelism(), docTokens: cfg.docTokens, prefixTokens: cfg.prefixTokens, suffixTokens: cfg.suffixTokens, reps: cfg.reps, order: 'interleaved per request; fresh engine per mode and per run; medians' },
+    config: { backend: cfg.backend, cpuVariant: cfg.cpu ?? 'auto', contextSize: cfg.contextSize, maxTokens: cfg.maxTokens, threads: os.availableParallelism(), docTokens: cfg.docTokens, prefixTokens: cfg.prefixTokens, suffixTokens: cfg.suffixTokens, reps: cfg.reps, order: 'interleaved per request; fresh engine per mode and per run; medians' },
     workload: {
       docs: docs.map((d) => ({ id: d.id, source: d.source, tokens: docTokens[d.id] })),
       querySource: QUERY_SOURCE,
@@ -392,6 +415,7 @@ async function main(): Promise<void> {
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(cfg.outDir, name), text);
   console.log(`\n${markdown}`);
   console.log(`wrote ${Object.keys(files).map((f) => path.relative(root, path.join(cfg.outDir, f))).join(', ')}`);
+  }
 }
 
 main().catch((err: unknown) => {

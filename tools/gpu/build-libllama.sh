@@ -28,8 +28,9 @@ if [ "${GPU_BUILD_CPU:-0}" != 1 ]; then
 fi
 BUILD="$WORK/build-$([ -n "$NVCC" ] && echo cuda || echo cpu)"
 # GGML_BACKEND_DL: libggml-cuda.so and libggml-cpu.so are backends the addon loads from the folder, as it
-# does with node-llama-cpp's prebuilt ones (ggml_backend_load_all_from_path).
-ARGS=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_BACKEND_DL=ON -DGGML_NATIVE=ON -DGGML_CCACHE=OFF
+# does with node-llama-cpp's prebuilt ones (ggml_backend_load_all_from_path); ggml refuses GGML_NATIVE with it, so
+# the CPU backend is the AVX2 baseline (the CPU only waits on the GPU here).
+ARGS=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_BACKEND_DL=ON -DGGML_NATIVE=OFF -DGGML_CCACHE=OFF
     -DLLAMA_BUILD_COMMON=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
     -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_USE_PREBUILT_UI=OFF)
 TARGETS=(llama ggml-cpu)

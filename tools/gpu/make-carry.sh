@@ -8,6 +8,7 @@
 #   llama-src.tar.xz  the llama.cpp sources of libllama (CPU + CUDA backends), cut from node-llama-cpp's bundle
 #   steerway_llama.node  the addon built here (it dlopens libllama at run time, so a CUDA libllama built there fits)
 #   engine-bench.mjs  tests/bench/engineBench.ts bundled with esbuild (no node_modules there)
+#   sources/          the bench workload's files (from node_modules)
 #   run.sh build-libllama.sh trim_kernels.py find_cublas.py  the scripts that run there
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -67,6 +68,10 @@ cp "$ADDON" "$CARRY/"
 npx esbuild tests/bench/engineBench.ts --bundle --platform=node --format=esm --target=node20 --log-level=warning \
     --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
     --outfile="$CARRY/engine-bench.mjs"
+# The workload's files come from node_modules, which does not travel.
+node "$CARRY/engine-bench.mjs" --list-sources | while read -r f; do
+    mkdir -p "$CARRY/sources/$(dirname "$f")" && cp "$f" "$CARRY/sources/$f"
+done
 cp tools/gpu/run.sh tools/gpu/build-libllama.sh tools/gpu/trim_kernels.py tools/gpu/find_cublas.py "$CARRY/"
 
 [ "$CPU_TEST" = 1 ] && exit 0

@@ -48,7 +48,9 @@ ls "$BINS"/libggml-cuda*.so >/dev/null 2>&1 || GPU=cpu
 say "bench: --backend $GPU, $(left)s left"
 # shellcheck disable=SC2086
 STEERWAY_LLAMA_ADDON="$HERE/steerway_llama.node" STEERWAY_LLAMA_BINS="$BINS" timeout $(( $(left) - 10 )) \
-    "$NODE" "$HERE/engine-bench.mjs" --no-server --backend "$GPU" --out "$OUT/results" ${GPU_BENCH_ARGS:-} >> "$TXT" 2>&1
+    "$NODE" "$HERE/engine-bench.mjs" --no-server --backend "$GPU" --sources "$HERE/sources" --out "$OUT/results" ${GPU_BENCH_ARGS:-} >> "$TXT" 2>&1
 RC=$?
 command -v nvidia-smi >/dev/null 2>&1 && say "GPU after: $(nvidia-smi --query-gpu=name,memory.used,utilization.gpu --format=csv,noheader 2>&1 | head -n 1)"
-[ "$RC" = 0 ] && finish bench "engineBench finished on $GPU" || finish bench "engineBench exited $RC (124: out of time)"
+[ "$RC" = 0 ] && finish bench "engineBench finished on $GPU"
+[ "$RC" = 124 ] && finish bench "engineBench ran out of time"
+finish bench "engineBench exited $RC"
