@@ -1,6 +1,7 @@
 import type { ClientFrame, Disposable, Reply, ServerFrame, SteerwayApi } from '../../app/ipc/api';
 import { RemoteError, unwrapReply } from '../../app/ipc/api';
 import type { CallName, EventName } from '../../app/ipc/contract';
+import { Emitter } from '../../base/common/event';
 import { MAX_FRAME_BYTES, requestTooLarge, TOO_LARGE, utf8Exceeds } from '../../app/ipc/limits';
 
 /** What the Electron preload puts on `window.steerway` (see main/electron/preload.ts). */
@@ -17,16 +18,16 @@ declare global {
 
 type Listener = (payload: unknown) => void;
 
+/** One Emitter per event name: a listener that throws never keeps a frame from the others. */
 class ListenerSet {
-  private readonly byEvent = new Map<string, Set<Listener>>();
+  private readonly byEvent = new Map<string, Emitter<unknown>>();
   add(event: string, listener: Listener): Disposable {
-    const set = this.byEvent.get(event) ?? new Set();
-    this.byEvent.set(event, set);
-    set.add(listener);
-    return { dispose: () => set.delete(listener) };
+    const emitter = this.byEvent.get(event) ?? new Emitter<unknown>();
+    this.byEvent.set(event, emitter);
+    return emitter.event(listener);
   }
   emit(event: string, payload: unknown): void {
-    for (const listener of this.byEvent.get(event) ?? []) listener(payload);
+    this.byEvent.get(event)?.fire(payload);
   }
 }
 
@@ -55,7 +56,7 @@ export class WebSocketApi implements SteerwayApi {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
   private readonly listeners = new ListenerSet();
-  private readonly connectionListeners = new Set<(connected: boolean) => void>();
+  private readonly connectionChanged = new Emitter<boolean>();
   private lost = false;
   private retryMs = RECONNECT_FIRST_MS;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -87,7 +88,7 @@ export class WebSocketApi implements SteerwayApi {
   private setLost(lost: boolean): void {
     if (this.lost === lost) return;
     this.lost = lost;
-    for (const listener of this.connectionListeners) listener(!lost);
+    this.connectionChanged.fire(!lost);
   }
 
   /** One retry at a time; a call made meanwhile tries at once (and fails fast while the server is gone). */
@@ -102,8 +103,7 @@ export class WebSocketApi implements SteerwayApi {
   }
 
   onConnection(listener: (connected: boolean) => void): Disposable {
-    this.connectionListeners.add(listener);
-    return { dispose: () => this.connectionListeners.delete(listener) };
+    return this.connectionChanged.event(listener);
   }
 
   private receive(frame: ServerFrame): void {

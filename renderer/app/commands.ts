@@ -1,4 +1,5 @@
 import { useEffect, useRef, useSyncExternalStore } from 'react';
+import { Emitter } from '../../base/common/event';
 
 /**
  * The app's actions in one place: each part of the page registers what it can do while it is shown
@@ -18,14 +19,14 @@ export interface AppCommand {
 const MONACO_KEEPS = new Set(['F1']);
 
 const registrations: AppCommand[][] = [];
-const listeners = new Set<() => void>();
+const commandsChanged = new Emitter<void>();
 let snapshot: readonly AppCommand[] = [];
 
 function changed(): void {
   const byId = new Map<string, AppCommand>();
   for (const commands of registrations) for (const command of commands) byId.set(command.id, command);
   snapshot = [...byId.values()].sort((a, b) => a.title.localeCompare(b.title));
-  listeners.forEach((listener) => listener());
+  commandsChanged.fire();
 }
 
 /** Adds commands until the returned function is called. */
@@ -49,8 +50,8 @@ export function listCommands(): readonly AppCommand[] {
 }
 
 export function subscribeCommands(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
+  const subscription = commandsChanged.event(listener);
+  return () => subscription.dispose();
 }
 
 export function useCommandList(): readonly AppCommand[] {

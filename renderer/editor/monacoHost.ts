@@ -1,11 +1,12 @@
 import type * as Monaco from 'monaco-editor';
+import { Emitter } from '../../base/common/event';
 
 export type MonacoApi = typeof Monaco;
 type EditorListener = (monaco: MonacoApi, editor: Monaco.editor.IStandaloneCodeEditor) => void;
 
 let loading: Promise<MonacoApi> | null = null;
 let created: { monaco: MonacoApi; editor: Monaco.editor.IStandaloneCodeEditor } | null = null;
-const listeners = new Set<EditorListener>();
+const editorCreatedEmitter = new Emitter<{ monaco: MonacoApi; editor: Monaco.editor.IStandaloneCodeEditor }>();
 
 /** Monaco, loaded once and only when a file is opened: the journal alone never pays for it. */
 export function loadMonaco(): Promise<MonacoApi> {
@@ -18,9 +19,9 @@ export function loadMonaco(): Promise<MonacoApi> {
  * already does), and again if the editor is created anew. Returns an unsubscribe function.
  */
 export function onEditorCreated(listener: EditorListener): () => void {
-  listeners.add(listener);
+  const subscription = editorCreatedEmitter.event(({ monaco, editor }) => listener(monaco, editor));
   if (created) listener(created.monaco, created.editor);
-  return () => listeners.delete(listener);
+  return () => subscription.dispose();
 }
 
 /** The code editor showing the active tab, if Monaco is up. */
@@ -30,7 +31,7 @@ export function activeEditor(): Monaco.editor.IStandaloneCodeEditor | null {
 
 export function editorCreated(monaco: MonacoApi, editor: Monaco.editor.IStandaloneCodeEditor): void {
   created = { monaco, editor };
-  for (const listener of listeners) listener(monaco, editor);
+  editorCreatedEmitter.fire(created);
   editor.onDidDispose(() => {
     if (created?.editor === editor) created = null;
   });

@@ -71,4 +71,22 @@ describe('browser-mode socket: losing and finding the server', () => {
     FakeSocket.made[2]!.onmessage?.({ data: JSON.stringify({ id: frame.id, reply: { ok: true, value: { path: null, name: null, journals: [] } } }) });
     await expect(call).resolves.toEqual({ path: null, name: null, journals: [] });
   });
+
+  it('an event listener that throws keeps neither the other listeners nor the next frames from their event', () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const api = new WebSocketApi('ws://127.0.0.1:5000/api');
+    api.on('assistant.status', () => {
+      throw new Error('a view broke');
+    });
+    const heard: unknown[] = [];
+    api.on('assistant.status', (payload) => heard.push(payload));
+    const socket = FakeSocket.made[0]!;
+    socket.open();
+    const frame = (state: string) => ({ data: JSON.stringify({ event: 'assistant.status', payload: { state } }) });
+    expect(() => socket.onmessage?.(frame('loading'))).not.toThrow();
+    socket.onmessage?.(frame('ready'));
+    expect(heard).toEqual([{ state: 'loading' }, { state: 'ready' }]);
+    expect(errors).toHaveBeenCalledTimes(2);
+    errors.mockRestore();
+  });
 });
