@@ -2,6 +2,7 @@
 // `npm run build:llama-server`) over loopback HTTP, as the benchmark's outside reference.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +68,29 @@ export interface LlamaServer {
   readonly buildInfo: string | null;
   complete(prompt: readonly number[], nPredict: number): Promise<ServerCompletion>;
   stop(): Promise<void>;
+}
+
+/**
+ * POSTs JSON and reads the answer without a time limit: on a loaded 2-core machine a cold 4k-token prompt
+ * can take llama-server longer than fetch's 300 s header timeout.
+ */
+function postJson(url: string, body: unknown): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }
 
 async function freePort(): Promise<number> {
@@ -151,28 +175,24 @@ export async function startLlamaServer(o: LlamaServerOptions): Promise<LlamaServ
     buildInfo,
     async complete(prompt, nPredict) {
       const t0 = performance.now();
-      const r = await fetch(`${base}/completion`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          // Token ids, so the server sees exactly the engine's prompt (no BOS is added to an id array).
-          prompt: [...prompt],
-          n_predict: nPredict,
-          cache_prompt: true,
-          temperature: 0,
-          top_k: 1,
-          samplers: ['top_k'],
-          return_tokens: true,
-          stream: false,
-        }),
+      const r = await postJson(`${base}/completion`, {
+        // Token ids, so the server sees exactly the engine's prompt (no BOS is added to an id array).
+        prompt: [...prompt],
+        n_predict: nPredict,
+        cache_prompt: true,
+        temperature: 0,
+        top_k: 1,
+        samplers: ['top_k'],
+        return_tokens: true,
+        stream: false,
       });
-      const body = (await r.json()) as {
+      const body = r.json as {
         tokens?: number[];
         timings?: { prompt_ms: number; predicted_ms: number; prompt_n: number; cache_n: number };
         error?: { message?: string };
       };
       const wallMs = performance.now() - t0;
-      if (!r.ok || !body.timings) throw new Error(`llama-server /completion failed (${r.status}): ${body.error?.message ?? JSON.stringify(body).slice(0, 300)}`);
+      if (r.status !== 200 || !body.timings) throw new Error(`llama-server /completion failed (${r.status}): ${body.error?.message ?? JSON.stringify(body).slice(0, 300)}`);
       return {
         wallMs,
         promptMs: body.timings.prompt_ms,
