@@ -5,6 +5,9 @@ import { SuggestionSource } from './suggestionSource';
 
 type MonacoApi = typeof Monaco;
 
+/** The source and change hint of the provider runs that show a suggestion's newer text. */
+const MORE_TEXT = 'steerway.moreText';
+
 /** Lines read around the cursor before the query's character bounds apply: keeps a huge file from being copied whole per keystroke. */
 const PREFIX_LINES = 400;
 const SUFFIX_LINES = 100;
@@ -36,24 +39,34 @@ export function installInlineSuggestions(
   context: { journalId(): string | null },
 ): { dispose(): void } {
   const feed = connectAssistantStore(api);
-  // Streaming: when a suggestion has more text, Monaco runs the provider again and shows the newest text.
-  const moreText = new Set<() => void>();
+  /** Set by Esc: the suggestion streaming in stays hidden until the provider is asked for other reasons. */
+  let dismissed = false;
+  const escapes = new Map<Monaco.editor.ICodeEditor, Monaco.IDisposable>();
+  const watchEscape = (editor: Monaco.editor.ICodeEditor) => {
+    escapes.set(editor, editor.onKeyDown((event) => (dismissed ||= event.keyCode === monaco.KeyCode.Escape)));
+    editor.onDidDispose(() => escapes.get(editor)?.dispose());
+  };
+  monaco.editor.getEditors().forEach(watchEscape);
+  const created = monaco.editor.onDidCreateEditor(watchEscape);
   const source = new SuggestionSource({
     api,
     journalId: () => context.journalId(),
     onReport: (report, timing) => assistantStore.setState({ report, timing }),
-    onMoreText: () => moreText.forEach((listener) => listener()),
+    // Streaming: Monaco asks its provider once per text and cursor (a provider's change event does not ask
+    // again there), so the focused editor's ghost text is hidden and asked for again, which reads the newer text.
+    onMoreText: () => {
+      const editor = monaco.editor.getEditors().find((e) => e.hasTextFocus());
+      if (!editor || dismissed) return;
+      editor.trigger(MORE_TEXT, 'editor.action.inlineSuggest.hide', undefined);
+      editor.trigger(MORE_TEXT, 'editor.action.inlineSuggest.trigger', { changeHintData: MORE_TEXT });
+    },
   });
 
   const provider: Monaco.languages.InlineCompletionsProvider = {
     // The source debounces (adaptively); Monaco's own wait would only add to it.
     debounceDelayMs: 0,
-    onDidChangeInlineCompletions: (listener) => {
-      const fire = () => listener();
-      moreText.add(fire);
-      return { dispose: () => void moreText.delete(fire) };
-    },
     async provideInlineCompletions(model, position, context, token) {
+      if (context.changeHint?.data !== MORE_TEXT) dismissed = false;
       const version = model.getVersionId();
       // Monaco issues its request as the text changes, then calls here after its own scheduling (a timer that
       // runs after the next frame): the debounce counts from the request, not from this call.
@@ -88,6 +101,8 @@ export function installInlineSuggestions(
   });
   return {
     dispose: () => {
+      created.dispose();
+      escapes.forEach((listener) => listener.dispose());
       registration.dispose();
       acceptWord.dispose();
       feed.dispose();

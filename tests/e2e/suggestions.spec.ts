@@ -35,16 +35,36 @@ async function suggestAfter(page: Page, inspector: Locator, line: string): Promi
   await expect(inspector.getByRole('figure', { name: 'Prompt at the cursor' })).toContainText(`${line}▌`);
 }
 
+/** The answers main sent the page (not the text streamed before them), by the end of the text each was asked for. */
+function answersOf(page: Page): (typed: string) => string | undefined {
+  const asked = new Map<number, string>();
+  const answers = new Map<string, string>();
+  page.on('websocket', (socket) => {
+    socket.on('framesent', (frame) => {
+      const call = JSON.parse(String(frame.payload)) as { id?: number; call?: string; input?: { prefix?: string } };
+      if (call.call === 'assistant.complete' && call.id !== undefined) asked.set(call.id, call.input!.prefix!);
+    });
+    socket.on('framereceived', (frame) => {
+      const reply = JSON.parse(String(frame.payload)) as { id?: number; reply?: { ok: boolean; value?: { text: string } } };
+      const prefix = reply.id === undefined ? undefined : asked.get(reply.id);
+      if (prefix !== undefined && reply.reply?.ok) answers.set(prefix, reply.reply.value!.text);
+    });
+  });
+  return (typed) => [...answers].find(([prefix]) => prefix.endsWith(typed))?.[1];
+}
+
 const badge = (inspector: Locator, title: string) =>
   inspector.getByRole('list', { name: 'Documents' }).getByRole('listitem', { name: title }).locator('.badge');
 
 test('ghost text from the real engine: Ctrl+Right takes a word, Tab the rest, Esc dismisses', async ({ page, app }) => {
+  const answerFor = answersOf(page);
   await openEditor(page, app);
   await expect(statusBar(page)).toContainText('tiny-suggesting');
   await page.keyboard.type('const total = ');
-  await expect(ghost(page).first()).toBeVisible();
-  const suggestion = await ghostText(page);
-  expect(suggestion.trim()).not.toBe('');
+  // The ghost text streams in: the whole suggestion shows once the answer is in.
+  await expect.poll(() => answerFor('const total = ')).toBeTruthy();
+  const suggestion = answerFor('const total = ')!;
+  await expect.poll(() => ghostText(page)).toBe(suggestion);
 
   await page.keyboard.press('Control+ArrowRight');
   await expect.poll(() => ghostText(page)).not.toBe(suggestion);
@@ -159,4 +179,57 @@ test.describe('a broken model file', () => {
     await command.press('Enter');
     await expect(page.getByRole('group', { name: 'Cell: echo still-working' }).getByLabel('Output')).toContainText('still-working');
   });
+});
+
+test('ghost text streams: the first text shows before the answer and grows to it; a keystroke cancels the request', async ({ page, app }) => {
+  // For the request at the watched text, the page gets its streamed text and its answer only when the test lets them through.
+  let watched = 'const total = ';
+  let measured: string | null = null;
+  const calls = new Map<number, string>();
+  const cancels: string[] = [];
+  let partials: { text: string; send: () => void }[] = [];
+  let answers: { text: string; send: () => void }[] = [];
+  await page.routeWebSocket(/\/api/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((message) => {
+      const call = JSON.parse(String(message)) as { id?: number; call?: string; input?: { requestId?: string; prefix?: string } };
+      if (call.call === 'assistant.complete' && call.id !== undefined) {
+        calls.set(call.id, call.input!.requestId!);
+        if (!measured && call.input!.prefix!.endsWith(watched)) measured = call.input!.requestId!;
+      }
+      if (call.call === 'assistant.cancel') cancels.push(call.input!.requestId!);
+      server.send(message);
+    });
+    server.onMessage((message) => {
+      const frame = JSON.parse(String(message)) as { id?: number; event?: string; payload?: { requestId: string; text: string }; reply?: { value?: { text: string } } };
+      if (frame.event === 'assistant.partial' && frame.payload!.requestId === measured) partials.push({ text: frame.payload!.text, send: () => ws.send(message) });
+      else if (frame.id !== undefined && measured && calls.get(frame.id) === measured) answers.push({ text: frame.reply?.value?.text ?? '', send: () => ws.send(message) });
+      else ws.send(message);
+    });
+  });
+  await openEditor(page, app);
+  await page.keyboard.type(watched);
+  // The tiny model is done at once: its text so far and its answer wait at the page's door.
+  await expect.poll(() => answers.length).toBe(1);
+  expect(partials.length).toBeGreaterThan(1);
+  const first = partials[0]!;
+  const whole = answers[0]!.text;
+  expect(whole.startsWith(first.text) && whole.length > first.text.length).toBe(true);
+  first.send();
+  await expect.poll(() => ghostText(page)).toBe(first.text);
+  for (const held of [...partials.slice(1), ...answers]) held.send();
+  await expect.poll(() => ghostText(page)).toBe(whole);
+  expect(cancels).not.toContain(measured);
+
+  // Another place: its first text shows, then a keystroke cancels the request, and its later text never shows.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Enter');
+  [watched, measured, partials, answers] = ['let other = ', null, [], []];
+  await page.keyboard.type(watched);
+  await expect.poll(() => answers.length).toBe(1);
+  const streaming = measured!;
+  partials[0]!.send();
+  await expect.poll(() => ghostText(page)).toBe(partials[0]!.text);
+  await page.keyboard.type('q');
+  await expect.poll(() => cancels).toContain(streaming);
 });

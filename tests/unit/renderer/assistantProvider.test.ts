@@ -11,12 +11,26 @@ function fakeMonaco() {
   const registered: { selector: unknown; provider: Monaco.languages.InlineCompletionsProvider }[] = [];
   const keybindings: unknown[] = [];
   const disposed: string[] = [];
+  /** The one editor, focused: the commands it is told to run, and its keydown listener. */
+  const editor = {
+    commands: [] as { id: string; args: unknown }[],
+    keyDown: (_event: { keyCode: number }) => undefined as unknown,
+    hasTextFocus: () => true,
+    trigger(_source: string, id: string, args: unknown) {
+      editor.commands.push({ id, args });
+    },
+    onKeyDown(listener: (event: { keyCode: number }) => void) {
+      editor.keyDown = listener;
+      return { dispose: () => disposed.push('keydown') };
+    },
+    onDidDispose: () => ({ dispose() {} }),
+  };
   const monaco = {
     Range: class {
       constructor(readonly startLineNumber: number, readonly startColumn: number, readonly endLineNumber: number, readonly endColumn: number) {}
     },
     KeyMod: { CtrlCmd: 2048 },
-    KeyCode: { RightArrow: 17 },
+    KeyCode: { RightArrow: 17, Escape: 9 },
     languages: {
       registerInlineCompletionsProvider: (selector: unknown, provider: Monaco.languages.InlineCompletionsProvider) => {
         registered.push({ selector, provider });
@@ -24,13 +38,15 @@ function fakeMonaco() {
       },
     },
     editor: {
+      getEditors: () => [editor],
+      onDidCreateEditor: () => ({ dispose: () => disposed.push('created') }),
       addKeybindingRule: (rule: unknown) => {
         keybindings.push(rule);
         return { dispose: () => disposed.push('keybinding') };
       },
     },
   };
-  return { monaco: monaco as unknown as typeof Monaco, registered, keybindings, disposed };
+  return { monaco: monaco as unknown as typeof Monaco, registered, keybindings, disposed, editor };
 }
 
 /** A text model over `lines`, whose version the test can bump as an edit would. */
@@ -68,11 +84,11 @@ function install(fake = new FakeApi()) {
   const m = fakeMonaco();
   const installed = installInlineSuggestions(m.monaco, fake, { journalId: () => 'j9' });
   const provider = m.registered[0]!.provider;
-  const provide = (model: ReturnType<typeof fakeModel>, line: number, column: number, token = cancellation().token, issuedAt = Date.now()) =>
+  const provide = (model: ReturnType<typeof fakeModel>, line: number, column: number, token = cancellation().token, issuedAt = Date.now(), changeHint?: { data: unknown }) =>
     provider.provideInlineCompletions(
       model as unknown as Monaco.editor.ITextModel,
       { lineNumber: line, column } as Monaco.Position,
-      { requestIssuedDateTime: issuedAt } as Monaco.languages.InlineCompletionContext,
+      { requestIssuedDateTime: issuedAt, changeHint } as Monaco.languages.InlineCompletionContext,
       token,
     ) as Promise<Monaco.languages.InlineCompletions>;
   return { ...m, fake, installed, provide };
@@ -87,7 +103,7 @@ describe('installInlineSuggestions', () => {
     expect(keybindings).toEqual([expect.objectContaining({ keybinding: 2048 | 17, command: 'editor.action.inlineSuggest.acceptNextWord' })]);
     expect(fake.listenerCount()).toBe(2);
     installed.dispose();
-    expect(disposed.sort()).toEqual(['keybinding', 'provider']);
+    expect(disposed.sort()).toEqual(['created', 'keybinding', 'keydown', 'provider']);
     expect(fake.listenerCount()).toBe(0);
   });
 
@@ -102,26 +118,30 @@ describe('installInlineSuggestions', () => {
     expect(assistantStore.getState().report?.requestId).toBe(fake.inputsOf('assistant.complete')[0]!.requestId);
   });
 
-  it('streams: shows the first text, asks Monaco to run it again as more arrives, and gives the newest text', async () => {
+  it('streams: shows the first text, then has the focused editor ask again as more arrives (not after Esc), giving the newest text', async () => {
     const fake = new FakeApi();
     let answer!: (text: string) => void;
     fake.complete = (input) => new Promise((resolve) => (answer = (text) => resolve({ requestId: input.requestId, text, report: fakeReport() })));
-    const { provide, registered } = install(fake);
-    let reruns = 0;
-    const subscription = registered[0]!.provider.onDidChangeInlineCompletions!(() => reruns++);
+    const { provide, editor } = install(fake);
     const model = fakeModel('const b = ');
     const first = provide(model, 1, 11);
     await vi.waitFor(() => expect(fake.inputsOf('assistant.complete')).toHaveLength(1));
     const { requestId } = fake.inputsOf('assistant.complete')[0]!;
     fake.emit('assistant.partial', { requestId, text: 'sum(' });
     expect((await first).items[0]!.insertText).toBe('sum(');
+    expect(editor.commands).toEqual([]);
     fake.emit('assistant.partial', { requestId, text: 'sum(a, b' });
-    expect(reruns).toBe(1);
-    expect((await provide(model, 1, 11)).items[0]!.insertText).toBe('sum(a, b');
+    // Monaco asks once per text and cursor: the ghost is hidden and asked for again, marked as this refresh.
+    const hint = { changeHintData: expect.any(String) };
+    expect(editor.commands).toEqual([{ id: 'editor.action.inlineSuggest.hide', args: undefined }, { id: 'editor.action.inlineSuggest.trigger', args: hint }]);
+    const refresh = { data: (editor.commands[1]!.args as { changeHintData: unknown }).changeHintData };
+    expect((await provide(model, 1, 11, undefined, undefined, refresh)).items[0]!.insertText).toBe('sum(a, b');
+    // Esc hides the suggestion: the rest of it does not bring it back.
+    editor.keyDown({ keyCode: 9 });
     answer('sum(a, b);');
-    await vi.waitFor(() => expect(reruns).toBe(2));
+    await vi.waitFor(() => expect(assistantStore.getState().report).not.toBeNull());
+    expect(editor.commands).toHaveLength(2);
     expect((await provide(model, 1, 11)).items[0]!.insertText).toBe('sum(a, b);');
-    subscription.dispose();
     expect(fake.inputsOf('assistant.complete')).toHaveLength(1);
   });
 
