@@ -1,15 +1,19 @@
 // npx tsx training/corpus/cli.ts --out out/training/<run> [--root node_modules]... [--max-mb 20]
 //   [--max-package-mb 2] [--eval-share 0.08] [--seed 1] [--max-file-kb 200] [--min-file-bytes 128]
+//   [--packages training/corpus/packages.txt [--cache out/training/package-cache]]
+// --packages installs the listed npm packages into the cache folder (install.ts) and reads them beside the roots.
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildCorpus, CorpusOptionsError } from './corpus';
+import { installPackages, PackageListError, parsePackageList } from './install';
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const USAGE = 'usage: tsx training/corpus/cli.ts --out <dir> [--root <packages folder>]... [--max-mb <n>] [--max-package-mb <n>] [--eval-share <0..1>] [--seed <n>] [--max-file-kb <n>] [--min-file-bytes <n>]';
+const USAGE = 'usage: tsx training/corpus/cli.ts --out <dir> [--root <packages folder>]... [--max-mb <n>] [--max-package-mb <n>] [--eval-share <0..1>] [--seed <n>] [--max-file-kb <n>] [--min-file-bytes <n>] [--packages <list> [--cache <dir>]]';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function number(name: string, value: string | undefined): number | undefined {
@@ -26,6 +30,7 @@ function main(): void {
       options: {
         out: { type: 'string' }, root: { type: 'string', multiple: true }, 'max-mb': { type: 'string' }, 'max-package-mb': { type: 'string' }, 'eval-share': { type: 'string' },
         seed: { type: 'string' }, 'max-file-kb': { type: 'string' }, 'min-file-bytes': { type: 'string' },
+        packages: { type: 'string' }, cache: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -37,9 +42,17 @@ function main(): void {
   const maxFileKb = number('max-file-kb', values['max-file-kb']);
   const minFileBytes = number('min-file-bytes', values['min-file-bytes']);
   const started = performance.now();
+  // Relative to the working folder, so the manifest does not record this machine's paths.
+  const roots = values.root ?? [path.relative(process.cwd(), path.join(repoRoot, 'node_modules')) || '.'];
+  if (values.packages) {
+    const specs = parsePackageList(fs.readFileSync(values.packages, 'utf8'), values.packages);
+    const cache = values.cache ?? path.join(repoRoot, 'out/training/package-cache');
+    const { root, installed } = installPackages(specs, cache, path.dirname(path.resolve(values.packages)));
+    console.log(`packages: ${specs.length} listed, ${installed ? 'installed into' : 'already in'} ${root}`);
+    roots.push(path.relative(process.cwd(), root) || '.');
+  }
   const manifest = buildCorpus({
-    // Relative to the working folder, so the manifest does not record this machine's paths.
-    roots: values.root ?? [path.relative(process.cwd(), path.join(repoRoot, 'node_modules')) || '.'],
+    roots,
     outDir: values.out,
     evalShare: number('eval-share', values['eval-share']),
     maxBytes: maxMb ? Math.round(maxMb * 1e6) : null,
@@ -62,7 +75,7 @@ function main(): void {
 try {
   main();
 } catch (err) {
-  if (!(err instanceof UsageError || err instanceof CorpusOptionsError)) throw err;
+  if (!(err instanceof UsageError || err instanceof CorpusOptionsError || err instanceof PackageListError)) throw err;
   console.error(`${err.message}\n${USAGE}`);
   process.exit(2);
 }
