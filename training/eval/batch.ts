@@ -12,9 +12,31 @@ export interface GreedyPrompt {
   stopAt: StopBoundary;
 }
 
-/** Prompts decoded side by side: sequences of one context. */
+/** Most prompts decoded side by side: sequences of one context. */
 export const PARALLEL = 16;
+/**
+ * Most KV cells a group of sequences takes: every token attends over the cells in use (llama.cpp masks, it does not
+ * skip), so many long prompts side by side cost more than they save; short ones (idioms) go 16 at a time.
+ */
+export const GROUP_CELLS = 2048;
 const BATCH = 512;
+
+/** Consecutive groups of at most PARALLEL items whose `cells` add up to at most GROUP_CELLS (an item alone may exceed it). */
+export function groups<T>(items: readonly T[], cells: (item: T) => number): T[][] {
+  const out: T[][] = [];
+  let used = 0;
+  for (const item of items) {
+    const last = out[out.length - 1];
+    if (!last || last.length >= PARALLEL || used + cells(item) > GROUP_CELLS) {
+      out.push([item]);
+      used = cells(item);
+    } else {
+      last.push(item);
+      used += cells(item);
+    }
+  }
+  return out;
+}
 
 /** Negative log-likelihood of `target` under `row` and whether it is the row's argmax, in one pass over the row. */
 export function scoreRow(row: Float32Array, target: number): { nll: number; top: boolean } {
@@ -54,19 +76,19 @@ export async function decodeRuns(ctx: AddonContext, runs: { seq: number; tokens:
 
 /**
  * Greedy answers to `prompts`, as the engine's `full` mode gives them (same prompt tokens, argmax, end of generation
- * and `stopAt` as `boundaryCut` cuts them), `PARALLEL` at a time.
+ * and `stopAt` as `boundaryCut` cuts them), in groups (see GROUP_CELLS).
  */
-export async function greedyBatch(model: AddonModel, prompts: readonly GreedyPrompt[], onProgress?: (done: number) => void): Promise<string[]> {
+export async function greedyBatch(model: AddonModel, prompts: readonly GreedyPrompt[]): Promise<string[]> {
   const answers: string[] = new Array(prompts.length).fill('');
-  const need = (group: readonly GreedyPrompt[]): number => group.reduce((n, p) => n + p.tokens.length + p.maxTokens, 0);
-  let nCtx = 0;
-  for (let i = 0; i < prompts.length; i += PARALLEL) nCtx = Math.max(nCtx, need(prompts.slice(i, i + PARALLEL)));
   if (prompts.length === 0) return answers;
-  const cells = Math.ceil(nCtx / 256) * 256;
-  const ctx = await model.createContext({ nCtx: cells, nBatch: Math.min(BATCH, cells), nSeqMax: PARALLEL });
+  const cells = (i: number): number => prompts[i]!.tokens.length + prompts[i]!.maxTokens;
+  const batches = groups(prompts.map((_, i) => i), cells);
+  const most = Math.max(...batches.map((g) => g.reduce((n, i) => n + cells(i), 0)));
+  const size = Math.ceil(most / 256) * 256;
+  const ctx = await model.createContext({ nCtx: size, nBatch: Math.min(BATCH, size), nSeqMax: PARALLEL });
   try {
-    for (let first = 0; first < prompts.length; first += PARALLEL) {
-      const group = prompts.slice(first, first + PARALLEL);
+    for (const members of batches) {
+      const group = members.map((i) => prompts[i]!);
       ctx.clearMemory();
       const next = new Map<number, number>();
       await decodeRuns(ctx, group.map((p, seq) => ({ seq, tokens: p.tokens, from: 0, logits: 'last' })), (seq, _pos, i) => next.set(seq, ctx.argmax(i)));
@@ -78,7 +100,7 @@ export async function greedyBatch(model: AddonModel, prompts: readonly GreedyPro
           const token = next.get(seq)!;
           const p = group[seq]!;
           if (model.isEog(token)) {
-            answers[first + seq] = out[seq]!.raw + out[seq]!.decoder.decode();
+            answers[members[seq]!] = out[seq]!.raw + out[seq]!.decoder.decode();
             live.delete(seq);
             continue;
           }
@@ -87,16 +109,15 @@ export async function greedyBatch(model: AddonModel, prompts: readonly GreedyPro
           o.tokens++;
           o.raw += o.decoder.decode(model.tokenPiece(token), { stream: true });
           const cut = boundaryCut(o.raw, p.stopAt);
-          answers[first + seq] = cut >= 0 ? o.raw.slice(0, cut) : o.raw;
+          answers[members[seq]!] = cut >= 0 ? o.raw.slice(0, cut) : o.raw;
           if (cut >= 0) live.delete(seq);
           else if (o.tokens >= p.maxTokens) {
-            answers[first + seq] = o.raw + o.decoder.decode();
+            answers[members[seq]!] = o.raw + o.decoder.decode();
             live.delete(seq);
           } else step.push({ seq, tokens: [token], from: p.tokens.length + o.tokens - 1, logits: 'last' });
         }
         if (step.length > 0) await decodeRuns(ctx, step, (seq, _pos, i) => next.set(seq, ctx.argmax(i)));
       }
-      onProgress?.(Math.min(first + PARALLEL, prompts.length));
     }
   } finally {
     ctx.dispose();

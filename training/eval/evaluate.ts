@@ -97,12 +97,12 @@ const ANSWER_SLACK = 16;
  * Tokens of the prompt's parts: the code before and after the gap and the documents (at most these, and at most
  * 30%, 10% and the rest of the training context). Smaller than an editor's, so a model's evaluation takes minutes.
  */
-export const PROMPT_TOKENS = { prefix: 384, suffix: 128, documents: 512 } as const;
+export const PROMPT_TOKENS = { prefix: 256, suffix: 96, documents: 384 } as const;
 const PREFIX_SHARE = 0.3;
 const SUFFIX_SHARE = 0.1;
 
 /** Tokens per file for the token scores, header included. */
-export const PERPLEXITY_TOKENS = 512;
+export const PERPLEXITY_TOKENS = 384;
 
 /** The repository name the app and `steerway complete` send (the engine's default): the idioms are asked as there. */
 const IDIOM_REPO = 'workspace';

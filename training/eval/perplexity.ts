@@ -1,7 +1,7 @@
 // Perplexity and next-token accuracy of a GGUF model on held-out files, computed by llama.cpp itself (the
 // native addon), on the same layout the model was trained on: `<|repo_name|>package\n<|file_sep|>path\n` text.
 import type { AddonModel } from '../../native/binding';
-import { decodeRuns, PARALLEL, scoreRow } from './batch';
+import { decodeRuns, groups, PARALLEL, scoreRow } from './batch';
 import type { SourceFile } from './tasks';
 
 export interface TokenScores {
@@ -16,8 +16,8 @@ export interface TokenScores {
 }
 
 /**
- * Scores each file's first `contextSize` tokens (header included) with one causal pass per file, `PARALLEL` files
- * (at most `batchSize`) side by side as sequences of one context, `batchSize` tokens per decode call.
+ * Scores each file's first `contextSize` tokens (header included) with one causal pass per file, files side by side
+ * as sequences of one context in groups (batch.ts, GROUP_CELLS), `batchSize` tokens per decode call.
  */
 export async function scoreTokens(model: AddonModel, files: readonly SourceFile[], contextSize: number, batchSize = 512): Promise<TokenScores> {
   const rows = files.map((file) => {
@@ -29,13 +29,13 @@ export async function scoreTokens(model: AddonModel, files: readonly SourceFile[
   let correct = 0;
   let scored = 0;
   if (rows.length > 0) {
-    const parallel = Math.min(PARALLEL, batchSize);
-    const nCtx = Math.ceil((parallel * Math.min(contextSize, Math.max(...rows.map((r) => r.tokens.length)))) / 256) * 256;
-    const context = await model.createContext({ nCtx, nBatch: Math.min(batchSize, nCtx), nSeqMax: parallel });
+    // Files side by side, at most `batchSize` of them (one sequence id per token at most).
+    const batches = groups(rows, (r) => r.tokens.length).flatMap((g) => (g.length <= batchSize ? [g] : Array.from({ length: Math.ceil(g.length / batchSize) }, (_, k) => g.slice(k * batchSize, (k + 1) * batchSize))));
+    const nCtx = Math.ceil(Math.max(...batches.map((g) => g.reduce((n, r) => n + r.tokens.length, 0))) / 256) * 256;
+    const context = await model.createContext({ nCtx, nBatch: Math.min(batchSize, nCtx), nSeqMax: Math.min(PARALLEL, batchSize) });
     const row = new Float32Array(context.nVocab);
     try {
-      for (let first = 0; first < rows.length; first += parallel) {
-        const group = rows.slice(first, first + parallel);
+      for (const group of batches) {
         context.clearMemory();
         // The last token of a file predicts nothing: it is not decoded.
         const runs = group.map((r, seq) => ({ seq, tokens: r.tokens.slice(0, -1), from: 0, logits: 'all' as const }));

@@ -108,9 +108,9 @@ describe('fast evaluation pieces', () => {
   });
 
   it('bootstrapCI brackets the mean, is reproducible for a seed, and collapses for constant values', () => {
-    const values = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const values: number[] = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 1 : 0));
     const [lo, hi] = bootstrapCI(values, 7);
-    const m = values.reduce((a, b) => a + b, 0) / values.length;
+    const m = values.reduce((a: number, b) => a + b, 0) / values.length;
     expect(lo).toBeLessThan(m);
     expect(hi).toBeGreaterThan(m);
     expect(hi - lo).toBeGreaterThan(0.15);
