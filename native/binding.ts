@@ -29,6 +29,7 @@ export type NativeErrorCode =
   | 'ERR_NO_LOGITS' // logits requested for a batch index that did not ask for them
   | 'ERR_STATE' // llama_state_seq_get_data/set_data failed (e.g. corrupted or foreign state buffer)
   | 'ERR_TOKENIZE' // tokenization or detokenization failed
+  | 'ERR_QUANTIZE' // llama_model_quantize failed (missing, foreign or unquantizable input, unwritable output)
   | 'ERR_INTERNAL'; // a C++ exception from llama.cpp that fits no other code
 
 /** Error raised by the native addon; `code` says what went wrong. */
@@ -346,8 +347,22 @@ export interface AddonContext {
   dispose(): void;
 }
 
+/** llama.cpp's names of the quantization types `quantize` accepts (native/src/AddonQuantize.cpp maps the same names). */
+export const QUANT_TYPES = ['Q8_0', 'Q6_K', 'Q5_K_M', 'Q4_K_M', 'Q4_0'] as const;
+export type QuantType = (typeof QUANT_TYPES)[number];
+
+export interface QuantizeOptions {
+  /** Worker threads (default: all hardware threads). */
+  threads?: number;
+}
+
 export interface NativeAddon {
   readonly backend: BackendInfo;
+  /**
+   * Writes a `type` copy of the GGUF model `input` to `output` (llama_model_quantize) off the JS thread.
+   * Rejects with ERR_INVALID_ARG (unknown type, output == input) or ERR_QUANTIZE.
+   */
+  quantize(input: string, output: string, type: QuantType, options?: QuantizeOptions): Promise<void>;
   /** Loads a GGUF model off the JS thread. Rejects with ERR_MODEL_LOAD for a missing or corrupt file. */
   loadModel(path: string, options?: ModelLoadOptions): Promise<AddonModel>;
   /** llama.cpp/ggml log lines at or above `level` go to stderr (default 'error'). */
@@ -375,6 +390,7 @@ interface RawAddon {
   setErrorClass(ctor: typeof LlamaNativeError): void;
   init(binsFolder: string, gpu: GpuType, pinnedCpuBackend: string | null): BackendInfo;
   loadModel(path: string, options?: ModelLoadOptions): Promise<AddonModel>;
+  quantize(input: string, output: string, type: string, options?: QuantizeOptions): Promise<void>;
   setLogLevel(level: LogLevel): void;
   liveObjects(): { models: number; contexts: number };
 }
@@ -478,6 +494,7 @@ export function loadAddon(options: LoadAddonOptions = {}): NativeAddon {
   loaded = {
     backend,
     loadModel: (p, o) => raw.loadModel(p, o),
+    quantize: (i, o, t, opts) => raw.quantize(i, o, t, opts),
     setLogLevel: (l) => raw.setLogLevel(l),
     liveObjects: () => raw.liveObjects(),
   };

@@ -1,6 +1,7 @@
 // Entry point: backend initialization, model loading, logging.
 #include "AddonContext.h"
 #include "AddonModel.h"
+#include "AddonQuantize.h"
 #include "common.h"
 #include "llama_api.h"
 #include "worker.h"
@@ -196,6 +197,15 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
     }
 }
 
+Napi::Value QuantizeModel(const Napi::CallbackInfo& info) {
+    try {
+        ensureInitialized(info.Env());
+    } catch (const Napi::Error& e) {
+        return rejectedPromise(info.Env(), e);
+    }
+    return Quantize(info);
+}
+
 Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
     if (info.Length() < 1 || !info[0].IsFunction()) throwInvalid(info.Env(), "setErrorClass(ctor)");
     info.Env().GetInstanceData<AddonData>()->errorClass = Napi::Persistent(info[0].As<Napi::Function>());
@@ -229,6 +239,7 @@ Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
     exports.Set("setErrorClass", Napi::Function::New<SetErrorClass>(env, "setErrorClass"));
     exports.Set("init", Napi::Function::New<Init>(env, "init"));
     exports.Set("loadModel", Napi::Function::New<LoadModel>(env, "loadModel"));
+    exports.Set("quantize", Napi::Function::New<QuantizeModel>(env, "quantize"));
     exports.Set("setLogLevel", Napi::Function::New<SetLogLevel>(env, "setLogLevel"));
     exports.Set("liveObjects", Napi::Function::New<LiveObjects>(env, "liveObjects"));
     return exports;

@@ -15,7 +15,7 @@
     X(llama_model_get_vocab) X(llama_model_n_ctx_train) X(llama_model_n_embd) X(llama_model_n_layer)      \
     X(llama_model_n_head) X(llama_model_n_head_kv) X(llama_model_desc) X(llama_model_size)                \
     X(llama_model_n_params) X(llama_model_chat_template) X(llama_model_has_encoder)                       \
-    X(llama_model_is_recurrent)                                                                           \
+    X(llama_model_is_recurrent) X(llama_model_quantize) X(llama_model_quantize_default_params)             \
     X(llama_vocab_type) X(llama_vocab_n_tokens) X(llama_vocab_get_text) X(llama_vocab_get_attr)           \
     X(llama_vocab_is_eog) X(llama_vocab_is_control) X(llama_vocab_bos) X(llama_vocab_eos)                 \
     X(llama_vocab_eot) X(llama_vocab_sep) X(llama_vocab_nl) X(llama_vocab_pad)                            \
