@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPLETE_USAGE, runComplete } from '../assistant/cli/complete';
+import { COMPRESS_USAGE, runCompress } from '../assistant/cli/compress';
 import { runServe, SERVE_USAGE } from './api/serveCommand';
 import { builtRendererFolder, startBrowserMode } from './browserMode';
 import { BUNDLED_MODEL_FILE } from './models/modelManager';
@@ -69,6 +70,7 @@ async function start(argv: string[]): Promise<number> {
 const commands: Record<string, { summary: string; usage: string; run: (argv: string[]) => Promise<number> }> = {
   start: { summary: 'the app (Electron, or the browser on 127.0.0.1)', usage: START_USAGE, run: start },
   complete: { summary: 'one completion from the command line', usage: COMPLETE_USAGE, run: (argv) => runComplete(argv) },
+  compress: { summary: 'a smaller (quantized) copy of a GGUF model', usage: COMPRESS_USAGE, run: (argv) => runCompress(argv) },
   serve: { summary: "a model to editors over llama.cpp's /infill and OpenAI's /v1/completions", usage: SERVE_USAGE, run: runServe },
 };
 

@@ -5,3 +5,5 @@ export { argmax, boundaryCut, logSumExp } from './sampling';
 // The prompt layout, so that training's samples and evaluation build exactly the engine's prompts.
 export { detectFormat, documentTokens, queryTokens, sharedPrefixTokens, type PromptFormat, type VocabReader } from './format';
 export * from './types';
+// Smaller copies of models (quantization), for the CLI and the Models dialog.
+export * from '../compress';
