@@ -78,6 +78,23 @@ class Training(unittest.TestCase):
         self.assertEqual(meta["config"]["nCtxTrain"], 32)
         self.assertEqual(meta["config"]["nVocab"], 64)
 
+    def test_the_weights_at_the_lowest_held_out_loss_are_kept(self):
+        out = os.path.join(self.dir, "best-run")
+        # A rate far too high late in the run: the held-out loss need not fall to the end.
+        rc, err = run(["--samples", self.samples, "--n-vocab", "64", "--out", out, *TINY, "--max-steps", "30",
+                       "--lr", "3e-1", "--warmup-steps", "2", "--log-interval", "5", "--eval-interval", "5", "--time-budget-s", "0"])
+        self.assertEqual(rc, 0, err)
+        evals = [e for e in read_log(out) if "evalLoss" in e]
+        best = read_json(os.path.join(out, "best", "best.json"))
+        lowest = min(evals, key=lambda e: e["evalLoss"])
+        self.assertAlmostEqual(best["evalLoss"], lowest["evalLoss"])
+        self.assertEqual(best["step"], lowest["step"])
+        self.assertEqual(read_json(os.path.join(out, "run.json"))["best"]["step"], best["step"])
+        kept = load_weights(os.path.join(out, "best")).state_dict()
+        final = load_weights(out).state_dict()
+        same = all(torch.equal(kept[k], final[k]) for k in kept)
+        self.assertEqual(same, best["step"] == evals[-1]["step"] and best["evalLoss"] == evals[-1]["evalLoss"])
+
     def test_the_time_budget_stops_cleanly_and_still_writes_everything(self):
         out = os.path.join(self.dir, "budget")
         t0 = time.time()

@@ -177,6 +177,14 @@ def evaluate(model, split: Split, rows: np.ndarray, c: TrainConfig, device, auto
     return out
 
 
+def read_json_or_none(path: str):
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--samples", required=True, help="folder with samples.json, train.* and eval.*")
@@ -280,6 +288,22 @@ def main(argv: list[str]) -> int:
 
     eval_rows = np.random.default_rng(c.seed + 1).permutation(eval_split.rows)[: c.eval_rows]
     eval_rows.sort()
+    # The weights at the lowest held-out loss so far (issue 12: the first GPU run's final step had overfit), in
+    # <out>/best/, with that evaluation in best.json; kept across --resume segments.
+    best_dir = os.path.join(args.out, "best")
+    best_path = os.path.join(best_dir, "best.json")
+    best = read_json_or_none(best_path) if args.resume else None
+
+    def keep_if_best(ev: dict, at_step: int, at_tokens: int) -> None:
+        nonlocal best
+        if ev.get("evalLoss") is None or (best is not None and ev["evalLoss"] >= best["evalLoss"]):
+            return
+        save_weights(model, best_dir, c.weights_dtype)
+        best = {"step": at_step, "tokens": at_tokens, **ev}
+        with open(best_path + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(best, f, indent=1)
+        os.replace(best_path + ".tmp", best_path)
+
     log_path = os.path.join(args.out, "train-log.jsonl")
     log = open(log_path, "a", encoding="utf-8")
 
@@ -325,6 +349,7 @@ def main(argv: list[str]) -> int:
             if step % c.eval_interval == 0:
                 e0 = time.time()
                 last_eval = evaluate(model, eval_split, eval_rows, c, device, autocast)
+                keep_if_best(last_eval, step, tokens_seen)
                 eval_seconds = time.time() - e0
                 entry.update(last_eval)
             write_log(entry)
@@ -338,6 +363,7 @@ def main(argv: list[str]) -> int:
         train_seconds += time.time() - window_start
     # (The uncompiled module: eval batches have other shapes than training's.)
     last_eval = evaluate(model, eval_split, eval_rows, c, device, autocast)
+    keep_if_best(last_eval, step, tokens_seen)
     write_log({"step": step, "tokens": tokens_seen, "trainLoss": train_loss,
                "lr": lr_at(c, max(step - 1, 0), elapsed()), "seconds": round(elapsed(), 3), **last_eval, "final": True})
     log.close()
@@ -352,7 +378,7 @@ def main(argv: list[str]) -> int:
                     "evalRowsUsed": len(eval_rows), "composition": meta.get("composition")},
         "steps": step, "tokens": tokens_seen, "trainSeconds": round(train_seconds, 3),
         "wallSeconds": round(elapsed(), 3), "tokensPerSecond": round(tokens_seen / train_seconds, 1) if train_seconds else None,
-        "stopReason": stop_reason, "resumed": bool(args.resume), "finalLosses": last_eval,
+        "stopReason": stop_reason, "resumed": bool(args.resume), "finalLosses": last_eval, "best": best,
     }
     with open(os.path.join(args.out, "run.json.tmp"), "w", encoding="utf-8") as f:
         json.dump(run, f, indent=1)
