@@ -4,7 +4,7 @@ import { fuzzyMatch, highlightRuns } from '../../app/text/fuzzy';
 import { ModelManagerPanel } from '../models';
 import { useCommandList, useCommands, type AppCommand } from './commands';
 
-export const PALETTE_KEYS = ['Ctrl+Shift+P', 'F1'] as const;
+const PALETTE_KEYS = ['Ctrl+Shift+P', 'F1'] as const;
 
 /**
  * Ctrl+Shift+P or F1: every registered action, filtered by letters of its title, with its shortcut. Inside

@@ -1,13 +1,13 @@
-import { useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from 'react';
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from 'react';
 import { useCommands } from '../../app/commands';
 import { useJournal, useJournalStore } from '../context';
 import { AT_DRAFT, commandHistory, moveInHistory } from './history';
 
 const MAX_VISIBLE_LINES = 8;
-export const FOCUS_COMPOSER_KEYS = ['Ctrl+`'];
-export const RUN_SELECTED_CELL_KEYS = ['Alt+Enter'];
+const FOCUS_COMPOSER_KEYS = ['Ctrl+`'];
+const RUN_SELECTED_CELL_KEYS = ['Alt+Enter'];
 /** Said by the box while a cell of this journal runs: Enter answers it. */
-export const SENDS_INPUT = 'Sends input to the running command (Ctrl+Enter queues a new command)';
+const SENDS_INPUT = 'Sends input to the running command (Ctrl+Enter queues a new command)';
 
 /**
  * The command box of the current step: Enter runs, Shift+Enter starts a new line, ↑/↓ walk this journal's
@@ -17,10 +17,9 @@ export const SENDS_INPUT = 'Sends input to the running command (Ctrl+Enter queue
 export function Composer() {
   const trusted = useJournal((s) => s.trusted);
   const running = useJournal((s) => s.runningCellId !== null);
-  const journal = useJournal((s) => s.journal);
-  const { runCommand, sendInput } = useJournalStore().getState();
+  const store = useJournalStore();
+  const { runCommand, sendInput } = store.getState();
   const [command, setCommand] = useState('');
-  const history = useMemo(() => commandHistory(journal), [journal]);
   const position = useRef(AT_DRAFT);
   const input = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
@@ -43,10 +42,10 @@ export function Composer() {
     position.current = AT_DRAFT;
   };
 
+  const enter = () => (running ? answer() : void queue());
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (running) answer();
-    else void queue();
+    enter();
   };
 
   const recall = (event: KeyboardEvent<HTMLTextAreaElement>, direction: 'older' | 'newer') => {
@@ -54,7 +53,8 @@ export function Composer() {
     // Only from the first line (↑) or the last (↓), as a shell does; elsewhere the caret moves between lines.
     const onEdge = direction === 'older' ? !box.value.slice(0, box.selectionStart).includes('\n') : !box.value.slice(box.selectionEnd).includes('\n');
     if (!onEdge || box.selectionStart !== box.selectionEnd) return;
-    const moved = moveInHistory(history, position.current, command, direction);
+    // Read when asked, not on every change of the journal.
+    const moved = moveInHistory(commandHistory(store.getState().journal), position.current, command, direction);
     if (!moved) return;
     event.preventDefault();
     position.current = moved.position;
@@ -68,8 +68,7 @@ export function Composer() {
       void queue();
     } else if (e.key === 'Enter' && !e.shiftKey && !e.altKey) {
       e.preventDefault();
-      if (running) answer();
-      else void queue();
+      enter();
     } else if ((e.key === 'ArrowUp' || e.key === 'ArrowDown') && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
       recall(e, e.key === 'ArrowUp' ? 'older' : 'newer');
     }
