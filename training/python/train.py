@@ -88,6 +88,15 @@ PRESETS: dict[str, dict] = {
         "batch_size": 32, "lr": 1.5e-3, "warmup_steps": 300, "time_budget_s": 1140.0,
         "eval_interval": 500, "eval_rows": 512, "eval_batch_size": 32, "log_interval": 25, "compile": True,
     },
+    # Issue 12, sized to one device session: 8 x 384, 6 heads of 64, 2 KV heads, SwiGLU 1024; 18.7M parameters
+    # with the 16,384-token vocabulary (Q8_0 about 20 MB, so the model and its ablation come home in one call).
+    # The first GPU run's compute (41.6M x 188M tokens) at 20 tokens per parameter is about 20M parameters and
+    # 0.4B tokens; gpu_run.py sets the steps for 20 tokens per parameter.
+    "v2": {
+        "n_embd": 384, "n_layer": 8, "n_head": 6, "n_head_kv": 2, "n_ff": 1024,
+        "batch_size": 32, "lr": 2e-3, "warmup_steps": 200, "time_budget_s": 300.0,
+        "eval_interval": 250, "eval_rows": 512, "eval_batch_size": 32, "log_interval": 25, "compile": True,
+    },
 }
 
 
