@@ -109,15 +109,23 @@ interface Reply {
   report: { timeToFirstTokenMs: number; totalMs: number; promptTokens: number; computedTokens: number };
 }
 
+interface Probe {
+  keyAt: number | null;
+  /** Each ghost text the DOM showed since the reset, with when (streamed suggestions grow). */
+  ghosts: [number, string][];
+  sent: [number, string][];
+  received: [number, string][];
+}
+
 /**
  * Probes in the page, installed before the app's scripts: the time of each keydown, of each frame the
  * page's WebSocket sends and receives (recorded first, read out later, so the app's own handling is not
- * delayed by them), and of the first ghost text in the DOM after the probes were reset.
+ * delayed by them), and of each ghost text in the DOM after the probes were reset.
  */
 async function installProbes(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    const w = window as unknown as { __probe: { keyAt: number | null; ghostAt: number | null; sent: [number, string][]; received: [number, string][] } };
-    w.__probe = { keyAt: null, ghostAt: null, sent: [], received: [] };
+    const w = window as unknown as { __probe: Probe };
+    w.__probe = { keyAt: null, ghosts: [], sent: [], received: [] };
     window.addEventListener('keydown', (event) => (w.__probe.keyAt = event.timeStamp), true);
     const Native = window.WebSocket;
     window.WebSocket = class extends Native {
@@ -132,28 +140,32 @@ async function installProbes(page: Page): Promise<void> {
       }
     };
     new MutationObserver(() => {
-      if (w.__probe.keyAt === null || w.__probe.ghostAt !== null || !document.querySelector('.ghost-text-decoration')) return;
-      w.__probe.ghostAt = performance.now();
-    }).observe(document, { subtree: true, childList: true });
+      if (w.__probe.keyAt === null) return;
+      const parts = [...document.querySelectorAll('.ghost-text-decoration')].map((e) => e.textContent ?? '');
+      const text = parts.join('').replaceAll('\u00a0', ' ');
+      if (parts.length > 0 && text !== w.__probe.ghosts.at(-1)?.[1]) w.__probe.ghosts.push([performance.now(), text]);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
   });
 }
 
 const resetProbes = (page: Page) =>
   page.evaluate(() => {
-    const w = window as unknown as { __probe: { keyAt: number | null; ghostAt: number | null; sent: unknown[]; received: unknown[] } };
-    Object.assign(w.__probe, { keyAt: null, ghostAt: null, sent: [], received: [] });
+    const w = window as unknown as { __probe: Probe };
+    Object.assign(w.__probe, { keyAt: null, ghosts: [], sent: [], received: [] });
   });
 
-/** The probes' times for one request, once its answer is in and the ghost is drawn; null before. */
-const readProbes = (page: Page, requestId: string) =>
-  page.evaluate((requestId): KeystrokeTimes | null => {
-    const w = window as unknown as { __probe: { keyAt: number | null; ghostAt: number | null; sent: [number, string][]; received: [number, string][] } };
-    const { keyAt, ghostAt, sent, received } = w.__probe;
-    if (keyAt === null || ghostAt === null) return null;
+/** The probes' times for one request, once its answer is in and the ghost shows all of `whole`; null before. */
+const readProbes = (page: Page, requestId: string, whole: string) =>
+  page.evaluate(({ requestId, whole }): KeystrokeTimes | null => {
+    const w = window as unknown as { __probe: Probe };
+    const { keyAt, ghosts, sent, received } = w.__probe;
+    const firstGhostAt = ghosts[0]?.[0];
+    const ghostAt = ghosts.find(([, text]) => text === whole)?.[0];
+    if (keyAt === null || firstGhostAt === undefined || ghostAt === undefined) return null;
     const call = sent.map(([at, data]) => ({ at, frame: JSON.parse(data) as { id?: number; input?: { requestId?: string } } })).find((c) => c.frame.input?.requestId === requestId);
     const reply = call && received.map(([at, data]) => ({ at, frame: JSON.parse(data) as { id?: number } })).find((r) => r.frame.id === call.frame.id);
-    return call && reply ? { keyAt, sentAt: call.at, repliedAt: reply.at, ghostAt } : null;
-  }, requestId);
+    return call && reply ? { keyAt, sentAt: call.at, repliedAt: reply.at, firstGhostAt, ghostAt } : null;
+  }, { requestId, whole });
 
 async function prepare(page: Page, url: string, docs: { title: string; text: string }[]): Promise<void> {
   await page.goto(url);
@@ -223,7 +235,7 @@ async function measure(page: Page, replies: Map<string, Reply | null>, sent: Sen
     if (reply && reply.text.trim() === '') return 'empty suggestion';
     if (!reply) continue;
     answeredAt ??= Date.now();
-    const times = await readProbes(page, request.requestId);
+    const times = await readProbes(page, request.requestId, reply.text);
     if (times) return sampleOf(times, await inspectorMs(page, 'Debounce'), reply.report);
     if (Date.now() - answeredAt > 2_000) return 'answer shown as no ghost (cut to nothing)';
   }
@@ -246,21 +258,24 @@ function renderMarkdown(result: ReturnType<typeof buildResult>): string {
     'Browser mode (Chromium, WebSocket), the assistant service, the engine host process and Monaco. Each measurement is',
     `one keystroke (a space) after the typing before it settled (no request sent for ${QUIET_MS} ms, twice the longest debounce,`,
     'and every one answered); the request measured is the one for the text after the keystroke, and the engine reports',
-    'its own times for it. Times in the page come from probes in it (keydown, WebSocket send and receive, the ghost text',
-    "entering the DOM). The debounce is the provider's deliberate wait (adaptive: half the recent median latency, 15 to",
+    'its own times for it. Times in the page come from probes in it (keydown, WebSocket send and receive, each ghost text',
+    'in the DOM: the first one, streamed while the engine generates, and the one showing the whole answer). The stack',
+    'overhead is counted to the whole suggestion shown, as the engine request is counted to its end.',
+    "The debounce is the provider's deliberate wait (adaptive: half the recent median latency, 15 to",
     `${MAX_DEBOUNCE_MS} ms); the stack overhead is counted without it, and with it in the last row.`,
     '',
     '| ms | p50 | p95 |',
     '|---|---|---|',
-    row('keystroke → ghost text shown', result.ghost),
+    row('keystroke → first ghost text (streamed: the suggestion\'s start)', result.firstGhost),
+    row('keystroke → whole suggestion shown', result.ghost),
     row('debounce (adaptive)', result.debounce),
     row('engine: time to first token', result.engineTtft),
     row('engine: whole request (prompt, then the whole suggestion generated)', result.engineTotal),
-    row('**stack overhead** (shown − debounce − engine request)', result.stack),
+    row('**stack overhead** (whole shown − debounce − engine request)', result.stack),
     row('… of it between page and engine (round trip − engine request: WebSocket, service, host)', result.wire),
     row('… of it in the page', result.page),
     row('… … keystroke to request (less the debounce)', result.keyToRequest),
-    row('… … answer to ghost text in the DOM', result.answerToGhost),
+    row('… … answer to the whole ghost text in the DOM', result.answerToGhost),
     row('stack with its debounce (shown − engine request)', result.stackWithDebounce),
     '',
     `Prompt tokens: ${result.promptTokens.p50} at p50, of which the engine computed ${result.computedTokens.p50} at p50 (the rest reused from its KV cache).`,
@@ -280,6 +295,7 @@ function buildResult(cfg: Config, model: string, samples: Sample[], skipped: str
     model,
     quick: cfg.quick,
     requests: cfg.requests,
+    firstGhost: summary(samples, 'firstGhostMs'),
     ghost: summary(samples, 'ghostMs'),
     debounce: summary(samples, 'debounceMs'),
     engineTtft: summary(samples, 'engineTtftMs'),
@@ -377,7 +393,7 @@ async function main(): Promise<void> {
       }
       if (typeof sample === 'string') skipped.push(sample);
       else samples.push(sample);
-      process.stdout.write(typeof sample === 'string' ? `  ${i - warmup + 1}: skipped (${sample})\n` : `  ${i - warmup + 1}: ghost ${sample.ghostMs.toFixed(1)} ms, engine ${sample.engineTotalMs.toFixed(1)} ms (ttft ${sample.engineTtftMs.toFixed(1)}), debounce ${sample.debounceMs} ms, stack ${sample.stackMs.toFixed(1)} ms (wire ${sample.wireMs.toFixed(1)}, page ${sample.pageMs.toFixed(1)}: ${sample.keyToRequestMs.toFixed(1)} + ${sample.answerToGhostMs.toFixed(1)}), ${sample.computedTokens} of ${sample.promptTokens} prompt tokens computed\n`);
+      process.stdout.write(typeof sample === 'string' ? `  ${i - warmup + 1}: skipped (${sample})\n` : `  ${i - warmup + 1}: first ghost ${sample.firstGhostMs.toFixed(1)} ms, whole ${sample.ghostMs.toFixed(1)} ms, engine ${sample.engineTotalMs.toFixed(1)} ms (ttft ${sample.engineTtftMs.toFixed(1)}), debounce ${sample.debounceMs} ms, stack ${sample.stackMs.toFixed(1)} ms (wire ${sample.wireMs.toFixed(1)}, page ${sample.pageMs.toFixed(1)}: ${sample.keyToRequestMs.toFixed(1)} + ${sample.answerToGhostMs.toFixed(1)}), ${sample.computedTokens} of ${sample.promptTokens} prompt tokens computed\n`);
     }
   } finally {
     load.end = loadAverage();

@@ -24,7 +24,9 @@ export interface KeystrokeTimes {
   sentAt: number;
   /** Its reply received from the WebSocket, before the page handles it. */
   repliedAt: number;
-  /** The ghost text in the DOM (Monaco renders in an animation frame; painted at the end of that frame). */
+  /** The first ghost text in the DOM: the suggestion's start, streamed before the reply (Monaco renders in an animation frame; painted at the end of that frame). */
+  firstGhostAt: number;
+  /** The ghost text in the DOM showing the whole suggestion. */
   ghostAt: number;
 }
 
@@ -37,7 +39,9 @@ export interface EngineReport {
 }
 
 export interface Sample {
-  /** Keystroke to the ghost text in the DOM. */
+  /** Keystroke to the first ghost text in the DOM (the start of a streamed suggestion). */
+  firstGhostMs: number;
+  /** Keystroke to the whole suggestion as ghost text in the DOM. */
   ghostMs: number;
   /** The adaptive debounce the page waited before asking: a deliberate wait, reported apart. */
   debounceMs: number;
@@ -62,6 +66,7 @@ export function sampleOf(times: KeystrokeTimes, debounceMs: number, engine: Engi
   const keyToRequestMs = times.sentAt - times.keyAt - debounceMs;
   const answerToGhostMs = times.ghostAt - times.repliedAt;
   return {
+    firstGhostMs: times.firstGhostAt - times.keyAt,
     ghostMs,
     debounceMs,
     engineTtftMs: engine.timeToFirstTokenMs,

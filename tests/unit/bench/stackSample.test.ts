@@ -19,8 +19,9 @@ describe('answeringRequest', () => {
 
 describe('sampleOf', () => {
   it('splits the keystroke-to-ghost time into debounce, page before and after, wire and engine', () => {
-    const sample = sampleOf({ keyAt: 1_000, sentAt: 1_306, repliedAt: 6_320, ghostAt: 6_331 }, 300, { timeToFirstTokenMs: 2_000, totalMs: 5_000, promptTokens: 3_400, computedTokens: 12 });
+    const sample = sampleOf({ keyAt: 1_000, sentAt: 1_306, repliedAt: 6_320, firstGhostAt: 3_500, ghostAt: 6_331 }, 300, { timeToFirstTokenMs: 2_000, totalMs: 5_000, promptTokens: 3_400, computedTokens: 12 });
     expect(sample).toEqual({
+      firstGhostMs: 2_500,
       ghostMs: 5_331,
       debounceMs: 300,
       engineTtftMs: 2_000,
