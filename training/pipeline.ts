@@ -9,9 +9,11 @@ import { parseArgs } from 'node:util';
 
 /** Sizes of a run: the miniature that a 2-core CPU trains in minutes, and the GPU run. */
 const PRESETS = {
-  mini: { maxMb: '20', vocab: '4096', length: '512', evalTasks: '60' },
+  mini: { maxMb: '20', vocab: '4096', length: '512', packages: false },
   // 40 MB of code gives L=2048 samples under the 64 MiB that one device call carries.
-  full: { maxMb: '40', vocab: '16384', length: '2048', evalTasks: '200' },
+  full: { maxMb: '40', vocab: '16384', length: '2048', packages: false },
+  // Issue 12: node_modules and the package list (corpus/packages.txt), for the GPU call (python/gpu_run.py).
+  v2: { maxMb: '400', vocab: '16384', length: '2048', packages: true },
 } as const;
 
 const PYTHON = process.env.STEERWAY_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
@@ -40,11 +42,13 @@ function main(): void {
     },
   });
   const preset = PRESETS[values.preset as keyof typeof PRESETS];
-  if (!values.run || !preset) throw new Error('usage: npm run training -- --run out/training/<name> [--preset mini|full] [--from <stage>] [--train=<train.py argument>]... [--ablation] [--ship]');
+  if (!values.run || !preset) throw new Error('usage: npm run training -- --run out/training/<name> [--preset mini|full|v2] [--from <stage>] [--train=<train.py argument>]... [--ablation] [--ship]');
   const run = values.run;
   mkdirSync(run, { recursive: true });
   const stages: [string, () => void][] = [
-    ['corpus', () => stage('corpus', ...tsx('corpus/cli.ts', ['--out', run, '--max-mb', preset.maxMb, '--max-package-mb', '2']))],
+    ['corpus', () => stage('corpus', ...tsx('corpus/cli.ts', [
+      '--out', run, '--max-mb', preset.maxMb, '--max-package-mb', '2', ...(preset.packages ? ['--packages', 'training/corpus/packages.txt'] : []),
+    ]))],
     ['tokenizer', () => stage('tokenizer', ...tsx('tokenizer/cli.ts', ['--out', run, '--vocab', preset.vocab]))],
     ['samples', () => stage('samples', ...tsx('samples/cli.ts', ['--out', run, '--length', preset.length]))],
     ['train', () => stage('train', PYTHON, ['training/python/train.py', '--samples', run, '--out', run, '--preset', values.preset!, ...values.train!])],
@@ -62,7 +66,7 @@ function main(): void {
     ['export', () => stage('export', ...tsx('export-cli.ts', ['--weights', run, '--out', join(run, 'model.gguf'), '--name', 'Steerway Coder']))],
     ['plot', () => stage('plot', ...tsx('plot-cli.ts', [join(run, 'train-log.jsonl'), join(run, 'loss.svg'), '--title', `Steerway Coder (${values.preset}): loss against tokens`]))],
     ['eval', () => stage('eval', ...tsx('eval/cli.ts', [
-      '--run', run, '--tasks', preset.evalTasks,
+      '--run', run,
       ...(values.ablation ? ['--compare', `trained without block-sparse rows=${join(run, 'ablation', 'model.gguf')}`] : []),
     ]))],
     ['ship', () => {
