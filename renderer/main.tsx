@@ -5,6 +5,10 @@ import { createRoot } from 'react-dom/client';
 import { connectApi } from './api/connect';
 import { App } from './app/App';
 import { createAppStore } from './app/appStore';
+import { startTheme } from './app/layout/theme';
+
+// Before the first paint, so a dark system never flashes light.
+startTheme();
 
 const root = createRoot(document.getElementById('root')!);
 try {

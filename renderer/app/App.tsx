@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState, type CSSProperties } from 'react';
 import type { SteerwayApi } from '../../app/ipc/api';
 import { AssistantStatusBar, ContextInspector } from '../assistant';
 import { EditorPanel } from '../editor/EditorPanel';
@@ -12,12 +12,15 @@ import type { AppStore } from './appStore';
 import { ApiContext, AppStoreContext, useApp } from './context';
 import { ErrorAlerts, NoticeToast } from './Messages';
 import { CreateJournalForm, JournalPicker, UnavailableJournals } from './JournalPicker';
+import { Sash } from './layout/Sash';
+import { ThemePicker } from './layout/ThemePicker';
+import { usePaneLayout } from './layout/usePaneLayout';
 import { WorkspaceForm } from './WorkspaceForm';
+import { useCommands } from './commands';
+import { CommandPalette } from './CommandPalette';
 
 export function App({ api, store }: { api: SteerwayApi; store: AppStore }) {
   return (
-import { useCommands } from './commands';
-import { CommandPalette } from './CommandPalette';
     <ApiContext value={api}>
       <AppStoreContext value={store}>
         <Shell />
@@ -34,10 +37,10 @@ function Shell() {
   const workspaceOpen = Boolean(workspace?.path) && !choosingWorkspace;
   // Room for the step and the editor: the attachments column can be folded away.
   const [attachmentsShown, setAttachmentsShown] = useState(true);
+  useCommands([{ id: 'app.toggleAttachments', title: 'Show or hide attachments', run: () => setAttachmentsShown((shown) => !shown) }]);
 
   return (
     <JournalStoreContext value={session?.store ?? null}>
-  useCommands([{ id: 'app.toggleAttachments', title: 'Show or hide attachments', run: () => setAttachmentsShown((shown) => !shown) }]);
       <div className="app">
         <header className="topbar">
           <span className="brand">Steerway</span>
@@ -60,6 +63,7 @@ function Shell() {
               Attachments
             </button>
           )}
+          <ThemePicker />
         </header>
         <ErrorAlerts />
         <ModelSetupPrompt />
@@ -69,21 +73,9 @@ function Shell() {
         ) : !workspaceOpen ? (
           <WorkspaceForm />
         ) : (
-          <div className="main-area">
-            <div className={attachmentsShown ? 'journal-area' : 'journal-area attachments-hidden'}>
-              <JournalArea />
-            </div>
-            <div className="editor-column">
-              {/* A new workspace starts with no tabs: the editor's state belongs to one folder. */}
-        <CommandPalette />
-              <EditorPanel key={workspace.path} />
-              <details className="inspector-panel">
-                <summary>Context inspector</summary>
-                <ContextInspector />
-              </details>
-            </div>
-          </div>
+          <MainArea attachmentsShown={attachmentsShown} workspacePath={workspace.path ?? ''} />
         )}
+        <CommandPalette />
         <div className="toasts">
           <NoticeToast />
           {workspaceOpen && session && <UndoToast />}
@@ -91,6 +83,46 @@ function Shell() {
         {workspaceOpen && <AssistantStatusBar />}
       </div>
     </JournalStoreContext>
+  );
+}
+
+/** The journal and the editor, with a sash on every border between panes (sizes: usePaneLayout). */
+function MainArea({ attachmentsShown, workspacePath }: { attachmentsShown: boolean; workspacePath: string }) {
+  const session = useApp((s) => s.session);
+  const area = useRef<HTMLDivElement>(null);
+  const layout = usePaneLayout(area);
+  const [inspectorOpen, setInspectorOpen] = useState(false);
+  const { sizes } = layout;
+  const sash = (pane: Parameters<typeof layout.resize>[0], position: CSSProperties) => (
+    <Sash
+      pane={pane}
+      size={sizes[pane]}
+      max={layout.max(pane)}
+      position={position}
+      onResize={(size) => layout.resize(pane, size)}
+      onCommit={(size) => layout.commit(pane, size)}
+    />
+  );
+
+  return (
+    <div className="main-area" ref={area} style={layout.style}>
+      <div className={attachmentsShown ? 'journal-area' : 'journal-area attachments-hidden'}>
+        <JournalArea />
+      </div>
+      <div className="editor-column">
+        {/* A new workspace starts with no tabs: the editor's state belongs to one folder. */}
+        <EditorPanel key={workspacePath} />
+        <details className="inspector-panel" open={inspectorOpen} onToggle={(event) => setInspectorOpen(event.currentTarget.open)}>
+          <summary>Context inspector</summary>
+          <ContextInspector />
+        </details>
+      </div>
+      {session && sash('steps', { left: sizes.steps, top: 0, bottom: 0 })}
+      {session && attachmentsShown && sash('attachments', { left: 0, width: sizes.steps, bottom: sizes.attachments })}
+      {sash('journal', { left: sizes.journal, top: 0, bottom: 0 })}
+      {sash('files', { left: sizes.journal + sizes.files, top: 0, bottom: inspectorOpen ? sizes.inspector : 0 })}
+      {inspectorOpen && sash('inspector', { left: sizes.journal, right: 0, bottom: sizes.inspector })}
+    </div>
   );
 }
 

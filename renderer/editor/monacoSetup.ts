@@ -4,6 +4,7 @@ import CssWorker from 'monaco-editor/language/css/css.worker?worker';
 import HtmlWorker from 'monaco-editor/language/html/html.worker?worker';
 import JsonWorker from 'monaco-editor/language/json/json.worker?worker';
 import TsWorker from 'monaco-editor/language/typescript/ts.worker?worker';
+import { currentTheme, onThemeChange, type Theme } from '../app/layout/theme';
 
 // Vite bundles each worker as its own module; Monaco asks by label. Every label must be answered here
 // once getWorker exists, so anything not a language service gets the plain editor worker.
@@ -41,5 +42,10 @@ for (const defaults of [monaco.typescript.typescriptDefaults, monaco.typescript.
     diagnosticCodesToIgnore: [2307, 2792],
   });
 }
+
+// Monaco's theme is global to the page: it follows the page's light or dark.
+const MONACO_THEME: Record<Theme, string> = { light: 'vs', dark: 'vs-dark' };
+monaco.editor.setTheme(MONACO_THEME[currentTheme()]);
+onThemeChange((theme) => monaco.editor.setTheme(MONACO_THEME[theme]));
 
 export { monaco };

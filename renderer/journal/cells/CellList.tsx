@@ -1,11 +1,13 @@
 import { useEffect, useRef } from 'react';
 import type { Step } from '../../../app/journal/schema';
 import { CellView } from './CellView';
+import { useShellColumns } from './terminalSize';
 
 export function CellList({ step }: { step: Step }) {
   const list = useRef<HTMLDivElement>(null);
   const lastCellId = step.cells.at(-1)?.id;
   const shownLastCellId = useRef(lastCellId);
+  useShellColumns(list);
 
   // A command just added shows up where the user is looking, above the command box.
   useEffect(() => {
@@ -13,12 +15,14 @@ export function CellList({ step }: { step: Step }) {
     shownLastCellId.current = lastCellId;
   }, [lastCellId]);
 
-  if (step.cells.length === 0) return <p className="muted cells-empty">No commands yet: type one below and press Enter.</p>;
+  // The list is there even while empty: its width is the shell's (useShellColumns), before the first command runs.
   return (
     <div className="cells" ref={list}>
-      {step.cells.map((cell) => (
-        <CellView key={cell.id} cell={cell} />
-      ))}
+      {step.cells.length === 0 ? (
+        <p className="muted cells-empty">No commands yet: type one below and press Enter.</p>
+      ) : (
+        step.cells.map((cell) => <CellView key={cell.id} cell={cell} />)
+      )}
     </div>
   );
 }

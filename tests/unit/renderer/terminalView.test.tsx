@@ -3,6 +3,7 @@ import { act, render } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { createAppStore } from '../../../renderer/app/appStore';
 import { AppStoreContext } from '../../../renderer/app/context';
+import { terminalColumns } from '../../../renderer/journal/cells/terminalSize';
 import { TerminalView } from '../../../renderer/journal/cells/TerminalView';
 import { JournalStoreContext } from '../../../renderer/journal/context';
 import { FakeApi, openJournalStore } from './fakeApi';
@@ -128,10 +129,20 @@ describe('TerminalView', () => {
     expect(theme().cursor).not.toBe(theme().background);
   });
 
-  it('tells the shell its width when the command starts', async () => {
-    const { fake, journal, rerender } = await setup(false);
+  it("leaves the shell's width to the cell list: a view that starts running sends no size of its own", async () => {
+    const { fake, state, rerender } = await setup(false);
     rerender(true);
-    await vi.waitFor(() => expect(fake.inputsOf('cell.resize')).toEqual([{ journalId: journal.id, cols: 100, rows: 24 }]));
+    await nextFrame();
+    expect(fake.inputsOf('cell.resize')).toEqual([]);
+    // The cell list's reports reach main once per change of size.
+    for (const cols of [100, 100, 120, 120]) state().resizeShell(cols, 24);
+    await vi.waitFor(() => expect(fake.inputsOf('cell.resize').map((input) => input.cols)).toEqual([100, 120]));
+  });
+
+  it('counts the columns an output shows as xterm does: the cell and output padding and the scrollbar taken off', () => {
+    // 900 px list: 2 px of cell border, 16 of padding, 14 of scrollbar leave 868 px, 111 characters of 7.8 px.
+    expect(terminalColumns(900, 7.8)).toBe(111);
+    expect(terminalColumns(100, 7.8)).toBe(10);
   });
 
   it('grows with its output up to 20 rows, then scrolls', async () => {
