@@ -1,6 +1,7 @@
 // A team's completion server as the assistant's engine: llama.cpp's llama-server (`/infill`, documents as
 // `input_extra`) or any OpenAI-compatible server such as vLLM (`/v1/completions`, documents in the prompt).
 import type { RemoteDialect, RemoteEngine as RemoteEngineSettings } from '../../app/completion/schemas';
+import type { StopBoundary } from '../../app/completion/vocabulary';
 import { boundaryCut } from '../../assistant/engine';
 import { readBoundedBody } from './boundedBody';
 
@@ -10,7 +11,8 @@ export interface RemoteCompleteRequest {
   fileName: string;
   documents: ReadonlyArray<{ name: string; text: string }>;
   maxTokens: number;
-  stopAt: 'line' | 'block';
+  /** Suggestions stop at a line or a block; a server is never asked for an unbounded one. */
+  stopAt: Exclude<StopBoundary, 'none'>;
 }
 
 /** What the server said about one completion, in the report's words. */
