@@ -1,12 +1,12 @@
 // The completion API's path through the engine host: sampling and stop strings reach the engine, streamed text
 // comes back as `text` replies before the result, and the engine's stop-string helpers hold back a partial stop.
 import { describe, expect, it } from 'vitest';
-import type { CompletionEngine, CompletionRequest } from '../../../assistant/engine';
-import { partialStopLength, stopCut } from '../../../assistant/engine/sampling';
-import { EngineHost } from '../../../assistant/host/engineHost';
-import type { EngineReply } from '../../../assistant/host/protocol';
-import { EngineClient } from '../../../main/assistant/engineClient';
-import { fakeLauncher, HOST_REPORT } from './fakeHost';
+import type { CompletionEngine, CompletionRequest } from '../../../../assistant/engine';
+import { partialStopLength, stopCut } from '../../../../assistant/engine/sampling';
+import { EngineHost } from '../../../../assistant/host/engineHost';
+import type { EngineReply } from '../../../../assistant/host/protocol';
+import { EngineClient } from '../../../../main/assistant/engineClient';
+import { fakeLauncher, HOST_REPORT } from '../fakeHost';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 

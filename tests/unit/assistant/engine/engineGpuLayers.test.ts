@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { generateModel } from '../../../tools/gguf-fixtures/model';
+import { generateModel } from '../../../../tools/gguf-fixtures/model';
 
 const seen: unknown[] = [];
-vi.mock('../../../native/binding', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../../native/binding')>();
+vi.mock('../../../../native/binding', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../../native/binding')>();
   return {
     ...real,
     loadAddon: () => ({
@@ -21,7 +21,7 @@ vi.mock('../../../native/binding', async (importOriginal) => {
   };
 });
 
-const { createCompletionEngine, ModelLoadError } = await import('../../../assistant/engine');
+const { createCompletionEngine, ModelLoadError } = await import('../../../../assistant/engine');
 
 describe('engine: layers on the GPU', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'steerway-gpu-layers-'));

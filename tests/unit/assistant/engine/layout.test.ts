@@ -1,6 +1,6 @@
 // The KV layout planner alone (assistant/engine/layout.ts): pure data in, plan out.
 import { describe, expect, it } from 'vitest';
-import { chainSeqs, planBatches, planChains, planPlacement, type CopyInfo, type LayoutBlock } from '../../../assistant/engine/layout';
+import { chainSeqs, planBatches, planChains, planPlacement, type CopyInfo, type LayoutBlock } from '../../../../assistant/engine/layout';
 
 const H = 4;
 /** Blocks of documents laid out after a shared prefix of H tokens: `docs` lists each document's block lengths. */

@@ -3,7 +3,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
-const ENTRY = fileURLToPath(new URL('../../../assistant/host/engineHostMain.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../../../assistant/host/engineHostMain.ts', import.meta.url));
 
 it('answers status, ignores invalid messages, and exits when its parent goes away', async () => {
   const child = fork(ENTRY, [], { execArgv: ['--import', 'tsx'], serialization: 'json', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CompletionAbortedError, ModelLoadError, type CompletionEngine, type CompletionRequest, type EngineOptions } from '../../../assistant/engine';
-import { EngineHost } from '../../../assistant/host/engineHost';
-import type { EngineReply } from '../../../assistant/host/protocol';
+import { CompletionAbortedError, ModelLoadError, type CompletionEngine, type CompletionRequest, type EngineOptions } from '../../../../assistant/engine';
+import { EngineHost } from '../../../../assistant/host/engineHost';
+import type { EngineReply } from '../../../../assistant/host/protocol';
 
 const REPORT = {
   mode: 'sparse' as const, format: 'fim-generic' as const, notes: [], promptTokens: 10, reusedFromContext: 0, reusedFromMemory: 0, reusedFromDisk: 0,
