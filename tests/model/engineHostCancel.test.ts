@@ -2,7 +2,7 @@
 // generation loop, which stops decoding (ABORTED) instead of finishing the suggestion.
 import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { EngineClient, EngineRequestError } from '../../main/assistant/engineClient';
+import { EngineClient, EngineRequestError, type CompleteCall } from '../../main/assistant/engineClient';
 import { describeNative, makeModel, tempDir } from './helpers';
 
 describeNative('cancelling a streamed complete through the engine host', () => {
@@ -22,7 +22,9 @@ describeNative('cancelling a streamed complete through the engine host', () => {
 
   it('the engine stops generating when the cancel arrives mid-stream, and the next complete answers', async () => {
     // Sampled, so an end-of-generation token is unlikely to end it before the cancel does; 1,500 tokens take far longer than a cancel.
-    const call = { prefix: 'function main() {\n  const value = ', suffix: '\n}\n', fileName: 'a.ts', documents: [], mode: 'sparse', boundary: 0, stopAt: 'none', temperature: 1, seed: 5 } as const;
+    const call: Omit<CompleteCall, 'id' | 'maxTokens'> = {
+      prefix: 'function main() {\n  const value = ', suffix: '\n}\n', fileName: 'a.ts', documents: [], mode: 'sparse', boundary: 0, stopAt: 'none', temperature: 1, seed: 5,
+    };
     const pieces: string[] = [];
     const pending = client.complete({ ...call, id: 'c1', maxTokens: 1_500 }, (delta) => {
       pieces.push(delta);
