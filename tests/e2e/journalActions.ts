@@ -19,8 +19,10 @@ export async function addStep(page: Page, title: string): Promise<void> {
   await expect(page.getByRole('listitem', { name: title })).toHaveAttribute('aria-current', 'step');
 }
 
+/** Runs a command from the box once no cell runs (while one does, Enter sends the text to it as input). */
 export async function runCommand(page: Page, command: string): Promise<void> {
   const input = page.getByRole('textbox', { name: 'Command' });
+  await expect(input).not.toHaveAttribute('placeholder', /Sends input to the running command/);
   await input.fill(command);
   await input.press('Enter');
 }
