@@ -59,6 +59,23 @@ describe('command palette', () => {
     await waitFor(() => expect(fake.journal(journal.id).steps).toHaveLength(3));
   });
 
+  it('toggles the theme from the palette, and the theme picker follows', async () => {
+    await setup();
+    const toggle = () => {
+      fireEvent.keyDown(window, { key: 'P', ctrlKey: true, shiftKey: true });
+      const palette = screen.getByRole('dialog', { name: 'Command palette' });
+      fireEvent.change(within(palette).getByRole('combobox', { name: 'Command' }), { target: { value: 'toggle theme' } });
+      fireEvent.keyDown(within(palette).getByRole('combobox', { name: 'Command' }), { key: 'Enter' });
+    };
+    const before = document.documentElement.dataset.theme ?? 'light';
+    const other = before === 'dark' ? 'light' : 'dark';
+    toggle();
+    expect(document.documentElement.dataset.theme).toBe(other);
+    expect((screen.getByRole('combobox', { name: 'Theme' }) as HTMLSelectElement).value).toBe(other);
+    toggle();
+    expect(document.documentElement.dataset.theme).toBe(before);
+  });
+
   it('F1 opens it outside the editor, arrows move, Escape closes and gives focus back', async () => {
     await setup();
     const before = commandBox();
