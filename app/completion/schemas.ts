@@ -85,10 +85,14 @@ export const ModelInfo = z.object({
   name: z.string(),
   path: z.string(),
   sizeBytes: z.number().int().nonnegative(),
-  /** Where it came from: a file the user chose, a download, the `--model` flag, or shipped with the app. */
-  origin: z.enum(['local', 'downloaded', 'command-line', 'bundled']),
+  /** Where it came from: a file the user chose, a download, a smaller copy made here, the `--model` flag, or shipped with the app. */
+  origin: z.enum(['local', 'downloaded', 'compressed', 'command-line', 'bundled']),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
+
+/** Quantization types of "Make a smaller copy" (llama.cpp's names; native/binding.ts QUANT_TYPES lists the same, tested). */
+export const CompressType = z.enum(['Q8_0', 'Q6_K', 'Q5_K_M', 'Q4_K_M', 'Q4_0']);
+export type CompressType = z.infer<typeof CompressType>;
 
 export const RecommendedModel = z.object({
   id: Id,

@@ -3,7 +3,7 @@ import { JournalChange, JournalEdit } from '../journal/edits';
 import { SearchHit } from '../journal/search';
 import { AttachmentKind, CellRun, Id, Journal, JournalSummary } from '../journal/schema';
 import {
-  AssistantSettingsChange, AssistantSettingsView, AssistantStatus, DownloadState, EncodingProgress, ModelCatalog, SuggestionPartial, SuggestionReport,
+  AssistantSettingsChange, AssistantSettingsView, AssistantStatus, CompressType, DownloadState, EncodingProgress, ModelCatalog, SuggestionPartial, SuggestionReport,
 } from '../completion/schemas';
 import { ServeApiStatus } from '../completion/serveApi';
 import { EditorBackup, FileContent, TreeEntry, WorkspacePath } from '../editor/schemas';
@@ -161,6 +161,8 @@ export const calls = {
   'models.addLocal': { input: z.object({ path: z.string().min(1).max(4096) }), output: ModelCatalog },
   'models.select': { input: z.object({ id: Id }), output: ModelCatalog },
   'models.remove': { input: z.object({ id: Id }), output: ModelCatalog },
+  /** Writes a quantized copy of an installed model into the app's models folder and lists it (the selection stays). */
+  'models.compress': { input: z.object({ id: Id, type: CompressType }), output: ModelCatalog },
   'models.download': { input: z.object({ recommendedId: Id }), output: DownloadState },
   'models.pause': { input: z.object({ id: Id }), output: DownloadState },
   'models.resume': { input: z.object({ id: Id }), output: DownloadState },

@@ -1,5 +1,5 @@
 // `steerway compress`: a quantized copy of a GGUF model, with its size before and after.
-import { AddonNotBuiltError, BinsNotFoundError, type LoadAddonOptions } from '../../native/binding';
+import type { LoadAddonOptions } from '../../native/binding';
 import { CliUsageError, integer } from './args';
 import { compressModel, CompressError, parseQuantType, QUANT_TYPES, type QuantType } from '../compress';
 
@@ -86,7 +86,7 @@ export async function runCompress(argv: readonly string[], io: CompressIo = defa
     io.stdout(`${result.output}\n${result.type}: ${megabytes(result.bytesBefore)} -> ${megabytes(result.bytesAfter)} (${ratio.toFixed(0)}%) in ${result.seconds.toFixed(1)} s\n`);
     return 0;
   } catch (error) {
-    if (error instanceof CompressError || error instanceof AddonNotBuiltError || error instanceof BinsNotFoundError) {
+    if (error instanceof CompressError) {
       io.stderr(`steerway compress: ${error.message}`);
       return 1;
     }

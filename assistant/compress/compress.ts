@@ -3,12 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isNativeError, loadAddon, QUANT_TYPES, type LoadAddonOptions, type NativeAddon, type QuantType } from '../../native/binding';
+import { AddonNotBuiltError, BinsNotFoundError, isNativeError, loadAddon, QUANT_TYPES, type LoadAddonOptions, type NativeAddon, type QuantType } from '../../native/binding';
 import { GgufFormatError, readGgufHeader } from '../gguf/header';
 
 export { QUANT_TYPES, type QuantType };
 
-export type CompressErrorCode = 'UNKNOWN_TYPE' | 'NOT_GGUF' | 'SAME_FILE' | 'OUTPUT_EXISTS' | 'QUANTIZE_FAILED';
+export type CompressErrorCode = 'UNKNOWN_TYPE' | 'NOT_GGUF' | 'SAME_FILE' | 'OUTPUT_EXISTS' | 'NO_ADDON' | 'QUANTIZE_FAILED';
 
 /** Why no copy was written; the input is untouched in every case. */
 export class CompressError extends Error {
@@ -83,7 +83,13 @@ export async function compressModel(options: CompressOptions): Promise<CompressR
   if (await fs.stat(output).then(() => true, () => false)) {
     throw new CompressError(`${output} already exists; remove it or choose another --out`, 'OUTPUT_EXISTS');
   }
-  const addon = options.addon ?? loadAddon(options.addonOptions);
+  let addon: NativeAddon;
+  try {
+    addon = options.addon ?? loadAddon(options.addonOptions);
+  } catch (error) {
+    if (error instanceof AddonNotBuiltError || error instanceof BinsNotFoundError) throw new CompressError(error.message, 'NO_ADDON');
+    throw error;
+  }
   // Same folder as the output, so the final rename cannot cross file systems.
   const temp = path.join(path.dirname(output), `.${path.basename(output)}.${randomBytes(4).toString('hex')}.part`);
   const started = performance.now();

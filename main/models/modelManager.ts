@@ -4,13 +4,14 @@ import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import {
   AssistantSettings, DEFAULT_ASSISTANT_SETTINGS, ModelInfo,
-  type AssistantSettingsChange, type AssistantSettingsView, type DownloadState, type EngineChoice, type ModelCatalog, type RecommendedModel,
+  type AssistantSettingsChange, type CompressType, type AssistantSettingsView, type DownloadState, type EngineChoice, type ModelCatalog, type RecommendedModel,
 } from '../../app/completion/schemas';
 import { newId } from '../../app/ids';
 import { Emitter } from '../../base/common/event';
 import { mkdirDurable, writeFileAtomic } from '../storage/atomicFile';
 import { UserFacingError, type EventSink, type HandlersOf } from '../transport/dispatcher';
 import { GgufFormatError, readGgufHeader } from '../../assistant/gguf/header';
+import { compressModel, CompressError, defaultOutputPath, type CompressOptions } from '../../assistant/compress';
 import { ModelDownload } from './modelDownload';
 import { downloadEndpoint, recommendedModels } from './recommended';
 
@@ -34,7 +35,7 @@ type Registry = z.infer<typeof Registry>;
 const EMPTY_REGISTRY: Registry = { version: 1, models: [], selectedId: null };
 
 type ModelCalls =
-  | 'models.list' | 'models.addLocal' | 'models.select' | 'models.remove'
+  | 'models.list' | 'models.addLocal' | 'models.select' | 'models.remove' | 'models.compress'
   | 'models.download' | 'models.pause' | 'models.resume' | 'models.cancel'
   | 'settings.get' | 'settings.update';
 
@@ -50,6 +51,8 @@ export interface ModelManagerOptions {
   hfEndpoint?: string;
   /** Where a corrupt registry or settings file is reported. */
   warn?: (message: string) => void;
+  /** How "Make a smaller copy" loads the addon (tests pin a CPU backend). */
+  compressAddon?: Pick<CompressOptions, 'addonOptions'>;
 }
 
 /** The settings as the renderer may see them: a remote engine's token only as whether it is set. */
@@ -125,6 +128,7 @@ export class ModelManager {
       'models.addLocal': ({ path }) => this.addLocal(path),
       'models.select': ({ id }) => this.select(id),
       'models.remove': ({ id }) => this.remove(id),
+      'models.compress': ({ id, type }) => this.compress(id, type),
       'models.download': ({ recommendedId }) => this.download(recommendedId),
       'models.pause': async ({ id }) => this.downloadOf(id).pause(),
       'models.resume': async ({ id }) => this.downloadOf(id).start(),
@@ -264,13 +268,36 @@ export class ModelManager {
     }
     const model = this.registry.models.find((m) => m.id === id);
     if (!model) throw new UserFacingError('not-found', `No installed model has the id ${id}.`);
-    // A downloaded file is ours to delete; a file the user added stays where it is.
-    if (model.origin === 'downloaded') await fs.rm(model.path, { force: true });
+    // A downloaded file or a copy made here is ours to delete; a file the user added stays where it is.
+    if (model.origin === 'downloaded' || model.origin === 'compressed') await fs.rm(model.path, { force: true });
     this.changeActive(() => {
       const models = this.registry.models.filter((m) => m.id !== id);
       const selectedId = this.registry.selectedId === id ? (models[0]?.id ?? null) : this.registry.selectedId;
       this.registry = { ...this.registry, models, selectedId };
     });
+    await this.saveRegistry();
+    return this.catalog();
+  }
+
+  /**
+   * A quantized copy of an installed model in the app's models folder, listed without changing the selection. The
+   * addon quantizes on a worker thread, so main's event loop keeps serving while it runs.
+   */
+  private async compress(id: string, type: CompressType): Promise<ModelCatalog> {
+    const model = this.catalog().installed.find((m) => m.id === id);
+    if (!model) throw new UserFacingError('not-found', `No installed model has the id ${id}.`);
+    await mkdirDurable(this.modelsDir());
+    const output = defaultOutputPath(join(this.modelsDir(), basename(model.path)), type);
+    let bytesAfter: number;
+    try {
+      ({ bytesAfter } = await compressModel({ input: model.path, type, output, ...this.options.compressAddon }));
+    } catch (error) {
+      if (error instanceof CompressError) {
+        throw new UserFacingError('compress-failed', `No smaller copy of ${model.name} was made: ${(error as Error).message}`);
+      }
+      throw error;
+    }
+    this.registry = { ...this.registry, models: [...this.registry.models, { id: newId(), name: basename(output), path: output, sizeBytes: bytesAfter, origin: 'compressed' }] };
     await this.saveRegistry();
     return this.catalog();
   }

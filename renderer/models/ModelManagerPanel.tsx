@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { Dialog } from '../app/Dialog';
 import type { DownloadState, ModelInfo, RecommendedModel } from '../../app/completion/schemas';
 import { AssistantSettingsForm } from './AssistantSettingsForm';
+import { CompressModel } from './CompressModel';
 import { formatBytes, ORIGIN_LABEL } from './format';
 import { useModelCatalog, type PanelError } from './useModelCatalog';
 import './models.css';
@@ -24,6 +25,7 @@ export function ModelManagerPanel({ onClose }: { onClose: () => void }) {
           <>
             <InstalledModels installed={catalog.installed} selectedId={catalog.selectedId} models={models} />
             <AddLocalModel models={models} />
+            <CompressModel installed={catalog.installed} models={models} />
             <RecommendedModels recommended={catalog.recommended} installed={catalog.installed} downloads={catalog.downloads} models={models} />
           </>
         )}

@@ -14,6 +14,7 @@ export function formatBytes(bytes: number): string {
 export const ORIGIN_LABEL = {
   local: 'added from disk',
   downloaded: 'downloaded',
+  compressed: 'smaller copy made here',
   'command-line': 'from --model, this run only',
   bundled: 'shipped with Steerway',
 } as const;

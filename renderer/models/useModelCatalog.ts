@@ -8,7 +8,7 @@ export interface PanelError {
   message: string;
 }
 
-type CatalogCall = 'models.addLocal' | 'models.select' | 'models.remove';
+type CatalogCall = 'models.addLocal' | 'models.select' | 'models.remove' | 'models.compress';
 type DownloadCall = 'models.download' | 'models.pause' | 'models.resume' | 'models.cancel';
 
 /** The catalog with one download's latest state; finished and cancelled downloads leave the list. */
