@@ -15,6 +15,7 @@ import { generateModel, PRESETS } from '../../tools/gguf-fixtures/model';
 import { buildVocab, TokenType } from '../../tools/gguf-fixtures/vocab';
 import { MAX_DEBOUNCE_MS } from '../../renderer/assistant/suggestionSource';
 import { startApp, stop, writeSuggestingModel } from '../e2e/fixtures';
+import { addStep, createJournal } from '../e2e/journalActions';
 import { answeringRequest, percentile, sampleOf, type KeystrokeTimes, type Sample, type SentRequest } from './stackSample';
 import { DOC_SOURCES, QUERY_SOURCE, readSource } from './workload';
 
@@ -169,12 +170,10 @@ const readProbes = (page: Page, requestId: string, whole: string) =>
 
 async function prepare(page: Page, url: string, docs: { title: string; text: string }[]): Promise<void> {
   await page.goto(url);
-  await page.getByLabel('Journal title').fill('Stack latency');
-  await page.getByRole('button', { name: 'Create' }).click();
-  await page.getByRole('button', { name: 'Add step' }).click();
-  await page.getByRole('textbox', { name: 'Step title' }).fill('Measure');
-  await page.getByRole('textbox', { name: 'Step title' }).press('Enter');
-  const panel = page.getByRole('complementary', { name: 'Attachments' });
+  // The e2e suite's steps, kept in step with the UI.
+  await createJournal(page, 'Stack latency');
+  await addStep(page, 'Measure');
+  const panel = page.getByRole('region', { name: 'Attachments' }).or(page.getByRole('complementary', { name: 'Attachments' }));
   for (const doc of docs) {
     await panel.getByRole('button', { name: 'Attach' }).click();
     await panel.getByLabel('Attachment kind').selectOption('text');
