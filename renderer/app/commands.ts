@@ -68,14 +68,8 @@ export function useCommands(commands: readonly AppCommand[]): void {
   const shape = JSON.stringify(commands.map((c) => [c.id, c.title, c.keys ?? []]));
   useEffect(
     () =>
-      registerCommands(
-        (JSON.parse(shape) as [string, string, string[]][]).map(([id, title, keys]) => ({
-          id,
-          title,
-          ...(keys.length ? { keys } : {}),
-          run: () => latest.current.find((c) => c.id === id)?.run(),
-        })),
-      ),
+      // `shape` names what this registration holds: the commands as they are when it changes.
+      registerCommands(latest.current.map(({ run: _run, ...command }) => ({ ...command, run: () => latest.current.find((c) => c.id === command.id)?.run() }))),
     [shape],
   );
 }
