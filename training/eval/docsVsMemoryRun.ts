@@ -1,0 +1,242 @@
+// Runs the docs-versus-memory evaluation (docsVsMemory.ts) on a model: prompts without block reuse (no document,
+// documents in `full` mode) decode side by side (batch.ts, as the held-out evaluation does); `sparse` mode goes
+// through the engine, with and without boundary recompute. Scores with 95% bootstrap intervals over tasks.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadAddon } from '../../native/binding';
+import { createCompletionEngine, detectFormat, documentTokens, queryTokens, sharedPrefixTokens } from '../../assistant/engine';
+import { greedyBatch } from './batch';
+import { chooseFunctions, CODE_FILE, DECLARATION_FILE, packageTasks, scoreApiUse, type ApiScore, type ApiTask, type PackageFiles } from './docsVsMemory';
+import { fitText, PROMPT_TOKENS } from './evaluate';
+import { bootstrapCI, mean } from './metrics';
+
+/** Which document is attached: the rewritten API's, none, or the original API's. */
+export type DocChoice = 'updated' | 'none' | 'original';
+export interface Setting {
+  id: string;
+  doc: DocChoice;
+  mode: 'full' | 'sparse';
+  /** Sparse mode's boundary recompute (tokens of each placed block recomputed inside the query). */
+  boundary: number;
+}
+
+/** Tokens recomputed at each block's start in the `boundary` settings. */
+export const BOUNDARY_TOKENS = 16;
+export const SETTINGS: readonly Setting[] = [
+  { id: 'no-doc', doc: 'none', mode: 'full', boundary: 0 },
+  { id: 'updated-full', doc: 'updated', mode: 'full', boundary: 0 },
+  { id: 'updated-sparse', doc: 'updated', mode: 'sparse', boundary: 0 },
+  { id: 'updated-sparse-boundary', doc: 'updated', mode: 'sparse', boundary: BOUNDARY_TOKENS },
+  { id: 'original-full', doc: 'original', mode: 'full', boundary: 0 },
+  { id: 'original-sparse', doc: 'original', mode: 'sparse', boundary: 0 },
+  { id: 'original-sparse-boundary', doc: 'original', mode: 'sparse', boundary: BOUNDARY_TOKENS },
+];
+/** Training packages are unchanged: their `original` documents are their `updated` ones, so those settings are skipped. */
+const CONTROL_SETTINGS = SETTINGS.filter((s) => s.doc !== 'original');
+
+export type Group = 'held-out-renamed' | 'training-unchanged';
+
+export interface Rate {
+  rate: number;
+  ci: [number, number];
+}
+export interface SettingSummary {
+  tasks: number;
+  /** How often the first line names the updated API (for unchanged packages: the API). */
+  updated: Rate;
+  /** How often it names the original API. */
+  original: Rate;
+  exact: Rate;
+}
+
+export interface DocsVsMemoryReport {
+  model: { path: string; description: string; params: number; contextTrain: number };
+  seed: number;
+  groups: Record<Group, { packages: string[]; functions: number; tasks: number; settings: Record<string, SettingSummary> }>;
+  /** Paired differences over the held-out tasks in the updated-API rate, in points of a fraction. */
+  differences: Record<string, Rate>;
+  results: { group: Group; id: string; kind: ApiTask['kind']; setting: string; expected: string; answer: string; score: ApiScore }[];
+  machine: { cpus: number; loadBefore: number[]; loadAfter: number[] };
+  seconds: number;
+}
+
+const MAX_ANSWER_TOKENS = 48;
+
+/** The package files of a corpus manifest's kept packages that are still on disk (README, declarations, code). */
+export function readManifestPackages(manifestPath: string, base: string, maxFiles = 300): PackageFiles[] {
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { packages: { name: string; root: string; dir: string; split: 'train' | 'eval'; kept: boolean }[] };
+  const seen = new Set<string>();
+  const out: PackageFiles[] = [];
+  for (const p of manifest.packages) {
+    const dir = path.resolve(base, p.root, p.dir);
+    if (!p.kept || seen.has(p.name) || !fs.existsSync(dir)) continue;
+    seen.add(p.name);
+    const pkg: PackageFiles = { name: p.name, split: p.split, readme: null, declarations: [], code: [] };
+    const walk = (rel: string): void => {
+      for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+        const file = rel ? `${rel}/${entry.name}` : entry.name;
+        if (pkg.declarations.length + pkg.code.length >= maxFiles) return;
+        if (entry.isDirectory()) {
+          if (entry.name !== 'node_modules' && !entry.name.startsWith('.')) walk(file);
+          continue;
+        }
+        if (!entry.isFile()) continue;
+        const isReadme = !rel && /^readme\.md$/i.test(entry.name);
+        if (!isReadme && !CODE_FILE.test(entry.name)) continue;
+        const full = path.join(dir, file);
+        if (fs.statSync(full).size > 200_000) continue;
+        const text = fs.readFileSync(full, 'utf8');
+        if (isReadme) pkg.readme = { path: file, text };
+        else (DECLARATION_FILE.test(entry.name) ? pkg.declarations : pkg.code).push({ path: file, text });
+      }
+    };
+    walk('');
+    out.push(pkg);
+  }
+  return out;
+}
+
+export interface RunOptions {
+  modelPath: string;
+  packages: readonly PackageFiles[];
+  /** Functions per group (each gives a usage task, and a call-site task when its code has a clean call). */
+  functions: number;
+  seed: number;
+  cpuBackend?: string;
+  onProgress?: (message: string) => void;
+}
+
+export function buildTasks(packages: readonly PackageFiles[], split: 'train' | 'eval', functions: number, seed: number): { tasks: ApiTask[]; functions: number } {
+  const chosen = chooseFunctions(packages.filter((p) => p.split === split), functions, seed);
+  return { tasks: chosen.flatMap(([p, names]) => packageTasks(p, names, split === 'eval', seed)), functions: chosen.reduce((n, [, names]) => n + names.length, 0) };
+}
+
+const rate = (values: readonly boolean[], seed: number): Rate => {
+  const xs = values.map((v) => (v ? 1 : 0));
+  return { rate: mean(xs), ci: bootstrapCI(xs, seed) };
+};
+
+export async function runDocsVsMemory(options: RunOptions): Promise<DocsVsMemoryReport> {
+  const started = performance.now();
+  const loadBefore = os.loadavg();
+  const progress = options.onProgress ?? (() => undefined);
+  const addon = loadAddon(options.cpuBackend ? { cpuBackend: options.cpuBackend } : {});
+  addon.setLogLevel('none');
+  const model = await addon.loadModel(options.modelPath);
+  const info = model.info;
+  const contextTrain = info.nCtxTrain;
+  const format = detectFormat(model);
+  const count = (text: string): number => model.tokenize(text, { addSpecial: false, parseSpecial: false }).length;
+  const docBudget = Math.min(PROMPT_TOKENS.documents, Math.floor(contextTrain * 0.4));
+  const fitDocs = (docs: { name: string; text: string }[]) => docs.map((d) => ({ name: d.name, text: fitText(count, d.text, Math.floor(docBudget / docs.length), 'start') }));
+  const groups = {} as DocsVsMemoryReport['groups'];
+  const results: DocsVsMemoryReport['results'] = [];
+  try {
+    for (const [group, split, settings] of [['held-out-renamed', 'eval', SETTINGS], ['training-unchanged', 'train', CONTROL_SETTINGS]] as const) {
+      const built = buildTasks(options.packages, split, options.functions, options.seed);
+      const tasks = built.tasks.map((t) => ({
+        ...t,
+        prefix: fitText(count, t.prefix, Math.min(PROMPT_TOKENS.prefix, Math.floor(contextTrain * 0.3)), 'end'),
+        suffix: fitText(count, t.suffix, Math.min(PROMPT_TOKENS.suffix, Math.floor(contextTrain * 0.1)), 'start'),
+        documents: { updated: fitDocs(t.documents.updated), original: fitDocs(t.documents.original) },
+      }));
+      const docsOf = (t: (typeof tasks)[number], doc: DocChoice) => (doc === 'none' ? [] : t.documents[doc]);
+      const maxTokens = (t: ApiTask) => Math.min(MAX_ANSWER_TOKENS, count(t.middle) + 16);
+      const answers = new Map<string, string[]>();
+      const full = settings.filter((s) => s.mode === 'full');
+      progress(`${group}: ${tasks.length} tasks in ${full.length} full-mode settings, batched`);
+      const batched = await greedyBatch(model, full.flatMap((s) => tasks.map((t) => ({
+        tokens: [
+          ...sharedPrefixTokens(model, format, t.package),
+          ...docsOf(t, s.doc).flatMap((d) => documentTokens(model, format, d.name, d.text)),
+          ...queryTokens(model, format, t.prefix, t.suffix, t.path),
+        ],
+        maxTokens: maxTokens(t),
+        stopAt: 'line' as const,
+      }))));
+      full.forEach((s, k) => answers.set(s.id, batched.slice(k * tasks.length, (k + 1) * tasks.length)));
+      const sparse = settings.filter((s) => s.mode === 'sparse');
+      progress(`${group}: ${tasks.length} tasks in ${sparse.length} sparse-mode settings, through the engine`);
+      for (const s of sparse) answers.set(s.id, new Array<string>(tasks.length).fill(''));
+      const byPackage = new Map<string, number[]>();
+      tasks.forEach((t, i) => byPackage.set(t.package, [...(byPackage.get(t.package) ?? []), i]));
+      for (const [pkg, indices] of byPackage) {
+        const engine = await createCompletionEngine({
+          modelPath: options.modelPath, contextSize: contextTrain * 2, repoName: pkg, ...(options.cpuBackend ? { cpuBackend: options.cpuBackend } : {}),
+        });
+        try {
+          for (const i of indices) {
+            const t = tasks[i]!;
+            for (const s of sparse) {
+              const result = await engine.complete({
+                prefix: t.prefix, suffix: t.suffix, fileName: t.path, documents: docsOf(t, s.doc), mode: 'sparse', boundary: s.boundary, maxTokens: maxTokens(t), stopAt: 'line',
+              });
+              answers.get(s.id)![i] = result.text;
+            }
+          }
+        } finally {
+          await engine.dispose();
+        }
+      }
+      const summaries: Record<string, SettingSummary> = {};
+      for (const s of settings) {
+        const scores = tasks.map((t, i) => scoreApiUse(answers.get(s.id)![i]!, t));
+        tasks.forEach((t, i) => results.push({ group, id: t.id, kind: t.kind, setting: s.id, expected: t.middle, answer: answers.get(s.id)![i]!, score: scores[i]! }));
+        summaries[s.id] = {
+          tasks: tasks.length,
+          updated: rate(scores.map((x) => x.updated), options.seed),
+          original: rate(scores.map((x) => x.original), options.seed),
+          exact: rate(scores.map((x) => x.exact), options.seed),
+        };
+      }
+      groups[group] = { packages: [...new Set(tasks.map((t) => t.package))], functions: built.functions, tasks: tasks.length, settings: summaries };
+    }
+  } finally {
+    model.dispose();
+  }
+  const updatedOf = (setting: string) => results.filter((r) => r.group === 'held-out-renamed' && r.setting === setting).map((r) => (r.score.updated ? 1 : 0));
+  const paired = (a: string, b: string): Rate => {
+    const xa = updatedOf(a);
+    const xb = updatedOf(b);
+    const d = xa.map((x, i) => x - xb[i]!);
+    return { rate: mean(d), ci: bootstrapCI(d, options.seed) };
+  };
+  return {
+    model: { path: options.modelPath, description: info.description, params: info.nParams, contextTrain },
+    seed: options.seed,
+    groups,
+    differences: {
+      'updated-full minus no-doc': paired('updated-full', 'no-doc'),
+      'updated-full minus original-full': paired('updated-full', 'original-full'),
+      'updated-sparse minus updated-full': paired('updated-sparse', 'updated-full'),
+      'updated-sparse-boundary minus updated-sparse': paired('updated-sparse-boundary', 'updated-sparse'),
+    },
+    results,
+    machine: { cpus: os.cpus().length, loadBefore, loadAfter: os.loadavg() },
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+const pct = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`);
+const withCI = (r: Rate) => `${pct(r.rate)} [${pct(r.ci[0])}, ${pct(r.ci[1])}]`;
+const signed = (x: number) => (Number.isNaN(x) ? 'n/a' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`);
+
+/** The report as Markdown tables: per group and setting, the rates with 95% intervals; then the paired differences. */
+export function docsVsMemoryMarkdown(report: DocsVsMemoryReport): string {
+  const lines = [
+    `Model: ${report.model.description} (${report.model.params.toLocaleString('en-US')} parameters), seed ${report.seed}, ${report.seconds.toFixed(0)} s,`
+      + ` load ${report.machine.loadBefore[0]!.toFixed(1)} -> ${report.machine.loadAfter[0]!.toFixed(1)} on ${report.machine.cpus} cores.`,
+    '',
+    '| packages | setting | tasks | uses the updated API [95% CI] | uses the original API [95% CI] | exact line [95% CI] |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const [group, g] of Object.entries(report.groups)) {
+    for (const [setting, s] of Object.entries(g.settings)) {
+      lines.push(`| ${group} (${g.packages.length} packages, ${g.functions} functions) | ${setting} | ${s.tasks} | ${withCI(s.updated)} | ${withCI(s.original)} | ${withCI(s.exact)} |`);
+    }
+  }
+  lines.push('', '| held-out, paired difference in the updated-API rate | points [95% CI] |', '| --- | --- |');
+  for (const [name, d] of Object.entries(report.differences)) lines.push(`| ${name} | ${signed(d.rate)} [${signed(d.ci[0])}, ${signed(d.ci[1])}] |`);
+  return `${lines.join('\n')}\n`;
+}
