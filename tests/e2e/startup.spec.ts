@@ -1,12 +1,16 @@
 import type { Page } from '@playwright/test';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promptLimits } from '../../app/completion/query';
+import { DEFAULT_ASSISTANT_SETTINGS } from '../../app/completion/schemas';
 import { estimateTokens } from '../../main/assistant/contextBuilder';
+import { BUNDLED_MODEL_FILE } from '../../main/models/modelManager';
 import { NO_ACCESS_TOKEN } from '../../main/server/webServer';
 import { readPackageDocs } from '../../main/services/packageDocs';
 import { DISCONNECTED } from '../../renderer/api/connection';
 import { neverFitsText } from '../../renderer/journal/attachments/DocumentFit';
+import { getU32 } from '../../tools/gguf-fixtures/patch';
 import { expect, startApp, stop, test } from './fixtures';
 import { addStep, createJournal } from './journalActions';
 
@@ -115,7 +119,12 @@ test.describe('with the shipped model', () => {
     await panel.getByLabel('Package').fill('big-lib');
     await panel.getByRole('button', { name: 'Add attachment' }).click();
     const card = panel.getByRole('listitem', { name: 'big-lib docs' });
-    await expect(card).toContainText(neverFitsText(estimateTokens('big-lib docs', docs), 256));
+    // The shipped model's budget: half its training context (promptLimits), read from the model itself.
+    const head = Buffer.alloc(1 << 16);
+    const file = await open(BUNDLED_MODEL_FILE);
+    await file.read(head, 0, head.length, 0).finally(() => file.close());
+    const budget = promptLimits(getU32(head, 'llama.context_length'), DEFAULT_ASSISTANT_SETTINGS.contextBudgetTokens).documentTokens;
+    await expect(card).toContainText(neverFitsText(estimateTokens('big-lib docs', docs), budget));
 
     await card.getByRole('button', { name: 'Open' }).click();
     const shown = page.getByRole('dialog', { name: 'big-lib docs' });

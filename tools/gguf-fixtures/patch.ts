@@ -9,3 +9,11 @@ export function setU32(data: Buffer, key: string, value: number): Buffer {
   data.writeUInt32LE(value, at + name.length + 4);
   return data;
 }
+
+/** The UINT32 metadata value of `key` in GGUF bytes `data` (the start of the file is enough: the metadata comes first). */
+export function getU32(data: Buffer, key: string): number {
+  const name = Buffer.from(key);
+  const at = data.indexOf(name);
+  if (at < 0 || data.readUInt32LE(at + name.length) !== GgufValueType.Uint32) throw new Error(`no UINT32 ${key} key`);
+  return data.readUInt32LE(at + name.length + 4);
+}
