@@ -26,6 +26,8 @@ const PKG: PackageFiles = {
         "export const label = 'padLeft';", 'export const padLeftmost = (t) => t;', 'const obj = { padLeft };', '',
       ].join('\n'),
     },
+    // Its call has the import just above it: the name is in the prefix, so no task is cut there.
+    { path: 'lib/near.js', text: "import { padLeft } from '../index.js';\nexport const near = padLeft('y', 2);\n" },
     {
       path: 'lib/use.js',
       // The import is further above the call than a task's prefix keeps.
@@ -69,8 +71,8 @@ describe('docs vs memory: the rewrite', () => {
     expect(out.readme!.text).toContain('padLeftmost or JSON.parse');
     expect(out.readme!.text.match(wholeWord('padLeft'))).toBeNull();
     expect(out.declarations[0]!.text.match(wholeWord('padLeft'))).toBeNull();
-    expect(out.code[1]!.text.match(wholeWord('padLeft'))).toBeNull();
-    expect(out.code[1]!.text).toContain("import { padLeftSafe } from '../index.js';");
+    expect(out.code[2]!.text.match(wholeWord('padLeft'))).toBeNull();
+    expect(out.code[2]!.text).toContain("import { padLeftSafe } from '../index.js';");
   });
 
   it('a new name is seeded, keeps the old start, and is never one the package already uses', () => {
