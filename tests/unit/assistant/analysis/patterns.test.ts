@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   bracketPattern, inductionPattern, mapToPrompt, PATTERNS, previousTokenPattern, sinkPattern, tokenAt, useDefPattern, UseDefAnalyzer, type PromptAnalysis,
-} from '../../../assistant/analysis';
+} from '../../../../assistant/analysis';
 
 let analyzer: UseDefAnalyzer;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { UseDefAnalyzer, type AnalysisDocument, type UseDefResult } from '../../../assistant/analysis';
+import { UseDefAnalyzer, type AnalysisDocument, type UseDefResult } from '../../../../assistant/analysis';
 
 let analyzer: UseDefAnalyzer;
 beforeAll(async () => {
