@@ -1,0 +1,268 @@
+// Issue 16: what quantization and 2:4 pruning cost, alone and together, for Steerway's own model.
+//   npx tsx tests/bench/compressBench.ts --weights out/training/h200-1 --corpus-run out/training/evalcorpus
+//     [--samples <samples folder for the recovery fine-tune>] [--steps 20] [--out out/compress]
+//     [--tasks 6] [--reps 3] [--threads 2] [--results results/compress]
+// Builds every variant from the f32 weights (export-cli, prune.py, steerway compress), then measures each: file
+// size; time to first token and tokens/s of one fixed prompt (median of --reps, the prompt recomputed each time);
+// perplexity and infill exact match / edit similarity from training's evaluation CLI. Writes compress.json and
+// compress.md (the README's table) to --results. Outputs already built in --out are reused.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { compressModel, createCompletionEngine, type QuantType } from '../../assistant/engine';
+
+const PYTHON = process.env.STEERWAY_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+const TSX = path.join('node_modules', '.bin', 'tsx');
+
+/** The variants: which weights, and what llama.cpp quantization (null: the weights as exported). */
+interface Variant {
+  label: string;
+  weights: 'dense' | 'pruned' | 'recovered';
+  type: QuantType | null;
+  /** The export's own Q8_0 (as shipped) instead of an f32 export. */
+  exportQ8?: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { label: 'dense F32', weights: 'dense', type: null },
+  { label: 'dense Q8_0 (export, as shipped)', weights: 'dense', type: null, exportQ8: true },
+  { label: 'dense Q6_K', weights: 'dense', type: 'Q6_K' },
+  { label: 'dense Q5_K_M', weights: 'dense', type: 'Q5_K_M' },
+  { label: 'dense Q4_K_M', weights: 'dense', type: 'Q4_K_M' },
+  { label: 'dense Q4_0', weights: 'dense', type: 'Q4_0' },
+  { label: 'pruned 2:4 F32', weights: 'pruned', type: null },
+  { label: 'pruned 2:4 Q4_K_M', weights: 'pruned', type: 'Q4_K_M' },
+  { label: 'pruned 2:4 Q4_0', weights: 'pruned', type: 'Q4_0' },
+  { label: 'pruned 2:4 + recovery F32', weights: 'recovered', type: null },
+  { label: 'pruned 2:4 + recovery Q4_K_M', weights: 'recovered', type: 'Q4_K_M' },
+  { label: 'pruned 2:4 + recovery Q4_0', weights: 'recovered', type: 'Q4_0' },
+];
+
+// A fixed prompt for the speed measurement: a real-looking TypeScript prefix (about 200 tokens).
+const PREFIX = `import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface Config {
+  name: string;
+  version: string;
+  dependencies: Record<string, string>;
+}
+
+/** Reads a package.json and returns its name, version and dependencies. */
+export async function readConfig(folder: string): Promise<Config> {
+  const text = await readFile(path.join(folder, 'package.json'), 'utf8');
+  const json = JSON.parse(text) as Partial<Config>;
+  if (typeof json.name !== 'string') throw new Error(\`\${folder}: package.json has no name\`);
+  return {
+    name: json.name,
+    version: json.version ?? '0.0.0',
+    dependencies: json.dependencies ?? {},
+  };
+}
+
+export function sortedDependencies(config: Config): string[] {
+  return `;
+const SUFFIX = '\n}\n';
+
+function run(what: string, command: string, args: string[]): string {
+  console.error(`== ${what}: ${command} ${args.join(' ')}`);
+  const r = spawnSync(command, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status ?? r.signal})`);
+  return r.stdout;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+function loadavg(): number[] {
+  return os.loadavg().map((x) => Math.round(x * 100) / 100);
+}
+
+interface Speed {
+  timeToFirstTokenMs: number;
+  tokensPerSecond: number;
+  promptTokens: number;
+  generatedTokens: number;
+  runs: { timeToFirstTokenMs: number; tokensPerSecond: number }[];
+}
+
+async function measureSpeed(modelPath: string, reps: number, threads: number): Promise<Speed> {
+  const engine = await createCompletionEngine({ modelPath, cacheDir: null, threads });
+  try {
+    const request = { prefix: PREFIX, suffix: SUFFIX, documents: [], fileName: 'src/config.ts', mode: 'full' as const, maxTokens: 48, temperature: 0, stopAt: 'none' as const };
+    await engine.complete(request); // warm-up: pages the weights in
+    const runs: Speed['runs'] = [];
+    let last = { promptTokens: 0, generatedTokens: 0 };
+    for (let i = 0; i < reps; i++) {
+      await engine.resetContext(); // the prompt is computed again each time
+      const { report } = await engine.complete(request);
+      runs.push({ timeToFirstTokenMs: report.timeToFirstTokenMs, tokensPerSecond: report.tokensPerSecond });
+      last = { promptTokens: report.promptTokens, generatedTokens: report.generatedTokens };
+    }
+    return { timeToFirstTokenMs: median(runs.map((r) => r.timeToFirstTokenMs)), tokensPerSecond: median(runs.map((r) => r.tokensPerSecond)), ...last, runs };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+interface Quality {
+  perplexity: number;
+  tokensScored: number;
+  /** No documents, single-line and multi-line tasks together. */
+  exactMatch: number;
+  editSimilarity: number;
+  tasks: number;
+}
+
+interface EvalEntry {
+  label: string;
+  report: {
+    tokens: { perplexity: number; tokens: number };
+    infill: Record<string, Record<string, { tasks: number; exactMatch: number; editSimilarity: number }>>;
+  };
+}
+
+function quality(entry: EvalEntry): Quality {
+  let tasks = 0;
+  let em = 0;
+  let es = 0;
+  for (const kind of Object.values(entry.report.infill)) {
+    const cell = kind['no-documents'];
+    if (!cell) continue;
+    tasks += cell.tasks;
+    em += cell.exactMatch * cell.tasks;
+    es += cell.editSimilarity * cell.tasks;
+  }
+  return { perplexity: entry.report.tokens.perplexity, tokensScored: entry.report.tokens.tokens, exactMatch: em / tasks, editSimilarity: es / tasks, tasks };
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      weights: { type: 'string' },
+      'corpus-run': { type: 'string' },
+      samples: { type: 'string' },
+      steps: { type: 'string', default: '20' },
+      out: { type: 'string', default: 'out/compress' },
+      tasks: { type: 'string', default: '6' },
+      reps: { type: 'string', default: '3' },
+      threads: { type: 'string', default: '2' },
+      results: { type: 'string', default: 'results/compress' },
+    },
+  });
+  if (!values.weights || !values['corpus-run']) throw new Error('usage: tsx tests/bench/compressBench.ts --weights <run with weights.bin and tokenizer.json> --corpus-run <run with corpus.jsonl> [--samples <dir>] [--steps n] [--out dir] [--tasks n] [--reps n] [--threads n] [--results dir]');
+  const out = values.out!;
+  fs.mkdirSync(out, { recursive: true });
+  const tokenizer = path.join(values.weights, 'tokenizer.json');
+  const loadStart = loadavg();
+  const started = performance.now();
+
+  // Weights: dense (as trained), pruned, pruned + recovery.
+  const weightDirs = { dense: values.weights, pruned: path.join(out, 'pruned'), recovered: path.join(out, 'recovered') };
+  if (!fs.existsSync(path.join(weightDirs.pruned, 'weights.bin'))) run('prune', PYTHON, ['training/python/prune.py', '--weights', values.weights, '--out', weightDirs.pruned]);
+  // Recovery runs with --samples; recovered weights made earlier (prune.py by hand) are measured too.
+  if (values.samples && !fs.existsSync(path.join(weightDirs.recovered, 'weights.bin'))) {
+    run('prune + recovery', PYTHON, ['training/python/prune.py', '--weights', values.weights, '--out', weightDirs.recovered, '--samples', values.samples!, '--steps', values.steps!, '--batch-size', '2', '--eval-rows', '8']); // sized for a loaded 2-core CPU
+  }
+  const withRecovery = fs.existsSync(path.join(weightDirs.recovered, 'weights.bin'));
+  const variants = VARIANTS.filter((v) => withRecovery || v.weights !== 'recovered');
+
+  // Files: the f32 export of each set of weights, the export's Q8_0, and llama.cpp's quantizations of the f32 export.
+  const fileOf = (v: Variant): string => path.join(out, `${v.weights}-${v.exportQ8 ? 'export-Q8_0' : (v.type ?? 'F32')}.gguf`);
+  for (const v of variants) {
+    const file = fileOf(v);
+    if (fs.existsSync(file)) continue;
+    if (v.type === null) {
+      run(`export ${v.label}`, TSX, ['training/export-cli.ts', '--weights', weightDirs[v.weights], '--tokenizer', tokenizer, '--out', file, '--type', v.exportQ8 ? 'q8_0' : 'f32', '--name', `Steerway Coder (${v.label})`]);
+    } else {
+      const f32 = fileOf({ ...v, type: null, exportQ8: false });
+      const r = await compressModel({ input: f32, type: v.type, output: file, threads: Number(values.threads) });
+      console.error(`== ${v.label}: ${mb(r.bytesBefore)} -> ${mb(r.bytesAfter)} MB in ${r.seconds.toFixed(1)} s`);
+    }
+  }
+
+  // Rows of an earlier run with the same file (size), the same number of tasks and reps are kept: a later run
+  // measures only what is new (e.g. the recovered weights once they exist).
+  type Row = Variant & { file: string; bytes: number; speed: Speed; quality: Quality; load: number[] };
+  const resultsFile = path.join(values.results!, 'compress.json');
+  const earlier = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { tasks: number; reps: number; rows: Row[] }) : null;
+  const kept = new Map<string, Row>();
+  if (earlier && earlier.tasks === Number(values.tasks) && earlier.reps === Number(values.reps)) {
+    for (const r of earlier.rows) if (fs.existsSync(r.file) && fs.statSync(r.file).size === r.bytes) kept.set(r.label, r);
+  }
+  const todo = variants.filter((v) => !kept.has(v.label));
+
+  // Quality: training's evaluation CLI over every new file, in a run folder of our own (it writes eval.json there).
+  const qualityOf = new Map<string, Quality>();
+  if (todo.length > 0) {
+    const evalRun = path.join(out, 'eval');
+    fs.mkdirSync(evalRun, { recursive: true });
+    const corpusLink = path.join(evalRun, 'corpus.jsonl');
+    if (!fs.existsSync(corpusLink)) fs.symlinkSync(path.resolve(values['corpus-run'], 'corpus.jsonl'), corpusLink);
+    const [first, ...rest] = todo;
+    run('evaluate', TSX, [
+      'training/eval/cli.ts', '--run', evalRun, '--model', fileOf(first!), '--tasks', values.tasks!,
+      ...rest.flatMap((v) => ['--compare', `${v.label}=${fileOf(v)}`]),
+    ]);
+    const evals = JSON.parse(fs.readFileSync(path.join(evalRun, 'eval.json'), 'utf8')) as EvalEntry[];
+    todo.forEach((v, i) => qualityOf.set(v.label, quality(evals[i]!)));
+  }
+
+  // Speed: one variant after another on the same prompt.
+  const rows: Row[] = [];
+  for (const v of variants) {
+    const old = kept.get(v.label);
+    if (old) {
+      rows.push(old);
+      continue;
+    }
+    const speed = await measureSpeed(fileOf(v), Number(values.reps), Number(values.threads));
+    console.error(`== speed ${v.label}: ${speed.timeToFirstTokenMs.toFixed(0)} ms to first token, ${speed.tokensPerSecond.toFixed(1)} tokens/s (load ${loadavg().join(' ')})`);
+    rows.push({ ...v, file: fileOf(v), bytes: fs.statSync(fileOf(v)).size, speed, quality: qualityOf.get(v.label)!, load: loadavg() });
+  }
+
+  // Compounding: the loss of pruning + Q4 against the sum of each alone, all relative to dense F32.
+  const byLabel = new Map(rows.map((r) => [r.label, r]));
+  const base = byLabel.get('dense F32')!.quality;
+  const compounding = [];
+  for (const prunedKind of withRecovery ? ['pruned 2:4', 'pruned 2:4 + recovery'] : ['pruned 2:4']) {
+    for (const q of ['Q4_K_M', 'Q4_0']) {
+      const p = byLabel.get(`${prunedKind} F32`)!.quality;
+      const d = byLabel.get(`dense ${q}`)!.quality;
+      const both = byLabel.get(`${prunedKind} ${q}`)!.quality;
+      compounding.push({
+        pair: `${prunedKind} + ${q}`,
+        perplexityRise: { pruneAlone: p.perplexity - base.perplexity, quantAlone: d.perplexity - base.perplexity, sumOfBoth: p.perplexity + d.perplexity - 2 * base.perplexity, together: both.perplexity - base.perplexity },
+        editSimilarityDrop: { pruneAlone: base.editSimilarity - p.editSimilarity, quantAlone: base.editSimilarity - d.editSimilarity, sumOfBoth: 2 * base.editSimilarity - p.editSimilarity - d.editSimilarity, together: base.editSimilarity - both.editSimilarity },
+      });
+    }
+  }
+
+  const recovery = withRecovery ? JSON.parse(fs.readFileSync(path.join(weightDirs.recovered, 'prune.json'), 'utf8')) as unknown : null;
+  const prune = JSON.parse(fs.readFileSync(path.join(weightDirs.pruned, 'prune.json'), 'utf8')) as { sparsity: unknown };
+  const md = [
+    '| variant | file MB | time to first token (ms) | tokens/s | perplexity | infill exact match | infill edit similarity |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.label} | ${mb(r.bytes)} | ${r.speed.timeToFirstTokenMs.toFixed(0)} | ${r.speed.tokensPerSecond.toFixed(1)} | ${r.quality.perplexity.toFixed(2)} | ${pct(r.quality.exactMatch)} | ${pct(r.quality.editSimilarity)} |`),
+    '',
+    '| pair | perplexity rise: pruning alone | quantization alone | sum of both | together | edit similarity drop: pruning alone | quantization alone | sum of both | together |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...compounding.map((c) => `| ${c.pair} | ${c.perplexityRise.pruneAlone.toFixed(2)} | ${c.perplexityRise.quantAlone.toFixed(2)} | ${c.perplexityRise.sumOfBoth.toFixed(2)} | **${c.perplexityRise.together.toFixed(2)}** | ${(100 * c.editSimilarityDrop.pruneAlone).toFixed(1)} | ${(100 * c.editSimilarityDrop.quantAlone).toFixed(1)} | ${(100 * c.editSimilarityDrop.sumOfBoth).toFixed(1)} | **${(100 * c.editSimilarityDrop.together).toFixed(1)}** |`),
+    '',
+    `Measured on ${os.cpus()[0]?.model ?? 'this CPU'}, ${values.threads} threads, load average ${loadStart.join(' ')} at the start and ${loadavg().join(' ')} at the end; ` +
+      `${rows[0]!.quality.tasks} infill tasks without documents and ${rows[0]!.quality.tokensScored} scored tokens per model; ${values.reps} timed runs per model (median), ${rows[0]!.speed.promptTokens} prompt tokens, ${rows[0]!.speed.generatedTokens} generated.`,
+  ].join('\n');
+  fs.mkdirSync(values.results!, { recursive: true });
+  fs.writeFileSync(resultsFile, `${JSON.stringify({ date: new Date().toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, threads: Number(values.threads), loadStart, loadEnd: loadavg(), seconds: (performance.now() - started) / 1000, tasks: Number(values.tasks), reps: Number(values.reps), prune, recovery, rows, compounding }, null, 1)}\n`);
+  fs.writeFileSync(path.join(values.results!, 'compress.md'), `${md}\n`);
+  console.log(md);
+}
+
+await main();
