@@ -13,7 +13,7 @@ const { values } = parseArgs({
     manifest: { type: 'string', default: 'models/runs/steerway-coder-h200-1/corpus-manifest.json' },
     base: { type: 'string', default: '.' },
     out: { type: 'string' },
-    functions: { type: 'string', default: '12' },
+    functions: { type: 'string', default: '16' },
     seed: { type: 'string', default: '1' },
   },
 });
