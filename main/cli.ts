@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPLETE_USAGE, runComplete } from '../assistant/cli/complete';
 import { COMPRESS_USAGE, runCompress } from '../assistant/cli/compress';
+import { runUsedef, USEDEF_USAGE } from '../assistant/cli/usedef';
 import { runServe, SERVE_USAGE } from './api/serveCommand';
 import { builtRendererFolder, startBrowserMode } from './browserMode';
 import { BUNDLED_MODEL_FILE } from './models/modelManager';
@@ -71,6 +72,7 @@ const commands: Record<string, { summary: string; usage: string; run: (argv: str
   start: { summary: 'the app (Electron, or the browser on 127.0.0.1)', usage: START_USAGE, run: start },
   complete: { summary: 'one completion from the command line', usage: COMPLETE_USAGE, run: (argv) => runComplete(argv) },
   compress: { summary: 'a smaller (quantized) copy of a GGUF model', usage: COMPRESS_USAGE, run: (argv) => runCompress(argv) },
+  usedef: { summary: 'the use-def edges of a file (with --doc files its imports reach)', usage: USEDEF_USAGE, run: (argv) => runUsedef(argv) },
   serve: { summary: "a model to editors over llama.cpp's /infill and OpenAI's /v1/completions", usage: SERVE_USAGE, run: runServe },
 };
 
