@@ -232,6 +232,12 @@ export class FakeApi implements SteerwayApi {
     },
     'models.select': (input) => (this.catalog = { ...this.catalog, selectedId: input.id }),
     'models.remove': (input) => (this.catalog = { ...this.catalog, installed: this.catalog.installed.filter((m) => m.id !== input.id) }),
+    'models.compress': (input) => {
+      const source = this.catalog.installed.find((m) => m.id === input.id)!;
+      const name = `${source.name.replace(/\.gguf$/, '')}-${input.type}.gguf`;
+      const copy = { id: newId(), name, path: `/user/models/${name}`, sizeBytes: Math.round(source.sizeBytes / 3), origin: 'compressed' as const };
+      return (this.catalog = { ...this.catalog, installed: [...this.catalog.installed, copy] });
+    },
     'models.download': (input) => this.setDownload(input.recommendedId, 'downloading'),
     'models.pause': (input) => this.setDownload(input.id, 'paused'),
     'models.resume': (input) => this.setDownload(input.id, 'downloading'),
