@@ -61,5 +61,6 @@ describeNative('docs vs memory on a tiny model', () => {
     const markdown = docsVsMemoryMarkdown(report);
     expect(markdown.split('\n').filter((l) => l.startsWith('| held-out-renamed'))).toHaveLength(SETTINGS.length);
     expect(markdown).toContain('| updated-full minus original-full |');
-  });
+    // Two model loads and a dozen engine calls: seconds here, generous for a loaded machine.
+  }, 120_000);
 });
