@@ -28,13 +28,33 @@ export function field(node: PlainNode | null | undefined, name: string): PlainNo
   return null;
 }
 
-// One object shape for every node keeps V8's property access monomorphic.
+const NO_CHILDREN: readonly PlainNode[] = Object.freeze([]);
+
+// One class for every node keeps V8's property access monomorphic; named children are listed when first asked for.
+class Plain implements PlainNode {
+  private named_: readonly PlainNode[] | null = null;
+
+  constructor(
+    readonly type: string,
+    readonly named: boolean,
+    readonly field: string | null,
+    readonly startIndex: number,
+    readonly endIndex: number,
+    readonly children: readonly PlainNode[],
+  ) {}
+
+  get namedChildren(): readonly PlainNode[] {
+    this.named_ ??= this.children.length === 0 ? NO_CHILDREN : this.children.filter((child) => child.named);
+    return this.named_;
+  }
+}
+
 function makeNode(type: string, named: boolean, fieldName: string | null, startIndex: number, endIndex: number, children: readonly PlainNode[]): PlainNode {
-  return { type, named, field: fieldName, startIndex, endIndex, children, namedChildren: children.filter((child) => child.named) };
+  return new Plain(type, named, fieldName, startIndex, endIndex, children.length === 0 ? NO_CHILDREN : children);
 }
 
 function shifted(node: PlainNode, delta: number): PlainNode {
-  return makeNode(node.type, node.named, node.field, node.startIndex + delta, node.endIndex + delta, node.children.map((c) => shifted(c, delta)));
+  return makeNode(node.type, node.named, node.field, node.startIndex + delta, node.endIndex + delta, node.children.length === 0 ? NO_CHILDREN : node.children.map((c) => shifted(c, delta)));
 }
 
 interface Tables {

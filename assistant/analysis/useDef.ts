@@ -204,7 +204,13 @@ function resolveEdges(files: readonly FileFacts[]): UseDefEdge[] {
   const factsOf = new Map(files.map((facts) => [facts.file, facts]));
 
   /** The attached document a relative import names: exact path first, else the one document of that name. */
+  const modules = new Map<string, FileFacts | null>();
   const moduleOf = (from: string, source: string): FileFacts | null => {
+    const key = `${from}\0${source}`;
+    if (!modules.has(key)) modules.set(key, findModule(from, source));
+    return modules.get(key)!;
+  };
+  const findModule = (from: string, source: string): FileFacts | null => {
     if (!source.startsWith('.')) return null;
     const base = posix.normalize(posix.join(posix.dirname(slashes(from)), source));
     const bare = base.replace(/\.(m|c)?jsx?$/, '');
