@@ -355,11 +355,8 @@ class Engine implements CompletionEngine {
       phases,
     };
     try {
-      const queryStart = promptIds.length - query.length;
-      const lastIndex =
-        mode === 'sparse'
-          ? await this.kv.sparse(promptIds, entries, request.boundary ?? 0, maxTokens, report, phases, signal)
-          : await this.kv.causal(promptIds, mode === 'prefix', queryStart, maxTokens, report, phases, signal);
+      const job = { ids: promptIds, queryStart: promptIds.length - query.length, maxTokens, report, phases, signal };
+      const lastIndex = mode === 'sparse' ? await this.kv.sparse(job, entries, request.boundary ?? 0) : await this.kv.causal(job, mode === 'prefix');
       report.promptMs = performance.now() - started;
       const result = await this.generate(request, promptIds, lastIndex, maxTokens, report, started, signal);
       report.totalMs = performance.now() - started;

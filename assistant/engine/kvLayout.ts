@@ -42,6 +42,19 @@ interface QueryState {
 
 export type Phase = 'documentMs' | 'queryMs' | 'samplingMs';
 
+/** One request's prompt and what it reports into. */
+export interface PromptJob {
+  /** The whole prompt's token ids. */
+  ids: number[];
+  /** Where the query starts in `ids` (after the documents). */
+  queryStart: number;
+  /** Cells the generation will add after the prompt. */
+  maxTokens: number;
+  report: CompletionReport;
+  phases: PhaseTimes;
+  signal: AbortSignal | undefined;
+}
+
 export const emptyPhases = (): PhaseTimes => ({ restoreMs: 0, shiftMs: 0, documentMs: 0, queryMs: 0, samplingMs: 0, promptDecodes: 0 });
 
 function clip(ranges: [number, number][], cut: number): [number, number][] {
@@ -123,7 +136,8 @@ export class KvLayout {
   }
 
   /** Full and prefix modes: the whole prompt in the query sequence, keeping `keep` tokens of the previous causal one. */
-  async causal(ids: number[], prefixReuse: boolean, queryStart: number, maxTokens: number, report: CompletionReport, phases: PhaseTimes, signal: AbortSignal | undefined): Promise<number> {
+  async causal(job: PromptJob, prefixReuse: boolean): Promise<number> {
+    const { ids, queryStart, maxTokens, report, phases, signal } = job;
     let keep = 0;
     if (prefixReuse && this.q?.kind === 'causal') keep = Math.min(commonPrefix(this.q.tokens, ids), ids.length - 1);
     this.ctx.seqRm(SEQ_QUERY, keep, -1);
@@ -145,9 +159,9 @@ export class KvLayout {
   }
 
   /** Sparse mode: plan the layout, then apply it; returns the batch index of the last prompt token's logits. */
-  async sparse(ids: number[], entries: Entry[], boundary: number, maxTokens: number, report: CompletionReport, phases: PhaseTimes, signal: AbortSignal | undefined): Promise<number> {
+  async sparse(job: PromptJob, entries: Entry[], boundary: number): Promise<number> {
+    const { ids, queryStart, maxTokens, report, phases, signal } = job;
     const h = this.shared.length;
-    const queryStart = h + entries.reduce((n, e) => n + e.tokens.length, 0);
     const prev = this.q?.kind === 'sparse' && this.q.boundary === boundary ? this.q : null;
     const plan = planPlacement({
       blocks: entries,
@@ -200,39 +214,7 @@ export class KvLayout {
     const queryCells = ids.length - Math.max(cut, queryStart) + maxTokens + entries.reduce((n, e, i) => n + (i >= common ? Math.min(boundary, e.tokens.length) : 0), 0);
     this.makeRoom(missing.reduce((n, i) => n + entries[i]!.tokens.length, 0) + queryCells, claimed);
 
-    // Restore what a tier holds, compute the rest. A block that appears twice is computed once; its second
-    // copy is restored in the next pass (so is the rest of that document, which attends to it).
-    let pass = missing;
-    while (pass.length > 0) {
-      const compute = new Set<number>();
-      const deferred: number[] = [];
-      const computing = new Set<string>();
-      const waiting = new Set<number>();
-      for (const i of pass) {
-        const e = entries[i]!;
-        if (computing.has(e.key)) {
-          deferred.push(i);
-          waiting.add(e.doc);
-          continue;
-        }
-        const seq = this.freeSeq(claimed);
-        t0 = performance.now();
-        const restored = await this.store.restore(this.ctx, seq, { key: e.key, length: e.tokens.length, home: h + e.docOffset });
-        phases.restoreMs += performance.now() - t0;
-        if (restored.rejectedFile) blockReports[i]!.rejectedFile = restored.rejectedFile;
-        if (restored.source) {
-          assigned[i] = this.addCopy(e, seq, claimed);
-          blockReports[i]!.source = restored.source;
-        } else if (waiting.has(e.doc)) {
-          deferred.push(i);
-        } else {
-          compute.add(i);
-          computing.add(e.key);
-        }
-      }
-      await this.compute(entries, compute, assigned, claimed, blockReports, phases, signal);
-      pass = deferred;
-    }
+    await this.fill(job, entries, missing, assigned, claimed, blockReports);
     t0 = performance.now();
     // Restored and computed copies sit at their home positions: each moves to its offset.
     for (let i = common; i < entries.length; i++) this.shift(assigned[i]!, entries[i]!.offset - assigned[i]!.offset);
@@ -270,6 +252,46 @@ export class KvLayout {
     q.tokens = ids.slice();
     report.computedTokens += ids.length - from;
     return last;
+  }
+
+  /**
+   * Brings the missing blocks into the context at their home positions: restored where a tier holds them,
+   * else computed. A block that appears twice is computed once; its second copy is restored in the next pass
+   * (so is the rest of that document, which attends to it).
+   */
+  private async fill(job: PromptJob, entries: Entry[], missing: number[], assigned: (Copy | null)[], claimed: Set<Copy>, blockReports: BlockReport[]): Promise<void> {
+    const h = this.shared.length;
+    let pass = missing;
+    while (pass.length > 0) {
+      const compute = new Set<number>();
+      const deferred: number[] = [];
+      const computing = new Set<string>();
+      const waiting = new Set<number>();
+      for (const i of pass) {
+        const e = entries[i]!;
+        if (computing.has(e.key)) {
+          deferred.push(i);
+          waiting.add(e.doc);
+          continue;
+        }
+        const seq = this.freeSeq(claimed);
+        const t0 = performance.now();
+        const restored = await this.store.restore(this.ctx, seq, { key: e.key, length: e.tokens.length, home: h + e.docOffset });
+        job.phases.restoreMs += performance.now() - t0;
+        if (restored.rejectedFile) blockReports[i]!.rejectedFile = restored.rejectedFile;
+        if (restored.source) {
+          assigned[i] = this.addCopy(e, seq, claimed);
+          blockReports[i]!.source = restored.source;
+        } else if (waiting.has(e.doc)) {
+          deferred.push(i);
+        } else {
+          compute.add(i);
+          computing.add(e.key);
+        }
+      }
+      await this.compute(entries, compute, assigned, claimed, blockReports, job.phases, job.signal);
+      pass = deferred;
+    }
   }
 
   /**
