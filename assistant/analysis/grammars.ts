@@ -26,11 +26,8 @@ const WASM_FILES: Record<AnalysisLanguage, [pkg: string, file: string]> = {
   javascript: ['tree-sitter-javascript', 'tree-sitter-javascript.wasm'],
 };
 
-// Resolved at run time from node_modules, so the esbuild bundle (out/main, packages external) finds them as tsx does.
-const requireHere = createRequire(import.meta.url);
-
 function packageFile(pkg: string, file: string): string {
-  return join(dirname(requireHere.resolve(`${pkg}/package.json`)), file);
+  return join(dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`)), file);
 }
 
 export type Grammars = Record<AnalysisLanguage, Language>;
@@ -40,7 +37,9 @@ let loading: Promise<Grammars> | null = null;
 /** Initialises web-tree-sitter and loads every grammar once; later calls share the same promise. */
 export function loadGrammars(): Promise<Grammars> {
   loading ??= (async () => {
-    const runtime = requireHere.resolve('web-tree-sitter/web-tree-sitter.wasm');
+    // Resolved at run time from node_modules (when first needed), so the esbuild bundle (out/main, packages
+    // external) finds the .wasm files as tsx does.
+    const runtime = createRequire(import.meta.url).resolve('web-tree-sitter/web-tree-sitter.wasm');
     await Parser.init({ locateFile: () => runtime });
     const entries = await Promise.all(ANALYSIS_LANGUAGES.map(async (language) => {
       const [pkg, file] = WASM_FILES[language];
