@@ -139,6 +139,16 @@ describe('use-def edges', () => {
     expect(broken.filter((e) => / 3:\d+ ->/.test(e))).toEqual([]);
   });
 
+  it('analyses a document once per content (cached by hash) and again when it changes', () => {
+    const doc = { file: 'lib.ts', text: 'export const k = 1;' };
+    const first = analyzer.analyze({ file: 'a.ts', code: "import { k } from './lib';\nk;" }, [doc]).files[1];
+    const second = analyzer.analyze({ file: 'b.ts', code: "import { k } from './lib';\nk + 1;" }, [{ ...doc }]).files[1];
+    expect(second).toBe(first);
+    const changed = analyzer.analyze({ file: 'b.ts', code: "import { k } from './lib';\nk + 1;" }, [{ file: 'lib.ts', text: 'export const k = 2;' }]);
+    expect(changed.files[1]).not.toBe(first);
+    expect(show('b.ts', changed)).toContain('k 2:0 -> lib.ts 1:13');
+  });
+
   it('gives the same edges after edits (incremental reparse) as a fresh analysis', async () => {
     const fresh = await UseDefAnalyzer.create();
     let code = 'class A {\n  v = 1;\n  get() { return this.v; }\n}\nconst a = new A();\nfunction f(x: number) { return x + a.get(); }\n';
