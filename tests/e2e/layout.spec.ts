@@ -36,15 +36,16 @@ async function printedNumber(page: Page, command: string): Promise<number> {
   return Number(text.trim().split(/\s+/).at(-1));
 }
 
-/** How many columns a cell's output shows, from the width of a row of n characters against the screen's. */
-async function shownColumns(output: Locator, n: number): Promise<number> {
-  return output.evaluate((element, count) => {
-    const screen = element.querySelector('.xterm-screen')!.getBoundingClientRect().width;
+/** The first row of a cell's output, and how many columns the output shows (its width over one character's). */
+async function firstRow(output: Locator): Promise<{ text: string; columns: number }> {
+  return output.evaluate((element) => {
+    const row = element.querySelector('.xterm-rows > div')!;
+    const text = (row.textContent ?? '').trimEnd();
     const range = document.createRange();
-    range.selectNodeContents(element.querySelector('.xterm-rows > div')!);
-    const charWidth = range.getBoundingClientRect().width / count;
-    return Math.round(screen / charWidth);
-  }, n);
+    range.selectNodeContents(row);
+    const charWidth = range.getBoundingClientRect().width / (row.textContent ?? '').length;
+    return { text, columns: Math.round(element.querySelector('.xterm-screen')!.getBoundingClientRect().width / charWidth) };
+  });
 }
 
 test.describe('at 1440 x 900', () => {
@@ -113,7 +114,8 @@ test.describe('at 1440 x 900', () => {
     await runCommand(page, row);
     await expect(cell(page, row)).toContainText('exit 0');
     const output = cell(page, row).getByLabel('Output');
-    expect(await shownColumns(output, before)).toBe(before);
+    // A line as wide as the shell fills the output's first row exactly: not wrapped, no columns left over.
+    expect(await firstRow(output)).toEqual({ text: '#'.repeat(before), columns: before });
 
     // The output has xterm's scrollbar only, no native one beside it.
     const nativeScrollbars = await output.evaluate((element) =>
