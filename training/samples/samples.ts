@@ -297,8 +297,8 @@ export class RowBuilder {
     let segment = SEGMENT.firstBlock;
     const documents: RowInfo['documents'] = [];
     for (const d of docs) {
-      // Each block is encoded on its own by the engine: its own segment.
-      for (let i = 0; i < d.tokens.length; i += B) put(d.tokens.subarray(i, i + B), sparse ? segment++ : SEGMENT.query);
+      // The engine chains a document's blocks (block k sees the shared prefix and blocks 0..k-1): one segment a document.
+      put(d.tokens, sparse ? segment++ : SEGMENT.query);
       documents.push({ path: d.f.path, tokens: d.tokens.length, blocks: Math.ceil(d.tokens.length / B), truncated: d.truncated });
     }
     put(queryTokens, SEGMENT.query);

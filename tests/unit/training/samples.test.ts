@@ -118,7 +118,7 @@ describe('a row', () => {
     expect(all.some((r) => r.info.kind !== 'plain' && r.info.query.middle.length > 0 && !r.info.query.middle.endsWith('\n'))).toBe(true);
   });
 
-  it('follows the segment rules: shared 0, one id per block of at most B tokens, query 255, padding 254; dense rows have no blocks', () => {
+  it('follows the segment rules: shared 0, one id per document (the engine chains its blocks), query 255, padding 254; dense rows have no blocks', () => {
     for (const { segments, info } of all) {
       const seg = Array.from(segments);
       const docEnd = info.sharedTokens + info.documentTokens;
@@ -133,11 +133,8 @@ describe('a row', () => {
       let at = info.sharedTokens;
       let id = SEGMENT.firstBlock;
       for (const d of info.documents) {
-        for (let left = d.tokens; left > 0; left -= B) {
-          const n = Math.min(B, left);
-          expect(seg.slice(at, at + n)).toEqual(new Array(n).fill(id++));
-          at += n;
-        }
+        expect(seg.slice(at, at + d.tokens)).toEqual(new Array(d.tokens).fill(id++));
+        at += d.tokens;
       }
       expect(at).toBe(docEnd);
     }
