@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from './fixtures';
 import { addStep, createJournal } from './journalActions';
+import { answersOf } from './suggestionAnswers';
 
 // A newcomer's first start: no --model, no model chosen, fresh user data: the model in models/ answers.
 test.use({ model: 'shipped' });
@@ -11,6 +12,7 @@ const statusBar = (page: Page) => page.getByRole('contentinfo', { name: 'Assista
 const ghostText = async (page: Page) => (await page.locator('.ghost-text-decoration').allTextContents()).join('').replaceAll('\u00a0', ' ');
 
 test('with no model configured, the shipped Steerway model gives suggestions that Tab accepts', async ({ page, app }) => {
+  const answerFor = answersOf(page);
   const source = "import { readFile } from 'node:fs/promises';\n\nexport async function readJson(path: string) {\n";
   await writeFile(join(app.workspace, 'read.ts'), source);
   await page.goto(app.url);
@@ -24,8 +26,10 @@ test('with no model configured, the shipped Steerway model gives suggestions tha
   await page.locator('.monaco-editor .view-lines').click();
   await page.keyboard.press('Control+End');
   await page.keyboard.type('  const text = await ');
-  await expect.poll(() => ghostText(page), { timeout: 20_000 }).not.toBe('');
-  const suggestion = await ghostText(page);
+  // The ghost text streams in: take the whole suggestion once the answer is in.
+  await expect.poll(() => answerFor('  const text = await '), { timeout: 20_000 }).toBeTruthy();
+  const suggestion = answerFor('  const text = await ')!;
+  await expect.poll(() => ghostText(page)).toBe(suggestion);
 
   await page.keyboard.press('Tab');
   await page.keyboard.press('Control+S');

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test } from './fixtures';
 import { addStep, createJournal } from './journalActions';
+import { answersOf } from './suggestionAnswers';
 
 // The real engine in its host process, on a generated tiny model whose greedy text is printable.
 test.use({ model: 'suggesting' });
@@ -33,24 +34,6 @@ async function suggestAfter(page: Page, inspector: Locator, line: string): Promi
   await page.keyboard.press('Enter');
   await page.keyboard.type(line);
   await expect(inspector.getByRole('figure', { name: 'Prompt at the cursor' })).toContainText(`${line}▌`);
-}
-
-/** The answers main sent the page (not the text streamed before them), by the end of the text each was asked for. */
-function answersOf(page: Page): (typed: string) => string | undefined {
-  const asked = new Map<number, string>();
-  const answers = new Map<string, string>();
-  page.on('websocket', (socket) => {
-    socket.on('framesent', (frame) => {
-      const call = JSON.parse(String(frame.payload)) as { id?: number; call?: string; input?: { prefix?: string } };
-      if (call.call === 'assistant.complete' && call.id !== undefined) asked.set(call.id, call.input!.prefix!);
-    });
-    socket.on('framereceived', (frame) => {
-      const reply = JSON.parse(String(frame.payload)) as { id?: number; reply?: { ok: boolean; value?: { text: string } } };
-      const prefix = reply.id === undefined ? undefined : asked.get(reply.id);
-      if (prefix !== undefined && reply.reply?.ok) answers.set(prefix, reply.reply.value!.text);
-    });
-  });
-  return (typed) => [...answers].find(([prefix]) => prefix.endsWith(typed))?.[1];
 }
 
 const badge = (inspector: Locator, title: string) =>
