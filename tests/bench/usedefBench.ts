@@ -100,7 +100,7 @@ async function main(argv: string[]): Promise<void> {
 
   const result = {
     when: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadAverage1m: os.loadavg()[0], node: process.version },
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadAverage1m: os.loadavg()[0] ?? 0, node: process.version },
     lines: LINES,
     chars: base.length,
     edges,
