@@ -1,10 +1,10 @@
 // Issue 16: what quantization and 2:4 pruning cost, alone and together, for Steerway's own model.
 //   npx tsx tests/bench/compressBench.ts --weights out/training/h200-1 --corpus-run out/training/evalcorpus
 //     [--samples <samples folder for the recovery fine-tune>] [--steps 20] [--out out/compress]
-//     [--tasks 6] [--reps 3] [--threads 2] [--results results/compress]
+//     [--tasks 4] [--perplexity-files 8] [--reps 3] [--threads 2] [--results results/compress]
 // Builds every variant from the f32 weights (export-cli, prune.py, steerway compress), then measures each: file
 // size; time to first token and tokens/s of one fixed prompt (median of --reps, the prompt recomputed each time);
-// perplexity and infill exact match / edit similarity from training's evaluation CLI. Writes compress.json and
+// perplexity and infill exact match / edit similarity from training's evaluation (evaluateModel). Writes compress.json and
 // compress.md (the README's table) to --results. Outputs already built in --out are reused.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -12,6 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { compressModel, createCompletionEngine, type QuantType } from '../../assistant/engine';
+import { readCorpus } from '../../training/corpus/read';
+import { evaluateModel } from '../../training/eval/evaluate';
+import type { SourceFile } from '../../training/eval/tasks';
 
 const PYTHON = process.env.STEERWAY_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const TSX = path.join('node_modules', '.bin', 'tsx');
@@ -122,7 +125,7 @@ interface EvalEntry {
   label: string;
   report: {
     tokens: { perplexity: number; tokens: number };
-    infill: Record<string, Record<string, { tasks: number; exactMatch: number; editSimilarity: number }>>;
+    infill: Record<string, Record<string, { tasks: number; exactMatch: number; editSimilarity: number } | undefined>>;
   };
 }
 
@@ -151,7 +154,8 @@ async function main(): Promise<void> {
       samples: { type: 'string' },
       steps: { type: 'string', default: '20' },
       out: { type: 'string', default: 'out/compress' },
-      tasks: { type: 'string', default: '6' },
+      tasks: { type: 'string', default: '4' },
+      'perplexity-files': { type: 'string', default: '8' },
       reps: { type: 'string', default: '3' },
       threads: { type: 'string', default: '2' },
       results: { type: 'string', default: 'results/compress' },
@@ -199,20 +203,22 @@ async function main(): Promise<void> {
   }
   const todo = variants.filter((v) => !kept.has(v.label));
 
-  // Quality: training's evaluation CLI over every new file, in a run folder of our own (it writes eval.json there).
+  // Quality: training's evaluation (evaluateModel, as its CLI calls it, on the CLI's fixed list of held-out files)
+  // without the idioms and with one document per task: the CLI's full run takes minutes per model on 2 cores.
   const qualityOf = new Map<string, Quality>();
   if (todo.length > 0) {
-    const evalRun = path.join(out, 'eval');
-    fs.mkdirSync(evalRun, { recursive: true });
-    const corpusLink = path.join(evalRun, 'corpus.jsonl');
-    if (!fs.existsSync(corpusLink)) fs.symlinkSync(path.resolve(values['corpus-run'], 'corpus.jsonl'), corpusLink);
-    const [first, ...rest] = todo;
-    run('evaluate', TSX, [
-      'training/eval/cli.ts', '--run', evalRun, '--model', fileOf(first!), '--tasks', values.tasks!,
-      ...rest.flatMap((v) => ['--compare', `${v.label}=${fileOf(v)}`]),
-    ]);
-    const evals = JSON.parse(fs.readFileSync(path.join(evalRun, 'eval.json'), 'utf8')) as EvalEntry[];
-    todo.forEach((v, i) => qualityOf.set(v.label, quality(evals[i]!)));
+    const files: SourceFile[] = [...readCorpus(path.join(values['corpus-run'], 'corpus.jsonl'), 'eval')].map(({ package: pkg, path: p, text }) => ({ package: pkg, path: p, text }));
+    const list = JSON.parse(fs.readFileSync('training/eval/eval-files.json', 'utf8')) as { files: { package: string; path: string }[] };
+    const index = new Map(files.map((f) => [`${f.package}\u0000${f.path}`, f]));
+    const taskFiles = list.files.map((f) => index.get(`${f.package}\u0000${f.path}`)).filter((f): f is SourceFile => f !== undefined);
+    for (const v of todo) {
+      const report = await evaluateModel({
+        modelPath: fileOf(v), files, taskFiles, tasksPerKind: Number(values.tasks), seed: 1, documents: 1,
+        perplexityFiles: Number(values['perplexity-files']), onProgress: (m) => console.error(`[eval ${v.label}] ${m}`),
+      });
+      qualityOf.set(v.label, quality({ label: v.label, report }));
+      console.error(`== quality ${v.label}: perplexity ${report.tokens.perplexity.toFixed(2)} in ${report.seconds.toFixed(0)} s`);
+    }
   }
 
   // Speed: one variant after another on the same prompt.
