@@ -138,6 +138,8 @@ export const calls = {
     input: z.object({
       requestId: Id,
       journalId: Id.nullable(),
+      /** The step whose documents condition it: the page's selected step (tabs select their own); else the journal's current one. */
+      stepId: Id.nullable().optional(),
       path: WorkspacePath,
       prefix: z.string().max(200_000),
       suffix: z.string().max(200_000),

@@ -327,10 +327,10 @@ export class AssistantService {
     };
   }
 
-  private async context(journalId: string | null, documentTokens = this.limits().documentTokens): Promise<BuiltContext | null> {
+  private async context(journalId: string | null, documentTokens = this.limits().documentTokens, stepId?: string | null): Promise<BuiltContext | null> {
     const journal = journalId ? this.options.journals.journal(journalId) : null;
     if (!journal) return null;
-    return buildContext(journal, this.sources(journal.id), documentTokens);
+    return buildContext(journal, this.sources(journal.id), documentTokens, stepId);
   }
 
   /**
@@ -378,7 +378,7 @@ export class AssistantService {
       },
     });
     const prepare = async (limits: ReturnType<typeof promptLimits>) => {
-      const context = await this.context(input.journalId, limits.documentTokens);
+      const context = await this.context(input.journalId, limits.documentTokens, input.stepId);
       if (cancelled) throw cancelledError();
       const prefix = boundPrefix(input.prefix, limits.prefixChars);
       const suffix = boundSuffix(input.suffix, limits.suffixChars);

@@ -61,9 +61,13 @@ export function applyBudget(entries: ContextEntry[], budgetTokens: number): void
   }
 }
 
-/** Reads the current step's documents (failures stay per document) and applies the budget rule. */
-export async function buildContext(journal: Journal, sources: DocumentSources, budgetTokens: number): Promise<BuiltContext | null> {
-  const step = journal.currentStepId ? findStep(journal, journal.currentStepId) : undefined;
+/**
+ * Reads the documents of step `stepId` (a tab's selection; the journal's current step when absent or gone), failures
+ * staying per document, and applies the budget rule.
+ */
+export async function buildContext(journal: Journal, sources: DocumentSources, budgetTokens: number, stepId?: string | null): Promise<BuiltContext | null> {
+  const id = stepId && findStep(journal, stepId) ? stepId : journal.currentStepId;
+  const step = id ? findStep(journal, id) : undefined;
   if (!step) return null;
   const docs = stepDocuments(journal, step);
   const entries = await Promise.all(

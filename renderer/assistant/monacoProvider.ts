@@ -36,7 +36,7 @@ function textAround(model: Monaco.editor.ITextModel, position: Monaco.Position):
 export function installInlineSuggestions(
   monaco: MonacoApi,
   api: SteerwayApi,
-  context: { journalId(): string | null },
+  context: { journalId(): string | null; stepId(): string | null },
 ): { dispose(): void } {
   const feed = connectAssistantStore(api);
   /** Set by Esc: the suggestion streaming in stays hidden until the provider is asked for other reasons. */
@@ -51,6 +51,7 @@ export function installInlineSuggestions(
   const source = new SuggestionSource({
     api,
     journalId: () => context.journalId(),
+    stepId: () => context.stepId(),
     onReport: (report, timing) => assistantStore.setState({ report, timing }),
     // Streaming: Monaco asks its provider once per text and cursor (a provider's change event does not ask
     // again there), so the focused editor's ghost text is hidden and asked for again, which reads the newer text.

@@ -12,6 +12,8 @@ export interface CursorText {
 export interface SuggestionSourceOptions {
   api: SteerwayApi;
   journalId(): string | null;
+  /** The step this tab has selected: its documents condition the suggestion. */
+  stepId(): string | null;
   /** Called with what the model saw, for each suggestion the engine answered. */
   onReport?(report: SuggestionReport, timing: { debounceMs: number; roundTripMs: number }): void;
   /** A request in flight has more text (streamed, or its whole answer): ask again at the same place to show it. */
@@ -223,7 +225,7 @@ export class SuggestionSource {
     const sentAt = this.now();
     try {
       const answer = await this.options.api.call('assistant.complete', {
-        requestId, journalId: this.options.journalId(), path: query.path, prefix: query.prefix, suffix: query.suffix, multiline,
+        requestId, journalId: this.options.journalId(), stepId: this.options.stepId(), path: query.path, prefix: query.prefix, suffix: query.suffix, multiline,
       });
       const roundTripMs = this.now() - sentAt;
       this.debounce.record(roundTripMs);

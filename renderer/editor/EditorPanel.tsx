@@ -25,7 +25,10 @@ function installSuggestionsOnce(api: SteerwayApi, appStore: AppStore): () => voi
   return onEditorCreated((monaco) => {
     if (suggestionsInstalled) return;
     suggestionsInstalled = true;
-    installInlineSuggestions(monaco, api, { journalId: () => appStore.getState().session?.journalId ?? null });
+    installInlineSuggestions(monaco, api, {
+      journalId: () => appStore.getState().session?.journalId ?? null,
+      stepId: () => appStore.getState().session?.store.getState().selectedStepId ?? null,
+    });
   });
 }
 

@@ -72,6 +72,20 @@ describe('context builder', () => {
     expect(context.entries.map((e) => [e.doc.id, e.doc.pinned])).toEqual([['old', true], ['new', false], ['notes:s2', false]]);
   });
 
+  it("reads the step a tab selected, and the journal's current step when none is given or it is gone", async () => {
+    texts.one = 'first ticket';
+    texts.two = 'second ticket';
+    const journal = journalWith([
+      { id: 's1', attachments: [attachment('one', 'text', '', '2026-01-01T00:00:01Z')] },
+      { id: 's2', attachments: [attachment('two', 'text', '', '2026-01-01T00:00:02Z')] },
+    ]);
+    journal.currentStepId = 's2';
+    const docsOf = async (stepId?: string | null) => promptDocuments(await buildContext(journal, sources, 10_000, stepId)).map((d) => d.text);
+    expect(await docsOf('s1')).toEqual(['first ticket']);
+    expect(await docsOf()).toEqual(['second ticket']);
+    expect(await docsOf('deleted-step')).toEqual(['second ticket']);
+  });
+
   it('marks a document that cannot be read as an error, and sends the rest', async () => {
     texts.t1 = 'still here';
     const journal = journalWith([{ id: 's1', attachments: [

@@ -82,7 +82,7 @@ function cancellation() {
 function install(fake = new FakeApi()) {
   resetAssistantStore();
   const m = fakeMonaco();
-  const installed = installInlineSuggestions(m.monaco, fake, { journalId: () => 'j9' });
+  const installed = installInlineSuggestions(m.monaco, fake, { journalId: () => 'j9', stepId: () => 's9' });
   const provider = m.registered[0]!.provider;
   const provide = (model: ReturnType<typeof fakeModel>, line: number, column: number, token = cancellation().token, issuedAt = Date.now(), changeHint?: { data: unknown }) =>
     provider.provideInlineCompletions(

@@ -27,7 +27,7 @@ function setup(answerText = 'Value(x);') {
   const reports: unknown[] = [];
   const more = { count: 0 };
   const source = new SuggestionSource({
-    api: fake, journalId: () => 'j1', now: () => clock, onReport: (report, timing) => reports.push({ report, timing }), onMoreText: () => more.count++,
+    api: fake, journalId: () => 'j1', stepId: () => 's1', now: () => clock, onReport: (report, timing) => reports.push({ report, timing }), onMoreText: () => more.count++,
   });
   return { fake, source, reports, more, tick: (ms: number) => (clock += ms) };
 }
@@ -50,7 +50,7 @@ describe('SuggestionSource', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(await pending).toBe('Value(x);');
     expect(fake.inputsOf('assistant.complete')).toEqual([
-      expect.objectContaining({ journalId: 'j1', path: 'src/a.ts', prefix: 'const v = get', suffix: ';\n', multiline: false }),
+      expect.objectContaining({ journalId: 'j1', stepId: 's1', path: 'src/a.ts', prefix: 'const v = get', suffix: ';\n', multiline: false }),
     ]);
   });
 
