@@ -30,7 +30,7 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { label: 'dense F32', weights: 'dense', type: null },
-  { label: 'dense Q8_0 (export, as shipped)', weights: 'dense', type: null, exportQ8: true },
+  { label: 'dense Q8_0 (export)', weights: 'dense', type: null, exportQ8: true },
   { label: 'dense Q6_K', weights: 'dense', type: 'Q6_K' },
   { label: 'dense Q5_K_M', weights: 'dense', type: 'Q5_K_M' },
   { label: 'dense Q4_K_M', weights: 'dense', type: 'Q4_K_M' },
