@@ -3,6 +3,7 @@
  * localStorage. The page's colours follow `data-theme` on the root element (styles.css); Monaco and xterm,
  * which paint their own, listen through onThemeChange.
  */
+import { Emitter, type Event } from '../../../base/common/event';
 
 export const THEME_CHOICES = ['system', 'light', 'dark'] as const;
 export type ThemeChoice = (typeof THEME_CHOICES)[number];
@@ -22,14 +23,16 @@ export function parseThemeChoice(value: string | null): ThemeChoice {
 let choice: ThemeChoice = 'system';
 let systemDark = false;
 let applied: Theme | null = null;
-const listeners = new Set<(theme: Theme) => void>();
+const changed = new Emitter<Theme>();
+/** Fires on every change of the theme shown. */
+export const onThemeChange: Event<Theme> = changed.event;
 
 function apply(): void {
   const theme = resolveTheme(choice, systemDark);
   if (theme === applied) return;
   applied = theme;
   document.documentElement.dataset.theme = theme;
-  for (const listener of listeners) listener(theme);
+  changed.fire(theme);
 }
 
 /** Reads the remembered choice and starts following the system; call once, before the first render. */
@@ -60,10 +63,4 @@ export function setThemeChoice(next: ThemeChoice): void {
 
 export function currentTheme(): Theme {
   return applied ?? resolveTheme(choice, systemDark);
-}
-
-/** Called on every change of the theme shown; returns the unsubscribe function. */
-export function onThemeChange(listener: (theme: Theme) => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
 }

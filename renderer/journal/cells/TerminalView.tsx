@@ -128,7 +128,7 @@ export function TerminalView({ cellId, hasStoredRun, running }: Props) {
     resized.observe(host.current!);
 
     return () => {
-      themeChanged();
+      themeChanged.dispose();
       feed.dispose();
       cancelAnimationFrame(resizeFrame);
       resized.disconnect();
