@@ -181,6 +181,8 @@ async function prepare(page: Page, url: string, docs: { title: string; text: str
     await panel.getByLabel('Text').fill(doc.text);
     await panel.getByRole('button', { name: 'Add attachment' }).click();
     await panel.getByRole('listitem', { name: doc.title }).waitFor();
+    // The form closes once the edit is answered, which can come after the list shows the document.
+    await panel.getByRole('button', { name: 'Add attachment' }).waitFor({ state: 'detached' });
   }
   const status = page.getByRole('contentinfo', { name: 'Assistant status' });
   await status.getByText('ready', { exact: true }).waitFor({ timeout: 180_000 });
