@@ -44,6 +44,30 @@ function startElectron(binary: string, args: StartArgs): Promise<number> {
   return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
 }
 
+/** How long a quit may take before the process leaves what did not close behind. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+/** True when `stop` ends well within `graceMs`; false, saying why, when it fails or hangs (then it is no longer waited for). */
+export function stopWithin(stop: Promise<void>, graceMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      console.error(`steerway: shutdown did not finish within ${graceMs / 1000} s; exiting anyway`);
+      resolve(false);
+    }, graceMs);
+    stop.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        console.error('steerway: shutdown failed:', error);
+        resolve(false);
+      },
+    );
+  });
+}
+
 async function start(argv: string[]): Promise<number> {
   const args = parseStartArgs(argv);
   const electron = args.web ? { missing: '--web was given' } : electronBinary();
@@ -63,8 +87,10 @@ async function start(argv: string[]): Promise<number> {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await running.stop();
-  return 0;
+  const stopped = await stopWithin(running.stop(), SHUTDOWN_GRACE_MS);
+  // Whatever a stop left open (a socket a page reopened meanwhile, a timer) must not keep the process alive.
+  setTimeout(() => process.exit(stopped ? 0 : 1), SHUTDOWN_GRACE_MS).unref();
+  return stopped ? 0 : 1;
 }
 
 /** Every command with its one-line summary and usage: `steerway --help` lists them, `steerway <command> --help` shows one. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HELP, main } from '../../main/cli';
+import { HELP, main, stopWithin } from '../../main/cli';
 import { START_USAGE } from '../../main/startArgs';
 
 /** Runs the CLI's entry with stdout and stderr captured; nothing here starts the app. */
@@ -37,3 +37,19 @@ describe('steerway CLI usage', () => {
     expect(result.stderr).toContain(HELP);
   });
 });
+
+describe('steerway start: quitting', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('waits for a stop that ends, and leaves one that hangs or fails after saying so', async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+    expect(await stopWithin(Promise.resolve(), 1_000)).toBe(true);
+    expect(errors).toEqual([]);
+    expect(await stopWithin(new Promise<void>(() => undefined), 20)).toBe(false);
+    expect(errors).toEqual(['steerway: shutdown did not finish within 0.02 s; exiting anyway']);
+    expect(await stopWithin(Promise.reject(new Error('port busy')), 1_000)).toBe(false);
+    expect(errors[1]).toBe('steerway: shutdown failed:');
+  });
+});
+
