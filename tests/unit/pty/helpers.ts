@@ -1,7 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CommandResult, ShellSession } from '../../../main/pty/ptyHost';
+import { vi } from 'vitest';
+import { PtyHost, type CommandResult, type ShellSession } from '../../../main/pty/ptyHost';
+import { JournalSession } from '../../../main/services/journalSession';
+import { TrustStore } from '../../../main/storage/trustStore';
+import { WorkspaceStore } from '../../../main/storage/workspaceStore';
 
 /**
  * Starts a background job that ignores SIGHUP, so that only an explicit kill ends it (bash's and the kernel's
@@ -38,3 +42,25 @@ export async function waitUntil(condition: () => boolean, timeoutMs: number): Pr
   }
   return condition();
 }
+
+/**
+ * A journal session over a real pty host in a fresh workspace and HOME (the shells read this HOME's absent
+ * ~/.bashrc, not the machine's), recording what it emits; `cleanups` gets what stops it, for the test's afterEach.
+ */
+export async function openTestJournal(label: string, cleanups: (() => Promise<void>)[]) {
+  vi.stubEnv('HOME', tempHome());
+  const workspace = mkdtempSync(path.join(tmpdir(), `steerway-${label}-ws-`));
+  const ptyHost = PtyHost.start({});
+  cleanups.push(() => ptyHost.dispose());
+  const events: { event: string; payload: Record<string, unknown> }[] = [];
+  const session = await JournalSession.create(label, {
+    store: new WorkspaceStore(workspace),
+    trust: new TrustStore(mkdtempSync(path.join(tmpdir(), `steerway-${label}-user-`))),
+    ptyHost,
+    workspacePath: workspace,
+    emit: (event, payload) => events.push({ event, payload: payload as Record<string, unknown> }),
+  });
+  cleanups.push(() => session.dispose());
+  return { session, events };
+}
+

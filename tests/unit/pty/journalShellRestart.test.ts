@@ -1,14 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newId } from '../../../app/ids';
 import type { CellRun } from '../../../app/journal/schema';
-import { PtyHost } from '../../../main/pty/ptyHost';
-import { JournalSession } from '../../../main/services/journalSession';
-import { TrustStore } from '../../../main/storage/trustStore';
-import { WorkspaceStore } from '../../../main/storage/workspaceStore';
-import { isAlive, tempHome, waitUntil } from './helpers';
+import { isAlive, openTestJournal, waitUntil } from './helpers';
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -18,20 +11,7 @@ afterEach(async () => {
 });
 
 async function openJournal() {
-  // The shells read this HOME's (absent) ~/.bashrc, not the machine's.
-  vi.stubEnv('HOME', tempHome());
-  const workspace = mkdtempSync(path.join(tmpdir(), 'steerway-restart-ws-'));
-  const ptyHost = PtyHost.start({});
-  cleanups.push(() => ptyHost.dispose());
-  const events: { event: string; payload: Record<string, unknown> }[] = [];
-  const session = await JournalSession.create('restart', {
-    store: new WorkspaceStore(workspace),
-    trust: new TrustStore(mkdtempSync(path.join(tmpdir(), 'steerway-restart-user-'))),
-    ptyHost,
-    workspacePath: workspace,
-    emit: (event, payload) => events.push({ event, payload: payload as Record<string, unknown> }),
-  });
-  cleanups.push(() => session.dispose());
+  const { session, events } = await openTestJournal('restart', cleanups);
   const stepId = newId();
   await session.edit({ type: 'addStep', stepId, title: 'step' });
 

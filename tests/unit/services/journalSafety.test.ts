@@ -1,13 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { NOTES_CONFLICT } from '../../../app/journal/edits';
-import { PtyHost } from '../../../main/pty/ptyHost';
-import { JournalSession } from '../../../main/services/journalSession';
-import { TrustStore } from '../../../main/storage/trustStore';
-import { WorkspaceStore } from '../../../main/storage/workspaceStore';
-import { tempHome, waitUntil } from '../pty/helpers';
+import { openTestJournal, waitUntil } from '../pty/helpers';
 
 const cleanups: (() => Promise<void>)[] = [];
 
@@ -17,19 +10,7 @@ afterEach(async () => {
 });
 
 async function openJournal() {
-  vi.stubEnv('HOME', tempHome());
-  const workspace = mkdtempSync(path.join(tmpdir(), 'steerway-safety-ws-'));
-  const ptyHost = PtyHost.start({});
-  cleanups.push(() => ptyHost.dispose());
-  const events: { event: string; payload: Record<string, unknown> }[] = [];
-  const session = await JournalSession.create('safety', {
-    store: new WorkspaceStore(workspace),
-    trust: new TrustStore(mkdtempSync(path.join(tmpdir(), 'steerway-safety-user-'))),
-    ptyHost,
-    workspacePath: workspace,
-    emit: (event, payload) => events.push({ event, payload: payload as Record<string, unknown> }),
-  });
-  cleanups.push(() => session.dispose());
+  const { session, events } = await openTestJournal('safety', cleanups);
   await session.edit({ type: 'addStep', stepId: 's1', title: 'one' });
   await session.edit({ type: 'addStep', stepId: 's2', title: 'two' });
   return { session, events };
