@@ -4,11 +4,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadAddon } from '../../native/binding';
-import { createCompletionEngine, detectFormat, documentTokens, queryTokens, sharedPrefixTokens } from '../../assistant/engine';
+import { createCompletionEngine, documentTokens, queryTokens, sharedPrefixTokens } from '../../assistant/engine';
 import { greedyBatch } from './batch';
 import { chooseFunctions, CODE_FILE, DECLARATION_FILE, packageTasks, scoreApiUse, type ApiScore, type ApiTask, type PackageFiles } from './docsVsMemory';
-import { fitText, PROMPT_TOKENS } from './evaluate';
+import { fitText, openEvalModel, PROMPT_TOKENS } from './evaluate';
 import { bootstrapCI, mean } from './metrics';
 
 /** Which document is attached: the rewritten API's, none, or the original API's. */
@@ -121,12 +120,7 @@ export async function runDocsVsMemory(options: RunOptions): Promise<DocsVsMemory
   const started = performance.now();
   const loadBefore = os.loadavg();
   const progress = options.onProgress ?? (() => undefined);
-  const addon = loadAddon(options.cpuBackend ? { cpuBackend: options.cpuBackend } : {});
-  addon.setLogLevel('none');
-  const model = await addon.loadModel(options.modelPath);
-  const info = model.info;
-  const contextTrain = info.nCtxTrain;
-  const format = detectFormat(model);
+  const { model, info, contextTrain, format } = await openEvalModel(options.modelPath, options.cpuBackend);
   const count = (text: string): number => model.tokenize(text, { addSpecial: false, parseSpecial: false }).length;
   const docBudget = Math.min(PROMPT_TOKENS.documents, Math.floor(contextTrain * 0.4));
   const fitDocs = (docs: { name: string; text: string }[]) => docs.map((d) => ({ name: d.name, text: fitText(count, d.text, Math.floor(docBudget / docs.length), 'start') }));

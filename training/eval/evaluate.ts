@@ -194,15 +194,18 @@ function difference(a: readonly TaskResult[], b: readonly TaskResult[], seed: nu
   };
 }
 
+/** The model under evaluation, loaded quietly, with its training context and prompt format. */
+export async function openEvalModel(modelPath: string, cpuBackend?: string) {
+  const addon = loadAddon(cpuBackend ? { cpuBackend } : {});
+  addon.setLogLevel('none');
+  const model = await addon.loadModel(modelPath);
+  return { model, info: model.info, contextTrain: model.info.nCtxTrain, format: detectFormat(model) };
+}
+
 export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
   const started = performance.now();
   const progress = options.onProgress ?? (() => undefined);
-  const addon = loadAddon(options.cpuBackend ? { cpuBackend: options.cpuBackend } : {});
-  addon.setLogLevel('none');
-  const model = await addon.loadModel(options.modelPath);
-  const info = model.info;
-  const contextTrain = info.nCtxTrain;
-  const format = detectFormat(model);
+  const { model, info, contextTrain, format } = await openEvalModel(options.modelPath, options.cpuBackend);
   const taskFiles = options.taskFiles ?? options.files;
   try {
     const scored = taskFiles.slice(0, options.perplexityFiles);
