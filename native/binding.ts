@@ -206,7 +206,7 @@ export interface ContextOptions {
   /** Threads for multi-token batches (default: `threads`). */
   threadsBatch?: number;
   /**
-   * Enables observeAttention/setAttentionBias (llama.cpp's cb_eval on the `kq_soft_max-<layer>` nodes).
+   * Enables observeAttention/setAttentionBias/setAttentionInjection (llama.cpp's cb_eval on the `kq_soft_max-<layer>` nodes).
    * Needs the non-flash attention path: flashAttention defaults to 'disabled' and anything else is refused.
    */
   attentionHook?: boolean;
@@ -239,6 +239,32 @@ export interface AttentionBias {
   heads?: readonly number[] | Int32Array;
   /** Batch indices of the tokens whose attention changes (default all). */
   tokens?: readonly number[] | Int32Array;
+}
+
+/** Sparse softmax rows in CSR form, keyed by batch index of the tokens of each following decode call. */
+export interface InjectedRows {
+  /** Batch indices (ascending) of the tokens whose rows are given; other tokens keep the model's own row. */
+  tokens: Int32Array;
+  /** Length tokens.length + 1: row i's entries are [offsets[i], offsets[i+1]) of cells/weights. */
+  offsets: Int32Array;
+  /**
+   * KV cell indices, each in [0, nCtx). A cell at or past the ubatch's KV view (llama.cpp's used cells padded
+   * to 256) holds no token: its weight is skipped. A cell listed twice in a row gets the sum of its weights.
+   */
+  cells: Int32Array;
+  /** Weights written into those cells (every other cell of the row becomes 0); not renormalized. */
+  weights: Float32Array;
+}
+
+/**
+ * Replaces chosen query heads' softmax rows (`kq_soft_max-<layer>`). Applied before the bias, and
+ * observation sees the injected rows. Arrays are copied when it is set.
+ */
+export interface AttentionInjection {
+  /** Row sets, referenced by index from `heads`. */
+  patterns: readonly InjectedRows[];
+  /** Query heads replaced: `pattern` indexes `patterns`; -1 zeroes every row of the head (the ablation). */
+  heads: readonly { layer: number; head: number; pattern: number }[];
 }
 
 /**
@@ -343,6 +369,10 @@ export interface AddonContext {
   attention(): AttentionObservation[];
   /** Steers attention in the following decodes (null: stop). Needs `attentionHook`. */
   setAttentionBias(bias: AttentionBias | null): void;
+  /** Replaces chosen heads' softmax rows in the following decodes (null: stop). Needs `attentionHook`. */
+  setAttentionInjection(injection: AttentionInjection | null): void;
+  /** Rows the injection wrote (summed over heads) during the last decode. */
+  injectedRows(): number;
   /** Frees the context (deferred until an in-flight decode ends, which is aborted). Idempotent; also runs on GC. */
   dispose(): void;
 }
