@@ -76,7 +76,7 @@ export class EngineHost {
         const device: Device = gpu ? 'gpu' : 'cpu';
         const note = request.gpu && !gpu ? `No GPU build of llama.cpp runs here (${hostError(lastError).message}); using the CPU.` : null;
         this.state = { ...this.state, state: 'ready', device, message: note };
-        this.send({ type: 'loaded', loadId: request.loadId, device, format: this.engine.model.format, note, contextLength: this.engine.model.contextLength });
+        this.send({ type: 'loaded', loadId: request.loadId, device, format: this.engine.model.format, note, contextLength: this.engine.model.contextLength, identity: this.engine.model.identity });
         this.pumpWarms();
         return;
       } catch (error) {

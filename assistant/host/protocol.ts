@@ -82,6 +82,8 @@ export const EngineReply = z.discriminatedUnion('type', [
     type: z.literal('loaded'), loadId: z.number().int(), device: Device, format: PromptFormatName, note: z.string().nullable(),
     /** The context length the model was trained with: prompts longer than it degrade. */
     contextLength: z.number().int().positive(),
+    /** sha256 of the model file (the engine's identity): main finds the model's head profile by it. */
+    identity: z.string().optional(),
   }),
   z.object({ type: z.literal('load-failed'), loadId: z.number().int(), error: HostError }),
   /** A streamed complete's next piece of text; the pieces add up to the result's text. */

@@ -31,6 +31,8 @@ export interface EngineClientState {
   message: string | null;
   /** When ready: the context length the model was trained with. */
   contextLength?: number;
+  /** When ready: the model file's sha256 (the engine's identity), the key of its head profile. */
+  identity?: string;
 }
 
 /** The host process died while this call was in flight. */
@@ -187,7 +189,7 @@ export class EngineClient implements EngineClientLike {
     switch (reply.type) {
       case 'loaded':
         if (reply.loadId !== this.loadId) return;
-        this.setState({ state: 'ready', device: reply.device, message: reply.note, contextLength: reply.contextLength });
+        this.setState({ state: 'ready', device: reply.device, message: reply.note, contextLength: reply.contextLength, ...(reply.identity ? { identity: reply.identity } : {}) });
         this.settleLoads();
         return;
       case 'load-failed':

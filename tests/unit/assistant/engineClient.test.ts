@@ -84,6 +84,14 @@ describe('engine client', () => {
     expect(engine.state().state).toBe('ready');
   });
 
+  it('keeps the loaded model\'s identity (the key of its head profile) in its state', async () => {
+    const { engine, processes } = client(null);
+    const loading = engine.configure(CONFIG);
+    processes[0]!.reply({ type: 'loaded', loadId: 1, device: 'cpu', format: 'fim-generic', note: null, contextLength: 4096, identity: 'ab'.repeat(32) });
+    await loading;
+    expect(engine.state()).toMatchObject({ state: 'ready', identity: 'ab'.repeat(32) });
+  });
+
   it('rejects calls in flight when the host crashes, restarts it and loads the model again', async () => {
     const { engine, states, processes } = client();
     await engine.configure(CONFIG);
