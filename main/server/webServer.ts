@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Reply, ServerFrame } from '../../app/ipc/api';
@@ -87,6 +87,10 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
   const token = options.token ?? newToken();
   const log = options.log ?? (() => undefined);
   const sockets = new Set<WebSocket>();
+  // Every TCP connection, so that closing ends them all: Node's close waits for connections that never sent a
+  // request (Chromium opens spare ones ahead of need) or sent half of one, up to its 60 s headers timeout.
+  const connections = new Set<Socket>();
+  let closing = false;
   let port = 0;
 
   const hostAllowed = (request: IncomingMessage) => hostNamesServer(request, port);
@@ -133,6 +137,12 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     if (request.method === 'HEAD') return void response.end();
     createReadStream(file).pipe(response);
   }
+
+  server.on('connection', (socket) => {
+    if (closing) return void socket.destroy();
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+  });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on('upgrade', (request, socket, head) => {
@@ -210,9 +220,12 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       for (const ws of sockets) send(ws, { event, payload });
     },
     async close() {
-      for (const ws of sockets) ws.terminate();
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       wss.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const ws of sockets) ws.terminate();
+      for (const socket of connections) socket.destroy();
+      await closed;
     },
   };
 }

@@ -263,3 +263,34 @@ describe('browser-mode web server under malformed frames (security report V1)', 
     socket.close();
   });
 });
+
+describe('closing the browser-mode web server', () => {
+  async function freshServer(): Promise<RunningWebServer> {
+    const staticRoot = await mkdtemp(join(tmpdir(), 'steerway-static-'));
+    await writeFile(join(staticRoot, 'index.html'), '<!doctype html><title>Steerway</title>');
+    return startWebServer({ staticRoot, dispatch: createDispatcher(handlers), token: 'the-token' });
+  }
+
+  /** A raw connection that has sent `text` and is still open (the server accepted it). */
+  function halfSent(port: number, text: string): Promise<ReturnType<typeof connectTcp>> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTcp(port, '127.0.0.1', () => socket.write(text, () => resolve(socket)));
+      socket.on('error', reject);
+    });
+  }
+
+  it('ends with a request half sent, a spare connection and an open socket, and ends them (a quit never waits on a page)', async () => {
+    const closing = await freshServer();
+    const open = await connectTo(closing.port, '/api?token=the-token');
+    expect(open.status).toBe(101);
+    const socketClosed = new Promise<void>((resolve) => open.socket!.on('close', () => resolve()));
+    // Headers never finished: Node would wait for its 60 s headers timeout before `close` ended.
+    const half = await halfSent(closing.port, `GET /api?token=the-token HTTP/1.1\r\nHost: 127.0.0.1:${closing.port}\r\nUpgrade: websocket\r\n`);
+    // A connection that never sent a byte (Chromium opens such spare connections ahead of need).
+    const spare = await halfSent(closing.port, '');
+    const ended = (socket: typeof half) => new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    const othersClosed = Promise.all([ended(half), ended(spare)]);
+    await closing.close();
+    await Promise.all([socketClosed, othersClosed]);
+  });
+});
