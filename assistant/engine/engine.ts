@@ -11,7 +11,10 @@ import { GgufFormatError, readGgufHeader } from '../gguf/header';
 import { documentTokens, detectFormat, queryTokens, sharedPrefixTokens, splitBlocks, type PromptFormat } from './format';
 import { boundaryCut, logprobsOf, partialStopLength, sampleToken, SeededRandom, stopCut } from './sampling';
 import { BlockStore } from './blockStore';
-import { emptyPhases, KvLayout, type Entry } from './kvLayout';
+import { emptyPhases, KvLayout, type Entry, type PromptInjection } from './kvLayout';
+import { analysisInPrompt, checkHeads, HeadProfileReader, InjectionRows, locate, promptChars, reportEdges } from './injection';
+import { UseDefAnalyzer, type PromptSpan, type UseDefResult } from '../analysis';
+import type { HeadChoice } from '../heads/profile';
 import { BLOCK_DIR_MODE, BLOCK_FILE_MODE, DiskTier, MemoryTier } from './tiers';
 import { COMPLETION_MODES, DEFAULT_COMPLETION_MODE, STOP_BOUNDARIES } from '../../app/completion/vocabulary';
 import {
@@ -77,7 +80,7 @@ async function checkModelFile(file: string): Promise<fs.Stats> {
  * (which no one sets by hand) tells a file rewritten in place with its old size and mtime restored: its blocks
  * must not be taken for the old model's.
  */
-async function modelIdentity(file: string, stat: fs.Stats, cacheDir: string | null): Promise<string> {
+export async function modelIdentity(file: string, stat: fs.Stats, cacheDir: string | null): Promise<string> {
   const stamp = `${path.resolve(file)}|${stat.size}|${stat.mtimeMs}|${stat.ctimeMs}|${stat.ino}`;
   const memoFile = cacheDir ? path.join(cacheDir, 'model-identity.json') : null;
   let memo: Record<string, string> = {};
@@ -133,7 +136,8 @@ export async function createCompletionEngine(options: EngineOptions): Promise<Co
   }
   try {
     const batch = Math.min(options.batchSize ?? 512, nCtx);
-    const newContext = (cells: number): Promise<AddonContext> => {
+    // `attentionHook`: the injection context (non-flash attention, where the softmax rows can be replaced).
+    const newContext = (cells: number, attentionHook = false): Promise<AddonContext> => {
       // The engine never sends more than `batch` tokens per decode; the context's nBatch is only raised so
       // that it allows enough sequences (llama.cpp requires nSeqMax <= nBatch).
       const nBatch = Math.min(Math.max(batch, N_SEQ_MAX), cells);
@@ -144,7 +148,8 @@ export async function createCompletionEngine(options: EngineOptions): Promise<Co
         nSeqMax: Math.min(N_SEQ_MAX, nBatch),
         typeK,
         typeV,
-        flashAttention: options.flashAttention ?? 'auto',
+        flashAttention: attentionHook ? 'disabled' : (options.flashAttention ?? 'auto'),
+        ...(attentionHook ? { attentionHook } : {}),
         ...(options.threads ? { threads: options.threads, threadsBatch: options.threads } : {}),
       };
       return model.createContext(params);
@@ -174,11 +179,16 @@ class Engine implements CompletionEngine {
   private readonly keyBase: string;
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  /** Injected requests run here, causally, where KV cells are positions; made on the first one. */
+  private injectionKv: KvLayout | null = null;
+  private analyzer: Promise<UseDefAnalyzer | null> | null = null;
+  private readonly profiles: HeadProfileReader;
+  private readonly pieces = new Map<number, Uint8Array>();
 
   constructor(
     private readonly llama: AddonModel,
     ctx: AddonContext,
-    private readonly newContext: (cells: number) => Promise<AddonContext>,
+    private readonly newContext: (cells: number, attentionHook?: boolean) => Promise<AddonContext>,
     /** Most cells a context may have (`contextSize`). */
     private readonly maxCells: number,
     options: EngineOptions,
@@ -208,6 +218,7 @@ class Engine implements CompletionEngine {
     this.blockTokens = Math.min(options.blockTokens ?? 256, batch);
     this.store = new BlockStore(new MemoryTier(options.memoryBudgetBytes ?? 256 * 2 ** 20), disk, identity, layout);
     this.kv = new KvLayout(ctx, this.shared, batch, this.store);
+    this.profiles = new HeadProfileReader(options.cacheDir ? path.resolve(options.cacheDir) : null, identity);
     // Version 2: a block's KV depends on its document's earlier blocks (chained), not on the prefix alone.
     this.keyBase = createHash('sha256')
       .update(`steerway-kv-block/2|${identity}|${layout}|`)
@@ -246,7 +257,9 @@ class Engine implements CompletionEngine {
   resetContext(): Promise<void> {
     // In the queue, like a request, so it never runs in the middle of one.
     const run = this.queue.then(() => {
-      if (!this.disposed) this.kv.reset();
+      if (this.disposed) return;
+      this.kv.reset();
+      this.injectionKv?.reset();
     });
     this.queue = run.catch(() => undefined);
     return run;
@@ -261,9 +274,12 @@ class Engine implements CompletionEngine {
     if (this.disposed) return;
     this.disposed = true;
     this.ctx.abort();
+    this.injectionKv?.ctx.abort();
     await this.queue;
     await this.store.flush();
     this.ctx.dispose();
+    this.injectionKv?.ctx.dispose();
+    (await this.analyzer)?.dispose();
     this.llama.dispose();
   }
 
@@ -320,25 +336,37 @@ class Engine implements CompletionEngine {
     if (this.disposed) throw new EngineDisposedError();
     this.validate(request);
     const started = performance.now();
-    const mode: CompletionMode = request.mode ?? DEFAULT_COMPLETION_MODE;
+    const requested: CompletionMode = request.mode ?? DEFAULT_COMPLETION_MODE;
     const maxTokens = request.maxTokens ?? 64;
     const { entries, query } = this.prompt(request);
     const promptIds = [...this.shared, ...entries.flatMap((e) => e.tokens), ...query];
     const needed = promptIds.length + maxTokens;
     if (needed > this.maxCells) throw new ContextOverflowError(needed, this.maxCells);
-    // Room for the request and, while a run of blocks is computed, copies of its document's earlier blocks.
-    const largestDocument = Math.max(0, ...entries.map((e) => e.docOffset + e.length));
-    await this.fitContext(needed + largestDocument);
+    const notes = this.format.name === 'plain-prefix' ? [this.format.note] : [];
+    const heads = this.injectedHeads(request, notes);
+    // An injected request runs causally in the injection context, where a KV cell is its token's position:
+    // sparse blocks (restored, shifted, in several sequences) sit in cells no one can name there.
+    const mode: CompletionMode = heads.length > 0 && requested === 'sparse' ? 'prefix' : requested;
+    if (mode !== requested) notes.push('attention injection: the prompt ran causally with prefix reuse (KV cells = positions, so each injected column is its token); document blocks were not placed');
+    let kv: KvLayout;
+    if (heads.length > 0) {
+      kv = await this.injectionLayout(needed);
+    } else {
+      // Room for the request and, while a run of blocks is computed, copies of its document's earlier blocks.
+      const largestDocument = Math.max(0, ...entries.map((e) => e.docOffset + e.length));
+      await this.fitContext(needed + largestDocument);
+      kv = this.kv;
+    }
     const signal = request.signal;
     if (signal?.aborted) throw new CompletionAbortedError();
-    const onAbort = (): void => this.ctx.abort();
+    const onAbort = (): void => kv.ctx.abort();
     signal?.addEventListener('abort', onAbort);
-    this.kv.beginRequest();
+    kv.beginRequest();
     const phases = emptyPhases();
     const report: CompletionReport = {
       mode,
       format: this.format.name,
-      notes: this.format.name === 'plain-prefix' ? [this.format.note] : [],
+      notes,
       promptTokens: promptIds.length,
       reusedFromContext: 0,
       reusedFromMemory: 0,
@@ -354,20 +382,105 @@ class Engine implements CompletionEngine {
       totalMs: 0,
       phases,
     };
+    let injection: PromptInjection | undefined;
     try {
-      const job = { ids: promptIds, queryStart: promptIds.length - query.length, maxTokens, report, phases, signal };
-      const lastIndex = mode === 'sparse' ? await this.kv.sparse(job, entries, request.boundary ?? 0) : await this.kv.causal(job, mode === 'prefix');
+      const queryStart = promptIds.length - query.length;
+      injection = heads.length > 0 ? await this.injection(request, heads, entries, promptIds, queryStart, maxTokens, notes) : undefined;
+      if (injection) report.injection = injection.report;
+      const job = { ids: promptIds, queryStart, maxTokens, report, phases, signal, ...(injection ? { injection } : {}) };
+      const lastIndex = mode === 'sparse' ? await kv.sparse(job, entries, request.boundary ?? 0) : await kv.causal(job, mode === 'prefix');
       report.promptMs = performance.now() - started;
-      const result = await this.generate(request, promptIds, lastIndex, maxTokens, report, started, signal);
+      const result = await this.generate(kv, request, promptIds, lastIndex, maxTokens, report, started, signal, injection);
       report.totalMs = performance.now() - started;
       return result;
     } catch (err) {
-      this.kv.recover();
+      kv.recover();
       if (signal?.aborted || isNativeError(err, 'ERR_ABORTED')) throw new CompletionAbortedError();
       throw err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      // The rows are keyed by batch index: left set, they would land on the next request's tokens.
+      if (heads.length > 0 && !kv.ctx.disposed) kv.ctx.setAttentionInjection(null);
     }
+  }
+
+  /** The heads a request injects (none without `inject`); a bad list is refused, `auto` without a profile says so. */
+  private injectedHeads(request: CompletionRequest, notes: string[]): HeadChoice[] {
+    const { inject } = request;
+    if (inject === undefined) return [];
+    const { nLayer, nHead } = this.llama.info;
+    if (inject === 'auto') {
+      const auto = this.profiles.autoHeads(nLayer, nHead);
+      if (auto.note) notes.push(auto.note);
+      return auto.heads;
+    }
+    if (!Array.isArray(inject)) throw new InvalidRequestError("inject must be 'auto' or a list of { layer, head, pattern }");
+    return checkHeads(inject, nLayer, nHead);
+  }
+
+  /** The injection context, grown (a power of two, up to `contextSize`) to `cells`; a new one starts empty. */
+  private async injectionLayout(cells: number): Promise<KvLayout> {
+    const size = contextCellsFor(cells, this.maxCells);
+    if (this.injectionKv && size <= this.injectionKv.ctx.nCtx) return this.injectionKv;
+    const ctx = await this.newContext(size, true);
+    this.injectionKv?.ctx.dispose();
+    this.injectionKv = new KvLayout(ctx, this.shared, this.batch, this.store);
+    return this.injectionKv;
+  }
+
+  private piece(token: number): Uint8Array {
+    let piece = this.pieces.get(token);
+    if (!piece) this.pieces.set(token, (piece = this.llama.tokenPiece(token)));
+    return piece;
+  }
+
+  /**
+   * The request's analysis (documents cached by content hash in the analyzer) mapped to the prompt's tokens,
+   * and each chosen head's rows from it.
+   */
+  private async injection(request: CompletionRequest, heads: HeadChoice[], entries: Entry[], ids: number[], queryStart: number, maxTokens: number, notes: string[]): Promise<PromptInjection> {
+    const analyzer = await (this.analyzer ??= UseDefAnalyzer.create().catch(() => null));
+    const cursorFile = request.fileName ?? '';
+    const { text, starts } = promptChars(ids.map((t) => this.piece(t)));
+    let result: UseDefResult | null = null;
+    if (analyzer) {
+      const documents = (request.documents ?? []).map((d) => ({ file: d.name, text: d.text }));
+      result = analyzer.analyze({ file: cursorFile, prefix: request.prefix, suffix: request.suffix ?? '' }, documents);
+    } else {
+      notes.push('attention injection: the use-def analysis is unavailable (its grammars did not load): use-def, induction and bracket heads inject no rows');
+    }
+    const spans = this.spans(request, entries, ids, queryStart, text, starts);
+    const rows = new InjectionRows(heads, analysisInPrompt(result, spans, starts), queryStart, ids.length + maxTokens);
+    return { rows, report: { heads: heads.map((h) => ({ ...h })), ...reportEdges(result, cursorFile), injectedRows: 0 } };
+  }
+
+  /** Where the analysed texts sit in the prompt's characters; a text the tokenizer did not give back as it is is left out. */
+  private spans(request: CompletionRequest, entries: Entry[], ids: number[], queryStart: number, text: string, starts: number[]): PromptSpan[] {
+    const charAt = (token: number): number => (token < starts.length ? starts[token]! : text.length);
+    const spans: PromptSpan[] = [];
+    (request.documents ?? []).forEach((doc, d) => {
+      const blocks = entries.filter((e) => e.doc === d);
+      if (blocks.length === 0) return;
+      const last = blocks.at(-1)!;
+      const header = `${doc.name}\n`;
+      const at = text.indexOf(header + doc.text, charAt(blocks[0]!.offset));
+      if (at >= 0 && at + header.length + doc.text.length <= charAt(last.offset + last.length)) spans.push({ file: doc.name, start: 0, end: doc.text.length, promptStart: at + header.length });
+    });
+    const file = request.fileName ?? '';
+    const { prefix } = request;
+    const suffix = request.suffix ?? '';
+    const { fim } = this.format;
+    if (fim.prefix === null || fim.suffix === null) {
+      // plain-prefix: the prompt ends with the prefix; the suffix is not shown.
+      if (text.endsWith(prefix)) spans.push({ file, start: 0, end: prefix.length, promptStart: text.length - prefix.length });
+      return spans;
+    }
+    const query = ids.slice(queryStart);
+    const p = locate(text, prefix, charAt(queryStart + query.indexOf(fim.prefix) + 1));
+    const s = locate(text, suffix, charAt(queryStart + query.indexOf(fim.suffix) + 1));
+    if (p !== null) spans.push({ file, start: 0, end: prefix.length, promptStart: p });
+    if (s !== null) spans.push({ file, start: prefix.length, end: prefix.length + suffix.length, promptStart: s });
+    return spans;
   }
 
   /**
@@ -383,6 +496,7 @@ class Engine implements CompletionEngine {
   }
 
   private async generate(
+    kv: KvLayout,
     request: CompletionRequest,
     promptIds: number[],
     lastIndex: number,
@@ -390,15 +504,17 @@ class Engine implements CompletionEngine {
     report: CompletionReport,
     started: number,
     signal: AbortSignal | undefined,
+    injection: PromptInjection | undefined,
   ): Promise<CompletionResult> {
+    const { ctx } = kv;
     const temperature = request.temperature ?? 0;
     const k = request.logprobs ?? 0;
     const rng = new SeededRandom(request.seed ?? 0);
     const params = { temperature, topK: request.topK ?? 0, topP: request.topP ?? 1 };
     const needRow = temperature > 0 || k > 0;
-    const row = new Float32Array(this.ctx.nVocab);
+    const row = new Float32Array(ctx.nVocab);
     const result: CompletionResult = { text: '', tokens: [], promptTokenIds: promptIds, report };
-    if (request.returnPromptLogits) result.promptLogits = this.ctx.logits(lastIndex, new Float32Array(this.ctx.nVocab));
+    if (request.returnPromptLogits) result.promptLogits = ctx.logits(lastIndex, new Float32Array(ctx.nVocab));
     if (k > 0) result.logprobs = [];
     const decoder = new TextDecoder();
     const stops = request.stop ?? [];
@@ -416,10 +532,10 @@ class Engine implements CompletionEngine {
       if (signal?.aborted) throw new CompletionAbortedError();
       let token: number;
       if (needRow) {
-        this.ctx.logits(index, row);
+        ctx.logits(index, row);
         token = sampleToken(row, params, rng);
       } else {
-        token = this.ctx.argmax(index);
+        token = ctx.argmax(index);
       }
       if (result.tokens.length === 0) {
         firstAt = performance.now();
@@ -455,7 +571,7 @@ class Engine implements CompletionEngine {
         emitted = visible;
       }
       if (result.tokens.length >= maxTokens) break;
-      index = await this.kv.extend(token, pos, signal, phases);
+      index = await kv.extend(token, pos, signal, phases, injection);
       pos++;
     }
     result.text = raw + (report.stopReason === 'line' || report.stopReason === 'block' || report.stopReason === 'stop' ? '' : decoder.decode());

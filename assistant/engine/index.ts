@@ -1,5 +1,5 @@
 // The completion engine of issue 3: `createCompletionEngine` and its types.
-export { createCompletionEngine } from './engine';
+export { createCompletionEngine, modelIdentity } from './engine';
 // The cut and the numerics other layers reuse (the remote engine's answers, training's evaluation).
 export { argmax, boundaryCut, logSumExp } from './sampling';
 // The prompt layout, so that training's samples and evaluation build exactly the engine's prompts.
