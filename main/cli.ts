@@ -5,11 +5,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPLETE_USAGE, runComplete } from '../assistant/cli/complete';
 import { COMPRESS_USAGE, runCompress } from '../assistant/cli/compress';
+import { HEADS_USAGE, runHeads } from '../assistant/cli/heads';
 import { runUsedef, USEDEF_USAGE } from '../assistant/cli/usedef';
 import { runServe, SERVE_USAGE } from './api/serveCommand';
 import { builtRendererFolder, startBrowserMode } from './browserMode';
 import { BUNDLED_MODEL_FILE } from './models/modelManager';
 import { parseStartArgs, START_USAGE, StartArgsError, type StartArgs } from './startArgs';
+import { userDataDir } from './storage/userData';
 
 /** `steerway <command>`: the entry of `npm start` and of the `steerway` bin. */
 
@@ -99,6 +101,12 @@ const commands: Record<string, { summary: string; usage: string; run: (argv: str
   complete: { summary: 'one completion from the command line', usage: COMPLETE_USAGE, run: (argv) => runComplete(argv) },
   compress: { summary: 'a smaller (quantized) copy of a GGUF model', usage: COMPRESS_USAGE, run: (argv) => runCompress(argv) },
   usedef: { summary: 'the use-def edges of a file (with --doc files its imports reach)', usage: USEDEF_USAGE, run: (argv) => runUsedef(argv) },
+  heads: {
+    summary: "scores a model's attention heads per exact pattern (its head profile)",
+    usage: HEADS_USAGE,
+    // The app's block cache folder (main/assistant/assistantService.ts), where the engine reads the profile.
+    run: (argv) => runHeads(argv, { stdout: (t) => process.stdout.write(t), stderr: (l) => process.stderr.write(`${l}\n`), defaultCacheDir: join(userDataDir(), 'kv-cache'), repoRoot: join(bundleDir, '../..') }),
+  },
   serve: { summary: "a model to editors over llama.cpp's /infill and OpenAI's /v1/completions", usage: SERVE_USAGE, run: runServe },
 };
 
