@@ -14,8 +14,8 @@ bool abortCallback(void* data) { return static_cast<std::atomic<bool>*>(data)->l
 template <typename T>
 Napi::TypedArrayOf<T> readTyped(Napi::Env env, const Napi::Value& v, napi_typedarray_type type, const char* name) {
     if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type) {
-        const char* typeName = type == napi_int32_array ? "Int32Array" : "Uint8Array";
-        throwInvalid(env, std::string(name) + " must be an " + typeName);
+        const char* typeName = type == napi_int32_array ? "an Int32Array" : type == napi_float32_array ? "a Float32Array" : "a Uint8Array";
+        throwInvalid(env, std::string(name) + " must be " + typeName);
     }
     return v.As<Napi::TypedArrayOf<T>>();
 }
@@ -101,6 +101,8 @@ Napi::Function AddonContext::Init(Napi::Env env) {
                            InstanceMethod<&AddonContext::ObserveAttention>("observeAttention"),
                            InstanceMethod<&AddonContext::Attention>("attention"),
                            InstanceMethod<&AddonContext::SetAttentionBias>("setAttentionBias"),
+                           InstanceMethod<&AddonContext::SetAttentionInjection>("setAttentionInjection"),
+                           InstanceMethod<&AddonContext::InjectedRows>("injectedRows"),
                            InstanceMethod<&AddonContext::Dispose>("dispose"),
                            InstanceAccessor<&AddonContext::GetBusy>("busy"),
                            InstanceAccessor<&AddonContext::GetDisposed>("disposed"),
@@ -492,6 +494,85 @@ Napi::Value AddonContext::SetAttentionBias(const Napi::CallbackInfo& info) {
     h.biasTokens = std::move(tokenSet);
     h.biasOn = true;
     return env.Undefined();
+}
+
+// Copies one InjectedRows object after checking its CSR shape: tokens ascending in [0, nBatch), offsets
+// from 0 to cells.length without going back, cells in [0, nCtx), finite weights.
+AttentionHook::InjectedRows AddonContext::readInjectedRows(Napi::Env env, const Napi::Value& v, const std::string& name) const {
+    if (!v.IsObject()) throwInvalid(env, name + " must be an object");
+    const Napi::Object o = v.As<Napi::Object>();
+    const auto tokens = readTyped<int32_t>(env, o.Get("tokens"), napi_int32_array, (name + ".tokens").c_str());
+    const auto offsets = readTyped<int32_t>(env, o.Get("offsets"), napi_int32_array, (name + ".offsets").c_str());
+    const auto cells = readTyped<int32_t>(env, o.Get("cells"), napi_int32_array, (name + ".cells").c_str());
+    const auto weights = readTyped<float>(env, o.Get("weights"), napi_float32_array, (name + ".weights").c_str());
+    AttentionHook::InjectedRows rows;
+    rows.tokens.assign(tokens.Data(), tokens.Data() + tokens.ElementLength());
+    rows.offsets.assign(offsets.Data(), offsets.Data() + offsets.ElementLength());
+    rows.cells.assign(cells.Data(), cells.Data() + cells.ElementLength());
+    rows.weights.assign(weights.Data(), weights.Data() + weights.ElementLength());
+    for (size_t i = 0; i < rows.tokens.size(); i++) {
+        const int32_t t = rows.tokens[i];
+        if (t < 0 || static_cast<uint32_t>(t) >= nBatch_) throwInvalid(env, name + ".tokens[" + std::to_string(i) + "] = " + std::to_string(t) + " is not a batch index in [0, nBatch=" + std::to_string(nBatch_) + ")");
+        if (i > 0 && t <= rows.tokens[i - 1]) throwInvalid(env, name + ".tokens must be strictly ascending (index " + std::to_string(i) + ")");
+    }
+    if (rows.offsets.size() != rows.tokens.size() + 1) throwInvalid(env, name + ".offsets must have tokens.length + 1 entries");
+    if (rows.weights.size() != rows.cells.size()) throwInvalid(env, name + ".weights must have one entry per cell");
+    if (rows.offsets.front() != 0 || static_cast<size_t>(rows.offsets.back()) != rows.cells.size()) {
+        throwInvalid(env, name + ".offsets must start at 0 and end at cells.length");
+    }
+    for (size_t i = 1; i < rows.offsets.size(); i++) {
+        if (rows.offsets[i] < rows.offsets[i - 1]) throwInvalid(env, name + ".offsets must not decrease (index " + std::to_string(i) + ")");
+    }
+    for (size_t e = 0; e < rows.cells.size(); e++) {
+        if (rows.cells[e] < 0 || static_cast<uint32_t>(rows.cells[e]) >= nCtx_) throwInvalid(env, name + ".cells[" + std::to_string(e) + "] is not a KV cell index in [0, nCtx=" + std::to_string(nCtx_) + ")");
+        if (!std::isfinite(rows.weights[e])) throwInvalid(env, name + ".weights[" + std::to_string(e) + "] must be finite");
+    }
+    return rows;
+}
+
+Napi::Value AddonContext::SetAttentionInjection(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    AttentionHook& h = hook(env);
+    if (info[0].IsNull() || info[0].IsUndefined()) {
+        h.injectOn = false;
+        h.injectPatterns.clear();
+        for (auto& heads : h.injectHeads) heads.clear();
+        return env.Undefined();
+    }
+    if (!info[0].IsObject()) throwInvalid(env, "injection must be an object or null");
+    const Napi::Object o = info[0].As<Napi::Object>();
+    const Napi::Value patternsValue = o.Get("patterns"), headsValue = o.Get("heads");
+    if (!patternsValue.IsArray()) throwInvalid(env, "injection.patterns must be an array");
+    if (!headsValue.IsArray()) throwInvalid(env, "injection.heads must be an array");
+    const auto patternList = patternsValue.As<Napi::Array>();
+    std::vector<AttentionHook::InjectedRows> patterns;
+    for (uint32_t i = 0; i < patternList.Length(); i++) patterns.push_back(readInjectedRows(env, patternList.Get(i), "injection.patterns[" + std::to_string(i) + "]"));
+    const auto headList = headsValue.As<Napi::Array>();
+    std::vector<std::vector<AttentionHook::InjectedHead>> heads(static_cast<size_t>(nLayer_));
+    std::vector<uint8_t> taken(static_cast<size_t>(nLayer_) * static_cast<size_t>(nHead_));
+    for (uint32_t i = 0; i < headList.Length(); i++) {
+        const std::string name = "injection.heads[" + std::to_string(i) + "]";
+        const Napi::Value entry = headList.Get(i);
+        if (!entry.IsObject()) throwInvalid(env, name + " must be an object");
+        const Napi::Object e = entry.As<Napi::Object>();
+        const int32_t layer = readInt(env, e.Get("layer"), (name + ".layer").c_str(), 0, nLayer_ - 1);
+        const int32_t head = readInt(env, e.Get("head"), (name + ".head").c_str(), 0, nHead_ - 1);
+        const int32_t pattern = readInt(env, e.Get("pattern"), (name + ".pattern").c_str(), -1, static_cast<int64_t>(patterns.size()) - 1);
+        uint8_t& seen = taken[static_cast<size_t>(layer) * nHead_ + head];
+        if (seen) throwInvalid(env, name + " replaces layer " + std::to_string(layer) + " head " + std::to_string(head) + " a second time");
+        seen = 1;
+        heads[layer].push_back({head, pattern});
+    }
+    // Installed only once everything was read: a bad argument leaves the previous injection in place.
+    h.injectPatterns = std::move(patterns);
+    h.injectHeads = std::move(heads);
+    h.injectOn = true;
+    return env.Undefined();
+}
+
+Napi::Value AddonContext::InjectedRows(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return Napi::Number::New(env, static_cast<double>(hook(env).injectedRows));
 }
 
 Napi::Value AddonContext::Dispose(const Napi::CallbackInfo& info) {

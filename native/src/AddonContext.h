@@ -60,6 +60,8 @@ class AddonContext : public Napi::ObjectWrap<AddonContext> {
     Napi::Value ObserveAttention(const Napi::CallbackInfo& info);
     Napi::Value Attention(const Napi::CallbackInfo& info);
     Napi::Value SetAttentionBias(const Napi::CallbackInfo& info);
+    Napi::Value SetAttentionInjection(const Napi::CallbackInfo& info);
+    Napi::Value InjectedRows(const Napi::CallbackInfo& info);
     Napi::Value Dispose(const Napi::CallbackInfo& info);
     Napi::Value GetBusy(const Napi::CallbackInfo& info);
     Napi::Value GetDisposed(const Napi::CallbackInfo& info);
@@ -72,6 +74,7 @@ class AddonContext : public Napi::ObjectWrap<AddonContext> {
     void freeNative();
     AttentionHook& hook(Napi::Env env) const;
     std::vector<uint8_t> readIndexSet(Napi::Env env, const Napi::Value& v, const char* name, int32_t limit) const;
+    AttentionHook::InjectedRows readInjectedRows(Napi::Env env, const Napi::Value& v, const std::string& name) const;
 
     llama_context* ctx_ = nullptr;
     AddonModel* model_ = nullptr;

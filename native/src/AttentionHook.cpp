@@ -1,5 +1,6 @@
 #include "AttentionHook.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -15,11 +16,12 @@ int layerOf(const ggml_tensor* t) {
 void AttentionHook::beginDecode() {
     for (auto& chunks : captured) chunks.clear();
     std::fill(rowsSeen.begin(), rowsSeen.end(), 0);
+    injectedRows = 0;
 }
 
 bool AttentionHook::wants(int layer) const {
     if (layer < 0 || layer >= static_cast<int>(observe.size())) return false;
-    return observe[layer] || (biasOn && biasLayers[layer]);
+    return observe[layer] || (biasOn && biasLayers[layer]) || (injectOn && !injectHeads[layer].empty());
 }
 
 bool AttentionHook::callback(ggml_tensor* t, bool ask, void* userData) {
@@ -30,13 +32,53 @@ bool AttentionHook::callback(ggml_tensor* t, bool ask, void* userData) {
     return true;  // false would stop the graph
 }
 
+// Rows of the ubatch's tokens [first, first + nTokens) of the injected heads: zeroed, then given the
+// pattern's weights. Cells at or past nKv (the ubatch's view of the cache) hold no token: skipped.
+void AttentionHook::inject(char* data, const ggml_tensor* t, int layer, int64_t first) {
+    const int64_t nKv = t->ne[0], nTokens = t->ne[1], nHead = t->ne[2];
+    auto row = [&](int64_t r, int64_t h) { return reinterpret_cast<float*>(data + r * t->nb[1] + h * t->nb[2]); };
+    for (const InjectedHead& ih : injectHeads[layer]) {
+        if (ih.head >= nHead) continue;  // models with per-layer head counts
+        if (ih.pattern < 0) {
+            for (int64_t r = 0; r < nTokens; r++) std::fill_n(row(r, ih.head), nKv, 0.0f);
+            injectedRows += nTokens;
+            continue;
+        }
+        const InjectedRows& rows = injectPatterns[ih.pattern];
+        const auto begin = std::lower_bound(rows.tokens.begin(), rows.tokens.end(), static_cast<int32_t>(first));
+        for (auto it = begin; it != rows.tokens.end() && *it < first + nTokens; ++it) {
+            const size_t i = static_cast<size_t>(it - rows.tokens.begin());
+            float* p = row(*it - first, ih.head);
+            std::fill_n(p, nKv, 0.0f);
+            for (int32_t e = rows.offsets[i]; e < rows.offsets[i + 1]; e++) {
+                if (rows.cells[e] < nKv) p[rows.cells[e]] += rows.weights[e];
+            }
+            injectedRows++;
+        }
+    }
+}
+
 void AttentionHook::apply(ggml_tensor* t, int layer) {
     const int64_t nKv = t->ne[0], nTokens = t->ne[1], nHead = t->ne[2];
     const int64_t first = rowsSeen[layer];
     rowsSeen[layer] += nTokens;
-    auto row = [&](int64_t r, int64_t h) { return reinterpret_cast<float*>(static_cast<char*>(t->data) + r * t->nb[1] + h * t->nb[2]); };
+    const bool injecting = injectOn && !injectHeads[layer].empty();
+    const bool biasing = biasOn && biasLayers[layer];
 
-    if (biasOn && biasLayers[layer]) {
+    // A tensor outside host memory (CUDA, Vulkan...) is copied to the host, changed or read there, and
+    // written back when changed. That path is untested here (no GPU on the machines that run the tests).
+    char* data = static_cast<char*>(t->data);
+    std::vector<char> hostCopy;
+    const bool onHost = t->buffer == nullptr || api.ggml_backend_buffer_is_host(t->buffer);
+    if (!onHost) {
+        hostCopy.resize(api.ggml_nbytes(t));
+        api.ggml_backend_tensor_get(t, hostCopy.data(), 0, hostCopy.size());
+        data = hostCopy.data();
+    }
+    auto row = [&](int64_t r, int64_t h) { return reinterpret_cast<float*>(data + r * t->nb[1] + h * t->nb[2]); };
+
+    if (injecting) inject(data, t, layer, first);
+    if (biasing) {
         for (int64_t r = 0; r < nTokens; r++) {
             const int64_t batchIndex = first + r;
             if (!biasTokens.empty() && (batchIndex >= static_cast<int64_t>(biasTokens.size()) || !biasTokens[batchIndex])) continue;
@@ -56,6 +98,7 @@ void AttentionHook::apply(ggml_tensor* t, int layer) {
             }
         }
     }
+    if (!onHost && (injecting || biasing)) api.ggml_backend_tensor_set(t, hostCopy.data(), 0, hostCopy.size());
     if (observe[layer]) {
         Chunk chunk{nKv, nTokens, nHead, std::vector<float>(static_cast<size_t>(nKv * nTokens * nHead))};
         for (int64_t r = 0; r < nTokens; r++) {

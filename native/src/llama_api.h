@@ -31,6 +31,7 @@
     X(ggml_backend_load_all_from_path) X(ggml_backend_load) X(ggml_backend_dev_count)                     \
     X(ggml_backend_dev_get) X(ggml_backend_dev_name) X(ggml_backend_dev_description)                      \
     X(ggml_backend_dev_type) X(ggml_log_set)                                                              \
+    X(ggml_backend_buffer_is_host) X(ggml_backend_tensor_get) X(ggml_backend_tensor_set) X(ggml_nbytes)   \
     X(gguf_init_from_file) X(gguf_free) X(gguf_get_n_kv) X(gguf_get_key) X(gguf_find_key)                 \
     X(gguf_get_kv_type) X(gguf_get_arr_type) X(gguf_get_arr_n) X(gguf_get_arr_data) X(gguf_get_arr_str)   \
     X(gguf_get_val_u8) X(gguf_get_val_i8) X(gguf_get_val_u16) X(gguf_get_val_i16) X(gguf_get_val_u32)     \

@@ -180,9 +180,22 @@ def dense_layout(seg: torch.Tensor) -> Layout:
     return Layout(q_pos=idx, k_pos=idx, mask=None, doubled=False)
 
 
-def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None, use_sdpa: bool) -> torch.Tensor:
-    """q: [B, H, L, D], k/v: [B, H, K, D]; mask [B, 1, L, K] or None for causal."""
-    if use_sdpa and HAS_SDPA:
+@dataclass
+class Injection:
+    """Softmax rows of one query head replaced, as the engine's setAttentionInjection does: where `rows` is True,
+    the head's probabilities are `probs` (not renormalized); other rows keep the model's own attention."""
+
+    layer: int
+    head: int
+    rows: torch.Tensor  # [L] bool
+    probs: torch.Tensor  # [L, K]: columns are key indices (KV cells of a fresh cache decoded in order)
+
+
+def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None, use_sdpa: bool,
+              inject: list[Injection] | None = None) -> torch.Tensor:
+    """q: [B, H, L, D], k/v: [B, H, K, D]; mask [B, 1, L, K] or None for causal. `inject` (this layer's) needs the
+    probabilities, so it takes the manual path."""
+    if use_sdpa and HAS_SDPA and not inject:
         if mask is None:
             return F.scaled_dot_product_attention(q, k, v, is_causal=True)
         return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
@@ -192,7 +205,10 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Ten
         L, K = scores.shape[-2:]
         mask = torch.ones(L, K, dtype=torch.bool, device=q.device).tril()
     scores = scores.masked_fill(~mask, float("-inf"))
-    return torch.matmul(scores.softmax(dim=-1), wide(v)).to(q.dtype)
+    probs = scores.softmax(dim=-1)
+    for j in inject or ():
+        probs[:, j.head, j.rows] = j.probs[j.rows].to(probs.dtype)
+    return torch.matmul(probs, wide(v)).to(q.dtype)
 
 
 class Block(nn.Module):
@@ -210,7 +226,7 @@ class Block(nn.Module):
         self.ffn_up = nn.Linear(c.n_embd, c.n_ff, bias=False)
         self.ffn_down = nn.Linear(c.n_ff, c.n_embd, bias=False)
 
-    def forward(self, x: torch.Tensor, lay: Layout, rope: tuple, use_sdpa: bool) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, lay: Layout, rope: tuple, use_sdpa: bool, inject: list[Injection] | None = None) -> torch.Tensor:
         c = self.c
         B, L, _ = x.shape
         h = self.attn_norm(x)
@@ -229,7 +245,7 @@ class Block(nn.Module):
             # Query head i uses kv head i // rep (ggml's broadcast in mul_mat).
             k = k.repeat_interleave(rep, dim=1)
             v = v.repeat_interleave(rep, dim=1)
-        a = attention(q, k, v, lay.mask, use_sdpa)
+        a = attention(q, k, v, lay.mask, use_sdpa, inject)
         x = x + self.attn_output(a.transpose(1, 2).reshape(B, L, c.n_embd))
         h = self.ffn_norm(x)
         return x + self.ffn_down(F.silu(self.ffn_gate(h)) * self.ffn_up(h))
@@ -256,13 +272,14 @@ class Llama(nn.Module):
                     s = out_std if name.endswith(("attn_output.weight", "ffn_down.weight")) else std
                     p.copy_(torch.randn(p.shape, generator=generator) * s)
 
-    def forward(self, tokens: torch.Tensor, lay: Layout) -> torch.Tensor:
-        """tokens [B, L] -> logits [B, L, n_vocab] (float32, or float64 for a float64 model)."""
+    def forward(self, tokens: torch.Tensor, lay: Layout, inject: list[Injection] | None = None) -> torch.Tensor:
+        """tokens [B, L] -> logits [B, L, n_vocab] (float32, or float64 for a float64 model); `inject` replaces
+        chosen heads' attention rows (the same rows in every sample of the batch)."""
         c = self.c
         rope = (rope_tables(lay.q_pos, c.head_dim, c.rope_freq_base), rope_tables(lay.k_pos, c.head_dim, c.rope_freq_base))
         x = self.token_embd(tokens)
-        for block in self.blocks:
-            x = block(x, lay, rope, self.use_sdpa)
+        for i, block in enumerate(self.blocks):
+            x = block(x, lay, rope, self.use_sdpa, [j for j in inject or () if j.layer == i])
         x = self.output_norm(x)
         w = self.token_embd.weight if self.output is None else self.output.weight
         return wide(F.linear(x, w))

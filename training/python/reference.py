@@ -4,10 +4,12 @@
     reference.py logits --weights DIR --jobs jobs.json --out logits.json
 
 jobs.json: [{"tokens": [...], "segments": [...] (default all 255), "layout": "engine" | "literal", "positions": [...]
-(default all)}]; `logits` writes {"results": [[[n_vocab floats] per position] per job]}, computed in float64 (the
-weights as float32 values). Layouts: `engine` is training's (model.layout);
-`literal` is the README rule with every token at its row position, kept to show what the engine's
-encoding positions change.
+(default all), "inject": [{"layer", "head", "rows": [[token, [[col, weight], ...]], ...]}] (default none)}];
+`logits` writes {"results": [[[n_vocab floats] per position] per job]}, computed in float64 (the weights as float32
+values). Layouts: `engine` is training's (model.layout); `literal` is the README rule with every token at its row
+position, kept to show what the engine's encoding positions change. `inject` replaces the softmax probabilities of
+one query head for the rows listed (weights written into those key columns, every other column 0, not
+renormalized), as the engine's setAttentionInjection does; columns are key indices (a fresh cache's KV cells).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 
 import torch
 
-from model import Layout, Llama, ModelConfig, layout, segment_rule
+from model import Injection, Layout, Llama, ModelConfig, layout, segment_rule
 from weights import load_weights, save_weights
 
 
@@ -34,6 +36,28 @@ def cmd_init(a: argparse.Namespace) -> None:
     save_weights(m, a.out, a.dtype)
 
 
+def injections(m: Llama, job: dict, n_keys: int) -> list[Injection]:
+    """The job's "inject" entries as Injection rows over L queries and n_keys keys; out-of-range entries stop it."""
+    L = len(job["tokens"])
+    out = []
+    for spec in job.get("inject") or ():
+        layer, head = spec["layer"], spec["head"]
+        if not (0 <= layer < m.c.n_layer and 0 <= head < m.c.n_head):
+            raise SystemExit(f"inject: layer {layer} head {head} is not in the model ({m.c.n_layer} layers, {m.c.n_head} heads)")
+        rows = torch.zeros(L, dtype=torch.bool)
+        probs = torch.zeros(L, n_keys, dtype=torch.float64)
+        for token, cells in spec["rows"]:
+            if not 0 <= token < L:
+                raise SystemExit(f"inject: row {token} is not a token of the job (0..{L - 1})")
+            rows[token] = True
+            for col, weight in cells:
+                if not 0 <= col < n_keys:
+                    raise SystemExit(f"inject: column {col} is not a key (0..{n_keys - 1})")
+                probs[token, col] += weight
+        out.append(Injection(layer=layer, head=head, rows=rows, probs=probs))
+    return out
+
+
 def logits_of(m: Llama, job: dict) -> list:
     tokens = torch.tensor([job["tokens"]])
     L = tokens.shape[1]
@@ -46,7 +70,7 @@ def logits_of(m: Llama, job: dict) -> list:
         idx = torch.arange(L)[None]
         lay = Layout(q_pos=idx, k_pos=idx, mask=segment_rule(seg)[:, None], doubled=False)
     with torch.no_grad():
-        out = m(tokens, lay)[0]
+        out = m(tokens, lay, injections(m, job, lay.k_pos.shape[1]))[0]
     positions = job.get("positions") or list(range(L))
     return [out[p].tolist() for p in positions]
 
@@ -73,7 +97,7 @@ def main(argv: list[str]) -> int:
     i.add_argument("--dtype", choices=("f32", "f16"), default="f32")
     g = sub.add_parser("logits")
     g.add_argument("--weights", required=True)
-    g.add_argument("--jobs", required=True, help='JSON list of {"tokens", "segments"?, "layout"?: "engine"|"literal", "positions"?}')
+    g.add_argument("--jobs", required=True, help='JSON list of {"tokens", "segments"?, "layout"?: "engine"|"literal", "positions"?, "inject"?}')
     g.add_argument("--out", required=True)
     a = p.parse_args(argv)
     torch.set_num_threads(1)

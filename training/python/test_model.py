@@ -6,7 +6,8 @@ import unittest
 import torch
 import torch.nn.functional as F
 
-from model import PAD, PREFIX, QUERY, Layout, Llama, ModelConfig, apply_rope, dense_layout, encoding_positions, layout, rope_tables, segment_rule
+from model import PAD, PREFIX, QUERY, Injection, Layout, Llama, ModelConfig, apply_rope, attention, dense_layout, encoding_positions, layout, rope_tables, segment_rule
+from reference import injections
 
 torch.set_num_threads(1)
 
@@ -203,6 +204,56 @@ class EngineSemantics(unittest.TestCase):
             idx = torch.arange(11)[None]
             masked = m(tokens, Layout(q_pos=idx, k_pos=idx, mask=segment_rule(seg)[:, None], doubled=False))
         self.assertLess(float((fast - masked).abs().max()), 1e-12)
+
+
+class AttentionInjection(unittest.TestCase):
+    def setUp(self):
+        g = torch.Generator().manual_seed(4)
+        self.q, self.k, self.v = (torch.randn(1, 4, 6, 8, generator=g, dtype=torch.float64) for _ in range(3))
+        self.plain = attention(self.q, self.k, self.v, None, use_sdpa=False)
+
+    def own_probs(self, head):
+        scores = torch.matmul(self.q, self.k.transpose(-1, -2))[0, head] / math.sqrt(8)
+        return scores.masked_fill(~torch.ones(6, 6, dtype=torch.bool).tril(), float("-inf")).softmax(-1)
+
+    def test_a_heads_own_rows_change_nothing(self):
+        rows = torch.ones(6, dtype=torch.bool)
+        for sdpa in (False, True):
+            got = attention(self.q, self.k, self.v, None, sdpa, [Injection(layer=0, head=2, rows=rows, probs=self.own_probs(2))])
+            self.assertLess(float((got - self.plain).abs().max()), 1e-12)
+
+    def test_an_injected_row_is_its_weighted_sum_of_values_and_nothing_else_moves(self):
+        rows = torch.zeros(6, dtype=torch.bool)
+        rows[4] = True
+        probs = torch.zeros(6, 6, dtype=torch.float64)
+        probs[4, 3], probs[4, 0] = 0.75, 0.5  # not renormalized
+        got = attention(self.q, self.k, self.v, None, True, [Injection(layer=0, head=1, rows=rows, probs=probs)])
+        want = self.plain.clone()
+        want[0, 1, 4] = 0.75 * self.v[0, 1, 3] + 0.5 * self.v[0, 1, 0]
+        self.assertLess(float((got - want).abs().max()), 1e-12)
+        self.assertGreater(float((got - self.plain).abs().max()), 1e-3)
+
+    def test_the_model_applies_an_injection_in_its_layer_from_its_row_on(self):
+        m = tiny()
+        tokens = torch.randint(0, 50, (1, 8), generator=torch.Generator().manual_seed(5))
+        lay = dense_layout(torch.full((1, 8), QUERY))
+        job = {"tokens": tokens[0].tolist(), "inject": [{"layer": 1, "head": 3, "rows": [[5, [[4, 1.0]]], [6, [[5, 0.5], [0, 0.5]]]]}]}
+        with torch.no_grad():
+            plain = m(tokens, lay)[0]
+            got = m(tokens, lay, injections(m, job, 8))[0]
+            # Layer 1 is the last: rows 5 and 6 change, and only they.
+            self.assertLess(float((got[:5] - plain[:5]).abs().max()), 1e-12)
+            self.assertGreater(float((got[5:7] - plain[5:7]).abs().max(dim=-1).values.min()), 1e-6)
+            self.assertLess(float((got[7] - plain[7]).abs().max()), 1e-12)
+            early = m(tokens, lay, injections(m, {**job, "inject": [{**job["inject"][0], "layer": 0}]}, 8))[0]
+            self.assertGreater(float((early[7] - plain[7]).abs().max()), 1e-6)  # layer 0 reaches later rows
+
+    def test_the_reference_refuses_entries_outside_the_model_or_the_job(self):
+        m = tiny()
+        for bad, message in ((dict(layer=2, head=0, rows=[]), "layer 2 head 0"), (dict(layer=0, head=0, rows=[[8, []]]), "row 8"),
+                             (dict(layer=0, head=0, rows=[[1, [[8, 1.0]]]]), "column 8")):
+            with self.assertRaisesRegex(SystemExit, message):
+                injections(m, {"tokens": list(range(8)), "inject": [bad]}, 8)
 
 
 class Config(unittest.TestCase):
