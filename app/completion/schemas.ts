@@ -35,6 +35,11 @@ export const EngineUsed = z.discriminatedUnion('kind', [
 ]);
 export type EngineUsed = z.infer<typeof EngineUsed>;
 
+/** Attention injection (issue 13): off, or `auto`, the heads chosen from the model's head profile (`steerway heads`). */
+export const INJECTION_SETTINGS = ['off', 'auto'] as const;
+export const InjectionSetting = z.enum(INJECTION_SETTINGS);
+export type InjectionSetting = z.infer<typeof InjectionSetting>;
+
 /** The user's assistant settings, kept in the user data folder. */
 export const AssistantSettings = z.object({
   enabled: z.boolean(),
@@ -49,6 +54,8 @@ export const AssistantSettings = z.object({
   engine: EngineChoice,
   /** Serve the local model to editors on 127.0.0.1 (llama.cpp `/infill`, OpenAI `/v1/completions`). */
   serveApi: ServeApiSettings,
+  /** Attention injection: `auto` replaces the heads the loaded model's head profile chooses by exact patterns. */
+  injection: InjectionSetting,
 });
 export type AssistantSettings = z.infer<typeof AssistantSettings>;
 
@@ -78,6 +85,7 @@ export const DEFAULT_ASSISTANT_SETTINGS: AssistantSettings = {
   contextBudgetTokens: 6_144,
   engine: { kind: 'local' },
   serveApi: DEFAULT_SERVE_API,
+  injection: 'off',
 };
 
 export const ModelInfo = z.object({

@@ -5,6 +5,7 @@ import { AttachmentKind, CellRun, Id, Journal, JournalSummary } from '../journal
 import {
   AssistantSettingsChange, AssistantSettingsView, AssistantStatus, CompressType, DownloadState, EncodingProgress, ModelCatalog, SuggestionPartial, SuggestionReport,
 } from '../completion/schemas';
+import { HeadProfileView } from '../completion/headProfile';
 import { ServeApiStatus } from '../completion/serveApi';
 import { EditorBackup, FileContent, TreeEntry, WorkspacePath } from '../editor/schemas';
 import { EXTERNAL_LINK_SCHEMES } from '../text/links';
@@ -158,6 +159,12 @@ export const calls = {
     input: z.object({ journalId: Id, attachmentId: Id }),
     output: z.object({ tokens: z.number().int().nonnegative(), budgetTokens: z.number().int().nonnegative().nullable() }),
   },
+  /**
+   * The loaded model's head profile (`steerway heads` writes it to the engine's cache folder, by the model's identity)
+   * and the heads attention injection's `auto` replaces; `profile` null when none was written. Refused while no model
+   * is loaded, and with a clear error for a broken file.
+   */
+  'heads.profile': { input: Empty, output: HeadProfileView },
   'models.list': { input: Empty, output: ModelCatalog },
   /** Adds a GGUF file from disk; a file that is not a valid GGUF is refused with a clear error. */
   'models.addLocal': { input: z.object({ path: z.string().min(1).max(4096) }), output: ModelCatalog },

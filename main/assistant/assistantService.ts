@@ -6,14 +6,17 @@ import { findStep, type Journal } from '../../app/journal/schema';
 import { newId } from '../../app/ids';
 import { boundPrefix, boundSuffix, promptLimits, shapeSuggestion } from '../../app/completion/query';
 import type { BlockSource, CompletionReport } from '../../app/completion/vocabulary';
+import type { HeadProfileView } from '../../app/completion/headProfile';
+import { AUTO_TOP1_THRESHOLD, chooseHeads, headProfilePath } from '../../assistant/heads/profile';
 import { UserFacingError, type CallHandlers, type EventSink } from '../transport/dispatcher';
 import { buildContext, estimateTokens, promptDocuments, type BuiltContext } from './contextBuilder';
 import { readDocument, stepDocuments, UrlFetcher } from './documents';
 import { EngineCrashedError, EngineRequestError, EngineUnavailableError, type EngineClientLike, type EngineConfig } from './engineClient';
+import { HeadProfileError, readHeadProfile } from './headProfiles';
 import type { ModelSource } from './modelSource';
 import { DIALECT_FORMAT, RemoteAbortedError, RemoteEngine, RemoteUnreachableError, type RemoteReport } from './remoteEngine';
 
-export type AssistantCall = 'assistant.status' | 'assistant.complete' | 'assistant.cancel';
+export type AssistantCall = 'assistant.status' | 'assistant.complete' | 'assistant.cancel' | 'heads.profile';
 
 /** Read access to the open journals (SteerwayServices gives it). */
 export interface JournalAccess {
@@ -183,6 +186,7 @@ export class AssistantService {
       this.inFlight.get(requestId)?.cancel();
       return {};
     },
+    'heads.profile': () => this.headProfile(),
   };
 
   /** Loads the active model; resolves when it is loaded or has failed (the status says which). */
@@ -197,9 +201,31 @@ export class AssistantService {
     return {
       modelPath: model.path,
       gpu: settings.gpu,
-      cacheDir: join(this.options.userDataDir, 'kv-cache'),
+      cacheDir: this.cacheDir(),
       contextSize: settings.contextBudgetTokens + QUERY_RESERVE_TOKENS,
     };
+  }
+
+  /** The engine's block cache folder; head profiles live in it too. */
+  private cacheDir(): string {
+    return join(this.options.userDataDir, 'kv-cache');
+  }
+
+  /** The loaded model's head profile and the heads `auto` injection replaces (none without a profile). */
+  async headProfile(): Promise<HeadProfileView> {
+    const engine = this.options.engine.state();
+    const model = this.options.models.activeModel();
+    if (engine.state !== 'ready' || !engine.identity || !model) {
+      throw new UserFacingError('not-ready', 'No model is loaded yet: its head profile shows once one is.');
+    }
+    const profilePath = headProfilePath(this.cacheDir(), engine.identity);
+    try {
+      const profile = await readHeadProfile(profilePath, engine.identity);
+      return { modelPath: model.path, profilePath, profile, chosen: profile ? chooseHeads(profile) : [], threshold: AUTO_TOP1_THRESHOLD };
+    } catch (error) {
+      if (error instanceof HeadProfileError) throw new UserFacingError('bad-profile', error.message);
+      throw error;
+    }
   }
 
   private async reconfigure(): Promise<void> {

@@ -3,6 +3,11 @@ import type { AssistantSettings, AssistantSettingsChange, AssistantSettingsView,
 import { DEFAULT_SERVE_PORT, type ServeApiSettings, type ServeApiStatus } from '../../app/completion/serveApi';
 import { useApi } from '../app/context';
 
+const INJECTION_LABEL: Record<AssistantSettings['injection'], string> = {
+  off: 'Off',
+  auto: 'Auto: heads chosen from this model\'s head profile',
+};
+
 const MODE_LABEL: Record<AssistantSettings['mode'], string> = {
   sparse: 'Sparse: documents cached as separate blocks (fastest with many documents)',
   prefix: 'Prefix: documents cached as one shared prefix',
@@ -69,6 +74,23 @@ export function AssistantSettingsForm() {
         <input type="checkbox" checked={settings.gpu} onChange={(e) => void update({ gpu: e.target.checked })} />
         Use GPU
       </label>
+      <label htmlFor={`${id}-injection`}>Attention injection</label>
+      <select
+        id={`${id}-injection`}
+        value={settings.injection}
+        aria-describedby={`${id}-injection-hint`}
+        onChange={(e) => void update({ injection: e.target.value as AssistantSettings['injection'] })}
+      >
+        {(Object.keys(INJECTION_LABEL) as AssistantSettings['injection'][]).map((injection) => (
+          <option key={injection} value={injection}>
+            {INJECTION_LABEL[injection]}
+          </option>
+        ))}
+      </select>
+      <span id={`${id}-injection-hint`} className="muted">
+        Local model: attention heads that follow a simple pattern (previous token, use → definition, …) get the exact pattern. Needs a head
+        profile: run <code>steerway heads --model &lt;file.gguf&gt;</code>; without one nothing is injected.
+      </span>
       <EngineFields key={JSON.stringify(settings.engine)} engine={settings.engine} onChange={(engine) => void update({ engine })} />
       <ServeApiFields serveApi={settings.serveApi} onChange={(serveApi) => void update({ serveApi })} />
       {error && <div role="alert" className="alert error">{error}</div>}

@@ -4,6 +4,7 @@ import type { DownloadState, ModelInfo, RecommendedModel } from '../../app/compl
 import { AssistantSettingsForm } from './AssistantSettingsForm';
 import { CompressModel } from './CompressModel';
 import { formatBytes, ORIGIN_LABEL } from './format';
+import { HeadProfilePanel } from './HeadProfilePanel';
 import { useModelCatalog, type PanelError } from './useModelCatalog';
 import './models.css';
 
@@ -29,6 +30,7 @@ export function ModelManagerPanel({ onClose }: { onClose: () => void }) {
             <RecommendedModels recommended={catalog.recommended} installed={catalog.installed} downloads={catalog.downloads} models={models} />
           </>
         )}
+        <HeadProfilePanel />
         <section aria-labelledby={settingsId}>
           <h3 id={settingsId}>Settings</h3>
           <AssistantSettingsForm />

@@ -218,6 +218,16 @@ describe('ModelManager: settings and corrupt files', () => {
     expect(await (await create()).handlers['settings.get']({})).toEqual(expected);
   });
 
+  it('keeps the attention injection setting (off by default) across restarts and refuses an unknown one', async () => {
+    const { create } = await setup();
+    const manager = await create();
+    expect(manager.settings().injection).toBe('off');
+    await manager.handlers['settings.update']({ injection: 'auto' });
+    expect((await create()).settings().injection).toBe('auto');
+    await expect(manager.handlers['settings.update']({ injection: 'all' as 'auto' })).rejects.toThrow();
+    expect((await create()).settings().injection).toBe('auto');
+  });
+
   it('an update that changes nothing does not wake listeners', async () => {
     const { create } = await setup();
     const manager = await create();

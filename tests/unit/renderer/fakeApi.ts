@@ -52,6 +52,10 @@ export class FakeApi implements SteerwayApi {
   windowState: CallOutput<'window.state'> = { lastJournalId: null, editorTabs: [], activeTab: null };
   /** Answers `assistant.documentFit`: by default no model is loaded, so no budget. */
   documentFit: (input: CallInput<'assistant.documentFit'>) => CallOutput<'assistant.documentFit'> = () => ({ tokens: 0, budgetTokens: null });
+  /** Answers `heads.profile`: by default the loaded model has no profile. */
+  headProfile: () => CallOutput<'heads.profile'> = () => ({
+    modelPath: '/models/tiny.gguf', profilePath: '/user/kv-cache/heads/x.json', profile: null, chosen: [], threshold: 0.5,
+  });
 
   /** Adds a journal with steps of these titles; the first step is current. */
   addJournal(title: string, stepTitles: string[] = [], options: { trusted?: boolean; problem?: string } = {}): Journal {
@@ -218,6 +222,7 @@ export class FakeApi implements SteerwayApi {
     'editor.backups': () => [],
     'window.state': () => this.windowState,
     'assistant.documentFit': (input) => this.documentFit(input),
+    'heads.profile': () => this.headProfile(),
     'window.saveState': (change) => {
       this.windowState = { ...this.windowState, ...change };
       return {};
