@@ -65,7 +65,8 @@ export function heatmapSvg(profile: HeadProfile, pattern: PatternName): string {
   const lx = LEFT + nHead * CELL + 24;
   const steps = 10;
   const stepHeight = (nLayer * CELL) / steps;
-  for (let i = 0; i < steps; i++) out.push(`<rect x="${lx}" y="${TOP + i * stepHeight}" width="14" height="${stepHeight}" fill="${colour(1 - (i + 0.5) / steps)}"/>`);
+  const legendY = (i: number) => +(TOP + i * stepHeight).toFixed(1);
+  for (let i = 0; i < steps; i++) out.push(`<rect x="${lx}" y="${legendY(i)}" width="14" height="${+(legendY(i + 1) - legendY(i)).toFixed(1)}" fill="${colour(1 - (i + 0.5) / steps)}"/>`);
   out.push(
     `<text x="${lx + 20}" y="${TOP + 4}" dominant-baseline="middle">1</text>`,
     `<text x="${lx + 20}" y="${TOP + nLayer * CELL - 4}" dominant-baseline="middle">0</text>`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PATTERN_NAMES } from '../../../assistant/analysis';
-import { chooseHeads, HeadListError, parseHeadList, type HeadProfile } from '../../../assistant/heads/profile';
+import { PATTERN_NAMES } from '../../../../assistant/analysis';
+import { chooseHeads, HeadListError, parseHeadList, type HeadProfile } from '../../../../assistant/heads/profile';
 
 function profileWith(scores: Partial<Record<(typeof PATTERN_NAMES)[number], number[]>>): HeadProfile {
   // 2 layers x 2 heads; scores listed in layer-then-head order.

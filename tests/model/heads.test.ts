@@ -1,0 +1,104 @@
+// Head probing on tiny GGUF models (issue 13 items 3 and 6): a head built to attend to the previous token is ranked
+// first for that pattern, a random model's same head is not, and `steerway heads` writes the profile where the
+// engine looks for it.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { AddonModel, NativeAddon } from '../../native/binding';
+import { PATTERN_NAMES } from '../../assistant/analysis';
+import { runHeads } from '../../assistant/cli/heads';
+import { headProfilePath, type HeadProfile } from '../../assistant/heads/profile';
+import { probeHeads, type ProbeFile } from '../../assistant/heads/probe';
+import { rankHeads } from '../../assistant/heads/report';
+import { generatePreviousTokenModel } from '../../tools/gguf-fixtures/previousTokenHead';
+import { describeNative, makeModel, pinnedCpuBackend, setupAddon, tempDir } from './helpers';
+
+const root = path.resolve(new URL('../..', import.meta.url).pathname);
+/** Real code of this repository: identifiers, brackets and use-def edges for every pattern. */
+const SOURCES = ['assistant/analysis/patterns.ts', 'assistant/analysis/promptMap.ts', 'assistant/heads/profile.ts'];
+/** Dense code: the tiny vocabulary spends about 1.5 characters a token, and the files above open with comments. */
+const DENSE = `function sum(xs: number[]) {
+  let total = 0;
+  for (const x of xs) total += x;
+  return total;
+}
+const values = [1, 2, 3];
+const result = sum(values) + sum([values.length, result]);
+`;
+const files: ProbeFile[] = [
+  { file: 'dense.ts', text: DENSE },
+  ...SOURCES.map((file) => ({ file, text: fs.readFileSync(path.join(root, file), 'utf8') })),
+];
+const HEAD = 2;
+
+describeNative('head probing', () => {
+  let addon: NativeAddon;
+  let dir: string;
+  let built: AddonModel;
+  let random: AddonModel;
+
+  beforeAll(async () => {
+    addon = setupAddon();
+    dir = tempDir();
+    built = await addon.loadModel(generatePreviousTokenModel(path.join(dir, 'previous.gguf'), { head: HEAD }).path);
+    random = await addon.loadModel(makeModel(dir, { seed: 1 }).path);
+  });
+  afterAll(() => {
+    built?.dispose();
+    random?.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ranks the head built to attend to the previous token first for that pattern, and not for the sink', async () => {
+    const profile = await probeHeads(built, files, { maxTokens: 256 });
+    expect(profile.files.count).toBe(4);
+    for (const pattern of PATTERN_NAMES) expect(profile.patterns[pattern].rows, pattern).toBeGreaterThan(0);
+
+    const [best, second] = rankHeads(profile.patterns['previous-token']);
+    expect({ layer: best!.layer, head: best!.head }).toEqual({ layer: 0, head: HEAD });
+    expect(best!.top1).toBeGreaterThan(0.99);
+    expect(best!.mass).toBeGreaterThan(0.95);
+    expect(second!.top1).toBeLessThan(0.5);
+    const sinkBest = rankHeads(profile.patterns.sink)[0]!;
+    expect(`${sinkBest.layer}.${sinkBest.head}`).not.toBe(`0.${HEAD}`);
+    const builtOnSink = profile.patterns.sink.heads.find((s) => s.layer === 0 && s.head === HEAD)!;
+    expect(builtOnSink.top1).toBeLessThan(0.05);
+
+    // Control: the same head of a random model of the same shape follows nothing.
+    const control = await probeHeads(random, files, { maxTokens: 256 });
+    const same = control.patterns['previous-token'].heads.find((s) => s.layer === 0 && s.head === HEAD)!;
+    expect(same.top1).toBeLessThan(0.5);
+  });
+
+  it('scores the same whether the layers are observed together or one at a time', async () => {
+    const together = await probeHeads(random, files.slice(0, 1), { maxTokens: 128 });
+    const oneByOne = await probeHeads(random, files.slice(0, 1), { maxTokens: 128, observeBudgetBytes: 1 });
+    expect(oneByOne).toEqual(together);
+  });
+
+  it('steerway heads writes the profile at headProfilePath, prints it, and draws a heatmap per pattern', async () => {
+    const modelFile = path.join(dir, 'previous.gguf');
+    const codeDir = path.join(dir, 'code');
+    fs.mkdirSync(codeDir);
+    for (const f of files) fs.writeFileSync(path.join(codeDir, path.basename(f.file)), f.text);
+    fs.writeFileSync(path.join(codeDir, 'broken.ts'), 'function (( {{ const = ;\n'); // no use-def rows, still probed
+    const cacheDir = path.join(dir, 'cache');
+    const svgDir = path.join(dir, 'svg');
+    let stdout = '';
+    const stderr: string[] = [];
+    const code = await runHeads(['--model', modelFile, '--files', codeDir, '--max-tokens', '96', '--cache-dir', cacheDir, '--svg', svgDir, '--json'], {
+      stdout: (t) => (stdout += t), stderr: (l) => stderr.push(l), defaultCacheDir: path.join(dir, 'unused'), repoRoot: root, addon: { cpuBackend: pinnedCpuBackend() },
+    });
+    expect(code, stderr.join('\n')).toBe(0);
+    const identity = createHash('sha256').update(fs.readFileSync(modelFile)).digest('hex');
+    const written = JSON.parse(fs.readFileSync(headProfilePath(cacheDir, identity), 'utf8')) as HeadProfile;
+    expect(JSON.parse(stdout)).toEqual(written);
+    expect(written.model).toEqual({ identity, name: 'previous.gguf', nLayer: 2, nHead: 4, nHeadKv: 2 });
+    expect(written.files.count).toBe(5);
+    expect(written.patterns['previous-token'].heads).toHaveLength(8);
+    expect(stderr.join('\n')).toContain(headProfilePath(cacheDir, identity));
+    expect(fs.existsSync(path.join(dir, 'unused'))).toBe(false);
+    for (const pattern of PATTERN_NAMES) expect(fs.readFileSync(path.join(svgDir, `${pattern}.svg`), 'utf8')).toMatch(/^<svg [\s\S]*<\/svg>\n$/);
+  });
+});
