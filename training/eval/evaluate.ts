@@ -124,7 +124,7 @@ export function fitText(count: (text: string) => number, text: string, budget: n
 }
 
 /** The task with its prefix and suffix cut to the model's training context (the same for every setting). */
-function fitTask(model: AddonModel, task: InfillTask, contextTrain: number): InfillTask {
+export function fitTask(model: AddonModel, task: InfillTask, contextTrain: number): InfillTask {
   const count = (text: string) => model.tokenize(text, { addSpecial: false, parseSpecial: false }).length;
   return {
     ...task,
@@ -152,7 +152,7 @@ function fitDocuments(model: AddonModel, docs: DocumentInput[], task: InfillTask
 }
 
 /** Tokens the answer to `task` may take (see ANSWER_SLACK). */
-function answerTokens(model: AddonModel, task: InfillTask): number {
+export function answerTokens(model: AddonModel, task: InfillTask): number {
   return Math.min(MAX_TOKENS[task.kind], model.tokenize(task.middle, { addSpecial: false, parseSpecial: false }).length + ANSWER_SLACK);
 }
 
