@@ -37,9 +37,17 @@ export function scoreLayer(observed: ObservedLayer, rows: readonly SparseRow[]):
   return { mass, top1 };
 }
 
+/** Sum over rows of targets / visible keys (cells 0..row): what a uniform head puts on the targets (the control). */
+export function chanceSum(rows: readonly SparseRow[]): number {
+  let sum = 0;
+  for (const row of rows) sum += row.cols.length / (row.row + 1);
+  return sum;
+}
+
 /** Running sums of every (layer, head) per pattern over the probed files. */
 export class HeadTally {
   private readonly rows = new Map<PatternName, number>(PATTERN_NAMES.map((p) => [p, 0]));
+  private readonly chance = new Map<PatternName, number>(PATTERN_NAMES.map((p) => [p, 0]));
   private readonly sums = new Map<PatternName, LayerScore[]>();
 
   constructor(
@@ -52,8 +60,9 @@ export class HeadTally {
   }
 
   /** Counts a file's rows of a pattern (once per file: every head is scored on the same rows). */
-  addRows(pattern: PatternName, count: number): void {
-    this.rows.set(pattern, this.rows.get(pattern)! + count);
+  addRows(pattern: PatternName, rows: readonly SparseRow[]): void {
+    this.rows.set(pattern, this.rows.get(pattern)! + rows.length);
+    this.chance.set(pattern, this.chance.get(pattern)! + chanceSum(rows));
   }
 
   add(pattern: PatternName, layer: number, score: LayerScore): void {
@@ -76,7 +85,7 @@ export class HeadTally {
           heads.push({ layer, head, mass: rows ? sums.mass[head]! / rows : 0, top1: rows ? sums.top1[head]! / rows : 0 });
         }
       });
-      out[pattern] = { rows, heads };
+      out[pattern] = { rows, heads, chance: rows ? this.chance.get(pattern)! / rows : 0 };
     }
     return out;
   }
@@ -161,7 +170,7 @@ export async function probeHeads(model: AddonModel, files: readonly ProbeFile[],
         ? mapToPrompt(analyzer.analyze({ file, code: text }), [{ file, start: 0, end: placed.end, promptStart: 0 }], placed.starts)
         : { tokenCount: n, edges: [], occurrences: [], brackets: [] };
       const rows = new Map<PatternName, SparseRow[]>(PATTERN_NAMES.map((pattern) => [pattern, PATTERNS[pattern](prompt)]));
-      for (const [pattern, list] of rows) tally.addRows(pattern, list.length);
+      for (const [pattern, list] of rows) tally.addRows(pattern, list);
 
       const logits = new Uint8Array(n);
       logits[n - 1] = 1;

@@ -19,6 +19,11 @@ export interface PatternProfile {
   rows: number;
   /** One score per (layer, head), ordered by layer then head. */
   heads: HeadScore[];
+  /**
+   * The control: the mass of a head attending uniformly to the visible keys, which is also the expected top-1 of a
+   * head picking one visible key at random (mean over rows of targets / visible keys). Absent in older profiles.
+   */
+  chance?: number;
 }
 
 export interface HeadProfile {

@@ -7,14 +7,15 @@ export function rankHeads(pattern: PatternProfile): HeadScore[] {
   return [...pattern.heads].sort((a, b) => b.top1 - a.top1 || b.mass - a.mass || a.layer - b.layer || a.head - b.head);
 }
 
-/** Per pattern, its rows and its `top` best heads as `layer.head top1/mass`. */
+/** Per pattern, its rows, the control (chance) and its `top` best heads as `layer.head top1/mass`. */
 export function headTable(profile: HeadProfile, top = 5): string {
-  const lines = [`${profile.model.name}: ${profile.files.count} files, ${profile.files.tokens} tokens; best heads (layer.head top-1 / mass)`];
+  const lines = [`${profile.model.name}: ${profile.files.count} files, ${profile.files.tokens} tokens; best heads (layer.head top-1 / mass; chance: a uniform head)`];
   const width = Math.max(...PATTERN_NAMES.map((p) => p.length));
   for (const pattern of PATTERN_NAMES) {
     const scores = profile.patterns[pattern];
     const best = scores.rows === 0 ? '(no rows)' : rankHeads(scores).slice(0, top).map((s) => `${s.layer}.${s.head} ${s.top1.toFixed(2)}/${s.mass.toFixed(2)}`).join('  ');
-    lines.push(`${pattern.padEnd(width)} ${String(scores.rows).padStart(7)} rows  ${best}`);
+    const chance = scores.chance === undefined || scores.rows === 0 ? '' : `  chance ${scores.chance.toFixed(2)}`;
+    lines.push(`${pattern.padEnd(width)} ${String(scores.rows).padStart(7)} rows${chance}  ${best}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -46,7 +47,7 @@ export function heatmapSvg(profile: HeadProfile, pattern: PatternName): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="10" y="20" font-size="14">${escapeXml(`${pattern}: top-1 agreement per head (${scores.rows} rows)`)}</text>`,
-    `<text x="10" y="38" fill="#555">${escapeXml(`${profile.model.name}, ${profile.files.count} files, ${profile.files.tokens} tokens`)}</text>`,
+    `<text x="10" y="38" fill="#555">${escapeXml(`${profile.model.name}, ${profile.files.count} files, ${profile.files.tokens} tokens${scores.chance === undefined ? '' : `; chance ${scores.chance.toFixed(3)}`}`)}</text>`,
     `<text x="${LEFT + (nHead * CELL) / 2}" y="${TOP - 6}" text-anchor="middle">head</text>`,
     `<text x="10" y="${TOP + (nLayer * CELL) / 2}" dominant-baseline="middle">layer</text>`,
   ];

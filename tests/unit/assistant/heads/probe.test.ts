@@ -50,7 +50,7 @@ describe('scoreLayer', () => {
 describe('HeadTally', () => {
   it('averages each pattern over its rows of all files, ordered by layer then head', () => {
     const tally = new HeadTally(2, 2);
-    tally.addRows('previous-token', 4);
+    tally.addRows('previous-token', [row(1, [0]), row(2, [1]), row(3, [2]), row(3, [0, 1, 2])]);
     tally.add('previous-token', 0, { mass: Float64Array.of(2, 1), top1: Float64Array.of(4, 0) });
     tally.add('previous-token', 1, { mass: Float64Array.of(0, 3), top1: Float64Array.of(1, 2) });
     tally.add('previous-token', 1, { mass: Float64Array.of(0, 1), top1: Float64Array.of(0, 1) });
@@ -58,6 +58,7 @@ describe('HeadTally', () => {
     expect(Object.keys(patterns)).toEqual([...PATTERN_NAMES]);
     expect(patterns['previous-token']).toEqual({
       rows: 4,
+      chance: (1 / 2 + 1 / 3 + 1 / 4 + 3 / 4) / 4,
       heads: [
         { layer: 0, head: 0, mass: 0.5, top1: 1 },
         { layer: 0, head: 1, mass: 0.25, top1: 0 },
@@ -66,7 +67,7 @@ describe('HeadTally', () => {
       ],
     });
     // A pattern without rows scores 0, not NaN.
-    expect(patterns['use-def'].rows).toBe(0);
+    expect(patterns['use-def']).toMatchObject({ rows: 0, chance: 0 });
     expect(patterns['use-def'].heads.every((h) => h.mass === 0 && h.top1 === 0)).toBe(true);
   });
 

@@ -7,7 +7,7 @@ import { headTable, heatmapSvg, rankHeads } from '../../../../assistant/heads/re
 /** 2 layers x 3 heads; top-1 and mass of each head in layer-then-head order. */
 function profile(top1: number[], mass: number[], name = 'tiny.gguf'): HeadProfile {
   const heads = top1.map((t, i) => ({ layer: Math.floor(i / 3), head: i % 3, mass: mass[i]!, top1: t }));
-  const patterns = Object.fromEntries(PATTERN_NAMES.map((p) => [p, { rows: p === 'use-def' ? 0 : 12, heads }])) as HeadProfile['patterns'];
+  const patterns = Object.fromEntries(PATTERN_NAMES.map((p) => [p, { rows: p === 'use-def' ? 0 : 12, heads, ...(p === 'sink' ? {} : { chance: 0.125 }) }])) as HeadProfile['patterns'];
   return { version: 1, model: { identity: 'a'.repeat(64), name, nLayer: 2, nHead: 3, nHeadKv: 1 }, files: { count: 2, tokens: 40 }, patterns };
 }
 
@@ -43,7 +43,8 @@ describe('head report', () => {
   it('tables the best heads of each pattern', () => {
     const table = headTable(p, 2);
     expect(table).toContain('tiny.gguf: 2 files, 40 tokens');
-    expect(table).toMatch(/^previous-token +12 rows {2}0\.2 0\.90\/0\.80 {2}0\.1 0\.90\/0\.60$/m);
+    expect(table).toMatch(/^previous-token +12 rows {2}chance 0\.13 {2}0\.2 0\.90\/0\.80 {2}0\.1 0\.90\/0\.60$/m);
+    expect(table).toMatch(/^sink +12 rows {2}0\.2 /m); // a profile without the control
     expect(table).toMatch(/^use-def +0 rows {2}\(no rows\)$/m);
     expect(table.trim().split('\n')).toHaveLength(1 + PATTERN_NAMES.length);
   });
@@ -59,6 +60,7 @@ describe('head report', () => {
     expect(svg).toContain('>0.90</text>');
     expect(svg).toContain('>top-1</text>');
     expect(svg).toContain('bracket: top-1 agreement per head (12 rows)');
+    expect(svg).toContain('40 tokens; chance 0.125');
     expect(svg).toContain('a &#60;b&#62; &#38; &#34;c&#34;.gguf');
     expect(svg).not.toContain('NaN');
   });
