@@ -1,4 +1,4 @@
-// Runs the docs-versus-memory evaluation (docsVsMemory.ts) on a model: prompts without block reuse (no document,
+// Runs the docs-versus-memory evaluation (docsVsMemory.ts) on a model, for each rewrite kind: prompts without block reuse (no document,
 // documents in `full` mode) decode side by side (batch.ts, as the held-out evaluation does); `sparse` mode goes
 // through the engine, with and without boundary recompute. Scores with 95% bootstrap intervals over tasks.
 import fs from 'node:fs';
@@ -6,7 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { createCompletionEngine, documentTokens, queryTokens, sharedPrefixTokens } from '../../assistant/engine';
 import { greedyBatch } from './batch';
-import { chooseFunctions, CODE_FILE, DECLARATION_FILE, packageTasks, scoreApiUse, type ApiScore, type ApiTask, type PackageFiles } from './docsVsMemory';
+import {
+  chooseFunctions, CODE_FILE, DECLARATION_FILE, packageTasks, REWRITE_KINDS, rewritableFunctions, scoreApiUse, type ApiScore, type ApiTask, type PackageFiles,
+  type RewriteKind,
+} from './docsVsMemory';
 import { fitText, openEvalModel, PROMPT_TOKENS } from './evaluate';
 import { bootstrapCI, mean } from './metrics';
 
@@ -34,7 +37,7 @@ export const SETTINGS: readonly Setting[] = [
 /** Training packages are unchanged: their `original` documents are their `updated` ones, so those settings are skipped. */
 const CONTROL_SETTINGS = SETTINGS.filter((s) => s.doc !== 'original');
 
-export type Group = 'held-out-renamed' | 'training-unchanged';
+export type Group = 'held-out-rewritten' | 'training-unchanged';
 
 export interface Rate {
   rate: number;
@@ -42,9 +45,9 @@ export interface Rate {
 }
 export interface SettingSummary {
   tasks: number;
-  /** How often the first line names the updated API (for unchanged packages: the API). */
+  /** How often the first line follows the updated API (for unchanged packages: the API). */
   updated: Rate;
-  /** How often it names the original API. */
+  /** How often it follows the original API. */
   original: Rate;
   exact: Rate;
 }
@@ -52,10 +55,11 @@ export interface SettingSummary {
 export interface DocsVsMemoryReport {
   model: { path: string; description: string; params: number; contextTrain: number };
   seed: number;
-  groups: Record<Group, { packages: string[]; functions: number; tasks: number; settings: Record<string, SettingSummary> }>;
-  /** Paired differences over the held-out tasks in the updated-API rate, in points of a fraction. */
+  /** Per group and rewrite kind (the training group's tasks are cut as the kind's, on the unchanged API). */
+  groups: Record<Group, Record<RewriteKind, { packages: string[]; functions: number; tasks: number; settings: Record<string, SettingSummary> }>>;
+  /** Paired differences over the held-out tasks in the updated-API rate, per kind (`kind: a minus b`), in points of a fraction. */
   differences: Record<string, Rate>;
-  results: { group: Group; id: string; kind: ApiTask['kind']; setting: string; expected: string; answer: string; score: ApiScore }[];
+  results: { group: Group; rewrite: RewriteKind; id: string; kind: ApiTask['kind']; setting: string; expected: string; answer: string; score: ApiScore }[];
   machine: { cpus: number; loadBefore: number[]; loadAfter: number[] };
   seconds: number;
 }
@@ -99,16 +103,17 @@ export function readManifestPackages(manifestPath: string, base: string, maxFile
 export interface RunOptions {
   modelPath: string;
   packages: readonly PackageFiles[];
-  /** Functions per group (each gives a usage task, and a call-site task when its code has a clean call). */
+  /** Functions per group and rewrite kind (each gives a usage task, and a call-site task when its code has a clean call). */
   functions: number;
   seed: number;
   cpuBackend?: string;
   onProgress?: (message: string) => void;
 }
 
-export function buildTasks(packages: readonly PackageFiles[], split: 'train' | 'eval', functions: number, seed: number): { tasks: ApiTask[]; functions: number } {
-  const chosen = chooseFunctions(packages.filter((p) => p.split === split), functions, seed);
-  return { tasks: chosen.flatMap(([p, names]) => packageTasks(p, names, split === 'eval', seed)), functions: chosen.reduce((n, [, names]) => n + names.length, 0) };
+/** The tasks of one split for one rewrite kind: `functions` functions that the kind can rewrite, rewritten only for held-out packages. */
+export function buildTasks(packages: readonly PackageFiles[], split: 'train' | 'eval', functions: number, seed: number, kind: RewriteKind): { tasks: ApiTask[]; functions: number } {
+  const chosen = chooseFunctions(packages.filter((p) => p.split === split), functions, seed, (p) => rewritableFunctions(p, kind, seed));
+  return { tasks: chosen.flatMap(([p, names]) => packageTasks(p, names, split === 'eval', seed, kind)), functions: chosen.reduce((n, [, names]) => n + names.length, 0) };
 }
 
 const rate = (values: readonly boolean[], seed: number): Rate => {
@@ -127,9 +132,9 @@ export async function runDocsVsMemory(options: RunOptions): Promise<DocsVsMemory
   const groups = {} as DocsVsMemoryReport['groups'];
   const results: DocsVsMemoryReport['results'] = [];
   try {
-    for (const [group, split, settings] of [['held-out-renamed', 'eval', SETTINGS], ['training-unchanged', 'train', CONTROL_SETTINGS]] as const) {
-      const built = buildTasks(options.packages, split, options.functions, options.seed);
-      const tasks = built.tasks.map((t) => ({
+    for (const [group, split, settings] of [['held-out-rewritten', 'eval', SETTINGS], ['training-unchanged', 'train', CONTROL_SETTINGS]] as const) {
+      const built = REWRITE_KINDS.map((kind) => ({ kind, ...buildTasks(options.packages, split, options.functions, options.seed, kind) }));
+      const tasks = built.flatMap((b) => b.tasks).map((t) => ({
         ...t,
         prefix: fitText(count, t.prefix, Math.min(PROMPT_TOKENS.prefix, Math.floor(contextTrain * 0.3)), 'end'),
         suffix: fitText(count, t.suffix, Math.min(PROMPT_TOKENS.suffix, Math.floor(contextTrain * 0.1)), 'start'),
@@ -173,39 +178,41 @@ export async function runDocsVsMemory(options: RunOptions): Promise<DocsVsMemory
           await engine.dispose();
         }
       }
-      const summaries: Record<string, SettingSummary> = {};
+      const scores = new Map(settings.map((s) => [s.id, tasks.map((t, i) => scoreApiUse(answers.get(s.id)![i]!, t))]));
       for (const s of settings) {
-        const scores = tasks.map((t, i) => scoreApiUse(answers.get(s.id)![i]!, t));
-        tasks.forEach((t, i) => results.push({ group, id: t.id, kind: t.kind, setting: s.id, expected: t.middle, answer: answers.get(s.id)![i]!, score: scores[i]! }));
-        summaries[s.id] = {
-          tasks: tasks.length,
-          updated: rate(scores.map((x) => x.updated), options.seed),
-          original: rate(scores.map((x) => x.original), options.seed),
-          exact: rate(scores.map((x) => x.exact), options.seed),
-        };
+        tasks.forEach((t, i) => results.push({
+          group, rewrite: t.rewrite, id: t.id, kind: t.kind, setting: s.id, expected: t.middle, answer: answers.get(s.id)![i]!, score: scores.get(s.id)![i]!,
+        }));
       }
-      groups[group] = { packages: [...new Set(tasks.map((t) => t.package))], functions: built.functions, tasks: tasks.length, settings: summaries };
+      groups[group] = {} as DocsVsMemoryReport['groups'][Group];
+      for (const { kind, functions } of built) {
+        const mine = tasks.flatMap((t, i) => (t.rewrite === kind ? [i] : []));
+        const summaries: Record<string, SettingSummary> = {};
+        for (const s of settings) {
+          const of = (pick: (x: ApiScore) => boolean) => rate(mine.map((i) => pick(scores.get(s.id)![i]!)), options.seed);
+          summaries[s.id] = { tasks: mine.length, updated: of((x) => x.updated), original: of((x) => x.original), exact: of((x) => x.exact) };
+        }
+        groups[group][kind] = { packages: [...new Set(mine.map((i) => tasks[i]!.package))], functions, tasks: mine.length, settings: summaries };
+      }
     }
   } finally {
     model.dispose();
   }
-  const updatedOf = (setting: string) => results.filter((r) => r.group === 'held-out-renamed' && r.setting === setting).map((r) => (r.score.updated ? 1 : 0));
-  const paired = (a: string, b: string): Rate => {
-    const xa = updatedOf(a);
-    const xb = updatedOf(b);
-    const d = xa.map((x, i) => x - xb[i]!);
-    return { rate: mean(d), ci: bootstrapCI(d, options.seed) };
-  };
+  const updatedOf = (kind: RewriteKind, setting: string) => results
+    .filter((r) => r.group === 'held-out-rewritten' && r.rewrite === kind && r.setting === setting).map((r) => (r.score.updated ? 1 : 0));
+  const differences: Record<string, Rate> = {};
+  for (const kind of REWRITE_KINDS) {
+    for (const [a, b] of [['updated-full', 'no-doc'], ['updated-full', 'original-full'], ['updated-sparse', 'updated-full'], ['updated-sparse-boundary', 'updated-sparse']]) {
+      const xb = updatedOf(kind, b!);
+      const d = updatedOf(kind, a!).map((x, i) => x - xb[i]!);
+      differences[`${kind}: ${a} minus ${b}`] = { rate: mean(d), ci: bootstrapCI(d, options.seed) };
+    }
+  }
   return {
     model: { path: options.modelPath, description: info.description, params: info.nParams, contextTrain },
     seed: options.seed,
     groups,
-    differences: {
-      'updated-full minus no-doc': paired('updated-full', 'no-doc'),
-      'updated-full minus original-full': paired('updated-full', 'original-full'),
-      'updated-sparse minus updated-full': paired('updated-sparse', 'updated-full'),
-      'updated-sparse-boundary minus updated-sparse': paired('updated-sparse-boundary', 'updated-sparse'),
-    },
+    differences,
     results,
     machine: { cpus: os.cpus().length, loadBefore, loadAfter: os.loadavg() },
     seconds: (performance.now() - started) / 1000,
@@ -216,18 +223,20 @@ const pct = (x: number) => (Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`
 const withCI = (r: Rate) => `${pct(r.rate)} [${pct(r.ci[0])}, ${pct(r.ci[1])}]`;
 const signed = (x: number) => (Number.isNaN(x) ? 'n/a' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`);
 
-/** The report as Markdown tables: per group and setting, the rates with 95% intervals; then the paired differences. */
+/** The report as Markdown tables: per group, rewrite kind and setting, the rates with 95% intervals; then the paired differences. */
 export function docsVsMemoryMarkdown(report: DocsVsMemoryReport): string {
   const lines = [
     `Model: ${report.model.description} (${report.model.params.toLocaleString('en-US')} parameters), seed ${report.seed}, ${report.seconds.toFixed(0)} s,`
       + ` load ${report.machine.loadBefore[0]!.toFixed(1)} -> ${report.machine.loadAfter[0]!.toFixed(1)} on ${report.machine.cpus} cores.`,
     '',
-    '| packages | setting | tasks | uses the updated API [95% CI] | uses the original API [95% CI] | exact line [95% CI] |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| packages | rewrite | setting | tasks | follows the updated API [95% CI] | follows the original API [95% CI] | exact line [95% CI] |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (const [group, g] of Object.entries(report.groups)) {
-    for (const [setting, s] of Object.entries(g.settings)) {
-      lines.push(`| ${group} (${g.packages.length} packages, ${g.functions} functions) | ${setting} | ${s.tasks} | ${withCI(s.updated)} | ${withCI(s.original)} | ${withCI(s.exact)} |`);
+  for (const [group, kinds] of Object.entries(report.groups)) {
+    for (const [kind, g] of Object.entries(kinds)) {
+      for (const [setting, s] of Object.entries(g.settings)) {
+        lines.push(`| ${group} (${g.packages.length} packages, ${g.functions} functions) | ${kind} | ${setting} | ${s.tasks} | ${withCI(s.updated)} | ${withCI(s.original)} | ${withCI(s.exact)} |`);
+      }
     }
   }
   lines.push('', '| held-out, paired difference in the updated-API rate | points [95% CI] |', '| --- | --- |');

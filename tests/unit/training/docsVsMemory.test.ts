@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
-  callSite, candidateFunctions, chooseFunctions, declaredFunctions, newName, packageTasks, renameIdentifier, rewritePackage, scoreApiUse, wholeWord,
-  type PackageFiles,
+  callSite, candidateFunctions, chooseFunctions, declaredFunctions, follows, newName, optionKeyOf, packageTasks, renameIdentifier, renameOptionKey,
+  reorderableParameters, reorderPackage, rewritableFunctions, rewritePackage, scoreApiUse, splitArguments, wholeWord, type PackageFiles,
 } from '../../../training/eval/docsVsMemory';
 
 const PKG: PackageFiles = {
@@ -98,8 +98,8 @@ describe('docs vs memory: tasks and scores', () => {
     const renamed = newName('padLeft', 1, (c) => wholeWord(c).test(JSON.stringify(PKG)));
     expect(tasks.map((t) => t.kind)).toEqual(['call-site', 'usage']);
     for (const t of tasks) {
-      expect(t.updatedName).toBe(renamed);
-      expect(t.originalName).toBe('padLeft');
+      expect(t.updated).toEqual({ word: renamed });
+      expect(t.original).toEqual({ word: 'padLeft' });
       expect(t.middle.match(wholeWord(renamed))).toHaveLength(1);
       expect(t.middle.match(wholeWord('padLeft'))).toBeNull();
       expect(t.prefix.match(wholeWord(renamed))).toBeNull();
@@ -112,12 +112,12 @@ describe('docs vs memory: tasks and scores', () => {
 
   it('training packages are left unchanged', () => {
     const tasks = packageTasks({ ...PKG, split: 'train' }, ['padLeft'], false, 1);
-    expect(tasks.every((t) => t.updatedName === 'padLeft' && t.middle.startsWith('padLeft'))).toBe(true);
+    expect(tasks.every((t) => 'word' in t.updated && t.updated.word === 'padLeft' && t.middle.startsWith('padLeft'))).toBe(true);
     expect(tasks[0]!.documents.updated).toEqual(tasks[0]!.documents.original);
   });
 
   it('scores the first line: the updated name, the original name (whole words), the exact middle', () => {
-    const task = { middle: 'padLeftSafe', suffix: '(input);\n}\n', updatedName: 'padLeftSafe', originalName: 'padLeft' };
+    const task = { middle: 'padLeftSafe', suffix: '(input);\n}\n', updated: { word: 'padLeftSafe' }, original: { word: 'padLeft' } };
     expect(scoreApiUse('padLeftSafe(input);', task)).toEqual({ updated: true, original: false, exact: true });
     expect(scoreApiUse('padLeft(input);', task)).toEqual({ updated: false, original: true, exact: false });
     expect(scoreApiUse('padLeftSafely', task)).toEqual({ updated: false, original: false, exact: false });
@@ -130,5 +130,150 @@ describe('docs vs memory: tasks and scores', () => {
     expect(chooseFunctions([other, PKG], 3, 7)).toEqual(chosen);
     expect(chosen.reduce((n, [, names]) => n + names.length, 0)).toBe(3);
     expect(chosen.map(([p]) => p.name).sort()).toEqual(['other', 'tiny-pad']);
+  });
+});
+
+/** A package with a two-parameter function (`clip`) and one that takes options (`layout`). */
+const FIT: PackageFiles = {
+  name: 'tiny-clip',
+  split: 'eval',
+  readme: {
+    path: 'README.md',
+    text: [
+      '# tiny-clip', '', '## clip(text, width)', '', 'Fits `text` into `width` columns.', '', '```js', "import { clip, layout } from 'tiny-clip';", "clip('hello', 3);",
+      'layout(items, { columnGap: 2 });', '```', '', '## layout(items, options?)', '', '### columnGap', '', 'Type: `number`. The columnGap word in prose stays.', '',
+    ].join('\n'),
+  },
+  declarations: [{
+    path: 'index.d.ts',
+    text: [
+      "/** Fits `text` into `width`, as in `clip('a', 2)`. */", 'export declare function clip(text: string, width: number): string;',
+      'export interface LayoutOptions {', '  /** Gap between columns; `columnGap` of 0 joins them. */', '  columnGap?: number;', '  wrap?: boolean;', '}',
+      'export declare function layout(items: string[], options?: LayoutOptions): string;', '',
+    ].join('\n'),
+  }],
+  code: [
+    {
+      path: 'index.js',
+      text: [
+        'export function clip(text, width) {', '  return text.slice(0, width);', '}', 'export const clipRest = (a, b) => clipRest(a, b);',
+        "const note = 'clip(a, b) and columnGap';", 'export const twice = clip(clip(note, 1), 2);', 'export const loose = clip(note);',
+        'const defaults = { columnGap: 1 };', 'export function layout(items, options = defaults) {', '  const { columnGap = 1, wrap } = options;',
+        "  return items.map((item) => clip(item, 8)).join(' '.repeat(options.columnGap ?? columnGap)) + (wrap ? '\\n' : '');", '}', '',
+      ].join('\n'),
+    },
+    {
+      path: 'lib/use.js',
+      text: [
+        "import { clip, layout } from '../index.js';", ...Array.from({ length: 120 }, (_, i) => `export const value${i} = ${i} * 2;`),
+        'export const cell = clip(title, 12);', 'export const row = layout(cells, { columnGap: 3 });', '',
+      ].join('\n'),
+    },
+  ],
+};
+
+const fileText = (pkg: PackageFiles, path: string): string => [pkg.readme!, ...pkg.declarations, ...pkg.code].find((f) => f.path === path)!.text;
+
+describe('docs vs memory: reordered parameters', () => {
+  it('swaps only two required, plainly named parameters, and not where a call spreads its arguments', () => {
+    expect(reorderableParameters(FIT, 'clip')).toEqual(['text', 'width']);
+    // layout's second parameter is optional.
+    expect(reorderableParameters(FIT, 'layout')).toBeNull();
+    const spread = { ...FIT, code: [...FIT.code, { path: 'lib/spread.js', text: 'export const f = (...args) => clip(...args);\n' }] };
+    expect(reorderableParameters(spread, 'clip')).toBeNull();
+    expect(rewritableFunctions(FIT, 'reorder', 1)).toEqual(['clip']);
+  });
+
+  it('swaps the declaration, the JSDoc and README calls and signatures, the implementation and every call; strings and other functions stay', () => {
+    const out = reorderPackage(FIT, 'clip');
+    expect(fileText(out, 'index.d.ts')).toContain("/** Fits `text` into `width`, as in `clip(2, 'a')`. */\nexport declare function clip(width: number, text: string): string;");
+    expect(fileText(out, 'README.md')).toContain('## clip(width, text)');
+    expect(fileText(out, 'README.md')).toContain("clip(3, 'hello');");
+    expect(fileText(out, 'README.md')).toContain('## layout(items, options?)');
+    const code = fileText(out, 'index.js');
+    expect(code).toContain('export function clip(width, text) {\n  return text.slice(0, width);');
+    expect(code).toContain('export const clipRest = (a, b) => clipRest(a, b);');
+    expect(code).toContain("const note = 'clip(a, b) and columnGap';");
+    // Nested calls are both swapped; a call that left `width` undefined now passes it first.
+    expect(code).toContain('export const twice = clip(2, clip(1, note));');
+    expect(code).toContain('export const loose = clip(undefined, note);');
+    expect(code).toContain('clip(8, item)');
+    expect(fileText(out, 'lib/use.js')).toContain('export const cell = clip(12, title);');
+    // The unchanged parts: the other function's declaration and calls.
+    expect(fileText(out, 'index.d.ts')).toContain('export declare function layout(items: string[], options?: LayoutOptions): string;');
+    expect(fileText(out, 'lib/use.js')).toContain('layout(cells, { columnGap: 3 })');
+  });
+
+  it("cuts a call site's arguments, and a usage listing the parameters alphabetically; the order tells which API the answer follows", () => {
+    const tasks = packageTasks(FIT, ['clip'], true, 1, 'reorder');
+    expect(tasks.map((t) => [t.rewrite, t.kind, t.path])).toEqual([['reorder', 'call-site', 'lib/use.js'], ['reorder', 'usage', 'example.mjs']]);
+    const [site, usage] = tasks as [(typeof tasks)[0], (typeof tasks)[0]];
+    expect(site.prefix.endsWith('export const cell = clip(')).toBe(true);
+    expect(site.middle).toBe('12, title);');
+    expect([site.updated, site.original]).toEqual([{ args: ['12', 'title'] }, { args: ['title', '12'] }]);
+    expect(usage.prefix.endsWith("export function example(text, width) {\n  return api.clip(")).toBe(true);
+    expect(usage.middle).toBe('width, text);');
+    expect([usage.updated, usage.original]).toEqual([{ args: ['width', 'text'] }, { args: ['text', 'width'] }]);
+    expect(usage.documents.updated[0]!.text).toContain('function clip(width: number, text: string)');
+    expect(usage.documents.original[0]!.text).toContain('function clip(text: string, width: number)');
+    expect(scoreApiUse('12, title);', site)).toEqual({ updated: true, original: false, exact: true });
+    expect(scoreApiUse('title, 12);', site)).toEqual({ updated: false, original: true, exact: false });
+    expect(scoreApiUse('title);', site)).toEqual({ updated: false, original: false, exact: false });
+  });
+
+  it('training packages keep their order: the updated and original forms are the same', () => {
+    const tasks = packageTasks({ ...FIT, split: 'train' }, ['clip'], false, 1, 'reorder');
+    expect(tasks.map((t) => t.middle)).toEqual(['title, 12);', 'text, width);']);
+    expect(tasks.every((t) => JSON.stringify(t.updated) === JSON.stringify(t.original))).toBe(true);
+  });
+
+  it('reads arguments at the top level only, quotes and brackets included', () => {
+    expect(splitArguments("a, f(b, c), 'x, y', [1, 2]) + rest")).toEqual({ parts: ['a', 'f(b, c)', "'x, y'", '[1, 2]'], closed: true });
+    expect(splitArguments('a, b')).toEqual({ parts: ['a', 'b'], closed: false });
+    expect(follows('w , t );', { args: ['w', 't'] })).toBe(true);
+    expect(follows('w);', { args: ['w', 't'] })).toBe(false);
+  });
+});
+
+describe('docs vs memory: renamed options key', () => {
+  it('finds an options key the README shows as code', () => {
+    expect(optionKeyOf(FIT, 'layout', 1)).toEqual({ index: 1, key: 'columnGap', typeName: 'LayoutOptions' });
+    expect(optionKeyOf(FIT, 'clip', 1)).toBeNull();
+    expect(rewritableFunctions(FIT, 'option-key', 1)).toEqual(['layout']);
+  });
+
+  it('renames the key in the type, its JSDoc, README code and heading, object literals, accesses and destructuring; prose and strings stay', () => {
+    const out = renameOptionKey(FIT, 'columnGap', 'columnGapNow');
+    expect(fileText(out, 'index.d.ts')).toContain('  /** Gap between columns; `columnGapNow` of 0 joins them. */\n  columnGapNow?: number;\n  wrap?: boolean;');
+    const readme = fileText(out, 'README.md');
+    expect(readme).toContain('layout(items, { columnGapNow: 2 });');
+    expect(readme).toContain('### columnGapNow');
+    expect(readme).toContain('The columnGap word in prose stays.');
+    const code = fileText(out, 'index.js');
+    expect(code).toContain('const defaults = { columnGapNow: 1 };');
+    // The destructured variable keeps its name, so the function body is unchanged.
+    expect(code).toContain('const { columnGapNow: columnGap = 1, wrap } = options;');
+    expect(code).toContain('options.columnGapNow ?? columnGap');
+    expect(code).toContain("const note = 'clip(a, b) and columnGap';");
+    expect(fileText(out, 'lib/use.js')).toContain('layout(cells, { columnGapNow: 3 })');
+  });
+
+  it("cuts at the key in a call's options and in a usage; the documents show the key's declaration", () => {
+    const tasks = packageTasks(FIT, ['layout'], true, 1, 'option-key');
+    const to = (tasks[0]!.updated as { word: string }).word;
+    expect(to.startsWith('columnGap') && to !== 'columnGap').toBe(true);
+    expect(tasks.map((t) => [t.kind, t.middle])).toEqual([['call-site', `${to}: 3 });`], ['usage', `${to}: setting });`]]);
+    expect(tasks[0]!.prefix.endsWith('export const row = layout(cells, { ')).toBe(true);
+    expect(tasks[1]!.prefix.endsWith('export function example(items, setting) {\n  return api.layout(items, { ')).toBe(true);
+    for (const t of tasks) {
+      expect(t.original).toEqual({ word: 'columnGap' });
+      expect(wholeWord('columnGap').test(t.prefix) || wholeWord(to).test(t.prefix)).toBe(false);
+      expect(t.documents.updated.map((d) => d.name)).toEqual(['index.d.ts', 'index.d.ts', 'README.md']);
+      expect(t.documents.updated[1]!.text).toBe(`export interface LayoutOptions {\n  /** Gap between columns; \`${to}\` of 0 joins them. */\n  ${to}?: number;\n}`);
+      expect(t.documents.updated[2]!.text).toContain(`{ ${to}: 2 }`);
+      expect(t.documents.original[1]!.text).toContain('columnGap?: number;');
+    }
+    expect(scoreApiUse(`${to}: 3 });`, tasks[0]!)).toEqual({ updated: true, original: false, exact: true });
+    expect(scoreApiUse('columnGap: 3 });', tasks[0]!)).toEqual({ updated: false, original: true, exact: false });
   });
 });
