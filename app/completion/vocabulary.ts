@@ -74,6 +74,23 @@ export const PhaseTimes = z.object({
 });
 export type PhaseTimes = z.infer<typeof PhaseTimes>;
 
+/** A place in a file: 1-based line, 0-based column (UTF-16 code units). */
+const SourcePlace = z.object({ line: z.number().int(), column: z.number().int() });
+
+/**
+ * Attention injection in one request (issue 13): the heads whose softmax rows were replaced in the query and
+ * generated tokens, by which pattern (one of assistant/analysis's PATTERN_NAMES, or `zero`), the use-def edges
+ * found in the code at the cursor, and the rows written (summed over heads).
+ */
+export const InjectionReport = z.object({
+  heads: z.array(z.object({ layer: z.number().int(), head: z.number().int(), pattern: z.string() })),
+  /** The first 200 edges whose use is in the cursor's code; `def.file` is a document's name or the cursor's file. */
+  edges: z.array(z.object({ name: z.string(), use: SourcePlace, def: SourcePlace.extend({ file: z.string() }) })),
+  edgeCount: z.number().int(),
+  injectedRows: z.number().int(),
+});
+export type InjectionReport = z.infer<typeof InjectionReport>;
+
 /** The engine's account of one completion; it crosses the engine host's boundary as it is. */
 export const CompletionReport = z.object({
   mode: CompletionMode,
@@ -99,5 +116,7 @@ export const CompletionReport = z.object({
   totalMs: z.number(),
   /** Set by the engine; optional for reports made elsewhere (tests, older hosts). */
   phases: PhaseTimes.optional(),
+  /** Only when the request injected attention patterns. */
+  injection: InjectionReport.optional(),
 });
 export type CompletionReport = z.infer<typeof CompletionReport>;

@@ -5,6 +5,7 @@ import { AddonNotBuiltError, BinsNotFoundError } from '../../native/binding';
 import { CliUsageError, integer, number, oneOf } from './args';
 import { createCompletionEngine, EngineError, type CompletionMode, type CompletionRequest, type EngineOptions, type StopBoundary } from '../engine';
 import { COMPLETION_MODES, DEFAULT_COMPLETION_MODE, STOP_BOUNDARIES } from '../../app/completion/vocabulary';
+import { HeadListError, parseHeadList, type HeadChoice } from '../heads/profile';
 
 
 export interface CompleteArgs {
@@ -27,13 +28,16 @@ export interface CompleteArgs {
   blockTokens: number | null;
   memoryLimitMb: number | null;
   threads: number | null;
+  /** Attention injection: `auto` (the model's head profile in the cache folder) or a layer.head=pattern list. */
+  inject: 'auto' | HeadChoice[] | null;
   json: boolean;
 }
 
 export const COMPLETE_USAGE =
   'usage: steerway complete --model <file.gguf> --prefix-file <file|-> [--suffix-file <file>] [--doc <file>]... [--file-name <path>] ' +
   '[--mode full|prefix|sparse] [--boundary k] [--max-tokens n] [--temperature t] [--top-k n] [--top-p p] [--seed n] ' +
-  '[--stop none|line|block] [--logprobs K] [--cache-dir <dir>] [--context-size n] [--block-tokens n] [--memory-limit-mb n] [--threads n] [--json]';
+  '[--stop none|line|block] [--logprobs K] [--cache-dir <dir>] [--context-size n] [--block-tokens n] [--memory-limit-mb n] [--threads n] ' +
+  '[--inject auto|layer.head=pattern,...] [--json]';
 
 export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
   const args: Partial<CompleteArgs> & { docs: string[] } = { docs: [] };
@@ -78,6 +82,7 @@ export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
       case '--block-tokens': args.blockTokens = integer(flag, value, 1); break;
       case '--memory-limit-mb': args.memoryLimitMb = integer(flag, value, 1); break;
       case '--threads': args.threads = integer(flag, value, 1, 1024); break;
+      case '--inject': args.inject = injectList(value); break;
       default: throw new CliUsageError(`unknown argument ${flag}`);
     }
   }
@@ -103,8 +108,19 @@ export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
     blockTokens: args.blockTokens ?? null,
     memoryLimitMb: args.memoryLimitMb ?? null,
     threads: args.threads ?? null,
+    inject: args.inject ?? null,
     json: args.json ?? false,
   };
+}
+
+function injectList(value: string): 'auto' | HeadChoice[] {
+  if (value === 'auto') return value;
+  try {
+    return parseHeadList(value);
+  } catch (err) {
+    if (err instanceof HeadListError) throw new CliUsageError(`--inject: ${err.message}`);
+    throw err;
+  }
 }
 
 async function readText(file: string, what: string, stdin: () => Promise<string>): Promise<string> {
@@ -189,6 +205,7 @@ export async function runComplete(argv: readonly string[], io: CliIo = defaultIo
         seed: args.seed,
         stopAt: args.stop,
         logprobs: args.logprobs,
+        ...(args.inject ? { inject: args.inject } : {}),
         signal: controller.signal,
       };
       const result = await engine.complete(request);

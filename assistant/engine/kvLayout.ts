@@ -7,8 +7,9 @@
 // own sequence (RoPE re-rotation) to its offset, then tagged into the query sequence. The current layout's
 // copies stay in the context between requests, so a cursor move only re-decodes the query.
 import type { AddonContext } from '../../native/binding';
-import type { PhaseTimes } from '../../app/completion/vocabulary';
+import type { InjectionReport, PhaseTimes } from '../../app/completion/vocabulary';
 import type { BlockStore } from './blockStore';
+import type { InjectionRows } from './injection';
 import { chainSeqs, planBatches, planChains, planPlacement, type Chain, type CopyInfo, type LayoutBlock } from './layout';
 import { CompletionAbortedError, ContextOverflowError, TooManyBlocksError, type BlockReport, type CompletionReport } from './types';
 
@@ -38,6 +39,14 @@ interface QueryState {
   boundary: number;
   /** Position ranges of cells that belong to the query sequence alone. */
   own: [number, number][];
+  /** The rows injected while its tokens were decoded (causal only), or null: the model's own attention. */
+  injected: InjectionRows | null;
+}
+
+/** A request's injection: its rows, and the report the rows written are counted into. */
+export interface PromptInjection {
+  rows: InjectionRows;
+  report: InjectionReport;
 }
 
 export type Phase = 'documentMs' | 'queryMs' | 'samplingMs';
@@ -53,6 +62,8 @@ export interface PromptJob {
   report: CompletionReport;
   phases: PhaseTimes;
   signal: AbortSignal | undefined;
+  /** Only in a layout whose KV cells are positions (the engine's injection context, causal modes). */
+  injection?: PromptInjection;
 }
 
 export const emptyPhases = (): PhaseTimes => ({ restoreMs: 0, shiftMs: 0, documentMs: 0, queryMs: 0, samplingMs: 0, promptDecodes: 0 });
@@ -67,6 +78,14 @@ export function commonPrefix(a: readonly number[], b: readonly number[]): number
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return i;
+}
+
+/** The first position below `limit` whose injected rows differ (its KV, and every later one, differ too). */
+export function sameRows(a: InjectionRows | null, b: InjectionRows | null, limit: number): number {
+  if (a === null && b === null) return limit;
+  const from = Math.min(a?.queryStart ?? limit, b?.queryStart ?? limit);
+  for (let p = from; p < limit; p++) if ((a?.signature(p) ?? '') !== (b?.signature(p) ?? '')) return p;
+  return limit;
 }
 
 export class KvLayout {
@@ -112,14 +131,19 @@ export class KvLayout {
     this.requestNo++;
   }
 
-  /** Decodes `tokens` at positions from `start` in one sequence, `batch` per call; returns the batch index of the last token's logits. */
-  async decode(tokens: readonly number[], start: number, seq: number, signal: AbortSignal | undefined, wantLast: boolean, phases: PhaseTimes, phaseOf: (end: number) => Phase): Promise<number> {
+  /**
+   * Decodes `tokens` at positions from `start` in one sequence, `batch` per call; returns the batch index of the
+   * last token's logits. With `injection`, each call first sets the rows of its tokens (or none).
+   */
+  async decode(tokens: readonly number[], start: number, seq: number, signal: AbortSignal | undefined, wantLast: boolean, phases: PhaseTimes, phaseOf: (end: number) => Phase, injection?: PromptInjection): Promise<number> {
     let last = -1;
     for (let i = 0; i < tokens.length; i += this.batch) {
       if (signal?.aborted) throw new CompletionAbortedError();
       const n = Math.min(this.batch, tokens.length - i);
       const logits = new Uint8Array(n);
       if (i + n >= tokens.length && wantLast) logits[n - 1] = 1;
+      // The cell of a position is the position itself: see `causal`.
+      if (injection) this.ctx.setAttentionInjection(injection.rows.forBatch(start + i, n, (position) => position));
       const t0 = performance.now();
       await this.ctx.decode({
         tokens: Int32Array.from(tokens.slice(i, i + n)),
@@ -127,6 +151,7 @@ export class KvLayout {
         seqIds: new Int32Array(n).fill(seq),
         logits,
       });
+      if (injection) injection.report.injectedRows += this.ctx.injectedRows();
       const phase = phaseOf(start + i + n);
       phases[phase] += performance.now() - t0;
       if (phase !== 'samplingMs') phases.promptDecodes++;
@@ -135,24 +160,34 @@ export class KvLayout {
     return last;
   }
 
-  /** Full and prefix modes: the whole prompt in the query sequence, keeping `keep` tokens of the previous causal one. */
+  /**
+   * Full and prefix modes: the whole prompt in the query sequence, keeping `keep` tokens of the previous causal
+   * one (those decoded with the same injected rows). With an injection, the layout holds the query sequence
+   * alone, built from position 0 and cut from the end: llama.cpp then gives position p cell p (a freed tail's
+   * first cell becomes the search head), which tests/model/engineInjection.test.ts checks by observing attention.
+   */
   async causal(job: PromptJob, prefixReuse: boolean): Promise<number> {
-    const { ids, queryStart, maxTokens, report, phases, signal } = job;
+    const { ids, queryStart, maxTokens, report, phases, signal, injection } = job;
+    if (injection && (this.copies.length > 0 || this.prefixReady)) throw new Error('injection needs a layout that holds the query sequence alone');
     let keep = 0;
-    if (prefixReuse && this.q?.kind === 'causal') keep = Math.min(commonPrefix(this.q.tokens, ids), ids.length - 1);
+    if (prefixReuse && this.q?.kind === 'causal') {
+      keep = Math.min(commonPrefix(this.q.tokens, ids), ids.length - 1);
+      keep = sameRows(this.q.injected, injection?.rows ?? null, keep);
+    }
     this.ctx.seqRm(SEQ_QUERY, keep, -1);
-    this.q = { kind: 'causal', tokens: ids.slice(0, keep), entries: [], boundary: 0, own: keep > 0 ? [[0, keep]] : [] };
+    const injected = injection?.rows ?? null;
+    this.q = { kind: 'causal', tokens: ids.slice(0, keep), entries: [], boundary: 0, own: keep > 0 ? [[0, keep]] : [], injected };
     this.makeRoom(ids.length - keep + maxTokens, new Set());
-    const last = await this.decode(ids.slice(keep), keep, SEQ_QUERY, signal, true, phases, (end) => (end <= queryStart ? 'documentMs' : 'queryMs'));
-    this.q = { kind: 'causal', tokens: ids.slice(), entries: [], boundary: 0, own: [[0, ids.length]] };
+    const last = await this.decode(ids.slice(keep), keep, SEQ_QUERY, signal, true, phases, (end) => (end <= queryStart ? 'documentMs' : 'queryMs'), injection);
+    this.q = { kind: 'causal', tokens: ids.slice(), entries: [], boundary: 0, own: [[0, ids.length]], injected };
     report.reusedFromContext = keep;
     report.computedTokens = ids.length - keep;
     return last;
   }
 
-  /** A generated token, decoded into the query sequence. */
-  async extend(token: number, pos: number, signal: AbortSignal | undefined, phases: PhaseTimes): Promise<number> {
-    const index = await this.decode([token], pos, SEQ_QUERY, signal, true, phases, () => 'samplingMs');
+  /** A generated token, decoded into the query sequence (with the request's injection, if any). */
+  async extend(token: number, pos: number, signal: AbortSignal | undefined, phases: PhaseTimes, injection?: PromptInjection): Promise<number> {
+    const index = await this.decode([token], pos, SEQ_QUERY, signal, true, phases, () => 'samplingMs', injection);
     this.q!.tokens.push(token);
     this.q!.own.push([pos, pos + 1]);
     return index;
@@ -196,7 +231,7 @@ export class KvLayout {
     }
     if (!prev && h > 0) this.ctx.seqCp(SEQ_SHARED, SEQ_QUERY, 0, h);
     const own: [number, number][] = prev ? prev.own : [];
-    const q: QueryState = { kind: 'sparse', tokens: ids.slice(0, prev ? cut : h), entries: prev ? prev.entries.slice(0, common) : [], boundary, own };
+    const q: QueryState = { kind: 'sparse', tokens: ids.slice(0, prev ? cut : h), entries: prev ? prev.entries.slice(0, common) : [], boundary, own, injected: null };
     this.q = q;
 
     const blockReports: BlockReport[] = entries.map((e) => ({ document: e.document, index: e.index, tokens: e.tokens.length, position: e.offset, source: 'resident' }));

@@ -2,6 +2,9 @@
 // Factory: `createCompletionEngine(options: EngineOptions): Promise<CompletionEngine>` from `assistant/engine` (index.ts).
 import type { FlashAttention, GpuType, KvCacheType, LogLevel } from '../../native/binding';
 import type { CompletionMode, CompletionReport, EngineErrorCode, PromptFormatName, StopBoundary } from '../../app/completion/vocabulary';
+import type { HeadChoice } from '../heads/profile';
+
+export type { HeadChoice } from '../heads/profile';
 
 // The completion vocabulary (modes, formats, stop boundaries, the report, error codes) is app/completion's.
 export type {
@@ -74,6 +77,12 @@ export interface CompletionRequest {
   signal?: AbortSignal;
   /** Streams the completion: the pieces, in order, add up to `CompletionResult.text`. */
   onText?: (delta: string) => void;
+  /**
+   * Attention injection (issue 13): these heads' softmax rows replaced by their patterns in the query's and the
+   * generated tokens' rows; `auto`: the heads the model's profile (`<cacheDir>/heads/<identity>.json`) chooses.
+   * The request then runs causally in the engine's injection context (see README, Attention injection).
+   */
+  inject?: 'auto' | readonly HeadChoice[];
 }
 
 export interface TokenLogprob {

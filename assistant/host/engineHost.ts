@@ -113,6 +113,7 @@ export class EngineHost {
         topP: request.topP,
         seed: request.seed,
         stop: request.stop,
+        ...(request.inject ? { inject: request.inject } : {}),
         signal: controller.signal,
         ...(request.stream ? { onText: (delta: string) => this.send({ type: 'text', id: request.id, delta }) } : {}),
       });

@@ -4,8 +4,12 @@
  */
 import { z } from 'zod';
 import { CompletionMode, CompletionReport, Device, EngineErrorCode, PromptFormatName, StopBoundary } from '../../app/completion/vocabulary';
+import { PATTERN_NAMES } from '../analysis/patterns';
 
 const DocumentInput = z.object({ name: z.string(), text: z.string() });
+
+/** A head whose rows injection replaces (assistant/heads/profile.ts HeadChoice); the engine checks it against the model. */
+const HeadChoice = z.object({ layer: z.number().int().min(0), head: z.number().int().min(0), pattern: z.enum([...PATTERN_NAMES, 'zero']) });
 
 export const LoadRequest = z.object({
   type: z.literal('load'),
@@ -38,6 +42,8 @@ export const CompleteRequest = z.object({
   stop: z.array(z.string().min(1)).optional(),
   /** Send the text as it is generated, in `text` replies before the result. */
   stream: z.boolean().optional(),
+  /** Attention injection: `auto` (the model's head profile) or these heads; absent: none. */
+  inject: z.union([z.literal('auto'), z.array(HeadChoice)]).optional(),
 });
 export type CompleteRequest = z.infer<typeof CompleteRequest>;
 
