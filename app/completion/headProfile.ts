@@ -8,7 +8,12 @@ const Share = z.number().min(0).max(1);
 export const HeadScore = z.object({ layer: Count, head: Count, mass: Share, top1: Share });
 export type HeadScore = z.infer<typeof HeadScore>;
 
-export const PatternProfile = z.object({ rows: Count, heads: z.array(HeadScore) });
+export const PatternProfile = z.object({
+  rows: Count,
+  heads: z.array(HeadScore),
+  /** The control: what a head attending uniformly (or picking a visible key at random) scores; absent in older profiles. */
+  chance: Share.optional(),
+});
 export type PatternProfile = z.infer<typeof PatternProfile>;
 
 /** The profile file; patterns by name (the engine's pattern names: main checks that each is there). */

@@ -74,7 +74,10 @@ function Heatmap({ name, pattern, nLayer, nHead, chosen }: { name: string; patte
   return (
     <figure className="head-heatmap" aria-label={`${name} heatmap`}>
       <figcaption>
-        {name} <span className="muted">({pattern.rows} rows)</span>
+        {name}{' '}
+        <span className="muted">
+          ({pattern.rows} rows{pattern.chance !== undefined ? `, chance ${pattern.chance.toFixed(2)}` : ''})
+        </span>
       </figcaption>
       <table>
         <thead>

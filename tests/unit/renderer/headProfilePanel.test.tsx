@@ -22,7 +22,7 @@ function view(): HeadProfileView {
       version: 1,
       model: { identity: 'ab'.repeat(32), name: 'tiny', nLayer: 2, nHead: 3, nHeadKv: 1 },
       files: { count: 4, tokens: 900 },
-      patterns: { 'previous-token': { rows: 800, heads: heads('1.2') }, sink: { rows: 880, heads: heads('0.0') } },
+      patterns: { 'previous-token': { rows: 800, heads: heads('1.2'), chance: 0.04 }, sink: { rows: 880, heads: heads('0.0') } },
     },
     chosen: [{ layer: 0, head: 0, pattern: 'sink' }, { layer: 1, head: 2, pattern: 'previous-token' }],
     threshold: 0.5,
@@ -53,6 +53,8 @@ describe('HeadProfilePanel', () => {
     const previous = await within(region).findByRole('figure', { name: 'previous-token heatmap' });
     const sink = within(region).getByRole('figure', { name: 'sink heatmap' });
     expect(within(previous).getAllByRole('row')).toHaveLength(3); // the heads' header and 2 layers
+    expect(previous.querySelector('figcaption')!.textContent).toBe('previous-token (800 rows, chance 0.04)');
+    expect(sink.querySelector('figcaption')!.textContent).toBe('sink (880 rows)');
     const cells = previous.querySelectorAll('td');
     expect(cells).toHaveLength(6);
     const strong = within(previous).getByLabelText('head 1.2: top-1 0.92, mass 0.30');
