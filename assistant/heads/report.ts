@@ -41,13 +41,16 @@ const LEGEND = 80;
 export function heatmapSvg(profile: HeadProfile, pattern: PatternName): string {
   const { nLayer, nHead } = profile.model;
   const scores = profile.patterns[pattern];
-  const width = LEFT + nHead * CELL + LEGEND;
+  const title = `${pattern}: top-1 agreement per head (${scores.rows} rows)`;
+  const subtitle = `${profile.model.name}, ${profile.files.count} files, ${profile.files.tokens} tokens${scores.chance === undefined ? '' : `; chance ${scores.chance.toFixed(3)}`}`;
+  // Wide enough for the titles too (about 8 px a character at these sizes).
+  const width = Math.max(LEFT + nHead * CELL + LEGEND, 20 + 8 * Math.max(title.length, subtitle.length));
   const height = TOP + nLayer * CELL + 40;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="10" y="20" font-size="14">${escapeXml(`${pattern}: top-1 agreement per head (${scores.rows} rows)`)}</text>`,
-    `<text x="10" y="38" fill="#555">${escapeXml(`${profile.model.name}, ${profile.files.count} files, ${profile.files.tokens} tokens${scores.chance === undefined ? '' : `; chance ${scores.chance.toFixed(3)}`}`)}</text>`,
+    `<text x="10" y="20" font-size="14">${escapeXml(title)}</text>`,
+    `<text x="10" y="38" fill="#555">${escapeXml(subtitle)}</text>`,
     `<text x="${LEFT + (nHead * CELL) / 2}" y="${TOP - 6}" text-anchor="middle">head</text>`,
     `<text x="10" y="${TOP + (nLayer * CELL) / 2}" dominant-baseline="middle">layer</text>`,
   ];
