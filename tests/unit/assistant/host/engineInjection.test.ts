@@ -7,7 +7,7 @@ import { EngineRequest } from '../../../../assistant/host/protocol';
 import { HOST_REPORT } from '../fakeHost';
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
-const base = { type: 'complete', id: 'c', prefix: 'a', suffix: '', fileName: 'a.ts', documents: [], mode: 'sparse', boundary: 0, maxTokens: 8, stopAt: 'none' } as const;
+const base = { type: 'complete' as const, id: 'c', prefix: 'a', suffix: '', fileName: 'a.ts', documents: [], mode: 'sparse' as const, boundary: 0, maxTokens: 8, stopAt: 'none' as const };
 
 describe('engine host: attention injection', () => {
   it('accepts auto or a head list in a complete and refuses anything else', () => {
