@@ -4,14 +4,15 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { AddonModel, NativeAddon } from '../../native/binding';
 import { PATTERN_NAMES } from '../../assistant/analysis';
-import { runHeads } from '../../assistant/cli/heads';
+import { HEADS_USAGE, runHeads } from '../../assistant/cli/heads';
 import { headProfilePath, type HeadProfile } from '../../assistant/heads/profile';
 import { probeHeads, type ProbeFile } from '../../assistant/heads/probe';
 import { rankHeads } from '../../assistant/heads/report';
 import { generatePreviousTokenModel } from '../../tools/gguf-fixtures/previousTokenHead';
+import { main } from '../../main/cli';
 import { describeNative, makeModel, pinnedCpuBackend, setupAddon, tempDir } from './helpers';
 
 const root = path.resolve(new URL('../..', import.meta.url).pathname);
@@ -100,5 +101,34 @@ describeNative('head probing', () => {
     expect(stderr.join('\n')).toContain(headProfilePath(cacheDir, identity));
     expect(fs.existsSync(path.join(dir, 'unused'))).toBe(false);
     for (const pattern of PATTERN_NAMES) expect(fs.readFileSync(path.join(svgDir, `${pattern}.svg`), 'utf8')).toMatch(/^<svg [\s\S]*<\/svg>\n$/);
+  });
+
+  it('steerway heads is a command of the CLI, and by default writes into the app\'s block cache folder', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const errors = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const env = { user: process.env.STEERWAY_USER_DATA, backend: process.env.GGML_BACKEND_PATH };
+    const userData = path.join(dir, 'user-data');
+    process.env.STEERWAY_USER_DATA = userData;
+    process.env.GGML_BACKEND_PATH = pinnedCpuBackend(); // the backend this process already loaded
+    try {
+      expect(await main(['heads', '--help'])).toBe(0);
+      expect(log).toHaveBeenCalledWith(HEADS_USAGE);
+      const modelFile = path.join(dir, 'previous.gguf');
+      const code = path.join(dir, 'one.ts');
+      fs.writeFileSync(code, DENSE);
+      expect(await main(['heads', '--model', modelFile, '--files', code, '--max-tokens', '64'])).toBe(0);
+      const identity = createHash('sha256').update(fs.readFileSync(modelFile)).digest('hex');
+      const where = headProfilePath(path.join(userData, 'kv-cache'), identity);
+      expect(JSON.parse(fs.readFileSync(where, 'utf8'))).toMatchObject({ files: { count: 1, tokens: 64 } });
+      expect(errors.mock.calls.map((c) => String(c[0])).join('')).toContain(where);
+      expect(write.mock.calls.map((c) => String(c[0])).join('')).toMatch(/^previous-token +63 rows/m);
+    } finally {
+      vi.restoreAllMocks();
+      for (const [key, value] of [['STEERWAY_USER_DATA', env.user], ['GGML_BACKEND_PATH', env.backend]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
   });
 });
