@@ -1,5 +1,5 @@
 // npx tsx training/corpus/cli.ts --out out/training/<run> [--root node_modules]... [--max-mb 20]
-//   [--max-package-mb 2] [--eval-share 0.08] [--seed 1] [--max-file-kb 200] [--min-file-bytes 128]
+//   [--max-package-mb 2] [--eval-share 0.08] [--seed 1] [--max-file-kb 200] [--min-file-bytes 128] [--all-versions]
 //   [--packages training/corpus/packages.txt [--cache out/training/package-cache]]
 // --packages installs the listed npm packages into the cache folder (install.ts) and reads them beside the roots.
 import fs from 'node:fs';
@@ -13,7 +13,7 @@ class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const USAGE = 'usage: tsx training/corpus/cli.ts --out <dir> [--root <packages folder>]... [--max-mb <n>] [--max-package-mb <n>] [--eval-share <0..1>] [--seed <n>] [--max-file-kb <n>] [--min-file-bytes <n>] [--packages <list> [--cache <dir>]]';
+const USAGE = 'usage: tsx training/corpus/cli.ts --out <dir> [--root <packages folder>]... [--max-mb <n>] [--max-package-mb <n>] [--eval-share <0..1>] [--seed <n>] [--max-file-kb <n>] [--min-file-bytes <n>] [--all-versions] [--packages <list> [--cache <dir>]]';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 function number(name: string, value: string | undefined): number | undefined {
@@ -30,7 +30,7 @@ function main(): void {
       options: {
         out: { type: 'string' }, root: { type: 'string', multiple: true }, 'max-mb': { type: 'string' }, 'max-package-mb': { type: 'string' }, 'eval-share': { type: 'string' },
         seed: { type: 'string' }, 'max-file-kb': { type: 'string' }, 'min-file-bytes': { type: 'string' },
-        packages: { type: 'string' }, cache: { type: 'string' },
+        packages: { type: 'string' }, cache: { type: 'string' }, 'all-versions': { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -58,6 +58,7 @@ function main(): void {
     maxBytes: maxMb ? Math.round(maxMb * 1e6) : null,
     maxPackageBytes: maxPackageMb ? Math.round(maxPackageMb * 1e6) : null,
     seed: number('seed', values.seed),
+    allVersions: values['all-versions'] ?? false,
     filter: {
       ...(maxFileKb !== undefined ? { maxFileBytes: Math.round(maxFileKb * 1000) } : {}),
       ...(minFileBytes !== undefined ? { minFileBytes } : {}),
@@ -68,7 +69,7 @@ function main(): void {
   console.log(`corpus: ${t.packages.kept} of ${t.packages.found} packages, ${t.files} files, ${mb(t.bytes)} MB in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log(`  train ${t.bySplit.train.packages} packages / ${t.bySplit.train.files} files / ${mb(t.bySplit.train.bytes)} MB; eval ${t.bySplit.eval.packages} / ${t.bySplit.eval.files} / ${mb(t.bySplit.eval.bytes)} MB`);
   console.log(`  dropped files: ${Object.entries(t.dropped).map(([r, c]) => `${r} ${c.files}`).join(', ')}`);
-  console.log(`  packages left out: licence ${t.packages.licence}, no files ${t.packages.noFiles}, cap ${t.packages.cap}`);
+  console.log(`  packages left out: licence ${t.packages.licence}, older version ${t.packages.version}, no files ${t.packages.noFiles}, cap ${t.packages.cap}`);
   console.log(`  wrote ${path.join(values.out, 'corpus.jsonl')} and corpus-manifest.json`);
 }
 

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_FILE_FILTER, DROP_REASONS, classifyFile, dedupKey, dropByPath, extensionOf, type DropReason, type FileFilterOptions } from './files';
+import { DEFAULT_FILE_FILTER, DROP_REASONS, classifyFile, dedupKey, dropByPath, extensionOf, twinDrops, type DropReason, type FileFilterOptions } from './files';
 import { packageLicence } from './licence';
 import { findPackages, packageFiles } from './packages';
 
@@ -28,13 +28,15 @@ export interface CorpusOptions {
   maxBytes?: number | null;
   /** Take at most about this many bytes from one package (its first files in path order; default: no cap). */
   maxPackageBytes?: number | null;
+  /** Keep every version of a package name (default: the newest permissive one only; other versions are near copies). */
+  allVersions?: boolean;
   /** Orders the packages for the cap (default 1). The split does not depend on it. */
   seed?: number;
   filter?: Partial<FileFilterOptions>;
 }
 
 /** Why a whole package is not in the corpus. */
-export type PackageDropReason = 'licence' | 'no-files' | 'cap';
+export type PackageDropReason = 'licence' | 'version' | 'no-files' | 'cap';
 
 export interface PackageEntry {
   name: string;
@@ -62,9 +64,9 @@ export interface Count {
 }
 
 export interface CorpusManifest {
-  options: { roots: string[]; evalShare: number; maxBytes: number | null; maxPackageBytes: number | null; seed: number; filter: FileFilterOptions };
+  options: { roots: string[]; evalShare: number; maxBytes: number | null; maxPackageBytes: number | null; allVersions: boolean; seed: number; filter: FileFilterOptions };
   totals: {
-    packages: { found: number; repeated: number; unreadable: number; kept: number; licence: number; noFiles: number; cap: number };
+    packages: { found: number; repeated: number; unreadable: number; kept: number; licence: number; version: number; noFiles: number; cap: number };
     files: number;
     bytes: number;
     bySplit: Record<Split, Count & { packages: number }>;
@@ -85,6 +87,18 @@ const hashUnit = (text: string): number => crypto.createHash('sha256').update(te
 /** The split of a package: a fixed hash of its name, so every version lands on the same side in every run. */
 export function splitOf(name: string, evalShare: number): Split {
   return hashUnit(`steerway-corpus-split/1\u0000${name}`) < evalShare ? 'eval' : 'train';
+}
+
+/** Orders versions: numeric major.minor.patch, a prerelease before its release, then the text. */
+export function compareVersions(a: string, b: string): number {
+  const parse = (v: string): [number[], string] => {
+    const m = /^(\d+)\.(\d+)\.(\d+)(?:-([^+]*))?/.exec(v);
+    return m ? [[Number(m[1]), Number(m[2]), Number(m[3]), m[4] === undefined ? 1 : 0], m[4] ?? ''] : [[-1, -1, -1, 0], v];
+  };
+  const [na, ta] = parse(a);
+  const [nb, tb] = parse(b);
+  for (let i = 0; i < na.length; i++) if (na[i] !== nb[i]) return na[i]! - nb[i]!;
+  return ta < tb ? -1 : ta > tb ? 1 : 0;
 }
 
 function emptyCount(): Count {
@@ -121,6 +135,17 @@ export function buildCorpus(options: CorpusOptions): CorpusManifest {
     };
   });
 
+  // One version of a name: node_modules often holds several, and they are mostly the same code.
+  if (!options.allVersions) {
+    const newest = new Map<string, string>();
+    for (const e of entries) {
+      if (e.reason !== null) continue;
+      const best = newest.get(e.name);
+      if (best === undefined || compareVersions(e.version, best) > 0) newest.set(e.name, e.version);
+    }
+    for (const e of entries) if (e.reason === null && newest.get(e.name) !== e.version) e.reason = 'version';
+  }
+
   const dropped = Object.fromEntries([...DROP_REASONS, 'unlicensed'].map((r) => [r, emptyCount()])) as CorpusManifest['totals']['dropped'];
   const byExtension: Record<string, Count> = {};
   const seen = new Set<string>();
@@ -147,7 +172,9 @@ export function buildCorpus(options: CorpusOptions): CorpusManifest {
         add(dropped[reason], bytes);
       };
       const lines: string[] = [];
-      for (const rel of packageFiles(e.abs)) {
+      const files = packageFiles(e.abs);
+      const twins = twinDrops(files.filter((f) => extensionOf(f)), (rel) => fs.readFileSync(path.join(e.abs, rel)), filter);
+      for (const rel of files) {
         const ext = extensionOf(rel);
         if (!ext) continue;
         // Path order keeps a capped package's files together, folder by folder (related files for the samples).
@@ -156,7 +183,7 @@ export function buildCorpus(options: CorpusOptions): CorpusManifest {
           break;
         }
         const abs = path.join(e.abs, rel);
-        const byPath = dropByPath(rel);
+        const byPath = dropByPath(rel) ?? (twins.has(rel) ? 'twin' : null);
         if (byPath) {
           drop(byPath, fs.statSync(abs).size);
           continue;
@@ -206,11 +233,11 @@ export function buildCorpus(options: CorpusOptions): CorpusManifest {
   const packages = entries.map(({ abs: _abs, order: _order, ...rest }) => rest);
   const count = (reason: PackageDropReason): number => packages.filter((p) => p.reason === reason).length;
   const manifest: CorpusManifest = {
-    options: { roots: options.roots, evalShare, maxBytes, maxPackageBytes, seed, filter },
+    options: { roots: options.roots, evalShare, maxBytes, maxPackageBytes, allVersions: options.allVersions ?? false, seed, filter },
     totals: {
       packages: {
         found: packages.length, repeated: scan.repeated, unreadable: scan.unreadable.length, kept: packages.filter((p) => p.kept).length,
-        licence: count('licence'), noFiles: count('no-files'), cap: count('cap'),
+        licence: count('licence'), version: count('version'), noFiles: count('no-files'), cap: count('cap'),
       },
       files: bySplit.train.files + bySplit.eval.files,
       bytes: total,

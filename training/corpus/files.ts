@@ -4,9 +4,9 @@ import crypto from 'node:crypto';
 /** Extensions taken (type declarations included: they are what the app attaches as library docs). */
 export const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.jsx'] as const;
 
-export type DropReason = 'binary' | 'minified' | 'generated' | 'huge' | 'tiny' | 'fixture' | 'duplicate';
+export type DropReason = 'binary' | 'minified' | 'generated' | 'huge' | 'tiny' | 'fixture' | 'duplicate' | 'twin';
 
-export const DROP_REASONS: readonly DropReason[] = ['binary', 'minified', 'generated', 'huge', 'tiny', 'fixture', 'duplicate'];
+export const DROP_REASONS: readonly DropReason[] = ['binary', 'minified', 'generated', 'huge', 'tiny', 'fixture', 'duplicate', 'twin'];
 
 export interface FileFilterOptions {
   /** Larger files are dropped as huge (bytes). */
@@ -86,4 +86,67 @@ export function classifyFile(bytes: Uint8Array, options: FileFilterOptions = DEF
 /** Key for exact-duplicate detection: the text with every run of whitespace made one space. */
 export function dedupKey(text: string): string {
   return crypto.createHash('sha256').update(text.replace(/\s+/g, ' ').trim()).digest('base64');
+}
+
+// Folders that hold one build of a package's modules: its sources, an ESM and a CommonJS build, a build per target.
+// Many packages ship the same module in several of them (rxjs: src/, dist/cjs/, dist/esm/, dist/esm5/), which exact
+// deduplication does not catch: the texts differ in their module syntax only.
+const BUILD_DIR = /^(src|source|lib|dist|build|out|es|es5|es6|es\d{4}|esm|esm5|esm\d{4}|fesm\d*|esnext|cjs|commonjs|mjs|module|modules|node|browser|modern|legacy|umd|types|typings|dts|dist-(es|esm|cjs|types|node|browser)|_(esm|cjs|types))$/i;
+
+/**
+ * The module a file is a build of: its path without build folders and extension, declarations (`.d.ts`) apart from
+ * code. Files of one package with the same key are twin candidates (`twinDrops` confirms by content).
+ */
+export function twinKey(relPath: string): string | null {
+  const ext = extensionOf(relPath);
+  if (!ext) return null;
+  const parts = relPath.slice(0, relPath.length - ext.length).split('/');
+  const stem = parts.pop()!;
+  const folders = parts.filter((p) => !BUILD_DIR.test(p));
+  return `${ext.startsWith('.d.') ? 'declarations' : 'code'}:${[...folders, stem].join('/')}`;
+}
+
+/** Two builds of one module share most of their names; a re-exporting index and the module it re-exports do not. */
+export const TWIN_SIMILARITY = 0.5;
+
+function words(text: string): Set<string> {
+  return new Set(text.match(/[A-Za-z_$][\w$]*/g));
+}
+
+/** Jaccard similarity of the two texts' sets of identifier-like words. */
+export function wordSimilarity(a: string, b: string): number {
+  const wa = words(a);
+  const wb = words(b);
+  let common = 0;
+  for (const w of wa) if (wb.has(w)) common++;
+  const union = wa.size + wb.size - common;
+  return union === 0 ? 1 : common / union;
+}
+
+const isTypeScriptSource = (file: string): boolean => /\.[mc]?tsx?$/i.test(file) && !/\.d\.[mc]?ts$/i.test(file);
+
+/**
+ * The files of one package to leave out as twins: of the files with one twin key, TypeScript sources come first,
+ * then path order; each later file that the filters keep and whose words are at least TWIN_SIMILARITY like those
+ * of a file already kept is a twin. `read` gives a file's bytes (relative path).
+ */
+export function twinDrops(files: readonly string[], read: (relPath: string) => Uint8Array, filter: FileFilterOptions = DEFAULT_FILE_FILTER): Set<string> {
+  const groups = new Map<string, string[]>();
+  for (const f of files) {
+    const key = dropByPath(f) ? null : twinKey(f);
+    if (key) groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const drops = new Set<string>();
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const ordered = [...group].sort((a, b) => Number(isTypeScriptSource(b)) - Number(isTypeScriptSource(a)) || (a < b ? -1 : a > b ? 1 : 0));
+    const kept: string[] = [];
+    for (const f of ordered) {
+      const result = classifyFile(read(f), filter);
+      if ('reason' in result) continue;
+      if (kept.some((k) => wordSimilarity(k, result.text) >= TWIN_SIMILARITY)) drops.add(f);
+      else kept.push(result.text);
+    }
+  }
+  return drops;
 }

@@ -44,7 +44,7 @@ function main(): void {
   console.log(`samples: L ${m.L}, block ${m.blockSize}, in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   for (const [split, s] of Object.entries(m.splits)) {
     const mb = (s.rows * m.L * 3) / 1e6;
-    console.log(`  ${split}: ${s.rows} rows (${mb.toFixed(1)} MB), ${s.tokens} tokens + ${s.padTokens} padding; psm ${s.psm}, spm ${s.spm}, plain ${s.plain}; sparse ${s.sparse}, dense ${s.dense}; documents per row ${s.documentsPerSample.mean} (max ${s.documentsPerSample.max})`);
+    console.log(`  ${split}: ${s.rows} rows (${mb.toFixed(1)} MB), ${s.tokens} tokens + ${s.padTokens} padding; psm ${s.psm}, spm ${s.spm}, plain ${s.plain}; sparse ${s.sparse}, dense ${s.dense}; documents per row ${s.documentsPerSample.mean} (max ${s.documentsPerSample.max}); unique tokens ${s.unique.uniqueTokens} (distinct ${s.unique.n}-grams)`);
   }
   console.log(`  wrote ${path.join(out, 'samples.json')}`);
 }

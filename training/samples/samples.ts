@@ -9,6 +9,7 @@ import type { Split } from '../corpus/corpus';
 import { readCorpus } from '../corpus/read';
 import { Tokenizer } from '../tokenizer/tokenizer';
 import { fitEnd, fitStart } from './fit';
+import { NgramCounter, type UniqueCount } from './unique';
 
 /** Segment bytes (see ../README.md). */
 export const SEGMENT = { shared: 0, firstBlock: 1, lastBlock: 253, pad: 254, query: 255 } as const;
@@ -92,6 +93,8 @@ export interface SplitSummary {
   documentsPerSample: { mean: number; max: number; histogram: Record<string, number> };
   /** Documents cut short to fill a row. */
   truncatedDocuments: number;
+  /** The non-repeated text in the rows: distinct n-grams of each row's runs of one segment, padding left out (unique.ts). */
+  unique: UniqueCount;
 }
 
 export interface SamplesManifest {
@@ -391,7 +394,7 @@ function lineSpan(text: string, at: number, span: Exclude<FimSpan, 'chars'>, uni
   return [cursor, end];
 }
 
-function summarize(rows: RowInfo[], packages: Package[]): SplitSummary {
+function summarize(rows: RowInfo[], packages: Package[], unique: UniqueCount): SplitSummary {
   const histogram: Record<string, number> = {};
   let docs = 0;
   let max = 0;
@@ -422,7 +425,19 @@ function summarize(rows: RowInfo[], packages: Package[]): SplitSummary {
     endOfText: rows.filter((r) => r.query.endOfText).length,
     documentsPerSample: { mean: rows.length ? Number((docs / rows.length).toFixed(3)) : 0, max, histogram },
     truncatedDocuments: sum((r) => r.documents.filter((d) => d.truncated).length),
+    unique,
   };
+}
+
+/** Feeds a row to the counter as its runs of one segment (the shared prefix, each document, the final file), padding left out. */
+export function countRuns(counter: Pick<NgramCounter, 'push'>, row: Pick<Row, 'tokens' | 'segments'>): void {
+  const { tokens, segments } = row;
+  let start = 0;
+  for (let i = 1; i <= segments.length; i++) {
+    if (i < segments.length && segments[i] === segments[start]) continue;
+    if (segments[start] !== SEGMENT.pad) counter.push(tokens.subarray(start, i));
+    start = i;
+  }
 }
 
 const SPLIT_STREAM: Record<Split, number> = { train: 0x10000000, eval: 0x20000000 };
@@ -444,6 +459,7 @@ export function buildSamples(corpusFile: string, tokenizerFile: string, outDir: 
     const tf = fs.openSync(path.join(outDir, `${tokensFile}.tmp`), 'w');
     const sf = fs.openSync(path.join(outDir, `${segmentsFile}.tmp`), 'w');
     const infos: RowInfo[] = [];
+    const unique = new NgramCounter();
     try {
       jobs.forEach((job, i) => {
         const row = builder!.row(job, new Rng(seed, SPLIT_STREAM[split] + 1 + i));
@@ -453,13 +469,14 @@ export function buildSamples(corpusFile: string, tokenizerFile: string, outDir: 
         fs.writeSync(tf, le);
         fs.writeSync(sf, row.segments);
         infos.push(row.info);
+        countRuns(unique, row);
       });
     } finally {
       fs.closeSync(tf);
       fs.closeSync(sf);
     }
     for (const file of [tokensFile, segmentsFile]) fs.renameSync(path.join(outDir, `${file}.tmp`), path.join(outDir, file));
-    splits[split] = { ...summarize(infos, packages), tokensFile, segmentsFile };
+    splits[split] = { ...summarize(infos, packages, unique.result()), tokensFile, segmentsFile };
   }
   const manifest: SamplesManifest = {
     L: options.length ?? SAMPLE_DEFAULTS.length,

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCorpus, CorpusOptionsError, splitOf, type CorpusManifest, type CorpusRecord } from '../../../training/corpus/corpus';
-import { classifyFile, dedupKey } from '../../../training/corpus/files';
+import { buildCorpus, compareVersions, CorpusOptionsError, splitOf, type CorpusManifest, type CorpusRecord } from '../../../training/corpus/corpus';
+import { classifyFile, dedupKey, twinDrops, twinKey, wordSimilarity } from '../../../training/corpus/files';
 import { readCorpus } from '../../../training/corpus/read';
 
 let tmp: string;
@@ -103,7 +103,18 @@ describe('buildCorpus', () => {
     pkg(root, 'delta', { name: 'delta', version: '1.0.0' }, { 'index.js': code('delta') });
     pkg(root, 'epsilon', { name: 'epsilon', version: '1.0.0', license: 'ISC' }, { 'index.js': 'x;\n' });
     out = path.join(tmp, 'out');
-    manifest = buildCorpus({ roots: [root], outDir: out, evalShare: 0 });
+    manifest = buildCorpus({ roots: [root], outDir: out, evalShare: 0, allVersions: true });
+  });
+
+  it('keeps only the newest permissive version of a name unless told to keep all', () => {
+    const m = buildCorpus({ roots: [root], outDir: path.join(tmp, 'newest'), evalShare: 0 });
+    const alpha = m.packages.filter((p) => p.name === 'alpha').map((p) => [p.version, p.reason]);
+    expect(alpha).toEqual([['1.0.0', null], ['0.9.0', 'version']]);
+    expect(m.totals.packages.version).toBe(1);
+    expect(records(path.join(tmp, 'newest')).map((r) => r.path)).not.toContain('lib/old.js');
+    expect(manifest.totals.packages.version).toBe(0);
+    expect([['1.2.3', '1.10.0'], ['2.0.0-beta.1', '2.0.0'], ['2.0.0-alpha', '2.0.0-beta'], ['0.9.0', '0.10.0']].every(([a, b]) => compareVersions(a!, b!) < 0)).toBe(true);
+    expect(compareVersions('3.1.0', '3.1.0')).toBe(0);
   });
 
   it('keeps the permissive packages once each, with their licence and licence file', () => {
@@ -155,7 +166,7 @@ describe('buildCorpus', () => {
   });
 
   it('takes the first files of a package up to its own cap', () => {
-    const m = buildCorpus({ roots: [root], outDir: path.join(tmp, 'pkgcap'), evalShare: 0, maxPackageBytes: 100 });
+    const m = buildCorpus({ roots: [root], outDir: path.join(tmp, 'pkgcap'), evalShare: 0, maxPackageBytes: 100, allVersions: true });
     const alpha = m.packages.find((p) => p.name === 'alpha' && p.version === '1.0.0')!;
     expect(alpha).toMatchObject({ kept: true, capped: true, files: 1 });
     const alphaFiles = (dir: string): string[] => records(dir).filter((r) => r.package === 'alpha' && r.version === '1.0.0').map((r) => r.path);
@@ -215,5 +226,64 @@ describe('split and cap', () => {
     expect(b.m).toEqual(a.m);
     const kept = (m: CorpusManifest): string[] => m.packages.filter((p) => p.kept).map((p) => p.name).sort();
     expect(kept(c.m)).not.toEqual(kept(a.m));
+  });
+});
+
+describe('builds of one module (twins)', () => {
+  /** A module as TypeScript, and as tsc writes it for ESM and for CommonJS. */
+  function builds(name: string): { ts: string; esm: string; cjs: string } {
+    const body = (typed: boolean): string[] => [
+      `export function ${name}Total(items${typed ? ': Item[]' : ''})${typed ? ': number' : ''} {`,
+      '  let total = 0;',
+      '  for (const item of items) total += item.price * item.quantity - discountFor(item);',
+      '  return Math.round(total * 100) / 100;',
+      '}',
+      `function discountFor(item${typed ? ': Item' : ''}) {`,
+      '  return item.quantity > 10 ? item.price * 0.05 : 0;',
+      '}',
+      `export const ${name}Currency = 'EUR';`,
+    ];
+    const ts = ['export interface Item { price: number; quantity: number }', ...body(true), ''].join('\n');
+    const esm = [...body(false), ''].join('\n');
+    const cjs = ['"use strict";', 'Object.defineProperty(exports, "__esModule", { value: true });', `exports.${name}Currency = void 0;`, `exports.${name}Total = ${name}Total;`,
+      ...body(false).map((l) => l.replace(/^export (function|const) /, '$1 ')), `exports.${name}Currency = ${name}Currency;`, ''].join('\n');
+    return { ts, esm, cjs };
+  }
+
+  it('keys a file by its module: build folders and extension left out, declarations apart', () => {
+    expect(twinKey('src/internal/map.ts')).toBe('code:internal/map');
+    expect(twinKey('dist/esm5/internal/map.js')).toBe('code:internal/map');
+    expect(twinKey('dist-cjs/internal/map.cjs')).toBe('code:internal/map');
+    expect(twinKey('dist/types/internal/map.d.ts')).toBe('declarations:internal/map');
+    expect(twinKey('packages/core/lib/map.js')).toBe('code:packages/core/map');
+    expect(twinKey('README.md')).toBeNull();
+  });
+
+  it('drops the other builds of a module, keeping the TypeScript source, but not different code under one name', () => {
+    const b = builds('cart');
+    const other = code('unrelatedIndex');
+    const files: Record<string, string> = {
+      'dist/cjs/cart.js': b.cjs, 'dist/esm/cart.js': b.esm, 'src/cart.ts': b.ts,
+      'index.js': other, 'lib/index.js': code('libIndex').replace(/items/g, 'entries').replace(/value/g, 'field').replace(/size/g, 'weight'),
+    };
+    expect(wordSimilarity(b.ts, b.cjs)).toBeGreaterThanOrEqual(0.5);
+    expect(wordSimilarity(other, files['lib/index.js']!)).toBeLessThan(0.5);
+    const drops = twinDrops(Object.keys(files).sort(), (f) => Buffer.from(files[f]!));
+    expect([...drops].sort()).toEqual(['dist/cjs/cart.js', 'dist/esm/cart.js']);
+
+    const root = path.join(tmp, 'twins', 'node_modules');
+    pkg(root, 'cart', { name: 'cart', version: '1.0.0', license: 'MIT' }, files);
+    const m = buildCorpus({ roots: [root], outDir: path.join(tmp, 'twins-out'), evalShare: 0 });
+    expect(records(path.join(tmp, 'twins-out')).map((r) => r.path).sort()).toEqual(['index.js', 'lib/index.js', 'src/cart.ts']);
+    expect(m.totals.dropped.twin).toEqual({ files: 2, bytes: Buffer.byteLength(b.cjs) + Buffer.byteLength(b.esm) });
+    expect(m.packages[0]!.dropped).toEqual({ twin: 2 });
+  });
+
+  it('does not let a build the filters drop (a minified one) stand in for the others', () => {
+    const b = builds('tax');
+    // The minified build comes first in path order; the filters drop it, so the ESM build is the one kept.
+    const files: Record<string, string> = { 'dist/cjs/tax.js': `${b.esm.replace(/\n\s*/g, ' ')}/*${'x'.repeat(1200)}*/`, 'dist/esm/tax.js': b.esm };
+    expect(classifyFile(Buffer.from(files['dist/cjs/tax.js']!))).toEqual({ reason: 'minified' });
+    expect([...twinDrops(Object.keys(files), (f) => Buffer.from(files[f]!))]).toEqual([]);
   });
 });

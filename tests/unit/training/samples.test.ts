@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../tools/gguf-fixtures/random';
 import type { CorpusRecord } from '../../../training/corpus/corpus';
 import { fitEnd, fitStart } from '../../../training/samples/fit';
-import { RowBuilder, SampleOptionsError, SEGMENT, buildSamples, readPackages, type Row, type SampleOptions } from '../../../training/samples/samples';
+import { RowBuilder, SampleOptionsError, SEGMENT, buildSamples, countRuns, readPackages, type Row, type SampleOptions } from '../../../training/samples/samples';
 import { CONTROL_TOKENS, Tokenizer } from '../../../training/tokenizer/tokenizer';
 import { detectFormat, documentTokens, queryTokens, sharedPrefixTokens, type VocabReader } from '../../../assistant/engine/format';
 import type { VocabInfo } from '../../../native/binding';
@@ -279,6 +279,22 @@ describe('buildSamples', () => {
     expect(m.splits.eval.packages).toBe(1);
     expect(m.splits.eval.files).toBe(2);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'samples.json'), 'utf8'))).toEqual(m);
+  });
+
+  it('counts unique tokens per segment run, padding left out, so a second pass over the same files adds tokens, not unique ones', () => {
+    const runs: number[][] = [];
+    const row = { tokens: Uint16Array.from([7, 8, 1, 2, 3, 4, 5, 6, 9, 9]), segments: Uint8Array.from([0, 0, 1, 1, 2, 255, 255, 255, 254, 254]) };
+    countRuns({ push: (ids) => runs.push([...Array.from(ids)]) }, row);
+    expect(runs).toEqual([[7, 8], [1, 2], [3], [4, 5, 6]]);
+
+    // Plain rows, each document its own run: a second pass shows the same texts again.
+    const options: SampleOptions = { length: L, blockSize: B, fimRate: 0, sparseShare: 1 };
+    const once = buildSamples(corpusFile, tokenizerFile, path.join(tmp, 'run-pass1'), { ...options, passes: 1 }).splits.train;
+    const twice = buildSamples(corpusFile, tokenizerFile, path.join(tmp, 'run-pass2'), { ...options, passes: 2 }).splits.train;
+    expect(once.unique.tokens).toBe(once.tokens);
+    expect(once.unique.uniqueTokens).toBeLessThanOrEqual(once.tokens);
+    expect(twice.tokens).toBeGreaterThan(once.tokens * 1.5);
+    expect(twice.unique.uniqueTokens).toBeLessThan(once.unique.uniqueTokens * 1.25);
   });
 
   it('replaces earlier files by renaming, so a reader of the old ones keeps its bytes, and leaves no temp files', () => {
