@@ -245,7 +245,7 @@ function shapeOf(model: AddonModel, context: number): ModelShape {
  */
 async function timeRequests(model: AddonModel, prompt: Prepared, heads: readonly HeadChoice[], tokens: number, reps: number): Promise<TimingResult[]> {
   const nCtx = Math.ceil((prompt.tokens.length + tokens) / 256) * 256;
-  const base: ContextOptions = { nCtx, nBatch: 512, nSeqMax: 1 };
+  const base: ContextOptions = { nCtx, nBatch: Math.min(512, nCtx), nSeqMax: 1 };
   const settings: { setting: string; options: ContextOptions; heads: readonly HeadChoice[] }[] = [
     { setting: 'default context (flash attention auto), no hook', options: base, heads: [] },
     { setting: 'flash attention disabled, no hook', options: { ...base, flashAttention: 'disabled' }, heads: [] },
@@ -306,7 +306,8 @@ export async function evaluateInjection(options: InjectionEvalOptions): Promise<
       return { task, maxTokens, prepared: { tokens, rows: rowsOf(analysis, tokens.length + maxTokens) } };
     });
     const longest = Math.max(...files.map((f) => f.prepared.tokens.length), ...tasks.map((t) => t.prepared.tokens.length + t.maxTokens), 1);
-    const ctx = await model.createContext({ nCtx: Math.ceil(longest / 256) * 256, nBatch: 512, nSeqMax: 1, attentionHook: true });
+    const nCtx = Math.ceil(longest / 256) * 256;
+    const ctx = await model.createContext({ nCtx, nBatch: Math.min(512, nCtx), nSeqMax: 1, attentionHook: true });
     const shape = shapeOf(model, contextTrain);
     const results: ConditionResult[] = [];
     let perFileBase: FileSums[] = [];

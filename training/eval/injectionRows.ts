@@ -26,9 +26,11 @@ export function tokenCharStarts(model: PieceReader, tokens: readonly number[], t
     char += c.length;
   }
   charOfByte.push(text.length);
-  let byte = 0;
+  // A tokenizer that adds a leading space (SentencePiece) spells " " + text: that byte is no char of the text.
+  const first = tokens.length > 0 ? model.tokenPiece(tokens[0]!) : new Uint8Array();
+  let byte = first[0] === 0x20 && !text.startsWith(' ') ? -1 : 0;
   return tokens.map((token) => {
-    const start = charOfByte[Math.min(byte, charOfByte.length - 1)]!;
+    const start = charOfByte[Math.max(0, Math.min(byte, charOfByte.length - 1))]!;
     byte += model.tokenPiece(token).length;
     return start;
   });

@@ -28,6 +28,11 @@ describe('injection rows', () => {
     expect(tokenCharStarts(split, [0, 1, 2, 3, 4], text)).toEqual([0, 1, 2, 2, 4]);
   });
 
+  it('skip the leading space a SentencePiece tokenizer adds', () => {
+    expect(tokenCharStarts(reader([' ab', ' =', ' 1']), [0, 1, 2], 'ab = 1')).toEqual([0, 2, 4]);
+    expect(tokenCharStarts(reader([' ab', ' =']), [0, 1], ' ab =')).toEqual([0, 3]);
+  });
+
   it('map the analysis past the header: use sites are the tokens right after each use start', () => {
     const analysis = promptAnalysis(perChar, SEGMENTS, analyzer.analyze({ file: 'a.ts', code: CODE }));
     expect(analysis.tokenCount).toBe(2 + CODE.length);
