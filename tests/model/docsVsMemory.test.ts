@@ -7,7 +7,7 @@ import { describeNative, makeModel, pinnedCpuBackend, tempDir } from './helpers'
 
 /**
  * A package folder as npm installs it: README, declarations, code (and a nested node_modules that is not read).
- * `fn` takes two required parameters and an options object, so every rewrite kind applies to it.
+ * `fn` takes two required parameters and an options object and returns a string, so every rewrite kind applies to it.
  */
 function writePackage(root: string, name: string, fn: string): void {
   const dir = path.join(root, 'node_modules', name);
@@ -45,7 +45,7 @@ describeNative('docs vs memory on a tiny model', () => {
     const held = report.groups['held-out-rewritten'];
     const seen = report.groups['training-unchanged'];
     for (const kind of REWRITE_KINDS) {
-      // rename and reorder: a call site and a usage; option-key: the call has no options, so a usage only.
+      // A call site and a usage each, but option-key: the call has no options, so a usage only.
       const tasks = kind === 'option-key' ? 1 : 2;
       expect(held[kind]).toEqual(expect.objectContaining({ packages: ['held-pkg'], functions: 1, tasks }));
       expect(seen[kind]).toEqual(expect.objectContaining({ packages: ['seen-pkg'], functions: 1, tasks }));
@@ -53,11 +53,12 @@ describeNative('docs vs memory on a tiny model', () => {
       expect(Object.keys(seen[kind].settings)).toEqual(SETTINGS.filter((s) => s.doc !== 'original').map((s) => s.id));
     }
     const controlSettings = SETTINGS.filter((s) => s.doc !== 'original').length;
-    expect(report.results).toHaveLength(5 * SETTINGS.length + 5 * controlSettings);
+    expect(report.results).toHaveLength(7 * SETTINGS.length + 7 * controlSettings);
     const heldExpected = (kind: string) => report.results.filter((r) => r.group === 'held-out-rewritten' && r.rewrite === kind).map((r) => r.expected);
     expect(heldExpected('rename').every((e) => /trimText[A-Z]\w*/.test(e))).toBe(true);
     expect(new Set(heldExpected('reorder'))).toEqual(new Set(["' ', ' b ');", 'chars, text);']));
     expect(heldExpected('option-key').every((e) => /^keepEnd[A-Z]\w*: setting \}\);$/.test(e))).toBe(true);
+    expect(new Set(heldExpected('result-shape'))).toEqual(new Set(["trimText(' b ', ' ').value;", 'trimText(input).value;']));
     for (const s of Object.values(held).concat(Object.values(seen)).flatMap((g) => Object.values(g.settings))) {
       for (const r of [s.updated, s.original, s.exact]) {
         expect(r.rate).toBeGreaterThanOrEqual(r.ci[0]);

@@ -391,6 +391,110 @@ export function renameOptionKey(pkg: PackageFiles, key: string, to: string): Pac
   });
 }
 
+/** The key a function that now returns an object wraps its result in (`{ value }`). */
+export const RESULT_KEY = 'value';
+
+/** Whether `node` is a function's own `return` (not one of a function nested in it), for the function known as `name`. */
+function returnsOf(node: ts.Node, name: string): node is ts.ReturnStatement {
+  if (!ts.isReturnStatement(node)) return false;
+  let at: ts.Node = node.parent;
+  while (!ts.isFunctionLike(at) && !ts.isSourceFile(at)) at = at.parent;
+  return functionName(at) === name;
+}
+
+/** The end of the call whose `(` is at `open` in `text` (just after its `)`), or -1 when it does not close. */
+function closeOfCall(text: string, open: number): number {
+  for (let i = open, depth = 0, quote = ''; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = '';
+    } else if (c === '"' || c === "'" || c === '`') quote = c;
+    else if ('([{'.includes(c)) depth++;
+    else if (')]}'.includes(c) && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * Whether `name` can be made to return `{ value }` soundly: every declaration has a return type that is a plain
+ * value (not `void`, `never`, `undefined`, a Promise, a type predicate or `asserts`), no implementation is async or a
+ * generator, and the package's code only ever calls it (never `new`, never passes or stores it as a value), so
+ * that every use of its result can be rewritten.
+ */
+export function reshapeableResult(pkg: PackageFiles, name: string): boolean {
+  const decls = declaredParameters(pkg, name);
+  if (decls.length === 0) return false;
+  for (const { decl } of decls) {
+    const type = decl.type;
+    if (!type || ts.isTypePredicateNode(type) || [ts.SyntaxKind.VoidKeyword, ts.SyntaxKind.NeverKeyword, ts.SyntaxKind.UndefinedKeyword].includes(type.kind)) return false;
+    if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && /^(?:Promise|PromiseLike|Generator|AsyncGenerator|Iterator|IterableIterator)$/.test(type.typeName.text)) return false;
+  }
+  for (const f of pkg.code) {
+    let sound = true;
+    const visit = (node: ts.Node): void => {
+      if (functionName(node) === name) {
+        const fn = node as ts.FunctionLikeDeclaration;
+        if (fn.asteriskToken || ts.getCombinedModifierFlags(fn) & ts.ModifierFlags.Async) sound = false;
+      }
+      if (ts.isIdentifier(node) && node.text === name) {
+        const parent = node.parent;
+        const called = (ts.isCallExpression(parent) && parent.expression === node)
+          || (ts.isPropertyAccessExpression(parent) && parent.name === node && ts.isCallExpression(parent.parent) && parent.parent.expression === parent);
+        const declares = (ts.isFunctionDeclaration(parent) || ts.isFunctionExpression(parent) || ts.isVariableDeclaration(parent) || ts.isMethodDeclaration(parent)
+          || ts.isPropertyAssignment(parent)) && parent.name === node;
+        const assigned = ts.isPropertyAccessExpression(parent) && parent.name === node && ts.isBinaryExpression(parent.parent) && parent.parent.left === parent;
+        const listed = ts.isImportSpecifier(parent) || ts.isExportSpecifier(parent) || ts.isImportClause(parent) || ts.isShorthandPropertyAssignment(parent);
+        if (!called && !declares && !assigned && !listed) sound = false;
+      }
+      if (sound) ts.forEachChild(node, visit);
+    };
+    visit(parse(f.text, f.path));
+    if (!sound) return false;
+  }
+  return true;
+}
+
+/** Markdown with every call of `name` in a fenced code block followed by `.value` (a `function name(` definition aside). */
+function reshapeInMarkdown(text: string, name: string): string {
+  return text.replace(/```[^\n]*\n[\s\S]*?```/g, (block) => {
+    let out = '';
+    let at = 0;
+    for (const m of block.matchAll(new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}\\(`, 'g'))) {
+      const close = closeOfCall(block, m.index + m[0].length - 1);
+      if (close < 0 || close <= at || /\bfunction\s*$/.test(block.slice(0, m.index))) continue;
+      out += `${block.slice(at, close)}.${RESULT_KEY}`;
+      at = close;
+    }
+    return out + block.slice(at);
+  });
+}
+
+/**
+ * The package with `name` returning `{ value: T }` instead of `T`: its declared return types, its implementations'
+ * `return`s (an expression body too), every call in the code (`name(x)` becomes `name(x).value`), and calls in the
+ * README's code blocks. Left as they were: the README's and JSDoc's prose about what it returns.
+ */
+export function reshapeResult(pkg: PackageFiles, name: string): PackageFiles {
+  return mapFiles(pkg, (f) => {
+    if (!CODE_FILE.test(f.path)) return reshapeInMarkdown(f.text, name);
+    return reprint(f.text, f.path, (node, print) => {
+      if (functionName(node) === name) {
+        const fn = node as ts.SignatureDeclaration & { body?: ts.Node };
+        const instead = new Map<ts.Node, () => string>();
+        if (fn.type) instead.set(fn.type, () => `{ ${RESULT_KEY}: ${print(fn.type!)} }`);
+        if (fn.body && !ts.isBlock(fn.body)) instead.set(fn.body, () => `({ ${RESULT_KEY}: ${print(fn.body!)} })`);
+        return print(node, instead);
+      }
+      if (returnsOf(node, name)) {
+        return node.expression ? print(node, new Map([[node.expression, () => `{ ${RESULT_KEY}: ${print(node.expression!)} }`]])) : `return { ${RESULT_KEY}: undefined };`;
+      }
+      if (ts.isCallExpression(node) && calls(node, name)) return `${print(node, new Map())}.${RESULT_KEY}`;
+      return undefined;
+    });
+  });
+}
+
 /** Functions of `pkg` fit for a task: declared in a declaration file, named in the README, not a built-in's member name. */
 export function candidateFunctions(pkg: PackageFiles): string[] {
   if (!pkg.readme) return [];
@@ -398,8 +502,11 @@ export function candidateFunctions(pkg: PackageFiles): string[] {
   return [...names].filter((n) => n.length >= 4 && !BUILTIN_MEMBERS.has(n) && wholeWord(n).test(pkg.readme!.text)).sort();
 }
 
-/** The ways an API is rewritten: the function renamed, its first two parameters swapped, or a key of its options renamed. */
-export const REWRITE_KINDS = ['rename', 'reorder', 'option-key'] as const;
+/**
+ * The ways an API is rewritten: the function renamed, its first two parameters swapped, a key of its options
+ * renamed, or its result wrapped (`{ value }`).
+ */
+export const REWRITE_KINDS = ['rename', 'reorder', 'option-key', 'result-shape'] as const;
 export type RewriteKind = (typeof REWRITE_KINDS)[number];
 
 /** Functions of `pkg` that a rewrite of this kind can change soundly. */
@@ -407,14 +514,16 @@ export function rewritableFunctions(pkg: PackageFiles, kind: RewriteKind, seed: 
   const names = candidateFunctions(pkg);
   if (kind === 'reorder') return names.filter((n) => reorderableParameters(pkg, n) !== null);
   if (kind === 'option-key') return names.filter((n) => optionKeyOf(pkg, n, seed) !== null);
+  if (kind === 'result-shape') return names.filter((n) => reshapeableResult(pkg, n));
   return names;
 }
 
 /**
  * What an answer's first line must say to follow one form of the API: a whole word (a function's or key's name),
- * or a call's leading arguments in this order (whitespace aside).
+ * a call's leading arguments in this order (whitespace aside), or a call of `call` whose result is read through
+ * `.value` (`wrapped`) or not.
  */
-export type ApiForm = { word: string } | { args: string[] };
+export type ApiForm = { word: string } | { args: string[] } | { call: string; wrapped: boolean };
 
 export interface ApiTask {
   id: string;
@@ -578,6 +687,11 @@ export function optionSite(pkg: PackageFiles, name: string, key: string, alsoUnn
 
 const usagePrefix = (pkg: string) => `import * as api from '${pkg}';\n\n`;
 
+/** A short program that returns what `name` gives (`.value` of it when `wrapped`): the gap is the call. */
+export function resultUsageTask(pkg: string, name: string, wrapped: boolean): Cut {
+  return { path: 'example.mjs', prefix: `${usagePrefix(pkg)}export function example(input) {\n  return api.`, middle: `${name}(input)${wrapped ? `.${RESULT_KEY}` : ''};`, suffix: '\n}\n' };
+}
+
 /** A short program that calls `name` through the package: the gap is the name itself. */
 export function usageTask(pkg: string, name: string): Cut {
   return { path: 'example.mjs', prefix: `${usagePrefix(pkg)}export function example(input) {\n  return api.`, middle: name, suffix: '(input);\n}\n' };
@@ -641,6 +755,11 @@ export function packageTasks(pkg: PackageFiles, functions: readonly string[], re
       if (site) push([['call-site', site]], order(site.args), order(rewrite ? [site.args[1], site.args[0]] : site.args), documents);
       const usageArgs = required.slice(0, 2);
       push([['usage', reorderUsageTask(pkg.name, name, required)]], order(usageArgs), order(rewrite ? [usageArgs[1]!, usageArgs[0]!] : usageArgs), documents);
+    } else if (kind === 'result-shape') {
+      if (!reshapeableResult(pkg, name)) continue;
+      const updated = rewrite ? reshapeResult(pkg, name) : pkg;
+      push([['call-site', callSite(updated, name)], ['usage', resultUsageTask(pkg.name, name, rewrite)]], { call: name, wrapped: rewrite }, { call: name, wrapped: false },
+        { updated: documentsFor(updated, name), original: documentsFor(pkg, name) });
     } else {
       const option = optionKeyOf(pkg, name, seed);
       if (!option) continue;
@@ -663,9 +782,14 @@ export interface ApiScore {
   exact: boolean;
 }
 
-/** Whether the first line of an answer follows `form`: names the word, or starts the call's arguments in that order. */
+/** Whether the first line of an answer follows `form`: names the word, starts the call's arguments in that order, or calls and reads the result so. */
 export function follows(line: string, form: ApiForm): boolean {
   if ('word' in form) return wholeWord(form.word).test(line);
+  if ('call' in form) {
+    const m = new RegExp(`(?<![\\w$])${form.call.replace(/\$/g, '\\$')}\\s*\\(`).exec(line);
+    const close = m ? closeOfCall(line, m.index + m[0].length - 1) : -1;
+    return close >= 0 && new RegExp(`^\\s*\\.${RESULT_KEY}(?![\\w$])`).test(line.slice(close)) === form.wrapped;
+  }
   const { parts } = splitArguments(line);
   return form.args.every((a, i) => parts[i] !== undefined && bare(parts[i]!) === a);
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   callSite, candidateFunctions, chooseFunctions, declaredFunctions, follows, newName, optionKeyOf, packageTasks, renameIdentifier, renameOptionKey,
-  reorderableParameters, reorderPackage, rewritableFunctions, rewritePackage, scoreApiUse, splitArguments, wholeWord, type PackageFiles,
+  reorderableParameters, reorderPackage, reshapeableResult, reshapeResult, rewritableFunctions, rewritePackage, scoreApiUse, splitArguments, wholeWord,
+  type PackageFiles,
 } from '../../../training/eval/docsVsMemory';
 
 const PKG: PackageFiles = {
@@ -275,5 +276,50 @@ describe('docs vs memory: renamed options key', () => {
     }
     expect(scoreApiUse(`${to}: 3 });`, tasks[0]!)).toEqual({ updated: true, original: false, exact: true });
     expect(scoreApiUse('columnGap: 3 });', tasks[0]!)).toEqual({ updated: false, original: true, exact: false });
+  });
+});
+
+describe('docs vs memory: result wrapped in { value }', () => {
+  it('only where every use of the function is a call and its result a plain value', () => {
+    expect(reshapeableResult(FIT, 'clip')).toBe(true);
+    const passed = { ...FIT, code: [...FIT.code, { path: 'lib/map.js', text: "export const all = ['a'].map(clip);\n" }] };
+    expect(reshapeableResult(passed, 'clip')).toBe(false);
+    const promised = { ...FIT, declarations: [{ path: 'index.d.ts', text: 'export declare function clip(text: string, width: number): Promise<string>;\n' }] };
+    expect(reshapeableResult(promised, 'clip')).toBe(false);
+    const nothing = { ...FIT, declarations: [{ path: 'index.d.ts', text: 'export declare function clip(text: string, width: number): void;\n' }] };
+    expect(reshapeableResult(nothing, 'clip')).toBe(false);
+  });
+
+  it("wraps the declared type, the implementation's returns and every call's result; README code calls, not headings, strings or other functions", () => {
+    const out = reshapeResult(FIT, 'clip');
+    expect(fileText(out, 'index.d.ts')).toContain('export declare function clip(text: string, width: number): { value: string };');
+    expect(fileText(out, 'index.d.ts')).toContain('export declare function layout(items: string[], options?: LayoutOptions): string;');
+    const readme = fileText(out, 'README.md');
+    expect(readme).toContain("clip('hello', 3).value;");
+    expect(readme).toContain('## clip(text, width)');
+    expect(readme).toContain("import { clip, layout } from 'tiny-clip';");
+    const code = fileText(out, 'index.js');
+    expect(code).toContain('export function clip(text, width) {\n  return { value: text.slice(0, width) };\n}');
+    expect(code).toContain('export const twice = clip(clip(note, 1).value, 2).value;');
+    expect(code).toContain('items.map((item) => clip(item, 8).value)');
+    expect(code).toContain('export const clipRest = (a, b) => clipRest(a, b);');
+    expect(code).toContain("const note = 'clip(a, b) and columnGap';");
+    expect(fileText(out, 'lib/use.js')).toContain('export const cell = clip(title, 12).value;');
+    const arrow = { ...FIT, code: [{ path: 'index.ts', text: 'export const clip = (text: string, width: number): string => text.slice(0, width);\n' }] };
+    expect(reshapeResult(arrow, 'clip').code[0]!.text).toBe('export const clip = (text: string, width: number): { value: string } => ({ value: text.slice(0, width) });\n');
+  });
+
+  it('cuts at the call; reading `.value` or not tells which API the answer follows', () => {
+    const tasks = packageTasks(FIT, ['clip'], true, 1, 'result-shape');
+    expect(tasks.map((t) => [t.kind, t.middle])).toEqual([['call-site', 'clip(title, 12).value;'], ['usage', 'clip(input).value;']]);
+    expect(tasks[0]!.documents.updated[0]!.text).toContain('{ value: string }');
+    expect(tasks[0]!.documents.original[0]!.text).not.toContain('value');
+    expect(scoreApiUse('clip(title, 12).value;', tasks[0]!)).toEqual({ updated: true, original: false, exact: true });
+    expect(scoreApiUse('clip(title, 12);', tasks[0]!)).toEqual({ updated: false, original: true, exact: false });
+    expect(scoreApiUse('clip(title, 12).valueOf();', tasks[0]!)).toEqual({ updated: false, original: true, exact: false });
+    expect(scoreApiUse('title.slice(0, 12);', tasks[0]!)).toEqual({ updated: false, original: false, exact: false });
+    const control = packageTasks({ ...FIT, split: 'train' }, ['clip'], false, 1, 'result-shape');
+    expect(control.map((t) => t.middle)).toEqual(['clip(title, 12);', 'clip(input);']);
+    expect(control.every((t) => JSON.stringify(t.updated) === JSON.stringify(t.original))).toBe(true);
   });
 });
