@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AttachmentKind, Id } from '../journal/schema';
 import { DEFAULT_SERVE_API, ServeApiSettings } from './serveApi';
-import { CompletionMode, DEFAULT_COMPLETION_MODE, Device } from './vocabulary';
+import { CompletionMode, DEFAULT_COMPLETION_MODE, Device, InjectionReport } from './vocabulary';
 
 /** The wire format of a team's completion server: llama.cpp's `/infill`, or an OpenAI-compatible `/v1/completions` (vLLM, ...). */
 export const RemoteDialect = z.enum(['llama.cpp', 'openai']);
@@ -176,6 +176,8 @@ export const SuggestionReport = z.object({
   timeToFirstTokenMs: z.number(),
   tokensPerSecond: z.number(),
   totalMs: z.number(),
+  /** The heads replaced, the use-def edges found and the rows injected, when the local engine injected attention. */
+  injection: InjectionReport.optional(),
 });
 export type SuggestionReport = z.infer<typeof SuggestionReport>;
 

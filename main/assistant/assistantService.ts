@@ -89,6 +89,7 @@ export function suggestionReport(requestId: string, context: BuiltContext | null
     timeToFirstTokenMs: report.timeToFirstTokenMs,
     tokensPerSecond: report.tokensPerSecond,
     totalMs: report.totalMs,
+    ...(report.injection ? { injection: report.injection } : {}),
   };
 }
 
@@ -454,7 +455,10 @@ export class AssistantService {
       const fallbackNote = this.remote && this.remoteDown
         ? `The remote engine at ${this.remote.settings.url} did not answer (${this.remoteDown.reason}); the local model answered.`
         : null;
-      const { context, request } = await prepare(this.limits());
+      const prepared = await prepare(this.limits());
+      const context = prepared.context;
+      // Injection is the local engine's (the loaded model's head profile); recent results are kept per setting too.
+      const request = settings.injection === 'auto' ? { ...prepared.request, inject: 'auto' as const } : prepared.request;
       const key = cacheKey(this.options.models.activeModel()?.path, request, context);
       const hit = this.cached(key, input.requestId);
       if (hit) return hit;

@@ -1,4 +1,6 @@
+import { headName } from '../../app/completion/headProfile';
 import type { DocumentState, EngineUsed } from '../../app/completion/schemas';
+import type { InjectionReport } from '../../app/completion/vocabulary';
 import { useAssistant } from './assistantStore';
 import { useAssistantFeed } from './useAssistantFeed';
 
@@ -85,6 +87,7 @@ export function ContextInspector() {
               <span>{report.cursorSuffix}</span>
             </pre>
           </figure>
+          {report.injection && <Injection injection={report.injection} />}
           {report.notes.length > 0 && (
             <ul aria-label="Notes" className="muted">
               {report.notes.map((note) => (
@@ -93,6 +96,38 @@ export function ContextInspector() {
             </ul>
           )}
         </>
+      )}
+    </section>
+  );
+}
+
+/** What attention injection did for the suggestion: the heads replaced, the use-def edges found, the rows written. */
+function Injection({ injection }: { injection: InjectionReport }) {
+  const { heads, edges, edgeCount, injectedRows } = injection;
+  return (
+    <section aria-label="Attention injection" className="inspector-injection">
+      <h3>Attention injection</h3>
+      <p>
+        {injectedRows} rows injected in {heads.length} head{heads.length === 1 ? '' : 's'}; {edgeCount} use-def edge{edgeCount === 1 ? '' : 's'} found
+        {edgeCount > edges.length ? ` (the first ${edges.length} listed)` : ''}.
+      </p>
+      {heads.length > 0 && (
+        <ul aria-label="Heads replaced">
+          {heads.map((head) => (
+            <li key={headName(head)}>
+              {headName(head)} → {head.pattern}
+            </li>
+          ))}
+        </ul>
+      )}
+      {edges.length > 0 && (
+        <ul aria-label="Use-def edges">
+          {edges.map((edge, index) => (
+            <li key={index}>
+              <code>{edge.name}</code> {edge.use.line}:{edge.use.column} → {edge.def.file}:{edge.def.line}
+            </li>
+          ))}
+        </ul>
       )}
     </section>
   );

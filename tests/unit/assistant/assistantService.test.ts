@@ -268,6 +268,30 @@ describe('assistant service', () => {
     expect((await changed).text).toBe('43;');
   });
 
+  it('asks the local engine for auto attention injection when the setting is on, and shows what it injected', async () => {
+    const { service, engine, models } = setup();
+    await service.start();
+    const off = service.handlers['assistant.complete'](input('r1'));
+    await waitFor(() => engine.completes.length === 1);
+    expect(engine.completes[0]!.call).not.toHaveProperty('inject');
+    engine.completes[0]!.resolve({ text: '42;', report: HOST_REPORT });
+    expect((await off).report).not.toHaveProperty('injection');
+
+    models.update({ injection: 'auto' });
+    // Not the cached answer without injection: the same request goes to the engine again, with `inject`.
+    const on = service.handlers['assistant.complete'](input('r2'));
+    await waitFor(() => engine.completes.length === 2);
+    expect(engine.completes[1]!.call).toMatchObject({ id: 'r2', inject: 'auto' });
+    const injection = {
+      heads: [{ layer: 1, head: 0, pattern: 'previous-token' }],
+      edges: [{ name: 'a', use: { line: 1, column: 8 }, def: { file: 'src/a.ts', line: 1, column: 6 } }],
+      edgeCount: 1,
+      injectedRows: 12,
+    };
+    engine.completes[1]!.resolve({ text: '43;', report: { ...HOST_REPORT, injection } });
+    expect((await on).report.injection).toEqual(injection);
+  });
+
   it('keeps only the most recent results', async () => {
     const { service, engine } = setup({ cacheSize: 1 });
     await service.start();

@@ -56,6 +56,36 @@ describe('ContextInspector', () => {
     expect(inspector.textContent).toContain('61 ms');
   });
 
+  it('shows what attention injection did: the heads replaced, the use-def edges found, the rows injected', () => {
+    renderWith(new FakeApi(), <ContextInspector />);
+    const inspector = screen.getByRole('region', { name: 'Context inspector' });
+    act(() => assistantStore.setState({ report: fakeReport() }));
+    expect(within(inspector).queryByRole('region', { name: 'Attention injection' })).toBeNull();
+    act(() =>
+      assistantStore.setState({
+        report: fakeReport({
+          injection: {
+            heads: [{ layer: 0, head: 1, pattern: 'previous-token' }, { layer: 2, head: 3, pattern: 'use-def' }],
+            edges: [
+              { name: 'total', use: { line: 12, column: 4 }, def: { file: 'src/main.ts', line: 3, column: 6 } },
+              { name: 'parse', use: { line: 13, column: 10 }, def: { file: 'csv.ts', line: 1, column: 16 } },
+            ],
+            edgeCount: 250,
+            injectedRows: 96,
+          },
+        }),
+      }),
+    );
+    const injection = within(inspector).getByRole('region', { name: 'Attention injection' });
+    expect(within(within(injection).getByRole('list', { name: 'Heads replaced' })).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      '0.1 → previous-token', '2.3 → use-def',
+    ]);
+    expect(within(within(injection).getByRole('list', { name: 'Use-def edges' })).getAllByRole('listitem').map((li) => li.textContent)).toEqual([
+      'total 12:4 → src/main.ts:3', 'parse 13:10 → csv.ts:1',
+    ]);
+    expect(injection.textContent).toContain('96 rows injected in 2 heads; 250 use-def edges found (the first 2 listed).');
+  });
+
   it('shows the background encoding from the assistant.encoding event', async () => {
     const fake = new FakeApi();
     renderWith(fake, <ContextInspector />);
