@@ -164,11 +164,41 @@ function functionName(node: ts.Node): string | undefined {
   return undefined;
 }
 
-/** Whether `call` calls `name` directly (`name(...)`) or as a member (`x.name(...)`). */
+const moduleBindingsOf = new WeakMap<ts.SourceFile, ReadonlySet<string>>();
+
+/** Names a file binds to a whole module: `import * as x`, `import x from`, `const x = require(...)`. */
+function moduleBindings(source: ts.SourceFile): ReadonlySet<string> {
+  let names = moduleBindingsOf.get(source);
+  if (!names) {
+    const found = new Set<string>();
+    const visit = (node: ts.Node): void => {
+      if (ts.isImportClause(node)) {
+        if (node.name) found.add(node.name.text);
+        if (node.namedBindings && ts.isNamespaceImport(node.namedBindings)) found.add(node.namedBindings.name.text);
+      } else if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.initializer && ts.isCallExpression(node.initializer)
+        && ts.isIdentifier(node.initializer.expression) && node.initializer.expression.text === 'require') found.add(node.name.text);
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+    names = found;
+    moduleBindingsOf.set(source, names);
+  }
+  return names;
+}
+
+/**
+ * Whether `call` calls `name` directly (`name(...)`) or as a member of a module, `this` or `exports`
+ * (`api.name(...)` with `api` imported or required): not `t.name(...)` on some other object, which only shares the name.
+ */
 function calls(call: ts.Node, name: string): call is ts.CallExpression | ts.NewExpression {
   if (!ts.isCallExpression(call) && !ts.isNewExpression(call)) return false;
   const callee = call.expression;
-  return (ts.isIdentifier(callee) && callee.text === name) || (ts.isPropertyAccessExpression(callee) && callee.name.text === name);
+  if (ts.isIdentifier(callee)) return callee.text === name;
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== name) return false;
+  const owner = callee.expression;
+  if (owner.kind === ts.SyntaxKind.ThisKeyword) return true;
+  if (ts.isPropertyAccessExpression(owner)) return ts.isIdentifier(owner.expression) && owner.expression.text === 'module' && owner.name.text === 'exports';
+  return ts.isIdentifier(owner) && (owner.text === 'exports' || moduleBindings(call.getSourceFile()).has(owner.text));
 }
 
 /** Top-level comma-separated parts of an argument list, from just after its `(` to its `)` (or the end). */
@@ -455,7 +485,7 @@ export function reshapeableResult(pkg: PackageFiles, name: string): boolean {
   return true;
 }
 
-/** Markdown with every call of `name` in a fenced code block followed by `.value` (a `function name(` definition aside). */
+/** Markdown (or a JSDoc comment) with every call of `name` in a fenced code block followed by `.value` (a `function name(` definition aside). */
 function reshapeInMarkdown(text: string, name: string): string {
   return text.replace(/```[^\n]*\n[\s\S]*?```/g, (block) => {
     let out = '';
@@ -473,7 +503,7 @@ function reshapeInMarkdown(text: string, name: string): string {
 /**
  * The package with `name` returning `{ value: T }` instead of `T`: its declared return types, its implementations'
  * `return`s (an expression body too), every call in the code (`name(x)` becomes `name(x).value`), and calls in the
- * README's code blocks. Left as they were: the README's and JSDoc's prose about what it returns.
+ * README's and JSDoc's code blocks. Left as they were: the README's and JSDoc's prose about what it returns.
  */
 export function reshapeResult(pkg: PackageFiles, name: string): PackageFiles {
   return mapFiles(pkg, (f) => {
@@ -491,7 +521,7 @@ export function reshapeResult(pkg: PackageFiles, name: string): PackageFiles {
       }
       if (ts.isCallExpression(node) && calls(node, name)) return `${print(node, new Map())}.${RESULT_KEY}`;
       return undefined;
-    });
+    }, (between) => reshapeInMarkdown(between, name));
   });
 }
 
@@ -621,6 +651,30 @@ export function callSite(pkg: PackageFiles, name: string): Cut | null {
       const cut = cutAt(f.path, f.text, m.index);
       if (!surroundingsName(cut, [name])) return cut;
     }
+  }
+  return null;
+}
+
+/**
+ * A call of `name` (a module's, see `calls`) on one line, whose surroundings name `name` nowhere else: the gap
+ * runs from the name to the end of the line (for a result read through `.value`, that read is in it).
+ */
+export function resultSite(pkg: PackageFiles, name: string): Cut | null {
+  for (const f of pkg.code) {
+    const source = parse(f.text, f.path);
+    let found: Cut | null = null;
+    const visit = (node: ts.Node): void => {
+      if (found) return;
+      if (ts.isCallExpression(node) && calls(node, name)) {
+        const at = ts.isPropertyAccessExpression(node.expression) ? node.expression.name.getStart(source) : node.expression.getStart(source);
+        const line = (pos: number) => source.getLineAndCharacterOfPosition(pos).line;
+        const cut = cutAt(f.path, f.text, at);
+        if (line(node.end) === line(at) && !surroundingsName(cut, [name])) found = cut;
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(source);
+    if (found) return found;
   }
   return null;
 }
@@ -758,7 +812,7 @@ export function packageTasks(pkg: PackageFiles, functions: readonly string[], re
     } else if (kind === 'result-shape') {
       if (!reshapeableResult(pkg, name)) continue;
       const updated = rewrite ? reshapeResult(pkg, name) : pkg;
-      push([['call-site', callSite(updated, name)], ['usage', resultUsageTask(pkg.name, name, rewrite)]], { call: name, wrapped: rewrite }, { call: name, wrapped: false },
+      push([['call-site', resultSite(updated, name)], ['usage', resultUsageTask(pkg.name, name, rewrite)]], { call: name, wrapped: rewrite }, { call: name, wrapped: false },
         { updated: documentsFor(updated, name), original: documentsFor(pkg, name) });
     } else {
       const option = optionKeyOf(pkg, name, seed);

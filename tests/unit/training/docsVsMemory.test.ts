@@ -170,6 +170,8 @@ const FIT: PackageFiles = {
         'export const cell = clip(title, 12);', 'export const row = layout(cells, { columnGap: 3 });', '',
       ].join('\n'),
     },
+    // A module's clip, and a test library's method that only shares the name.
+    { path: 'lib/other.js', text: "import * as api from '../index.js';\ntest((t) => t.clip(1, 2));\nexport const viaApi = api.clip(name, 3);\n" },
   ],
 };
 
@@ -200,6 +202,8 @@ describe('docs vs memory: reordered parameters', () => {
     expect(code).toContain('export const loose = clip(undefined, note);');
     expect(code).toContain('clip(8, item)');
     expect(fileText(out, 'lib/use.js')).toContain('export const cell = clip(12, title);');
+    expect(fileText(out, 'lib/other.js')).toContain('export const viaApi = api.clip(3, name);');
+    expect(fileText(out, 'lib/other.js')).toContain('test((t) => t.clip(1, 2));');
     // The unchanged parts: the other function's declaration and calls.
     expect(fileText(out, 'index.d.ts')).toContain('export declare function layout(items: string[], options?: LayoutOptions): string;');
     expect(fileText(out, 'lib/use.js')).toContain('layout(cells, { columnGap: 3 })');
@@ -305,6 +309,10 @@ describe('docs vs memory: result wrapped in { value }', () => {
     expect(code).toContain('export const clipRest = (a, b) => clipRest(a, b);');
     expect(code).toContain("const note = 'clip(a, b) and columnGap';");
     expect(fileText(out, 'lib/use.js')).toContain('export const cell = clip(title, 12).value;');
+    expect(fileText(out, 'lib/other.js')).toContain('export const viaApi = api.clip(name, 3).value;');
+    expect(fileText(out, 'lib/other.js')).toContain('test((t) => t.clip(1, 2));');
+    const fenced = { ...FIT, declarations: [{ path: 'index.d.ts', text: "/**\n```\nclip('a', 2);\n```\n*/\nexport declare function clip(text: string, width: number): string;\n" }] };
+    expect(reshapeResult(fenced, 'clip').declarations[0]!.text).toBe("/**\n```\nclip('a', 2).value;\n```\n*/\nexport declare function clip(text: string, width: number): { value: string };\n");
     const arrow = { ...FIT, code: [{ path: 'index.ts', text: 'export const clip = (text: string, width: number): string => text.slice(0, width);\n' }] };
     expect(reshapeResult(arrow, 'clip').code[0]!.text).toBe('export const clip = (text: string, width: number): { value: string } => ({ value: text.slice(0, width) });\n');
   });
