@@ -11,7 +11,7 @@ import { GgufFormatError, readGgufHeader } from '../gguf/header';
 import { documentTokens, detectFormat, queryTokens, sharedPrefixTokens, splitBlocks, type PromptFormat } from './format';
 import { boundaryCut, logprobsOf, partialStopLength, sampleToken, SeededRandom, stopCut } from './sampling';
 import { BlockStore } from './blockStore';
-import { emptyPhases, KvLayout, type Entry, type PromptInjection } from './kvLayout';
+import { emptyPhases, KvLayout, type Entry, type PromptInjection, type PromptJob } from './kvLayout';
 import { analysisInPrompt, checkHeads, HeadProfileReader, InjectionRows, locate, promptChars, reportEdges } from './injection';
 import { UseDefAnalyzer, type PromptSpan, type UseDefResult } from '../analysis';
 import type { HeadChoice } from '../heads/profile';
@@ -336,7 +336,7 @@ class Engine implements CompletionEngine {
     if (this.disposed) throw new EngineDisposedError();
     this.validate(request);
     const started = performance.now();
-    const requested: CompletionMode = request.mode ?? DEFAULT_COMPLETION_MODE;
+    const mode: CompletionMode = request.mode ?? DEFAULT_COMPLETION_MODE;
     const maxTokens = request.maxTokens ?? 64;
     const { entries, query } = this.prompt(request);
     const promptIds = [...this.shared, ...entries.flatMap((e) => e.tokens), ...query];
@@ -344,10 +344,7 @@ class Engine implements CompletionEngine {
     if (needed > this.maxCells) throw new ContextOverflowError(needed, this.maxCells);
     const notes = this.format.name === 'plain-prefix' ? [this.format.note] : [];
     const heads = this.injectedHeads(request, notes);
-    // An injected request runs causally in the injection context, where a KV cell is its token's position:
-    // sparse blocks (restored, shifted, in several sequences) sit in cells no one can name there.
-    const mode: CompletionMode = heads.length > 0 && requested === 'sparse' ? 'prefix' : requested;
-    if (mode !== requested) notes.push('attention injection: the prompt ran causally with prefix reuse (KV cells = positions, so each injected column is its token); document blocks were not placed');
+    if (heads.length > 0 && mode === 'sparse' && (request.boundary ?? 0) > 0) notes.push('attention injection: boundary recompute is not applied (blocks are restored as they are)');
     let kv: KvLayout;
     if (heads.length > 0) {
       kv = await this.injectionLayout(needed);
@@ -359,7 +356,10 @@ class Engine implements CompletionEngine {
     }
     const signal = request.signal;
     if (signal?.aborted) throw new CompletionAbortedError();
-    const onAbort = (): void => kv.ctx.abort();
+    const onAbort = (): void => {
+      this.ctx.abort();
+      kv.ctx.abort();
+    };
     signal?.addEventListener('abort', onAbort);
     kv.beginRequest();
     const phases = emptyPhases();
@@ -388,13 +388,16 @@ class Engine implements CompletionEngine {
       injection = heads.length > 0 ? await this.injection(request, heads, entries, promptIds, queryStart, maxTokens, notes) : undefined;
       if (injection) report.injection = injection.report;
       const job = { ids: promptIds, queryStart, maxTokens, report, phases, signal, ...(injection ? { injection } : {}) };
-      const lastIndex = mode === 'sparse' ? await kv.sparse(job, entries, request.boundary ?? 0) : await kv.causal(job, mode === 'prefix');
+      let lastIndex: number;
+      if (injection && mode === 'sparse') lastIndex = await this.injectedSparse(kv, job, entries, needed);
+      else lastIndex = mode === 'sparse' ? await kv.sparse(job, entries, request.boundary ?? 0) : await kv.causal(job, mode === 'prefix');
       report.promptMs = performance.now() - started;
       const result = await this.generate(kv, request, promptIds, lastIndex, maxTokens, report, started, signal, injection);
       report.totalMs = performance.now() - started;
       return result;
     } catch (err) {
       kv.recover();
+      if (kv !== this.kv) this.kv.recover();
       if (signal?.aborted || isNativeError(err, 'ERR_ABORTED')) throw new CompletionAbortedError();
       throw err;
     } finally {
@@ -402,6 +405,39 @@ class Engine implements CompletionEngine {
       // The rows are keyed by batch index: left set, they would land on the next request's tokens.
       if (heads.length > 0 && !kv.ctx.disposed) kv.ctx.setAttentionInjection(null);
     }
+  }
+
+  /**
+   * Sparse mode with injection: the blocks restored in prompt order into the injection context (KvLayout.ordered,
+   * where KV cells are positions). Blocks no tier holds are first computed by the main context's sparse path,
+   * without injection (document rows are never injected), which saves them; where they still cannot be
+   * restored (no tier keeps them), the prompt runs causally with prefix reuse instead, said in the notes.
+   */
+  private async injectedSparse(kv: KvLayout, job: PromptJob, entries: Entry[], needed: number): Promise<number> {
+    const { report } = job;
+    const computed = new Set<number>();
+    if (!entries.every((e) => this.store.recoverable(e.key))) {
+      await this.fitContext(needed + Math.max(0, ...entries.map((e) => e.docOffset + e.length)));
+      await this.kv.sparse({ ...job, maxTokens: 0, injection: undefined }, entries, 0);
+      report.blocks.forEach((b, i) => {
+        if (b.source === 'computed') computed.add(i);
+      });
+      Object.assign(report, { reusedFromContext: 0, reusedFromMemory: 0, reusedFromDisk: 0, computedTokens: 0, boundaryRecomputed: 0, blocks: [] });
+    }
+    const last = await kv.ordered(job, entries);
+    if (last === null) {
+      report.mode = 'prefix';
+      report.notes.push('attention injection: the blocks are held in no tier (memory budget 0, no disk), so the prompt ran causally with prefix reuse');
+      return kv.causal(job, true);
+    }
+    for (const i of computed) {
+      const block = report.blocks[i]!;
+      if (block.source === 'memory') report.reusedFromMemory -= block.tokens;
+      else report.reusedFromDisk -= block.tokens;
+      report.computedTokens += block.tokens;
+      block.source = 'computed';
+    }
+    return last;
   }
 
   /** The heads a request injects (none without `inject`); a bad list is refused, `auto` without a profile says so. */

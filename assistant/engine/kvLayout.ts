@@ -29,9 +29,9 @@ export interface Entry extends LayoutBlock {
 
 type Copy = CopyInfo;
 
-/** What the query sequence holds now. */
+/** What the query sequence holds now (`ordered`: sparse blocks restored in prompt order, see `ordered`). */
 interface QueryState {
-  kind: 'causal' | 'sparse';
+  kind: 'causal' | 'sparse' | 'ordered';
   /** Token id at each position of the sequence. */
   tokens: number[];
   /** Sparse: the placed blocks in order, and the boundary they were assembled with. */
@@ -182,6 +182,59 @@ export class KvLayout {
     this.q = { kind: 'causal', tokens: ids.slice(), entries: [], boundary: 0, own: [[0, ids.length]], injected };
     report.reusedFromContext = keep;
     report.computedTokens = ids.length - keep;
+    return last;
+  }
+
+  /**
+   * Sparse mode for an injected request, in the injection context: the shared prefix decoded from position 0,
+   * then every block restored from a tier in prompt order and shifted to its offset, then the query. The layout
+   * holds nothing else and never has a gap, so llama.cpp gives each restore and each decode the next cells:
+   * position p is cell p, as in `causal`. The same blocks as the previous request keep everything up to the first
+   * query token that changed (or whose injected rows did). Returns null, leaving the context empty, when a block
+   * cannot be restored (the caller computes the blocks first, then asks again or runs causally).
+   */
+  async ordered(job: PromptJob, entries: Entry[]): Promise<number | null> {
+    const { ids, queryStart, maxTokens, report, phases, signal, injection } = job;
+    if (this.copies.length > 0 || this.prefixReady) throw new Error('the ordered layout needs a context that holds the query sequence alone');
+    const h = this.shared.length;
+    const blocks: BlockReport[] = entries.map((e) => ({ document: e.document, index: e.index, tokens: e.tokens.length, position: e.offset, source: 'resident' }));
+    const prev = this.q?.kind === 'ordered' && this.q.entries.length === entries.length && this.q.entries.every((p, i) => p.key === entries[i]!.key && p.offset === entries[i]!.offset) ? this.q : null;
+    let from = queryStart;
+    if (prev) {
+      from = Math.max(queryStart, sameRows(prev.injected, injection?.rows ?? null, Math.min(commonPrefix(prev.tokens, ids), ids.length - 1)));
+      this.ctx.seqRm(SEQ_QUERY, from, -1);
+      report.reusedFromContext += from;
+    } else {
+      this.reset();
+      this.makeRoom(ids.length + maxTokens, new Set());
+      await this.decode(ids.slice(0, h), 0, SEQ_QUERY, signal, false, phases, () => 'documentMs');
+      report.computedTokens += h;
+      const scratch = FIRST_BLOCK_SEQ;
+      for (const [i, e] of entries.entries()) {
+        const home = h + e.docOffset;
+        const t0 = performance.now();
+        const restored = await this.store.restore(this.ctx, scratch, { key: e.key, length: e.tokens.length, home });
+        phases.restoreMs += performance.now() - t0;
+        if (restored.rejectedFile) blocks[i]!.rejectedFile = restored.rejectedFile;
+        if (!restored.source) {
+          this.reset();
+          return null;
+        }
+        blocks[i]!.source = restored.source;
+        if (restored.source === 'memory') report.reusedFromMemory += e.length;
+        else report.reusedFromDisk += e.length;
+        if (e.offset !== home) this.ctx.seqAdd(scratch, home, home + e.length, e.offset - home);
+        this.ctx.seqCp(scratch, SEQ_QUERY, e.offset, e.offset + e.length);
+        // The cells stay: the query sequence holds them now.
+        this.ctx.seqRm(scratch, -1, -1);
+      }
+    }
+    report.blocks = blocks;
+    this.q = { kind: 'ordered', tokens: ids.slice(0, from), entries: entries.map((e) => ({ key: e.key, offset: e.offset, copy: { seq: SEQ_QUERY, key: e.key, offset: e.offset, length: e.length, shifts: 0, lastUsed: this.requestNo } })), boundary: 0, own: [[0, from]], injected: injection?.rows ?? null };
+    const last = await this.decode(ids.slice(from), from, SEQ_QUERY, signal, true, phases, () => 'queryMs', injection);
+    this.q.tokens = ids.slice();
+    this.q.own = [[0, ids.length]];
+    report.computedTokens += ids.length - from;
     return last;
   }
 

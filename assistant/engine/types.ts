@@ -80,7 +80,7 @@ export interface CompletionRequest {
   /**
    * Attention injection (issue 13): these heads' softmax rows replaced by their patterns in the query's and the
    * generated tokens' rows; `auto`: the heads the model's profile (`<cacheDir>/heads/<identity>.json`) chooses.
-   * The request then runs causally in the engine's injection context (see README, Attention injection).
+   * The request then runs in the engine's injection context, where KV cells are positions (README, Attention injection).
    */
   inject?: 'auto' | readonly HeadChoice[];
 }

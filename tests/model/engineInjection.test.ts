@@ -122,12 +122,32 @@ describeNative('completion engine: attention injection', () => {
     expect(generated.report.injection!.injectedRows).toBe(n - queryStart + 3);
   });
 
-  it('sparse requests run with prefix reuse, said in the notes; the same request twice gives the same answer', async () => {
+  it('sparse: blocks computed without injection are restored in prompt order, and equal full mode with one document', async () => {
     const e = await open();
-    const first = await e.complete({ ...REQ, inject: PREV, maxTokens: 6, returnPromptLogits: false });
-    const second = await e.complete({ ...REQ, inject: PREV, maxTokens: 6, returnPromptLogits: false });
-    expect(first.report.mode).toBe('prefix');
-    expect(first.report.notes.join(' ')).toMatch(/attention injection: the prompt ran causally/);
+    const inject: HeadChoice[] = [{ layer: 0, head: 1, pattern: 'use-def' }, ...PREV];
+    await e.complete({ ...REQ, mode: 'sparse' });
+    const sparse = await e.complete({ ...REQ, mode: 'sparse', inject });
+    expect(sparse.report.mode).toBe('sparse');
+    expect(sparse.report.blocks.map((b) => b.source)).toEqual(sparse.report.blocks.map(() => 'memory'));
+    const n = sparse.promptTokenIds.length;
+    expect(sparse.report.computedTokens).toBe(shared + n - queryStart);
+    // One document: sparse equals full (engineChain.test.ts), so the restored blocks' cells hold the tokens the
+    // use-def rows (into the document) and previous-token rows name.
+    const full = await (await open()).complete({ ...REQ, mode: 'full', inject });
+    expect(maxAbsDiff(logits(sparse), logits(full))).toBeLessThan(F32_TOLERANCE);
+    expect(sparse.report.injection!.injectedRows).toBe(full.report.injection!.injectedRows);
+
+    // A new engine computes the blocks first (main context, no injection), then restores them.
+    const first = await (await open()).complete({ ...REQ, mode: 'sparse', inject });
+    expect(first.report.blocks.map((b) => b.source)).toEqual(first.report.blocks.map(() => 'computed'));
+    expect(first.report.computedTokens).toBe(n);
+    expect(maxAbsDiff(logits(first), logits(sparse))).toBeLessThan(F32_TOLERANCE);
+  });
+
+  it('sparse: the same request twice gives the same answer; another cursor keeps the blocks', async () => {
+    const e = await open();
+    const first = await e.complete({ ...REQ, mode: 'sparse', inject: PREV, maxTokens: 6, returnPromptLogits: false });
+    const second = await e.complete({ ...REQ, mode: 'sparse', inject: PREV, maxTokens: 6, returnPromptLogits: false });
     expect(second.report.reusedFromContext).toBe(second.promptTokenIds.length - 1);
     expect(second.text).toBe(first.text);
     expect(second.tokens).toEqual(first.tokens);
@@ -135,6 +155,19 @@ describeNative('completion engine: attention injection', () => {
     expect({ ...first.report.injection!, injectedRows: 0 }).toEqual({ ...rest, injectedRows: 0 });
     // Rows written by this request's decodes: the last prompt token and the generated ones; the kept KV had its rows.
     expect(written).toBe(1 + 5);
+    const moved = await e.complete({ ...REQ, suffix: ' 1;\n', mode: 'sparse', inject: PREV });
+    expect(moved.report.reusedFromContext).toBeGreaterThanOrEqual(queryStart);
+    const fresh = await (await open()).complete({ ...REQ, suffix: ' 1;\n', mode: 'sparse', inject: PREV });
+    expect(maxAbsDiff(logits(moved), logits(fresh))).toBeLessThan(F32_TOLERANCE);
+  });
+
+  it('sparse without a tier to restore blocks from runs causally, said in the notes', async () => {
+    const e = await open({ memoryBudgetBytes: 0 });
+    const r = await e.complete({ ...REQ, mode: 'sparse', inject: PREV });
+    expect(r.report.mode).toBe('prefix');
+    expect(r.report.notes.join(' ')).toMatch(/held in no tier .* ran causally/);
+    const full = await (await open()).complete({ ...REQ, mode: 'full', inject: PREV });
+    expect(maxAbsDiff(logits(r), logits(full))).toBeLessThan(F32_TOLERANCE);
   });
 
   it('KV decoded with other rows is not reused: another head list equals that list on a fresh engine', async () => {
