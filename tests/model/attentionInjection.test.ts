@@ -137,6 +137,19 @@ describeNative('native addon: attention injection', () => {
     expect(maxAbsDiff(near[20]!, plain[20]!)).toBeGreaterThan(1e-4);
   });
 
+  it('the bias applies to the injected rows (injection first)', async () => {
+    // Hiding cell 3 with the bias and renormalizing turns the injected [19: 0.5, 3: 0.5] into [19: 1].
+    const biased = await context();
+    biased.setAttentionInjection({ patterns: [injectedRows([[20, [[19, 0.5], [3, 0.5]]]])], heads: [{ layer: 1, head: 2, pattern: 0 }] });
+    biased.setAttentionBias({ cells: Int32Array.of(3), scale: 0, layers: [1], heads: [2], tokens: [20] });
+    const got = await allLogits(biased, tokens);
+    const direct = await context();
+    direct.setAttentionInjection({ patterns: [injectedRows([[20, [[19, 1]]]])], heads: [{ layer: 1, head: 2, pattern: 0 }] });
+    const want = await allLogits(direct, tokens);
+    expect(maxAbsDiff(got[20]!, want[20]!)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(got[20]!, plain[20]!)).toBeGreaterThan(1e-4);
+  });
+
   it('zeroing a head (-1) changes the logits and counts every row; null stops injecting', async () => {
     const ctx = await context();
     ctx.setAttentionInjection({ patterns: [], heads: [{ layer: 0, head: 0, pattern: -1 }, { layer: 1, head: 1, pattern: -1 }] });
