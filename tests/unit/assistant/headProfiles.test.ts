@@ -1,6 +1,7 @@
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PATTERN_NAMES } from '../../../assistant/analysis';
 import { headProfilePath, type HeadProfile } from '../../../assistant/heads/profile';
@@ -42,6 +43,14 @@ describe('reading a head profile', () => {
     const written = profile({ 'previous-token': [0.9, 0.1, 0.2, 0.3] });
     await write(file, written);
     expect(await readHeadProfile(file, IDENTITY)).toEqual(written);
+  });
+
+  it('reads the profile steerway heads wrote for the shipped model (results/heads), chance levels included', async () => {
+    const file = fileURLToPath(new URL('../../../results/heads/steerway-coder.json', import.meta.url));
+    const written = JSON.parse(await readFile(file, 'utf8')) as HeadProfile;
+    const read = await readHeadProfile(file, written.model.identity);
+    expect(read).toEqual(written);
+    expect(Object.keys(read!.patterns).sort()).toEqual([...PATTERN_NAMES].sort());
   });
 
   it('refuses a broken file with one line naming the file and what is wrong', async () => {
