@@ -71,6 +71,7 @@ describeNative('injection evaluation on a tiny model', () => {
     expect(report.cost.savings.map((s) => s.k)).toEqual(KS);
     const markdown = injectionMarkdown('tiny', report);
     for (const c of report.conditions) expect(markdown).toContain(`| ${c.name} |`);
+    for (const p of PATTERNS) for (const k of KS) expect(markdown).toContain(`| ${p} | ${k} | `);
   });
 
   it('scores without injection as the standard evaluation does', async () => {

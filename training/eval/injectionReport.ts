@@ -21,6 +21,25 @@ export function conditionTable(conditions: readonly ConditionResult[]): string[]
   return lines;
 }
 
+/**
+ * Per pattern and k, the paired change in NLL per token (all tokens, then use sites) and in edit similarity when the
+ * k best heads are replaced, k random heads are replaced, and the k best are zeroed: the README's table.
+ */
+export function summaryTable(conditions: readonly ConditionResult[]): string[] {
+  const lines = [
+    '| pattern | k | Δ NLL: best replaced | random replaced | best zeroed | Δ use-site NLL: best replaced | random replaced | best zeroed | Δ ES (points): best replaced | random replaced | best zeroed |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const keys = [...new Set(conditions.filter((c) => c.kind !== 'none').map((c) => `${c.pattern}\u0000${c.k}`))];
+  for (const key of keys) {
+    const [pattern, k] = key.split('\u0000');
+    const of = (kind: ConditionResult['kind']) => conditions.find((c) => c.kind === kind && c.pattern === pattern && String(c.k) === k)?.delta ?? undefined;
+    const kinds = ['best', 'random', 'zeroed'] as const;
+    lines.push(`| ${pattern} | ${k} | ${kinds.map((kind) => delta(of(kind)?.nll, 3)).join(' | ')} | ${kinds.map((kind) => delta(of(kind)?.useSiteNll, 3)).join(' | ')} | ${kinds.map((kind) => delta(of(kind)?.editSimilarity, 1, 100)).join(' | ')} |`);
+  }
+  return lines;
+}
+
 export function injectionMarkdown(label: string, r: InjectionReport): string {
   const s = r.model.shape;
   const lines = [
@@ -30,6 +49,12 @@ export function injectionMarkdown(label: string, r: InjectionReport): string {
     `Head profile: ${r.profile.files.count} files, ${r.profile.files.tokens} tokens. Seed ${r.seed}, k = ${r.ks.join(', ')}.`,
     `Token scores: ${r.data.scoreFiles.length} held-out files, first ${r.data.tokensPerFile} tokens each: ${r.data.tokens} tokens scored, ${r.data.useSites} of them use sites. Infill: ${r.data.tasks.length} tasks.`,
     `Load average (1, 5, 15 min) at the start ${r.load.start.map((x) => x.toFixed(2)).join(' ')}, at the end ${r.load.end.map((x) => x.toFixed(2)).join(' ')}; ${r.seconds.toFixed(0)} s in all.`,
+    '',
+    'Paired against no injection (per file for NLL, per task for edit similarity), mean [95% bootstrap interval]:',
+    '',
+    ...summaryTable(r.conditions),
+    '',
+    'Every condition:',
     '',
     ...conditionTable(r.conditions),
     '',
