@@ -1,11 +1,14 @@
 // Issue 16: what quantization and 2:4 pruning cost, alone and together, for Steerway's own model.
 //   npx tsx tests/bench/compressBench.ts --weights out/training/h200-1 --corpus-run out/training/evalcorpus
-//     [--samples <samples folder for the recovery fine-tune>] [--steps 20] [--out out/compress]
+//     [--samples <samples folder for the recovery fine-tune>] [--steps 10] [--out out/compress]
 //     [--tasks 4] [--perplexity-files 8] [--reps 3] [--threads 2] [--results results/compress]
+//   npx tsx tests/bench/compressBench.ts --speed-only [--reps 5] [--threads 2] [--results results/compress]
 // Builds every variant from the f32 weights (export-cli, prune.py, steerway compress), then measures each: file
 // size; time to first token and tokens/s of one fixed prompt (median of --reps, the prompt recomputed each time);
 // perplexity and infill exact match / edit similarity from training's evaluation (evaluateModel). Writes compress.json and
 // compress.md (the README's table) to --results. Outputs already built in --out are reused.
+// --speed-only (for a quiet machine) measures time to first token and tokens/s again for every variant file of
+// compress.json, nothing else, and rewrites only those columns and the footnote's load and runs.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +18,7 @@ import { compressModel, createCompletionEngine, type QuantType } from '../../ass
 import { readCorpus } from '../../training/corpus/read';
 import { evaluateModel } from '../../training/eval/evaluate';
 import type { SourceFile } from '../../training/eval/tasks';
+import { mb, median, renderMarkdown, speedTargets, withSpeeds, type CompressResults, type Quality, type Row, type Speed } from './compressReport';
 
 const PYTHON = process.env.STEERWAY_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const TSX = path.join('node_modules', '.bin', 'tsx');
@@ -76,21 +80,8 @@ function run(what: string, command: string, args: string[]): string {
   return r.stdout;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
 function loadavg(): number[] {
   return os.loadavg().map((x) => Math.round(x * 100) / 100);
-}
-
-interface Speed {
-  timeToFirstTokenMs: number;
-  tokensPerSecond: number;
-  promptTokens: number;
-  generatedTokens: number;
-  runs: { timeToFirstTokenMs: number; tokensPerSecond: number }[];
 }
 
 async function measureSpeed(modelPath: string, reps: number, threads: number): Promise<Speed> {
@@ -110,15 +101,6 @@ async function measureSpeed(modelPath: string, reps: number, threads: number): P
   } finally {
     await engine.dispose();
   }
-}
-
-interface Quality {
-  perplexity: number;
-  tokensScored: number;
-  /** No documents, single-line and multi-line tasks together. */
-  exactMatch: number;
-  editSimilarity: number;
-  tasks: number;
 }
 
 interface EvalEntry {
@@ -143,8 +125,30 @@ function quality(entry: EvalEntry): Quality {
   return { perplexity: entry.report.tokens.perplexity, tokensScored: entry.report.tokens.tokens, exactMatch: em / tasks, editSimilarity: es / tasks, tasks };
 }
 
-const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
-const mb = (bytes: number): string => (bytes / 1e6).toFixed(1);
+function writeResults(dir: string, results: CompressResults): string {
+  const md = renderMarkdown(results);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'compress.json'), `${JSON.stringify(results, null, 1)}\n`);
+  fs.writeFileSync(path.join(dir, 'compress.md'), `${md}\n`);
+  return md;
+}
+
+/** --speed-only: every variant file of the results measured again for speed, one after another. */
+async function speedOnly(resultsDir: string, reps: number, threads: number): Promise<void> {
+  const resultsFile = path.join(resultsDir, 'compress.json');
+  if (!fs.existsSync(resultsFile)) throw new Error(`${resultsFile} does not exist: run the full bench first`);
+  const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as CompressResults;
+  const targets = speedTargets(results, (file) => (fs.existsSync(file) ? fs.statSync(file).size : null));
+  const loadStart = loadavg();
+  const speeds = new Map<string, { speed: Speed; load: number[] }>();
+  for (const row of targets) {
+    const speed = await measureSpeed(row.file, reps, threads);
+    console.error(`== speed ${row.label}: ${speed.timeToFirstTokenMs.toFixed(0)} ms to first token, ${speed.tokensPerSecond.toFixed(1)} tokens/s (load ${loadavg().join(' ')})`);
+    speeds.set(row.label, { speed, load: loadavg() });
+  }
+  const run = { date: new Date().toISOString(), loadStart, loadEnd: loadavg(), reps, threads };
+  console.log(writeResults(resultsDir, withSpeeds(results, speeds, run)));
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -152,16 +156,18 @@ async function main(): Promise<void> {
       weights: { type: 'string' },
       'corpus-run': { type: 'string' },
       samples: { type: 'string' },
-      steps: { type: 'string', default: '20' },
+      steps: { type: 'string', default: '10' },
       out: { type: 'string', default: 'out/compress' },
       tasks: { type: 'string', default: '4' },
       'perplexity-files': { type: 'string', default: '8' },
       reps: { type: 'string', default: '3' },
       threads: { type: 'string', default: '2' },
       results: { type: 'string', default: 'results/compress' },
+      'speed-only': { type: 'boolean', default: false },
     },
   });
-  if (!values.weights || !values['corpus-run']) throw new Error('usage: tsx tests/bench/compressBench.ts --weights <run with weights.bin and tokenizer.json> --corpus-run <run with corpus.jsonl> [--samples <dir>] [--steps n] [--out dir] [--tasks n] [--reps n] [--threads n] [--results dir]');
+  if (values['speed-only']) return speedOnly(values.results!, Number(values.reps), Number(values.threads));
+  if (!values.weights || !values['corpus-run']) throw new Error('usage: tsx tests/bench/compressBench.ts --weights <run with weights.bin and tokenizer.json> --corpus-run <run with corpus.jsonl> [--samples <dir>] [--steps n] [--out dir] [--tasks n] [--reps n] [--threads n] [--results dir], or --speed-only [--reps n] [--threads n] [--results dir]');
   const out = values.out!;
   fs.mkdirSync(out, { recursive: true });
   const tokenizer = path.join(values.weights, 'tokenizer.json');
@@ -173,7 +179,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join(weightDirs.pruned, 'weights.bin'))) run('prune', PYTHON, ['training/python/prune.py', '--weights', values.weights, '--out', weightDirs.pruned]);
   // Recovery runs with --samples; recovered weights made earlier (prune.py by hand) are measured too.
   if (values.samples && !fs.existsSync(path.join(weightDirs.recovered, 'weights.bin'))) {
-    run('prune + recovery', PYTHON, ['training/python/prune.py', '--weights', values.weights, '--out', weightDirs.recovered, '--samples', values.samples!, '--steps', values.steps!, '--batch-size', '2', '--eval-rows', '8']); // sized for a loaded 2-core CPU
+    run('prune + recovery', PYTHON, ['training/python/prune.py', '--weights', values.weights, '--out', weightDirs.recovered, '--samples', values.samples!, '--steps', values.steps!, '--batch-size', '8', '--eval-rows', '16', '--threads', values.threads!]); // sized for a loaded 2-core CPU with samples of L 256 (README)
   }
   const withRecovery = fs.existsSync(path.join(weightDirs.recovered, 'weights.bin'));
   const variants = VARIANTS.filter((v) => withRecovery || v.weights !== 'recovered');
@@ -194,9 +200,8 @@ async function main(): Promise<void> {
 
   // Rows of an earlier run with the same file (size), the same number of tasks and reps are kept: a later run
   // measures only what is new (e.g. the recovered weights once they exist).
-  type Row = Variant & { file: string; bytes: number; speed: Speed; quality: Quality; load: number[] };
   const resultsFile = path.join(values.results!, 'compress.json');
-  const earlier = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { tasks: number; reps: number; rows: Row[] }) : null;
+  const earlier = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as CompressResults) : null;
   const kept = new Map<string, Row>();
   if (earlier && earlier.tasks === Number(values.tasks) && earlier.reps === Number(values.reps)) {
     for (const r of earlier.rows) if (fs.existsSync(r.file) && fs.statSync(r.file).size === r.bytes) kept.set(r.label, r);
@@ -253,22 +258,11 @@ async function main(): Promise<void> {
 
   const recovery = withRecovery ? JSON.parse(fs.readFileSync(path.join(weightDirs.recovered, 'prune.json'), 'utf8')) as unknown : null;
   const prune = JSON.parse(fs.readFileSync(path.join(weightDirs.pruned, 'prune.json'), 'utf8')) as { sparsity: unknown };
-  const md = [
-    '| variant | file MB | time to first token (ms) | tokens/s | perplexity | infill exact match | infill edit similarity |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.label} | ${mb(r.bytes)} | ${r.speed.timeToFirstTokenMs.toFixed(0)} | ${r.speed.tokensPerSecond.toFixed(1)} | ${r.quality.perplexity.toFixed(2)} | ${pct(r.quality.exactMatch)} | ${pct(r.quality.editSimilarity)} |`),
-    '',
-    '| pair | perplexity rise: pruning alone | quantization alone | sum of both | together | edit similarity drop: pruning alone | quantization alone | sum of both | together |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...compounding.map((c) => `| ${c.pair} | ${c.perplexityRise.pruneAlone.toFixed(2)} | ${c.perplexityRise.quantAlone.toFixed(2)} | ${c.perplexityRise.sumOfBoth.toFixed(2)} | **${c.perplexityRise.together.toFixed(2)}** | ${(100 * c.editSimilarityDrop.pruneAlone).toFixed(1)} | ${(100 * c.editSimilarityDrop.quantAlone).toFixed(1)} | ${(100 * c.editSimilarityDrop.sumOfBoth).toFixed(1)} | **${(100 * c.editSimilarityDrop.together).toFixed(1)}** |`),
-    '',
-    `Measured on ${os.cpus()[0]?.model ?? 'this CPU'}, ${values.threads} threads, load average ${loadStart.join(' ')} at the start and ${loadavg().join(' ')} at the end; ` +
-      `${rows[0]!.quality.tasks} infill tasks without documents and ${rows[0]!.quality.tokensScored} scored tokens per model; ${values.reps} timed runs per model (median), ${rows[0]!.speed.promptTokens} prompt tokens, ${rows[0]!.speed.generatedTokens} generated.`,
-  ].join('\n');
-  fs.mkdirSync(values.results!, { recursive: true });
-  fs.writeFileSync(resultsFile, `${JSON.stringify({ date: new Date().toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, threads: Number(values.threads), loadStart, loadEnd: loadavg(), seconds: (performance.now() - started) / 1000, tasks: Number(values.tasks), reps: Number(values.reps), prune, recovery, rows, compounding }, null, 1)}\n`);
-  fs.writeFileSync(path.join(values.results!, 'compress.md'), `${md}\n`);
-  console.log(md);
+  const results: CompressResults = {
+    date: new Date().toISOString(), cpu: os.cpus()[0]?.model, cores: os.cpus().length, threads: Number(values.threads), loadStart, loadEnd: loadavg(),
+    seconds: (performance.now() - started) / 1000, tasks: Number(values.tasks), reps: Number(values.reps), prune, recovery, rows, compounding,
+  };
+  console.log(writeResults(values.results!, results));
 }
 
 await main();

@@ -97,11 +97,13 @@ def recover(model: Llama, masks: dict[str, torch.Tensor], samples: str, steps: i
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
     model.train()
     losses = []
+    tokens_seen = 0  # loss targets (not padding) the fine-tune trained on
     started = time.time()
     for step in range(steps):
         tokens, seg = to_batch(train_split, batches.next(), device, False)
         sums, counts = token_losses(model, tokens, seg, False, autocast)
         loss = sums.sum() / counts.sum().clamp(min=1)
+        tokens_seen += int(counts.sum())
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -109,9 +111,9 @@ def recover(model: Llama, masks: dict[str, torch.Tensor], samples: str, steps: i
         apply_masks(model, masks)
         losses.append(float(loss))
         if (step + 1) % 10 == 0:
-            log(f"recover step {step + 1}/{steps} loss {np.mean(losses[-10:]):.4f}")
+            log(f"recover step {step + 1}/{steps} loss {np.mean(losses[-10:]):.4f} ({time.time() - started:.0f} s)")
     after = evaluate(model, eval_split, rows, eval_config, device, autocast)["evalLoss"]
-    return {"steps": steps, "lr": lr, "batchSize": batch_size, "L": meta["L"], "evalRows": len(rows),
+    return {"steps": steps, "lr": lr, "batchSize": batch_size, "L": meta["L"], "tokensSeen": tokens_seen, "evalRows": len(rows),
             "evalLossBefore": before, "evalLossAfter": after, "trainLossFirst": losses[0] if losses else None,
             "trainLossLast": float(np.mean(losses[-10:])) if losses else None, "seconds": round(time.time() - started, 1)}
 
