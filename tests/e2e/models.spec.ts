@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes } from '../../renderer/models/format';
@@ -71,6 +71,51 @@ test('no model: the setup prompt opens the Models dialog; broken files are refus
   await page.keyboard.press('Control+End');
   await page.keyboard.type('const total = ');
   await expect(page.locator('.ghost-text-decoration').first()).toBeVisible();
+});
+
+test('Make a smaller copy: the copy is listed as made here, loads when chosen, Remove deletes it; a model file gone before the copy is a clear error', async ({ page, app }) => {
+  const original = writeSuggestingModel(join(app.userData, 'tiny-suggesting.gguf'));
+  const gone = writeSuggestingModel(join(app.userData, 'gone.gguf'), 2);
+  const copyPath = join(app.userData, 'models', 'tiny-suggesting-Q8_0.gguf');
+  await page.goto(app.url);
+  await statusBar(page).getByRole('button', { name: 'Models' }).click();
+  await addModelFile(page, original);
+  await expect(installed(page).getByRole('listitem', { name: 'tiny-suggesting.gguf' })).toHaveAttribute('aria-current', 'true');
+  await addModelFile(page, gone);
+  await expect(installed(page).getByRole('listitem', { name: 'gone.gguf' })).toBeVisible();
+
+  const compress = modelsDialog(page).getByRole('region', { name: 'Make a smaller copy' });
+  await compress.getByLabel('Model', { exact: true }).selectOption({ label: 'tiny-suggesting.gguf' });
+  await compress.getByLabel('Type', { exact: true }).selectOption('Q8_0');
+  await compress.getByRole('button', { name: 'Make a smaller copy' }).click();
+  const copyRow = installed(page).getByRole('listitem', { name: 'tiny-suggesting-Q8_0.gguf' });
+  await expect(copyRow).toContainText('smaller copy made here', { timeout: 60_000 });
+  await access(copyPath);
+  // The model in use stays selected.
+  await expect(installed(page).getByRole('listitem', { name: 'tiny-suggesting.gguf' })).toHaveAttribute('aria-current', 'true');
+
+  // The copy works as a model: chosen, the engine loads it.
+  await copyRow.getByRole('button', { name: 'Use' }).click();
+  await expect(copyRow).toHaveAttribute('aria-current', 'true');
+  await modelsDialog(page).getByRole('button', { name: 'Close' }).click();
+  await expect(statusBar(page)).toContainText('tiny-suggesting-Q8_0.gguf');
+  await expect(statusBar(page)).toContainText('ready', { timeout: 30_000 });
+
+  // Remove deletes the copy's file; the file added from disk stays.
+  await statusBar(page).getByRole('button', { name: 'Models' }).click();
+  await copyRow.getByRole('button', { name: 'Remove' }).click();
+  await expect(copyRow).toHaveCount(0);
+  await expect(access(copyPath)).rejects.toThrow(/ENOENT/);
+  await access(original);
+
+  // A model whose file was removed after it was added: no copy, one clear line, nothing listed.
+  await rm(gone);
+  await compress.getByLabel('Model', { exact: true }).selectOption({ label: 'gone.gguf' });
+  await compress.getByRole('button', { name: 'Make a smaller copy' }).click();
+  await expect(modelsDialog(page).getByRole('alert')).toContainText(`No smaller copy of gone.gguf was made: ${gone} is not a usable GGUF model: the file does not exist`);
+  await expect(installed(page).getByRole('listitem', { name: 'gone-Q4_K_M.gguf' })).toHaveCount(0);
+  await expect(installed(page).getByRole('listitem', { name: 'gone-Q8_0.gguf' })).toHaveCount(0);
+  await expect(compress.getByRole('button', { name: 'Make a smaller copy' })).toBeEnabled();
 });
 
 test.describe('a download from a Hugging Face mirror (HF_ENDPOINT)', () => {
