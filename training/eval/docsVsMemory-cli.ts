@@ -1,6 +1,7 @@
 // `npm run training:docs-vs-memory -- [--model file.gguf] [--manifest corpus-manifest.json] [--out folder]
 // [--functions N] [--seed S]`: the docs-versus-memory evaluation (issue 16) on the held-out packages of a corpus
-// manifest (renamed API) and its training packages (unchanged), read from where the manifest found them; writes
+// manifest (API rewritten four ways: renamed, parameters swapped, options key renamed, result wrapped) and its
+// training packages (unchanged), read from where the manifest found them; writes
 // docs-vs-memory.json and docs-vs-memory.md into --out (default models/runs/<model's file name>).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
