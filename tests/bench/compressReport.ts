@@ -90,6 +90,9 @@ export function renderMarkdown(results: CompressResults): string {
     ? `Speed measured alone (\`--speed-only\`) on ${cpu}, ${results.speedRun.date}: load average ${results.speedRun.loadStart.join(' ')} at the start and ${results.speedRun.loadEnd.join(' ')} at the end; ${speed(results.speedRun.reps)}. ` +
       `Quality from the run of ${results.date} (load average ${results.loadStart.join(' ')} at the start, ${results.loadEnd.join(' ')} at the end): ${quality}.`
     : `Measured on ${cpu}, load average ${results.loadStart.join(' ')} at the start and ${results.loadEnd.join(' ')} at the end; ${quality}; ${speed(results.reps)}.`;
+  // Rows kept from an earlier run were timed under another load: the range says how far apart they are.
+  const loads = rows.map((r) => r.load[0]!);
+  const timedUnder = ` The 1-minute load average when each row was timed ranged from ${Math.min(...loads)} to ${Math.max(...loads)} (each row's in compress.json).`;
   return [
     '| variant | file MB | time to first token (ms) | tokens/s | perplexity | infill exact match | infill edit similarity |',
     '| --- | --- | --- | --- | --- | --- | --- |',
@@ -99,7 +102,7 @@ export function renderMarkdown(results: CompressResults): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...compounding.map((c) => `| ${c.pair} | ${c.perplexityRise.pruneAlone.toFixed(2)} | ${c.perplexityRise.quantAlone.toFixed(2)} | ${c.perplexityRise.sumOfBoth.toFixed(2)} | **${c.perplexityRise.together.toFixed(2)}** | ${(100 * c.editSimilarityDrop.pruneAlone).toFixed(1)} | ${(100 * c.editSimilarityDrop.quantAlone).toFixed(1)} | ${(100 * c.editSimilarityDrop.sumOfBoth).toFixed(1)} | **${(100 * c.editSimilarityDrop.together).toFixed(1)}** |`),
     '',
-    footnote,
+    footnote + timedUnder,
   ].join('\n');
 }
 
