@@ -60,7 +60,7 @@ describeNative('docs vs memory on a tiny model', () => {
     expect(heldExpected('option-key').every((e) => /^keepEnd[A-Z]\w*: setting \}\);$/.test(e))).toBe(true);
     expect(new Set(heldExpected('result-shape'))).toEqual(new Set(["trimText(' b ', ' ').value;", 'trimText(input).value;']));
     for (const s of Object.values(held).concat(Object.values(seen)).flatMap((g) => Object.values(g.settings))) {
-      for (const r of [s.updated, s.original, s.exact]) {
+      for (const r of [s.updated, s.original, s.neither, s.exact]) {
         expect(r.rate).toBeGreaterThanOrEqual(r.ci[0]);
         expect(r.rate).toBeLessThanOrEqual(r.ci[1]);
       }
@@ -68,6 +68,7 @@ describeNative('docs vs memory on a tiny model', () => {
     // The scores are the results' own: the summary's rate is the share of results that name the updated API.
     const noDoc = report.results.filter((r) => r.group === 'held-out-rewritten' && r.rewrite === 'reorder' && r.setting === 'no-doc');
     expect(held.reorder.settings['no-doc']!.updated.rate).toBe(noDoc.filter((r) => r.score.updated).length / noDoc.length);
+    expect(held.reorder.settings['no-doc']!.neither.rate).toBe(noDoc.filter((r) => !r.score.updated && !r.score.original).length / noDoc.length);
     expect(Object.keys(report.differences)).toHaveLength(4 * REWRITE_KINDS.length);
     expect(report.machine.cpus).toBeGreaterThan(0);
     const markdown = docsVsMemoryMarkdown(report);

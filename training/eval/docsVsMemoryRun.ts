@@ -49,6 +49,8 @@ export interface SettingSummary {
   updated: Rate;
   /** How often it follows the original API. */
   original: Rate;
+  /** How often it follows neither (for unchanged packages: does not follow the API). */
+  neither: Rate;
   exact: Rate;
 }
 
@@ -190,7 +192,9 @@ export async function runDocsVsMemory(options: RunOptions): Promise<DocsVsMemory
         const summaries: Record<string, SettingSummary> = {};
         for (const s of settings) {
           const of = (pick: (x: ApiScore) => boolean) => rate(mine.map((i) => pick(scores.get(s.id)![i]!)), options.seed);
-          summaries[s.id] = { tasks: mine.length, updated: of((x) => x.updated), original: of((x) => x.original), exact: of((x) => x.exact) };
+          summaries[s.id] = {
+            tasks: mine.length, updated: of((x) => x.updated), original: of((x) => x.original), neither: of((x) => !x.updated && !x.original), exact: of((x) => x.exact),
+          };
         }
         groups[group][kind] = { packages: [...new Set(mine.map((i) => tasks[i]!.package))], functions, tasks: mine.length, settings: summaries };
       }
@@ -229,13 +233,13 @@ export function docsVsMemoryMarkdown(report: DocsVsMemoryReport): string {
     `Model: ${report.model.description} (${report.model.params.toLocaleString('en-US')} parameters), seed ${report.seed}, ${report.seconds.toFixed(0)} s,`
       + ` load ${report.machine.loadBefore[0]!.toFixed(1)} -> ${report.machine.loadAfter[0]!.toFixed(1)} on ${report.machine.cpus} cores.`,
     '',
-    '| packages | rewrite | setting | tasks | follows the updated API [95% CI] | follows the original API [95% CI] | exact line [95% CI] |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| packages | rewrite | setting | tasks | follows the updated API [95% CI] | follows the original API [95% CI] | neither [95% CI] | exact line [95% CI] |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [group, kinds] of Object.entries(report.groups)) {
     for (const [kind, g] of Object.entries(kinds)) {
       for (const [setting, s] of Object.entries(g.settings)) {
-        lines.push(`| ${group} (${g.packages.length} packages, ${g.functions} functions) | ${kind} | ${setting} | ${s.tasks} | ${withCI(s.updated)} | ${withCI(s.original)} | ${withCI(s.exact)} |`);
+        lines.push(`| ${group} (${g.packages.length} packages, ${g.functions} functions) | ${kind} | ${setting} | ${s.tasks} | ${withCI(s.updated)} | ${withCI(s.original)} | ${withCI(s.neither)} | ${withCI(s.exact)} |`);
       }
     }
   }
