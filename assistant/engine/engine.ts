@@ -415,6 +415,14 @@ class Engine implements CompletionEngine {
    */
   private async injectedSparse(kv: KvLayout, job: PromptJob, entries: Entry[], needed: number): Promise<number> {
     const { report } = job;
+    const causal = (why: string): Promise<number> => {
+      report.mode = 'prefix';
+      report.notes.push(`attention injection: ${why}, so the prompt ran causally with prefix reuse`);
+      return kv.causal(job, true);
+    };
+    // llama.cpp stores V transposed without flash attention: the main context's blocks restore into the
+    // injection context only when it runs without flash attention too.
+    if (this.ctx.flashAttention !== 'disabled') return causal("the document blocks were encoded with flash attention, which the injection context cannot restore");
     const computed = new Set<number>();
     if (!entries.every((e) => this.store.recoverable(e.key))) {
       await this.fitContext(needed + Math.max(0, ...entries.map((e) => e.docOffset + e.length)));
@@ -423,13 +431,10 @@ class Engine implements CompletionEngine {
         if (b.source === 'computed') computed.add(i);
       });
       Object.assign(report, { reusedFromContext: 0, reusedFromMemory: 0, reusedFromDisk: 0, computedTokens: 0, boundaryRecomputed: 0, blocks: [] });
+      if (!entries.every((e) => this.store.recoverable(e.key))) return causal('the document blocks are held in no tier (memory budget 0, no disk)');
     }
     const last = await kv.ordered(job, entries);
-    if (last === null) {
-      report.mode = 'prefix';
-      report.notes.push('attention injection: the blocks are held in no tier (memory budget 0, no disk), so the prompt ran causally with prefix reuse');
-      return kv.causal(job, true);
-    }
+    if (last === null) return causal('a document block could not be restored');
     for (const i of computed) {
       const block = report.blocks[i]!;
       if (block.source === 'memory') report.reusedFromMemory -= block.tokens;

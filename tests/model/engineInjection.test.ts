@@ -10,7 +10,7 @@ import { PATTERN_NAMES } from '../../assistant/analysis';
 import type { AddonModel } from '../../native/binding';
 import type { GeneratedModel } from '../../tools/gguf-fixtures/model';
 import { describeNative, makeModel, maxAbsDiff, pinnedCpuBackend, setupAddon, tempDir } from './helpers';
-import { DOC_A, engine, logits, TEST_BATCH } from './engineHelpers';
+import { DOC_A, DOC_C, engine, logits, TEST_BATCH } from './engineHelpers';
 
 /** F32 cache and exact attention on both contexts: what differs between batch splits is rounding, about 1e-6. */
 const exact = { typeK: 'f32', typeV: 'f32', flashAttention: 'disabled' } as const;
@@ -161,11 +161,33 @@ describeNative('completion engine: attention injection', () => {
     expect(maxAbsDiff(logits(moved), logits(fresh))).toBeLessThan(F32_TOLERANCE);
   });
 
+  it('sparse with two documents and no rows in the query equals the main context’s sparse layout', async () => {
+    const e = await open();
+    const plain = { ...REQ, fileName: 'notes.txt', documents: [DOC_A, DOC_C], mode: 'sparse' as const };
+    const none = await e.complete(plain);
+    const r = await e.complete({ ...plain, inject: [{ layer: 0, head: 1, pattern: 'use-def' }] });
+    expect(r.report.mode).toBe('sparse');
+    expect(r.report.injection!.injectedRows).toBe(0);
+    expect(r.report.blocks.map((b) => [b.document, b.position, b.source])).toEqual(none.report.blocks.map((b) => [b.document, b.position, 'memory']));
+    expect(maxAbsDiff(logits(none), logits(r))).toBeLessThan(F32_TOLERANCE);
+  });
+
   it('sparse without a tier to restore blocks from runs causally, said in the notes', async () => {
     const e = await open({ memoryBudgetBytes: 0 });
     const r = await e.complete({ ...REQ, mode: 'sparse', inject: PREV });
     expect(r.report.mode).toBe('prefix');
     expect(r.report.notes.join(' ')).toMatch(/held in no tier .* ran causally/);
+    const full = await (await open()).complete({ ...REQ, mode: 'full', inject: PREV });
+    expect(maxAbsDiff(logits(r), logits(full))).toBeLessThan(F32_TOLERANCE);
+  });
+
+  it('sparse with blocks encoded with flash attention (their V layout cannot be restored there) runs causally, reusing its prefix', async () => {
+    const e = await open({ flashAttention: 'enabled' });
+    const r = await e.complete({ ...REQ, mode: 'sparse', inject: PREV });
+    expect(r.report.mode).toBe('prefix');
+    expect(r.report.notes.join(' ')).toMatch(/encoded with flash attention.* ran causally/);
+    const again = await e.complete({ ...REQ, suffix: ' 1;\n', mode: 'sparse', inject: PREV });
+    expect(again.report.reusedFromContext).toBeGreaterThanOrEqual(queryStart);
     const full = await (await open()).complete({ ...REQ, mode: 'full', inject: PREV });
     expect(maxAbsDiff(logits(r), logits(full))).toBeLessThan(F32_TOLERANCE);
   });
