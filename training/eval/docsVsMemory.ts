@@ -241,16 +241,7 @@ function swapInProse(text: string, name: string): string {
     if (open < at) continue;
     const { parts, closed } = splitArguments(text.slice(open));
     if (!closed || parts.length < 2) continue;
-    let close = open;
-    for (let depth = 0, quote = ''; close < text.length; close++) {
-      const c = text[close]!;
-      if (quote) {
-        if (c === '\\') close++;
-        else if (c === quote) quote = '';
-      } else if (c === '"' || c === "'" || c === '`') quote = c;
-      else if ('([{'.includes(c)) depth++;
-      else if (')]}'.includes(c) && depth-- === 0) break;
-    }
+    const close = closeOfCall(text, open - 1) - 1;
     const inner = text.slice(open, close);
     // Keep the spacing of the original list: swap the first two parts where they stand.
     const first = inner.indexOf(parts[0]!);
