@@ -11,7 +11,7 @@ import { GgufFormatError, readGgufHeader } from '../gguf/header';
 import { documentTokens, detectFormat, queryTokens, sharedPrefixTokens, splitBlocks, type PromptFormat } from './format';
 import { boundaryCut, logprobsOf, partialStopLength, sampleToken, SeededRandom, stopCut } from './sampling';
 import { BlockStore } from './blockStore';
-import { emptyPhases, KvLayout, type Entry, type PromptInjection, type PromptJob } from './kvLayout';
+import { emptyPhases, KvLayout, type Entry, type PromptInjection } from './kvLayout';
 import { analysisInPrompt, checkHeads, HeadProfileReader, InjectionRows, locate, promptChars, reportEdges } from './injection';
 import { UseDefAnalyzer, type PromptSpan, type UseDefResult } from '../analysis';
 import type { HeadChoice } from '../heads/profile';
@@ -177,6 +177,9 @@ class Engine implements CompletionEngine {
   private kv: KvLayout;
   /** Key prefix of every block: model, KV layout and shared prefix. */
   private readonly keyBase: string;
+  /** The same for blocks encoded in the injection context (no flash attention: V is stored transposed). */
+  private readonly injectionKeyBase: string;
+  private readonly injectionStore: BlockStore;
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
   /** Injected requests run here, causally, where KV cells are positions; made on the first one. */
@@ -211,19 +214,23 @@ class Engine implements CompletionEngine {
     };
     this.shared = sharedPrefixTokens(llama, this.format, options.repoName ?? 'workspace');
     // Everything that changes the bytes or meaning of a saved sequence state.
-    const layout = [
-      `k=${ctx.typeK}`, `v=${ctx.typeV}`, `fa=${ctx.flashAttention}`, `gpu=${String(options.gpu ?? false)}`,
+    const layoutOf = (flashAttention: string): string => [
+      `k=${ctx.typeK}`, `v=${ctx.typeV}`, `fa=${flashAttention}`, `gpu=${String(options.gpu ?? false)}`,
       `L=${info.nLayer}`, `E=${info.nEmbd}`, `H=${info.nHead}/${info.nHeadKv}`, `vocab=${vocab.nVocab}`,
     ].join(',');
+    const layout = layoutOf(ctx.flashAttention);
     this.blockTokens = Math.min(options.blockTokens ?? 256, batch);
     this.store = new BlockStore(new MemoryTier(options.memoryBudgetBytes ?? 256 * 2 ** 20), disk, identity, layout);
     this.kv = new KvLayout(ctx, this.shared, batch, this.store);
     this.profiles = new HeadProfileReader(options.cacheDir ? path.resolve(options.cacheDir) : null, identity);
     // Version 2: a block's KV depends on its document's earlier blocks (chained), not on the prefix alone.
-    this.keyBase = createHash('sha256')
-      .update(`steerway-kv-block/2|${identity}|${layout}|`)
-      .update(new Uint8Array(Int32Array.from(this.shared).buffer))
-      .digest('hex');
+    const keyBase = (kvLayout: string): string =>
+      createHash('sha256').update(`steerway-kv-block/2|${identity}|${kvLayout}|`).update(new Uint8Array(Int32Array.from(this.shared).buffer)).digest('hex');
+    this.keyBase = keyBase(layout);
+    // The injection context's blocks share the tiers; their keys differ unless the main context runs without flash attention too.
+    const injectionLayout = layoutOf('disabled');
+    this.injectionKeyBase = keyBase(injectionLayout);
+    this.injectionStore = new BlockStore(this.store.memory, disk, identity, injectionLayout);
   }
 
   private get ctx(): AddonContext {
@@ -299,12 +306,12 @@ class Engine implements CompletionEngine {
     return createHash('sha256').update(`${before}|`).update(new Uint8Array(Int32Array.from(tokens).buffer)).digest('hex');
   }
 
-  private prompt(request: CompletionRequest): { entries: Entry[]; query: number[] } {
+  private prompt(request: CompletionRequest, keyBase = this.keyBase): { entries: Entry[]; query: number[] } {
     const entries: Entry[] = [];
     let offset = this.shared.length;
     (request.documents ?? []).forEach((doc, docIndex) => {
       if (typeof doc?.name !== 'string' || typeof doc.text !== 'string') throw new InvalidRequestError('each document needs a string name and text');
-      let key = this.keyBase;
+      let key = keyBase;
       let docOffset = 0;
       splitBlocks(this.docTokens(doc.name, doc.text), this.blockTokens).forEach((tokens, index) => {
         key = this.blockKey(key, tokens);
@@ -338,12 +345,12 @@ class Engine implements CompletionEngine {
     const started = performance.now();
     const mode: CompletionMode = request.mode ?? DEFAULT_COMPLETION_MODE;
     const maxTokens = request.maxTokens ?? 64;
-    const { entries, query } = this.prompt(request);
+    const notes = this.format.name === 'plain-prefix' ? [this.format.note] : [];
+    const heads = this.injectedHeads(request, notes);
+    const { entries, query } = this.prompt(request, heads.length > 0 ? this.injectionKeyBase : this.keyBase);
     const promptIds = [...this.shared, ...entries.flatMap((e) => e.tokens), ...query];
     const needed = promptIds.length + maxTokens;
     if (needed > this.maxCells) throw new ContextOverflowError(needed, this.maxCells);
-    const notes = this.format.name === 'plain-prefix' ? [this.format.note] : [];
-    const heads = this.injectedHeads(request, notes);
     if (heads.length > 0 && mode === 'sparse' && (request.boundary ?? 0) > 0) notes.push('attention injection: boundary recompute is not applied (blocks are restored as they are)');
     let kv: KvLayout;
     if (heads.length > 0) {
@@ -356,10 +363,7 @@ class Engine implements CompletionEngine {
     }
     const signal = request.signal;
     if (signal?.aborted) throw new CompletionAbortedError();
-    const onAbort = (): void => {
-      this.ctx.abort();
-      kv.ctx.abort();
-    };
+    const onAbort = (): void => kv.ctx.abort();
     signal?.addEventListener('abort', onAbort);
     kv.beginRequest();
     const phases = emptyPhases();
@@ -389,7 +393,7 @@ class Engine implements CompletionEngine {
       if (injection) report.injection = injection.report;
       const job = { ids: promptIds, queryStart, maxTokens, report, phases, signal, ...(injection ? { injection } : {}) };
       let lastIndex: number;
-      if (injection && mode === 'sparse') lastIndex = await this.injectedSparse(kv, job, entries, needed);
+      if (injection && mode === 'sparse') lastIndex = await kv.ordered(job, entries);
       else lastIndex = mode === 'sparse' ? await kv.sparse(job, entries, request.boundary ?? 0) : await kv.causal(job, mode === 'prefix');
       report.promptMs = performance.now() - started;
       const result = await this.generate(kv, request, promptIds, lastIndex, maxTokens, report, started, signal, injection);
@@ -397,7 +401,6 @@ class Engine implements CompletionEngine {
       return result;
     } catch (err) {
       kv.recover();
-      if (kv !== this.kv) this.kv.recover();
       if (signal?.aborted || isNativeError(err, 'ERR_ABORTED')) throw new CompletionAbortedError();
       throw err;
     } finally {
@@ -405,44 +408,6 @@ class Engine implements CompletionEngine {
       // The rows are keyed by batch index: left set, they would land on the next request's tokens.
       if (heads.length > 0 && !kv.ctx.disposed) kv.ctx.setAttentionInjection(null);
     }
-  }
-
-  /**
-   * Sparse mode with injection: the blocks restored in prompt order into the injection context (KvLayout.ordered,
-   * where KV cells are positions). Blocks no tier holds are first computed by the main context's sparse path,
-   * without injection (document rows are never injected), which saves them; where they still cannot be
-   * restored (no tier keeps them), the prompt runs causally with prefix reuse instead, said in the notes.
-   */
-  private async injectedSparse(kv: KvLayout, job: PromptJob, entries: Entry[], needed: number): Promise<number> {
-    const { report } = job;
-    const causal = (why: string): Promise<number> => {
-      report.mode = 'prefix';
-      report.notes.push(`attention injection: ${why}, so the prompt ran causally with prefix reuse`);
-      return kv.causal(job, true);
-    };
-    // llama.cpp stores V transposed without flash attention: the main context's blocks restore into the
-    // injection context only when it runs without flash attention too.
-    if (this.ctx.flashAttention !== 'disabled') return causal("the document blocks were encoded with flash attention, which the injection context cannot restore");
-    const computed = new Set<number>();
-    if (!entries.every((e) => this.store.recoverable(e.key))) {
-      await this.fitContext(needed + Math.max(0, ...entries.map((e) => e.docOffset + e.length)));
-      await this.kv.sparse({ ...job, maxTokens: 0, injection: undefined }, entries, 0);
-      report.blocks.forEach((b, i) => {
-        if (b.source === 'computed') computed.add(i);
-      });
-      Object.assign(report, { reusedFromContext: 0, reusedFromMemory: 0, reusedFromDisk: 0, computedTokens: 0, boundaryRecomputed: 0, blocks: [] });
-      if (!entries.every((e) => this.store.recoverable(e.key))) return causal('the document blocks are held in no tier (memory budget 0, no disk)');
-    }
-    const last = await kv.ordered(job, entries);
-    if (last === null) return causal('a document block could not be restored');
-    for (const i of computed) {
-      const block = report.blocks[i]!;
-      if (block.source === 'memory') report.reusedFromMemory -= block.tokens;
-      else report.reusedFromDisk -= block.tokens;
-      report.computedTokens += block.tokens;
-      block.source = 'computed';
-    }
-    return last;
   }
 
   /** The heads a request injects (none without `inject`); a bad list is refused, `auto` without a profile says so. */
@@ -465,7 +430,7 @@ class Engine implements CompletionEngine {
     if (this.injectionKv && size <= this.injectionKv.ctx.nCtx) return this.injectionKv;
     const ctx = await this.newContext(size, true);
     this.injectionKv?.ctx.dispose();
-    this.injectionKv = new KvLayout(ctx, this.shared, this.batch, this.store);
+    this.injectionKv = new KvLayout(ctx, this.shared, this.batch, this.injectionStore);
     return this.injectionKv;
   }
 

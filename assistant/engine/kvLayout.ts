@@ -187,55 +187,96 @@ export class KvLayout {
 
   /**
    * Sparse mode for an injected request, in the injection context: the shared prefix decoded from position 0,
-   * then every block restored from a tier in prompt order and shifted to its offset, then the query. The layout
-   * holds nothing else and never has a gap, so llama.cpp gives each restore and each decode the next cells:
-   * position p is cell p, as in `causal`. The same blocks as the previous request keep everything up to the first
-   * query token that changed (or whose injected rows did). Returns null, leaving the context empty, when a block
-   * cannot be restored (the caller computes the blocks first, then asks again or runs causally).
+   * then each document in prompt order, its blocks restored from a tier (or, when one is missing, the whole
+   * document computed as one causal run at its home positions, its blocks saved), shifted to its offset, then
+   * the query. The layout holds nothing else and never has a gap, so llama.cpp gives each restore and each decode
+   * the next cells: position p is cell p, as in `causal`. With the same blocks as the previous request, everything
+   * up to the first query token that changed (or whose injected rows did) is kept.
    */
-  async ordered(job: PromptJob, entries: Entry[]): Promise<number | null> {
+  async ordered(job: PromptJob, entries: Entry[]): Promise<number> {
     const { ids, queryStart, maxTokens, report, phases, signal, injection } = job;
     if (this.copies.length > 0 || this.prefixReady) throw new Error('the ordered layout needs a context that holds the query sequence alone');
     const h = this.shared.length;
-    const blocks: BlockReport[] = entries.map((e) => ({ document: e.document, index: e.index, tokens: e.tokens.length, position: e.offset, source: 'resident' }));
     const prev = this.q?.kind === 'ordered' && this.q.entries.length === entries.length && this.q.entries.every((p, i) => p.key === entries[i]!.key && p.offset === entries[i]!.offset) ? this.q : null;
     let from = queryStart;
     if (prev) {
       from = Math.max(queryStart, sameRows(prev.injected, injection?.rows ?? null, Math.min(commonPrefix(prev.tokens, ids), ids.length - 1)));
       this.ctx.seqRm(SEQ_QUERY, from, -1);
       report.reusedFromContext += from;
+      report.blocks = entries.map((e) => ({ document: e.document, index: e.index, tokens: e.tokens.length, position: e.offset, source: 'resident' }));
     } else {
       this.reset();
       this.makeRoom(ids.length + maxTokens, new Set());
       await this.decode(ids.slice(0, h), 0, SEQ_QUERY, signal, false, phases, () => 'documentMs');
       report.computedTokens += h;
-      const scratch = FIRST_BLOCK_SEQ;
-      for (const [i, e] of entries.entries()) {
-        const home = h + e.docOffset;
-        const t0 = performance.now();
-        const restored = await this.store.restore(this.ctx, scratch, { key: e.key, length: e.tokens.length, home });
-        phases.restoreMs += performance.now() - t0;
-        if (restored.rejectedFile) blocks[i]!.rejectedFile = restored.rejectedFile;
-        if (!restored.source) {
-          this.reset();
-          return null;
-        }
-        blocks[i]!.source = restored.source;
-        if (restored.source === 'memory') report.reusedFromMemory += e.length;
-        else report.reusedFromDisk += e.length;
-        if (e.offset !== home) this.ctx.seqAdd(scratch, home, home + e.length, e.offset - home);
-        this.ctx.seqCp(scratch, SEQ_QUERY, e.offset, e.offset + e.length);
-        // The cells stay: the query sequence holds them now.
-        this.ctx.seqRm(scratch, -1, -1);
+      report.blocks = [];
+      for (let first = 0; first < entries.length; ) {
+        let end = first;
+        while (end < entries.length && entries[end]!.doc === entries[first]!.doc) end++;
+        report.blocks.push(...(await this.placeDocument(entries.slice(first, end), job)));
+        first = end;
       }
     }
-    report.blocks = blocks;
     this.q = { kind: 'ordered', tokens: ids.slice(0, from), entries: entries.map((e) => ({ key: e.key, offset: e.offset, copy: { seq: SEQ_QUERY, key: e.key, offset: e.offset, length: e.length, shifts: 0, lastUsed: this.requestNo } })), boundary: 0, own: [[0, from]], injected: injection?.rows ?? null };
     const last = await this.decode(ids.slice(from), from, SEQ_QUERY, signal, true, phases, () => 'queryMs', injection);
     this.q.tokens = ids.slice();
     this.q.own = [[0, ids.length]];
     report.computedTokens += ids.length - from;
     return last;
+  }
+
+  /** One document's blocks into the query sequence at their offsets, right after everything placed so far (see `ordered`). */
+  private async placeDocument(blocks: Entry[], job: PromptJob): Promise<BlockReport[]> {
+    const { report, phases, signal } = job;
+    const h = this.shared.length;
+    const start = blocks[0]!.offset;
+    const length = blocks.reduce((n, e) => n + e.length, 0);
+    const reports: BlockReport[] = blocks.map((e) => ({ document: e.document, index: e.index, tokens: e.tokens.length, position: e.offset, source: 'computed' }));
+    const scratch = FIRST_BLOCK_SEQ;
+    const docSeq = FIRST_BLOCK_SEQ + 1;
+    if (blocks.every((e) => this.store.recoverable(e.key))) {
+      let restored = 0;
+      for (const [i, e] of blocks.entries()) {
+        const home = h + e.docOffset;
+        const t0 = performance.now();
+        const got = await this.store.restore(this.ctx, scratch, { key: e.key, length: e.tokens.length, home });
+        phases.restoreMs += performance.now() - t0;
+        if (got.rejectedFile) reports[i]!.rejectedFile = got.rejectedFile;
+        if (!got.source) break;
+        reports[i]!.source = got.source;
+        if (e.offset !== home) this.ctx.seqAdd(scratch, home, home + e.length, e.offset - home);
+        this.ctx.seqCp(scratch, SEQ_QUERY, e.offset, e.offset + e.length);
+        // The cells stay: the query sequence holds them now.
+        this.ctx.seqRm(scratch, -1, -1);
+        restored++;
+      }
+      if (restored === blocks.length) {
+        for (const r of reports) {
+          if (r.source === 'memory') report.reusedFromMemory += r.tokens;
+          else report.reusedFromDisk += r.tokens;
+        }
+        return reports;
+      }
+      // A block could not be restored after all: free the document's cells (the head goes back to its start) and compute it.
+      this.ctx.seqRm(scratch, -1, -1);
+      this.ctx.seqRm(SEQ_QUERY, start, -1);
+      reports.forEach((r) => (r.source = 'computed'));
+    }
+    // The document's run at its home positions, seeing the shared prefix, as the main context computes it.
+    if (h > 0) this.ctx.seqCp(SEQ_QUERY, docSeq, 0, h);
+    await this.decode(blocks.flatMap((e) => e.tokens), h, docSeq, signal, false, phases, () => 'documentMs');
+    if (h > 0) this.ctx.seqRm(docSeq, 0, h);
+    for (const e of blocks) {
+      const home = h + e.docOffset;
+      this.ctx.seqCp(docSeq, scratch, home, home + e.length);
+      this.store.save({ key: e.key, length: e.length, home }, this.ctx.stateSeqGet(scratch));
+      this.ctx.seqRm(scratch, -1, -1);
+    }
+    if (start !== h) this.ctx.seqAdd(docSeq, h, h + length, start - h);
+    this.ctx.seqCp(docSeq, SEQ_QUERY, start, start + length);
+    this.ctx.seqRm(docSeq, -1, -1);
+    report.computedTokens += length;
+    return reports;
   }
 
   /** A generated token, decoded into the query sequence (with the request's injection, if any). */

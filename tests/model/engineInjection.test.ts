@@ -137,7 +137,7 @@ describeNative('completion engine: attention injection', () => {
     expect(maxAbsDiff(logits(sparse), logits(full))).toBeLessThan(F32_TOLERANCE);
     expect(sparse.report.injection!.injectedRows).toBe(full.report.injection!.injectedRows);
 
-    // A new engine computes the blocks first (main context, no injection), then restores them.
+    // A new engine computes the blocks in the injection context (without injection: documents keep their attention).
     const first = await (await open()).complete({ ...REQ, mode: 'sparse', inject });
     expect(first.report.blocks.map((b) => b.source)).toEqual(first.report.blocks.map(() => 'computed'));
     expect(first.report.computedTokens).toBe(n);
@@ -170,24 +170,33 @@ describeNative('completion engine: attention injection', () => {
     expect(r.report.injection!.injectedRows).toBe(0);
     expect(r.report.blocks.map((b) => [b.document, b.position, b.source])).toEqual(none.report.blocks.map((b) => [b.document, b.position, 'memory']));
     expect(maxAbsDiff(logits(none), logits(r))).toBeLessThan(F32_TOLERANCE);
+    // Encoded in the injection context itself (a flash-attention main context's blocks do not restore there).
+    const own = await (await open({ flashAttention: 'enabled' })).complete({ ...plain, inject: [{ layer: 0, head: 1, pattern: 'use-def' }] });
+    expect(own.report.blocks.map((b) => [b.document, b.position, b.source])).toEqual(none.report.blocks.map((b) => [b.document, b.position, 'computed']));
+    expect(maxAbsDiff(logits(none), logits(own))).toBeLessThan(F32_TOLERANCE);
   });
 
-  it('sparse without a tier to restore blocks from runs causally, said in the notes', async () => {
+  it('sparse without a tier computes the blocks in the injection context each new layout, and keeps them while it holds', async () => {
     const e = await open({ memoryBudgetBytes: 0 });
     const r = await e.complete({ ...REQ, mode: 'sparse', inject: PREV });
-    expect(r.report.mode).toBe('prefix');
-    expect(r.report.notes.join(' ')).toMatch(/held in no tier .* ran causally/);
+    expect(r.report.mode).toBe('sparse');
+    expect(r.report.blocks.map((b) => b.source)).toEqual(r.report.blocks.map(() => 'computed'));
     const full = await (await open()).complete({ ...REQ, mode: 'full', inject: PREV });
     expect(maxAbsDiff(logits(r), logits(full))).toBeLessThan(F32_TOLERANCE);
+    const again = await e.complete({ ...REQ, suffix: ' 1;\n', mode: 'sparse', inject: PREV });
+    expect(again.report.blocks.map((b) => b.source)).toEqual(r.report.blocks.map(() => 'resident'));
   });
 
-  it('sparse with blocks encoded with flash attention (their V layout cannot be restored there) runs causally, reusing its prefix', async () => {
+  it('sparse with a flash-attention main context: the injection context encodes its own blocks (V stored transposed), kept in the tiers', async () => {
     const e = await open({ flashAttention: 'enabled' });
+    await e.complete({ ...REQ, mode: 'sparse' });
     const r = await e.complete({ ...REQ, mode: 'sparse', inject: PREV });
-    expect(r.report.mode).toBe('prefix');
-    expect(r.report.notes.join(' ')).toMatch(/encoded with flash attention.* ran causally/);
-    const again = await e.complete({ ...REQ, suffix: ' 1;\n', mode: 'sparse', inject: PREV });
-    expect(again.report.reusedFromContext).toBeGreaterThanOrEqual(queryStart);
+    expect(r.report.mode).toBe('sparse');
+    expect(r.report.blocks.map((b) => b.source)).toEqual(r.report.blocks.map(() => 'computed'));
+    await e.complete({ ...REQ, documents: [DOC_C], mode: 'sparse', inject: PREV });
+    const back = await e.complete({ ...REQ, mode: 'sparse', inject: PREV });
+    expect(back.report.blocks.map((b) => b.source)).toEqual(r.report.blocks.map(() => 'memory'));
+    expect(maxAbsDiff(logits(back), logits(r))).toBeLessThan(F32_TOLERANCE);
     const full = await (await open()).complete({ ...REQ, mode: 'full', inject: PREV });
     expect(maxAbsDiff(logits(r), logits(full))).toBeLessThan(F32_TOLERANCE);
   });
