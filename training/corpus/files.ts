@@ -90,8 +90,8 @@ export function dedupKey(text: string): string {
 
 // Folders that hold one build of a package's modules: its sources, an ESM and a CommonJS build, a build per target.
 // Many packages ship the same module in several of them (rxjs: src/, dist/cjs/, dist/esm/, dist/esm5/), which exact
-// deduplication does not catch: the texts differ in their module syntax only.
-const BUILD_DIR = /^(src|source|lib|dist|build|out|es|es5|es6|es\d{4}|esm|esm5|esm\d{4}|fesm\d*|esnext|cjs|commonjs|mjs|module|modules|node|browser|modern|legacy|umd|types|typings|dts|dist-(es|esm|cjs|types|node|browser)|_(esm|cjs|types))$/i;
+// deduplication does not catch: the texts differ in their module syntax only. (ethers names them lib.esm/, src.ts/.)
+const BUILD_DIR = /^(src|source|lib|dist|build|out|es|es5|es6|es\d{4}|esm|esm5|esm\d{4}|fesm\d*|esnext|cjs|commonjs|mjs|module|modules|node|browser|modern|legacy|umd|types|typings|dts|dist-(es|esm|cjs|types|node|browser)|_(esm|cjs|types)|(lib|src|dist)\.(esm|cjs|commonjs|ts|types))$/i;
 
 /**
  * The module a file is a build of: its path without build folders and extension, declarations (`.d.ts`) apart from

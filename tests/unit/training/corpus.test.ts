@@ -256,6 +256,8 @@ describe('builds of one module (twins)', () => {
     expect(twinKey('dist-cjs/internal/map.cjs')).toBe('code:internal/map');
     expect(twinKey('dist/types/internal/map.d.ts')).toBe('declarations:internal/map');
     expect(twinKey('packages/core/lib/map.js')).toBe('code:packages/core/map');
+    expect(twinKey('lib.commonjs/abi/coder.js')).toBe('code:abi/coder');
+    expect(twinKey('src.ts/abi/coder.ts')).toBe('code:abi/coder');
     expect(twinKey('README.md')).toBeNull();
   });
 
