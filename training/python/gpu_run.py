@@ -46,6 +46,12 @@ def main(argv: list[str]) -> int:
     plan = {"preset": a.preset, "parameters": n, "tokensPerParam": a.tokens_per_param, "plannedSteps": steps,
             "plannedTokens": steps * c.batch_size * L, "trainTokensInSamples": meta["splits"]["train"]["tokens"],
             "budgetS": a.budget_s}
+    # How often the planned tokens go over the text that is not a repeat (samples.json `unique`, 50-gram count):
+    # past about 4 epochs more steps buy little and the first GPU run memorised.
+    unique = meta["splits"]["train"].get("unique", {}).get("uniqueTokens")
+    if unique:
+        plan["trainUniqueTokens"] = unique
+        plan["plannedEpochsOfUnique"] = round(plan["plannedTokens"] / unique, 2)
     os.makedirs(a.out, exist_ok=True)
     work = os.path.join(a.samples, "gpu-run")
     runs = {}

@@ -32,6 +32,7 @@ class GpuRun(unittest.TestCase):
                 meta = json.load(f)
             meta.setdefault("vocabSize", 64)
             meta.setdefault("splits", {"train": {"tokens": 64 * 32}})
+            meta["splits"]["train"]["unique"] = {"uniqueTokens": 1000}
             with open(os.path.join(samples, "samples.json"), "w", encoding="utf-8") as f:
                 json.dump(meta, f)
             err = io.StringIO()
@@ -44,6 +45,8 @@ class GpuRun(unittest.TestCase):
             self.assertEqual(plan["parameters"], real)
             self.assertEqual(plan["plannedSteps"], -(-int(0.5 * real) // (8 * 32)))
             self.assertEqual(plan["v2"]["steps"], plan["plannedSteps"])
+            self.assertEqual(plan["trainUniqueTokens"], 1000)
+            self.assertEqual(plan["plannedEpochsOfUnique"], round(plan["plannedTokens"] / 1000, 2))
             # The ablation sees the same tokens.
             self.assertEqual(plan["ablation"]["tokens"], plan["v2"]["tokens"])
             for name in ("v2", "ablation"):
