@@ -66,7 +66,7 @@ ADDON="native/build/Release/steerway_llama.node"
 cp "$ADDON" "$CARRY/"
 # ESM, so import.meta.url works: the bundle sits two folders below the repository root, as the source does.
 npx esbuild tests/bench/engineBench.ts --bundle --platform=node --format=esm --target=node20 --log-level=warning \
-    --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
+    --banner:js="import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" \
     --outfile="$CARRY/engine-bench.mjs"
 # The workload's files come from node_modules, which does not travel.
 node "$CARRY/engine-bench.mjs" --list-sources | while read -r f; do
