@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe } from 'vitest';
 import { generateModel, type GenerateOptions, type GeneratedModel } from '../../tools/gguf-fixtures/model';
 import { findAddon, loadAddon, resolveBinsFolder, type AddonContext, type NativeAddon } from '../../native/binding';
+import type { SourceFile } from '../../training/eval/tasks';
 
 export const addonPath = findAddon();
 
@@ -68,4 +69,24 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let max = 0;
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
+}
+
+/** A small held-out source file for the evaluation tests: a function `name` that a use-def edge reaches. */
+export function evalSourceFile(pkg: string, file: string, name: string): SourceFile {
+  return {
+    package: pkg,
+    path: file,
+    text: [
+      `import { helper } from './helper';`,
+      `export function ${name}(items: string[]): number {`,
+      '  let count = 0;',
+      '  for (const item of items) {',
+      '    if (helper(item)) count += item.length;',
+      '  }',
+      '  return count;',
+      '}',
+      `export const ${name}Default = ${name}(['a', 'b']);`,
+      '',
+    ].join('\n'),
+  };
 }

@@ -6,26 +6,10 @@ import { HEAD_PROFILE_VERSION, type HeadProfile, type HeadScore } from '../../as
 import { evaluateInjection, type InjectionReport } from '../../training/eval/injection';
 import { injectionMarkdown } from '../../training/eval/injectionReport';
 import { scoreTokens } from '../../training/eval/perplexity';
-import { cutTasks, type SourceFile } from '../../training/eval/tasks';
-import { describeNative, makeModel, pinnedCpuBackend, setupAddon, tempDir } from './helpers';
+import { cutTasks } from '../../training/eval/tasks';
+import { describeNative, evalSourceFile, makeModel, pinnedCpuBackend, setupAddon, tempDir } from './helpers';
 
-const source = (path: string, name: string): SourceFile => ({
-  package: 'alpha',
-  path,
-  text: [
-    `import { helper } from './helper';`,
-    `export function ${name}(items: string[]): number {`,
-    '  let count = 0;',
-    '  for (const item of items) {',
-    '    if (helper(item)) count += item.length;',
-    '  }',
-    '  return count;',
-    '}',
-    `export const ${name}Default = ${name}(['a', 'b']);`,
-    '',
-  ].join('\n'),
-});
-const FILES = [source('src/one.ts', 'one'), source('src/two.ts', 'two'), source('lib/three.ts', 'three')];
+const FILES = [evalSourceFile('alpha', 'src/one.ts', 'one'), evalSourceFile('alpha', 'src/two.ts', 'two'), evalSourceFile('alpha', 'lib/three.ts', 'three')];
 
 /** A profile of the tiny model (2 layers x 4 heads): each pattern ranks the heads in its own order. */
 function profileOf(identity: string): HeadProfile {

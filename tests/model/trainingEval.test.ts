@@ -6,28 +6,11 @@ import { evaluateModel } from '../../training/eval/evaluate';
 import { parseIdioms } from '../../training/eval/idioms';
 import { scoreTokens } from '../../training/eval/perplexity';
 import type { SourceFile } from '../../training/eval/tasks';
-import { makeModel, pinnedCpuBackend, setupAddon, tempDir } from './helpers';
-
-const source = (pkg: string, path: string, name: string): SourceFile => ({
-  package: pkg,
-  path,
-  text: [
-    `import { helper } from './helper';`,
-    `export function ${name}(items: string[]): number {`,
-    '  let count = 0;',
-    '  for (const item of items) {',
-    '    if (helper(item)) count += item.length;',
-    '  }',
-    '  return count;',
-    '}',
-    `export const ${name}Default = ${name}(['a', 'b']);`,
-    '',
-  ].join('\n'),
-});
+import { evalSourceFile, makeModel, pinnedCpuBackend, setupAddon, tempDir } from './helpers';
 
 const FILES: SourceFile[] = [
-  source('alpha', 'src/one.ts', 'one'), source('alpha', 'src/two.ts', 'two'), source('alpha', 'lib/three.ts', 'three'),
-  source('beta', 'index.ts', 'four'), source('beta', 'util.ts', 'five'),
+  evalSourceFile('alpha', 'src/one.ts', 'one'), evalSourceFile('alpha', 'src/two.ts', 'two'), evalSourceFile('alpha', 'lib/three.ts', 'three'),
+  evalSourceFile('beta', 'index.ts', 'four'), evalSourceFile('beta', 'util.ts', 'five'),
 ];
 
 describe('training eval: token scores', () => {
