@@ -130,14 +130,20 @@ export async function createCompletionEngine(options: EngineOptions): Promise<Co
   const typeV = options.typeV ?? 'f16';
   const { info } = model;
   const kvPerToken = info.nLayer * (info.nEmbd / info.nHead) * info.nHeadKv * (KV_BYTES[typeK] + KV_BYTES[typeV]);
-  if (stat.size + kvPerToken * nCtx > limit) {
+  /** The model with `cells` KV cells: the main context at its largest, plus the injection context once made. */
+  const neededBytes = (cells: number): number => stat.size + kvPerToken * cells;
+  if (neededBytes(nCtx) > limit) {
     model.dispose();
-    throw new ModelTooLargeError(options.modelPath, stat.size + kvPerToken * nCtx, limit);
+    throw new ModelTooLargeError(options.modelPath, neededBytes(nCtx), limit);
   }
   try {
     const batch = Math.min(options.batchSize ?? 512, nCtx);
     // `attentionHook`: the injection context (non-flash attention, where the softmax rows can be replaced).
     const newContext = (cells: number, attentionHook = false): Promise<AddonContext> => {
+      // The injection context lives beside the main one: an injected request it would not fit is refused.
+      if (attentionHook && neededBytes(nCtx + cells) > limit) {
+        return Promise.reject(new ModelTooLargeError(options.modelPath, neededBytes(nCtx + cells), limit, 'with its KV cache and the injection context'));
+      }
       // The engine never sends more than `batch` tokens per decode; the context's nBatch is only raised so
       // that it allows enough sequences (llama.cpp requires nSeqMax <= nBatch).
       const nBatch = Math.min(Math.max(batch, N_SEQ_MAX), cells);

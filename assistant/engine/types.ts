@@ -33,7 +33,10 @@ export interface EngineOptions {
   diskBudgetBytes?: number;
   /** Repository name written in the shared header where the format has a repository token (default 'workspace'). */
   repoName?: string;
-  /** Memory the model and its KV cache may take (default: total system memory); larger gives ModelTooLargeError. */
+  /**
+   * Memory the model and its KV cache may take (default: total system memory); larger gives ModelTooLargeError, and
+   * so does an injected request whose injection context would pass it.
+   */
   memoryLimitBytes?: number;
   gpu?: GpuType;
   /** Pin one CPU backend variant ('x64', 'haswell', or a path) for bit-exact results. */
@@ -193,8 +196,10 @@ export class ModelTooLargeError extends EngineError {
     readonly path: string,
     readonly neededBytes: number,
     readonly limitBytes: number,
+    /** What the model needs memory with (the injection context for an injected request). */
+    along = 'with its KV cache',
   ) {
-    super(`model ${path} needs about ${Math.ceil(neededBytes / 2 ** 20)} MiB with its KV cache, more than the ${Math.floor(limitBytes / 2 ** 20)} MiB available`, 'MODEL_TOO_LARGE');
+    super(`model ${path} needs about ${Math.ceil(neededBytes / 2 ** 20)} MiB ${along}, more than the ${Math.floor(limitBytes / 2 ** 20)} MiB available`, 'MODEL_TOO_LARGE');
   }
 }
 

@@ -279,6 +279,18 @@ describeNative('completion engine: attention injection', () => {
     expect(ok.report.injection!.injectedRows).toBe(ok.promptTokenIds.length - queryStart);
   });
 
+  it('counts the injection context against the memory limit: an injected request past it is refused, the others still run', async () => {
+    const { nLayer, nEmbd, nHead, nHeadKv } = model.info;
+    const kvPerCell = nLayer * (nEmbd / nHead) * nHeadKv * (4 + 4); // f32 keys and values
+    const bothContexts = fs.statSync(gen.path).size + kvPerCell * (1024 + 1024); // contextSize 1024, the smallest injection context 1024
+    const tight = await open({ memoryLimitBytes: bothContexts - 1 });
+    await expect(tight.complete({ ...REQ, mode: 'full', inject: PREV })).rejects.toThrow(/needs about \d+ MiB with its KV cache and the injection context/);
+    await expect(tight.complete({ ...REQ, mode: 'full', inject: PREV })).rejects.toMatchObject({ code: 'MODEL_TOO_LARGE' });
+    expect((await tight.complete({ ...REQ, mode: 'full' })).report.injection).toBeUndefined();
+    const enough = await open({ memoryLimitBytes: bothContexts });
+    expect((await enough.complete({ ...REQ, mode: 'full', inject: PREV })).report.injection!.injectedRows).toBeGreaterThan(0);
+  });
+
   it('an aborted injected request leaves nothing behind: the next one equals a fresh engine’s', async () => {
     const e = await open();
     const controller = new AbortController();
