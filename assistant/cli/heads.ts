@@ -173,8 +173,10 @@ export async function runHeads(argv: readonly string[], io: HeadsIo): Promise<nu
     await fs.mkdir(cacheDir, { recursive: true, mode: 0o700 });
     const identity = await modelIdentity(args.model, await fs.stat(args.model), cacheDir);
 
-    const probed = await probeHeads(model, files, { maxTokens: args.maxTokens });
-    if (probed.files.count === 0) throw new HeadsInputError('no file gave two tokens or more to probe');
+    const { skipped, ...probed } = await probeHeads(model, files, { maxTokens: args.maxTokens });
+    const skippedNote = `${skipped.length} files skipped: ${skipped.map((s) => `${s.file} (${s.reason})`).join(', ')}`;
+    if (probed.files.count === 0) throw new HeadsInputError(skipped.length > 0 ? `no file could be probed (${skippedNote})` : 'no file gave two tokens or more to probe');
+    if (skipped.length > 0) io.stderr(`steerway heads: ${skippedNote}`);
     const { nLayer, nHead, nHeadKv } = model.info;
     const profile: HeadProfile = {
       version: HEAD_PROFILE_VERSION,

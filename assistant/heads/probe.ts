@@ -1,7 +1,7 @@
 // Head probing (issue 13 item 3): runs code files through a model with attention observed and scores every
 // (layer, query head) per exact pattern: the mass its rows put on the pattern's targets, and how often its most
 // attended key is a target.
-import type { AddonContext, AddonModel, AttentionObservation } from '../../native/binding';
+import { isNativeError, type AddonContext, type AddonModel, type AttentionObservation, type NativeErrorCode } from '../../native/binding';
 import { mapToPrompt, PATTERN_NAMES, PATTERNS, UseDefAnalyzer, type PatternName, type PromptAnalysis, type SparseRow } from '../analysis';
 import type { HeadProfile, HeadScore, PatternProfile } from './profile';
 
@@ -135,7 +135,16 @@ export interface ProbeOptions {
   onFile?: (file: string, info: { tokens: number; analysed: boolean }) => void;
 }
 
-export type ProbeResult = Pick<HeadProfile, 'files' | 'patterns'>;
+/** A file the model could not tokenize or decode: left out of the profile. */
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+export type ProbeResult = Pick<HeadProfile, 'files' | 'patterns'> & { skipped: SkippedFile[] };
+
+/** Native errors that concern one file's text, not the model or the context: that file is skipped. */
+const FILE_ERRORS: readonly NativeErrorCode[] = ['ERR_TOKENIZE', 'ERR_DECODE_NO_KV_SLOT', 'ERR_DECODE_INVALID_BATCH', 'ERR_DECODE_FAILED'];
 
 /** llama.cpp pads the observed cells to a multiple of 256. */
 const KV_PADDING = 256;
@@ -150,7 +159,10 @@ export function layerGroups(nLayer: number, nHead: number, tokens: number, budge
   return groups;
 }
 
-/** Scores every head of `model` on the files; files that give fewer than two tokens are left out. */
+/**
+ * Scores every head of `model` on the files; files that give fewer than two tokens are left out, and so are files
+ * the model fails to tokenize or decode (in `skipped`, nothing of them counted).
+ */
 export async function probeHeads(model: AddonModel, files: readonly ProbeFile[], options: ProbeOptions): Promise<ProbeResult> {
   const { nLayer, nHead } = model.info;
   const maxTokens = options.maxTokens;
@@ -159,30 +171,51 @@ export async function probeHeads(model: AddonModel, files: readonly ProbeFile[],
   let ctx: AddonContext | null = null;
   let count = 0;
   let total = 0;
+  const skipped: SkippedFile[] = [];
+  const skip = (file: string, error: unknown): void => {
+    if (!isNativeError(error) || !FILE_ERRORS.includes(error.code)) throw error;
+    skipped.push({ file, reason: `${error.code}: ${error.message}` });
+  };
   try {
     ctx = await model.createContext({ nCtx: Math.max(KV_PADDING, maxTokens), nBatch: maxTokens, nUbatch: Math.min(maxTokens, 512), nSeqMax: 1, flashAttention: 'disabled', attentionHook: true });
     for (const { file, text } of files) {
-      const tokens = model.tokenize(text).slice(0, maxTokens);
+      let tokens: Int32Array;
+      let pieces: Uint8Array[];
+      try {
+        tokens = model.tokenize(text).slice(0, maxTokens);
+        pieces = Array.from(tokens, (token) => model.tokenPiece(token));
+      } catch (error) {
+        skip(file, error);
+        continue;
+      }
       const n = tokens.length;
       if (n < 2) continue;
-      const placed = tokenStartsOf(text, Array.from(tokens, (token) => model.tokenPiece(token)));
+      const placed = tokenStartsOf(text, pieces);
       const prompt: PromptAnalysis = placed
         ? mapToPrompt(analyzer.analyze({ file, code: text }), [{ file, start: 0, end: placed.end, promptStart: 0 }], placed.starts)
         : { tokenCount: n, edges: [], occurrences: [], brackets: [] };
       const rows = new Map<PatternName, SparseRow[]>(PATTERN_NAMES.map((pattern) => [pattern, PATTERNS[pattern](prompt)]));
-      for (const [pattern, list] of rows) tally.addRows(pattern, list);
 
       const logits = new Uint8Array(n);
       logits[n - 1] = 1;
       const batch = { tokens, positions: Int32Array.from({ length: n }, (_, i) => i), seqIds: new Int32Array(n), logits };
-      for (const layers of layerGroups(nLayer, nHead, n, options.observeBudgetBytes ?? 256 * 2 ** 20)) {
-        ctx.clearMemory();
-        ctx.observeAttention(layers);
-        await ctx.decode(batch);
-        for (const observed of ctx.attention()) {
-          for (const [pattern, list] of rows) tally.add(pattern, observed.layer, scoreLayer(observed, list));
+      // Held until every layer group decoded: a file that fails halfway adds nothing.
+      const scores: { pattern: PatternName; layer: number; score: LayerScore }[] = [];
+      try {
+        for (const layers of layerGroups(nLayer, nHead, n, options.observeBudgetBytes ?? 256 * 2 ** 20)) {
+          ctx.clearMemory();
+          ctx.observeAttention(layers);
+          await ctx.decode(batch);
+          for (const observed of ctx.attention()) {
+            for (const [pattern, list] of rows) scores.push({ pattern, layer: observed.layer, score: scoreLayer(observed, list) });
+          }
         }
+      } catch (error) {
+        skip(file, error);
+        continue;
       }
+      for (const [pattern, list] of rows) tally.addRows(pattern, list);
+      for (const { pattern, layer, score } of scores) tally.add(pattern, layer, score);
       count++;
       total += n;
       options.onFile?.(file, { tokens: n, analysed: placed !== null });
@@ -191,5 +224,5 @@ export async function probeHeads(model: AddonModel, files: readonly ProbeFile[],
     ctx?.dispose();
     analyzer.dispose();
   }
-  return { files: { count, tokens: total }, patterns: tally.patterns() };
+  return { files: { count, tokens: total }, patterns: tally.patterns(), skipped };
 }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import type { AddonModel, NativeAddon } from '../../native/binding';
+import { LlamaNativeError, type AddonContext, type AddonModel, type NativeAddon } from '../../native/binding';
 import { PATTERN_NAMES } from '../../assistant/analysis';
 import { HEADS_USAGE, runHeads } from '../../assistant/cli/heads';
 import { headProfilePath, type HeadProfile } from '../../assistant/heads/profile';
@@ -32,6 +32,46 @@ const files: ProbeFile[] = [
   ...SOURCES.map((file) => ({ file, text: fs.readFileSync(path.join(root, file), 'utf8') })),
 ];
 const HEAD = 2;
+
+/** Methods of a native object called on the object itself (a Proxy's `this` is not the wrapped native object). */
+function forward<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get: (t, key) => {
+      if (key in overrides) return overrides[key as keyof T];
+      const value: unknown = Reflect.get(t, key, t);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
+    },
+  });
+}
+
+/** Texts the model fails to tokenize, and texts whose decodes fail from a given one on. */
+const UNTOKENIZABLE = '// untokenizable\n';
+const UNDECODABLE = '// undecodable\n';
+
+/** `model` failing as a model may on some text: ERR_TOKENIZE, or ERR_DECODE_FAILED from the text's decode `failAt` (1-based) on. */
+function failingOn(model: AddonModel, failAt: number): AddonModel {
+  let text = '';
+  return forward(model, {
+    tokenize: (t: string) => {
+      if (t.startsWith(UNTOKENIZABLE)) throw new LlamaNativeError('llama_tokenize failed', 'ERR_TOKENIZE');
+      text = t;
+      return model.tokenize(t);
+    },
+    createContext: async (options: Parameters<AddonModel['createContext']>[0]) => {
+      const ctx = await model.createContext(options);
+      let decodes = 0;
+      let of = '';
+      return forward<AddonContext>(ctx, {
+        decode: async (batch: Parameters<AddonContext['decode']>[0]) => {
+          decodes = of === text ? decodes + 1 : 1;
+          of = text;
+          if (text.startsWith(UNDECODABLE) && decodes >= failAt) throw new LlamaNativeError('llama_decode failed', 'ERR_DECODE_FAILED');
+          return ctx.decode(batch);
+        },
+      });
+    },
+  });
+}
 
 describeNative('head probing', () => {
   let addon: NativeAddon;
@@ -76,6 +116,45 @@ describeNative('head probing', () => {
     const together = await probeHeads(random, files.slice(0, 1), { maxTokens: 128 });
     const oneByOne = await probeHeads(random, files.slice(0, 1), { maxTokens: 128, observeBudgetBytes: 1 });
     expect(oneByOne).toEqual(together);
+  });
+
+  it('skips the files the model fails to tokenize or decode, counting nothing of them', async () => {
+    const good = files.slice(0, 2);
+    const bad = [{ file: 'a.ts', text: UNTOKENIZABLE + DENSE }, { file: 'b.ts', text: UNDECODABLE + DENSE }];
+    const options = { maxTokens: 96, observeBudgetBytes: 1 };
+    const probed = await probeHeads(failingOn(random, 2), [bad[0]!, good[0]!, bad[1]!, good[1]!], options); // b.ts fails in its second layer group
+    expect(probed.skipped).toEqual([
+      { file: 'a.ts', reason: 'ERR_TOKENIZE: llama_tokenize failed' },
+      { file: 'b.ts', reason: 'ERR_DECODE_FAILED: llama_decode failed' },
+    ]);
+    expect(probed).toEqual({ ...(await probeHeads(random, good, options)), skipped: probed.skipped });
+  });
+
+  it('steerway heads notes the skipped files in one line, and fails in one line (exit 2) when no file could be probed', async () => {
+    const original = addon.loadModel.bind(addon);
+    const spy = vi.spyOn(addon, 'loadModel').mockImplementation(async (file, options) => failingOn(await original(file, options), 1));
+    const codeDir = path.join(dir, 'skipping');
+    fs.mkdirSync(codeDir);
+    fs.writeFileSync(path.join(codeDir, 'a.ts'), UNTOKENIZABLE + DENSE);
+    fs.writeFileSync(path.join(codeDir, 'b.ts'), UNDECODABLE + DENSE);
+    const run = async (given: string[]): Promise<{ code: number; stderr: string[] }> => {
+      const stderr: string[] = [];
+      const args = ['--model', path.join(dir, 'previous.gguf'), ...given.flatMap((f) => ['--files', f]), '--max-tokens', '64', '--cache-dir', path.join(dir, 'skip-cache')];
+      const code = await runHeads(args, { stdout: () => undefined, stderr: (l) => stderr.push(l), defaultCacheDir: dir, repoRoot: root, addon: { cpuBackend: pinnedCpuBackend() } });
+      return { code, stderr };
+    };
+    try {
+      const none = await run([codeDir]);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toEqual([`steerway heads: no file could be probed (2 files skipped: ${path.join(codeDir, 'a.ts')} (ERR_TOKENIZE: llama_tokenize failed), ${path.join(codeDir, 'b.ts')} (ERR_DECODE_FAILED: llama_decode failed))`]);
+      fs.writeFileSync(path.join(codeDir, 'c.ts'), DENSE);
+      const some = await run([codeDir]);
+      expect(some.code, some.stderr.join('\n')).toBe(0);
+      expect(some.stderr[0]).toBe(`steerway heads: 2 files skipped: ${path.join(codeDir, 'a.ts')} (ERR_TOKENIZE: llama_tokenize failed), ${path.join(codeDir, 'b.ts')} (ERR_DECODE_FAILED: llama_decode failed)`);
+      expect(some.stderr[1]).toMatch(/profile of 1 files/);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('steerway heads writes the profile at headProfilePath, prints it, and draws a heatmap per pattern', async () => {

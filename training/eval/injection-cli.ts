@@ -80,7 +80,8 @@ async function main(): Promise<void> {
     console.error(`[injection] probing heads on ${probeFiles.length} held-out files of ${new Set(probeFiles.map((f) => f.package)).size} packages not in the evaluation`);
     const { model, info } = await openEvalModel(values.model);
     try {
-      const probed = await probeHeads(model, probeFiles.map((f) => ({ file: f.path, text: f.text })), { maxTokens: positive('tokens', values.tokens) });
+      const { skipped, ...probed } = await probeHeads(model, probeFiles.map((f) => ({ file: f.path, text: f.text })), { maxTokens: positive('tokens', values.tokens) });
+      if (skipped.length > 0) console.error(`[injection] ${skipped.length} probe files skipped: ${skipped.map((s) => `${s.file} (${s.reason})`).join(', ')}`);
       profile = {
         version: HEAD_PROFILE_VERSION,
         model: { identity: await modelIdentity(values.model, fs.statSync(values.model), null), name: path.basename(values.model), nLayer: info.nLayer, nHead: info.nHead, nHeadKv: info.nHeadKv },
