@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { headName, type HeadChoice, type HeadProfileView, type PatternProfile } from '../../app/completion/headProfile';
 import { useApi } from '../app/context';
 import { useAssistant } from '../assistant/assistantStore';
@@ -16,6 +16,13 @@ export function HeadProfilePanel() {
   // Read again whenever another model is loaded (or the engine becomes ready).
   const loadedModel = useAssistant((s) => (s.status?.state === 'ready' ? (s.status.model?.path ?? null) : null));
   const [loaded, setLoaded] = useState<Loaded | null>(null);
+  // `steerway heads` writes the profile outside the app: read again on Reload and when the window gets the focus back.
+  const [reads, setReads] = useState(0);
+  const reload = useCallback(() => setReads((n) => n + 1), []);
+  useEffect(() => {
+    window.addEventListener('focus', reload);
+    return () => window.removeEventListener('focus', reload);
+  }, [reload]);
 
   useEffect(() => {
     let live = true;
@@ -26,11 +33,16 @@ export function HeadProfilePanel() {
     return () => {
       live = false;
     };
-  }, [api, loadedModel]);
+  }, [api, loadedModel, reads]);
 
   return (
     <section aria-label="Head profile">
-      <h3>Head profile</h3>
+      <h3>
+        Head profile{' '}
+        <button type="button" onClick={reload} title="Read the head profile file again (after steerway heads wrote it)">
+          Reload
+        </button>
+      </h3>
       {!loaded ? (
         <p className="muted">Reading the head profile…</p>
       ) : loaded.error !== null ? (

@@ -79,6 +79,23 @@ describe('HeadProfilePanel', () => {
     act(() => fake.emit('assistant.status', { ...fake.assistantStatus, state: 'ready' }));
     await within(region).findByRole('figure', { name: 'sink heatmap' });
   });
+
+  it('reads the profile again on Reload and when the window gets the focus back (steerway heads wrote it meanwhile)', async () => {
+    const fake = new FakeApi();
+    renderPanel(fake);
+    const region = screen.getByRole('region', { name: 'Head profile' });
+    await within(region).findByText(/No head profile for this model/);
+    fake.headProfile = view;
+    fireEvent.click(within(region).getByRole('button', { name: 'Reload' }));
+    await within(region).findByRole('figure', { name: 'sink heatmap' });
+
+    fake.headProfile = () => ({ ...view(), profile: null, chosen: [] });
+    act(() => {
+      window.dispatchEvent(new Event('focus'));
+    });
+    await within(region).findByText(/No head profile for this model/);
+    expect(within(region).queryByRole('figure')).toBeNull();
+  });
 });
 
 describe('the attention injection setting', () => {
