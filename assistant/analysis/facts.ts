@@ -523,13 +523,13 @@ function bindingNames(node: Node): Node[] {
   return name ? [name] : [];
 }
 
-function lineStartsOf(text: string): number[] {
+export function lineStartsOf(text: string): number[] {
   const starts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
   return starts;
 }
 
-function bracketPairs(root: Node): [number, number][] {
+export function bracketPairs(root: Node): [number, number][] {
   const pairs: [number, number][] = [];
   const stack: Node[] = [];
   const walk = (node: Node) => {

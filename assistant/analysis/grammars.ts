@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { Language, Parser } from 'web-tree-sitter';
 
 /** The languages the use-def analysis understands; any other file gives no edges. */
-export const ANALYSIS_LANGUAGES = ['typescript', 'tsx', 'javascript'] as const;
+export const ANALYSIS_LANGUAGES = ['typescript', 'tsx', 'javascript', 'python'] as const;
 export type AnalysisLanguage = (typeof ANALYSIS_LANGUAGES)[number];
 
 const EXTENSIONS: Record<string, AnalysisLanguage> = {
@@ -12,6 +12,7 @@ const EXTENSIONS: Record<string, AnalysisLanguage> = {
   '.tsx': 'tsx',
   // The JavaScript grammar parses JSX too.
   '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript', '.jsx': 'javascript',
+  '.py': 'python', '.pyi': 'python',
 };
 
 /** The language of a file by its extension, or null (no analysis). */
@@ -24,6 +25,7 @@ const WASM_FILES: Record<AnalysisLanguage, [pkg: string, file: string]> = {
   typescript: ['tree-sitter-typescript', 'tree-sitter-typescript.wasm'],
   tsx: ['tree-sitter-typescript', 'tree-sitter-tsx.wasm'],
   javascript: ['tree-sitter-javascript', 'tree-sitter-javascript.wasm'],
+  python: ['tree-sitter-python', 'tree-sitter-python.wasm'],
 };
 
 function packageFile(pkg: string, file: string): string {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Edit, Parser, type Point, type Tree } from 'web-tree-sitter';
 import { collectFacts, lookup, type Def, type FileFacts, type Span } from './facts';
+import { collectPythonFacts } from './pythonFacts';
 import { plainTree, type PlainNode, type TextEdit } from './plainTree';
 import { languageOfFile, loadGrammars, type AnalysisLanguage, type Grammars } from './grammars';
 
@@ -46,6 +47,8 @@ const TREES_KEPT = 4;
 const MAX_HOPS = 8;
 
 const MODULE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+/** A Python module `a/b` is `a/b.py`, its stub, or the package `a/b/__init__.py`. */
+const PYTHON_EXTENSIONS = ['.py', '.pyi'];
 
 function slashes(path: string): string {
   return path.replace(/\\/g, '/');
@@ -137,7 +140,7 @@ export class UseDefAnalyzer {
     try {
       const root = this.parse(file, language, text, atCursor);
       if (!root) return null;
-      const facts = collectFacts(file, text, root);
+      const facts = language === 'python' ? collectPythonFacts(file, text, root) : collectFacts(file, text, root);
       this.cache.set(key, facts);
       if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
       return facts;
@@ -212,13 +215,17 @@ function resolveEdges(files: readonly FileFacts[]): UseDefEdge[] {
   };
   const findModule = (from: string, source: string): FileFacts | null => {
     if (!source.startsWith('.')) return null;
-    const base = posix.normalize(posix.join(posix.dirname(slashes(from)), source));
-    const bare = base.replace(/\.(m|c)?jsx?$/, '');
-    for (const candidate of [base, ...[bare, `${bare}/index`].flatMap((b) => MODULE_EXTENSIONS.map((ext) => b + ext))]) {
-      const hit = byPath.get(candidate);
+    const python = languageOfFile(from) === 'python';
+    // `from . import x` names the package folder itself.
+    const base = posix.normalize(posix.join(posix.dirname(slashes(from)), source)).replace(/(.)\/$/, '$1');
+    const bare = python ? base : base.replace(/\.(m|c)?jsx?$/, '');
+    const extensions = python ? PYTHON_EXTENSIONS : MODULE_EXTENSIONS;
+    for (const candidate of [...(python ? [] : [base]), ...[bare, `${bare}/${python ? '__init__' : 'index'}`].flatMap((b) => extensions.map((ext) => b + ext))]) {
+      const hit = byPath.get(posix.normalize(candidate));
       if (hit && hit.file !== from) return hit;
     }
-    const named = (byStem.get(stem(bare)) ?? []).filter((facts) => facts.file !== from);
+    // By name only within the importing file's language (a `csv.py` never answers `./csv` in TypeScript).
+    const named = (byStem.get(stem(bare)) ?? []).filter((facts) => facts.file !== from && (languageOfFile(facts.file) === 'python') === python);
     return named.length === 1 ? named[0]! : null;
   };
 
