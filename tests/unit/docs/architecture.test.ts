@@ -28,6 +28,12 @@ describe('docs/ARCHITECTURE.md', () => {
     expect(bare.filter((name) => !fs.existsSync(path.join(root, name)))).toEqual([]);
   });
 
+  it('names every folder of assistant/, the engine side\'s components', () => {
+    const folders = fs.readdirSync(path.join(root, 'assistant'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `assistant/${e.name}/`);
+    expect(folders).toContain('assistant/heads/');
+    expect(folders.filter((folder) => !doc.includes(`\`${folder}`))).toEqual([]);
+  });
+
   it('names only files and folders that exist', () => {
     const paths = namedPaths(doc);
     expect(paths.length).toBeGreaterThan(40);
