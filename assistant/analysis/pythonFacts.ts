@@ -174,6 +174,9 @@ class PythonCollector {
       case 'attribute':
         this.attribute(node, scope, self, false);
         return;
+      case 'case_pattern':
+        this.casePattern(node, scope, self);
+        return;
       case 'keyword_argument': {
         // The keyword is the callee's parameter name, not a use here.
         const name = field(node, 'name');
@@ -186,6 +189,47 @@ class PythonCollector {
         if (COMPREHENSIONS.has(node.type)) this.comprehension(node, scope, self);
         else this.visitChildren(node, scope, self, cls);
     }
+  }
+
+  /** A `match` case: capture names are bound, `Color.RED` and a class pattern's class are read. */
+  private casePattern(node: Node, scope: Scope, self: SelfContext | null): void {
+    const capture = (name: Node) => {
+      const parts = namedChildren(name);
+      if (name.type === 'identifier') this.bind(name, scope);
+      else if (name.type !== 'dotted_name' || parts.length === 0) this.casePattern(name, scope, self);
+      else if (parts.length === 1) {
+        if (this.text.slice(parts[0]!.startIndex, parts[0]!.endIndex) !== '_') this.bind(parts[0]!, scope);
+      } else this.dottedValue(name, scope);
+    };
+    const children = namedChildren(node);
+    switch (node.type) {
+      case 'class_pattern':
+        children.forEach((child, i) => (i === 0 && child.type === 'dotted_name' ? this.dottedValue(child, scope) : this.casePattern(child, scope, self)));
+        return;
+      case 'keyword_pattern':
+        children.forEach((child, i) => (i === 0 && child.type === 'identifier' ? this.occurrences.push(this.span(child)) : capture(child)));
+        return;
+      case 'as_pattern':
+        children.forEach((child, i) => (i === children.length - 1 && child.type === 'identifier' ? this.bind(child, scope) : this.casePattern(child, scope, self)));
+        return;
+      case 'case_pattern':
+      case 'splat_pattern':
+        children.forEach(capture);
+        return;
+      case 'list_pattern':
+      case 'tuple_pattern':
+      case 'union_pattern':
+      case 'dict_pattern':
+        for (const child of children) this.casePattern(child, scope, self);
+        return;
+      default:
+        this.visit(node, scope, self, null); // a literal (or a dict pattern's key)
+    }
+  }
+
+  /** `a.b.c` read as a value: `a` is a use, the rest are attribute names. */
+  private dottedValue(node: Node, scope: Scope): void {
+    namedChildren(node).forEach((part, i) => (i === 0 ? this.use(part, scope) : this.occurrences.push(this.span(part))));
   }
 
   /** `x = C()` or `x: C = ...`: a value whose members are those of class `C`. */

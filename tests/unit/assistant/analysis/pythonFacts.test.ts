@@ -161,6 +161,39 @@ describe('Python use-def edges', () => {
     ]);
   });
 
+  it('binds match captures (not `_`, not a value pattern or a class pattern\'s class)', () => {
+    expect(edges('a.py', [
+      'def handle(cmd):',
+      '    match cmd:',
+      '        case [x, *rest] | (x, rest):',
+      '            return x, rest',
+      '        case Point(x=0, y=yy) as p:',
+      '            return yy, p',
+      '        case {"k": v, **others}:',
+      '            return v, others',
+      '        case Color.RED:',
+      '            return _',
+      '        case w if w > 0:',
+      '            return w',
+      'class Point: pass',
+      'Color = 1',
+    ])).toEqual([
+      'cmd 2:10 -> a.py 1:11',
+      'x 3:27 -> a.py 3:14', // the second alternative binds the same names
+      'rest 3:30 -> a.py 3:18',
+      'x 4:19 -> a.py 3:14',
+      'rest 4:22 -> a.py 3:18',
+      'Point 5:13 -> a.py 13:6',
+      'yy 6:19 -> a.py 5:26',
+      'p 6:23 -> a.py 5:33',
+      'v 8:19 -> a.py 7:19',
+      'others 8:22 -> a.py 7:24',
+      'Color 9:13 -> a.py 14:0',
+      'w 11:18 -> a.py 11:13',
+      'w 12:19 -> a.py 11:13',
+    ]);
+  });
+
   it('resolves imports to attached documents by module path: relative, absolute, aliased, a module\'s members', () => {
     const docs = [
       { file: 'pkg/csv.py', text: "def parse(s):\n    return s.split(',')\nclass Table:\n    def __init__(self, rows):\n        self.rows = rows\n    def render(self):\n        return self.rows\n" },
