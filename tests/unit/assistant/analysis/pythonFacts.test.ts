@@ -248,6 +248,18 @@ describe('Python use-def edges', () => {
       .toEqual(['parse 2:0 -> src/main.ts 1:9']);
   });
 
+  it('gives the same edges after edits (incremental reparse) as a fresh analysis', () => {
+    let code = 'class A:\n    def __init__(self):\n        self.v = 1\n    def get(self):\n        return self.v\na = A()\ndef f(x):\n    return x + a.get()\n';
+    const edits = ['b = f(2)\n', '# note\n', 'y = [b for _ in range(2)]\n'];
+    for (const [i, insert] of edits.entries()) {
+      const at = i === 1 ? 0 : code.length; // one edit at the start shifts every later node
+      code = code.slice(0, at) + insert + code.slice(at);
+      const incremental = edges('inc.py', [code]);
+      expect(incremental).toEqual(edges(`fresh${i}.py`, [code]).map((e) => e.replace(`fresh${i}.py`, 'inc.py')));
+      expect(incremental.length).toBeGreaterThan(6);
+    }
+  });
+
   it('gives no edges from a broken region, and never an error', () => {
     expect(edges('a.py', ['def f(:', '  ))) (((', '] = lambda'])).toEqual([]);
     const broken = edges('a.py', ['y = 1', 'def f(a):', '    return a +', 'x = y', 'print(x)']);
