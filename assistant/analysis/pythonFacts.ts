@@ -32,6 +32,8 @@ class PythonCollector {
   readonly nameUses: (Span & { scope: Scope })[] = [];
   readonly memberUses: (Span & { object: Def | Ref })[] = [];
   readonly selfAssignments: { cls: Def; span: Span }[] = [];
+  /** Classes with the base classes they name, in definition order (bases defined in the same file are inherited). */
+  readonly bases: { cls: Def; bases: Ref[] }[] = [];
   readonly imports: Def[] = [];
   readonly occurrences: Span[] = [];
 
@@ -106,6 +108,17 @@ class PythonCollector {
       case 'function_definition':
         this.functionDefinition(node, scope, self, cls);
         return;
+      case 'decorated_definition': {
+        // A static method's first parameter is not its instance.
+        const definition = field(node, 'definition');
+        const isStatic = namedChildren(node).some((d) => d.type === 'decorator' && this.text.slice(d.startIndex, d.endIndex).replace(/\s+/g, '') === '@staticmethod');
+        for (const child of namedChildren(node)) {
+          if (child !== definition) this.visit(child, scope, self, cls);
+          else if (definition.type === 'function_definition') this.functionDefinition(definition, scope, self, isStatic ? null : cls, isStatic && cls !== null);
+          else this.visit(definition, scope, self, cls);
+        }
+        return;
+      }
       case 'class_definition':
         this.classDefinition(node, scope, self);
         return;
@@ -294,7 +307,8 @@ class PythonCollector {
     if (name?.type === 'identifier') this.bind(name, inner);
   }
 
-  private functionDefinition(node: Node, scope: Scope, self: SelfContext | null, cls: Def | null): void {
+  /** `cls`: the class whose method this is (null for a static method, `inClass` then true). */
+  private functionDefinition(node: Node, scope: Scope, self: SelfContext | null, cls: Def | null, inClass = cls !== null): void {
     const name = field(node, 'name');
     if (name) this.bind(name, scope);
     const inner = this.newFunctionScope(scope);
@@ -305,7 +319,7 @@ class PythonCollector {
     // A method's first parameter is its instance; a function nested in a method still sees the method's.
     const first = namedChildren(params)[0];
     const firstName = first?.type === 'identifier' ? first : first?.type === 'typed_parameter' ? namedChildren(first)[0] : null;
-    const ownSelf = cls && firstName?.type === 'identifier' ? { name: this.text.slice(firstName.startIndex, firstName.endIndex), cls } : cls ? null : self;
+    const ownSelf = cls && firstName?.type === 'identifier' ? { name: this.text.slice(firstName.startIndex, firstName.endIndex), cls } : inClass ? null : self;
     const body = field(node, 'body');
     if (body) this.visitChildren(body, inner, ownSelf, null);
   }
@@ -323,6 +337,9 @@ class PythonCollector {
     // A rebound class name is a use of its first binding; `self.x` in this body still reaches this class's members.
     const def = (name ? this.bind(name, scope, { members }) : null) ?? { name: '', file: this.file, start: node.startIndex, end: node.startIndex, members };
     const inner: Scope = { parent: scope, names: new Map(), hoists: false };
+    const superclasses = field(node, 'superclasses');
+    const bases = namedChildren(superclasses).filter((base) => base.type === 'identifier');
+    if (bases.length > 0) this.bases.push({ cls: def, bases: bases.map((base) => ({ name: this.text.slice(base.startIndex, base.endIndex), scope })) });
     for (const child of namedChildren(node)) {
       if (child === name) continue;
       if (child.type === 'block') this.visitChildren(child, inner, null, def);
@@ -411,6 +428,14 @@ export function collectPythonFacts(file: string, text: string, root: Node): File
   collector.visitChildren(root, collector.root, null, null);
   for (const { cls, span } of collector.selfAssignments) {
     if (cls.members && !cls.members.has(span.name)) cls.members.set(span.name, { ...span, file });
+  }
+  // Then the members a class inherits from a base class of this file (its own members win).
+  for (const { cls, bases } of collector.bases) {
+    for (const ref of bases) {
+      const base = collector.resolve(ref.scope, ref.name);
+      if (!base?.members || base === cls) continue;
+      for (const [name, member] of base.members) if (!cls.members!.has(name)) cls.members!.set(name, member);
+    }
   }
   const uses: { span: Span; def: Def }[] = [];
   for (const use of collector.nameUses) {

@@ -100,6 +100,37 @@ describe('Python use-def edges', () => {
     ]);
   });
 
+  it('inherits members from a base class of the file; a static method has no self, a class method\'s cls reaches the class', () => {
+    expect(edges('a.py', [
+      'class A:',
+      '    def __init__(self):',
+      '        self.size = 0',
+      '    def grow(self):',
+      '        return self.size',
+      'class B(A):',
+      '    @staticmethod',
+      '    def make(n):',
+      '        return n.size',
+      '    @classmethod',
+      '    def build(cls):',
+      '        return cls.make(1)',
+      '    def twice(self):',
+      '        return self.grow() + self.size',
+    ])).toEqual([
+      'self 3:8 -> a.py 2:17',
+      'self 5:15 -> a.py 4:13',
+      'size 5:20 -> a.py 3:13',
+      'A 6:8 -> a.py 1:6',
+      'n 9:15 -> a.py 8:13', // not an instance of B: `n.size` has no edge
+      'cls 12:15 -> a.py 11:14',
+      'make 12:19 -> a.py 8:8',
+      'self 14:15 -> a.py 13:14',
+      'grow 14:20 -> a.py 4:8',
+      'self 14:29 -> a.py 13:14',
+      'size 14:34 -> a.py 3:13',
+    ]);
+  });
+
   it('binds unpacking, augmented assignment, for, with-as and except-as targets, and lambda parameters', () => {
     expect(edges('a.py', [
       'a, (b, *rest) = 1, (2, 3)',
