@@ -265,6 +265,17 @@ describe('Python use-def edges', () => {
     ]);
   });
 
+  it('reaches a method of a class imported from an attached document through an annotated parameter', () => {
+    expect(edges('pkg/view.py', ['from .csv import Table', 'def show(t: Table):', '    return t.render()'], [
+      { file: 'pkg/csv.py', text: 'class Table:\n    def render(self):\n        return 1\n' },
+    ])).toEqual([
+      'Table 1:17 -> pkg/csv.py 1:6',
+      'Table 2:12 -> pkg/csv.py 1:6',
+      't 3:11 -> pkg/view.py 2:9',
+      'render 3:13 -> pkg/csv.py 2:8',
+    ]);
+  });
+
   it('reaches a package\'s __init__.py, and a TypeScript import never reaches a Python file', () => {
     expect(edges('app/main.py', ['from .models import User', 'from . import helpers', 'User(helpers)'], [
       { file: 'app/models/__init__.py', text: 'class User: pass\n' },
