@@ -90,7 +90,7 @@ export async function collectCodeFiles(paths: readonly string[]): Promise<string
     }
     if (stat.isDirectory()) await walk(given);
     else if (languageOfFile(given)) found.push(given);
-    else throw new HeadsInputError(`--files ${given}: not a TypeScript or JavaScript file`);
+    else throw new HeadsInputError(`--files ${given}: not a file the analysis reads (TypeScript, JavaScript, Python)`);
   }
   return [...new Set(found)];
 }

@@ -70,7 +70,7 @@ describe('steerway heads inputs', () => {
       [['--model', work, '--files', code], /--model .*: not a file/],
       [['--model', notGguf, '--files', code], /--model .*bad\.gguf: not a GGUF model/],
       [['--model', notGguf, '--files', path.join(work, 'nowhere')], /--files .*nowhere: no such file or folder/],
-      [['--model', notGguf, '--files', path.join(work, 'src/readme.md')], /not a TypeScript or JavaScript file/],
+      [['--model', notGguf, '--files', path.join(work, 'src/readme.md')], /not a file the analysis reads \(TypeScript, JavaScript, Python\)/],
       [['--model', notGguf, '--files', path.join(work, 'docs')], /no TypeScript or JavaScript files in/],
       [['--model', notGguf], /cannot read the default file list .*: give --files <dir>/, work],
       [['--model', notGguf, '--bogus'], /unknown argument --bogus \(steerway heads --help\)/],
