@@ -2,6 +2,7 @@
 time budget goes, said in plan.json), then the ablation without block-sparse rows for the same steps (so the same
 tokens), keeps each run's weights at its lowest held-out loss, and packs both as Q8_0 parts into OUT, for the device
 tool to bring home (unpack_q8.py, then export, here).
+--samples may be a packed folder (pack_rows.py; the rows are unpacked there first).
 usage: python3 training/python/gpu_run.py --samples DIR --out OUT [--preset v2] [--budget-s 300] [--tokens-per-param 20]
   [--only main|ablation|both] [-- train.py arguments...]"""
 
@@ -14,7 +15,9 @@ import os
 import sys
 
 import train
+from data import SamplesError
 from pack_q8 import pack
+from pack_rows import unpack
 
 PART_MIB = 15
 
@@ -37,6 +40,13 @@ def main(argv: list[str]) -> int:
     p.add_argument("--only", choices=["main", "ablation", "both"], default="both")
     p.add_argument("extra", nargs="*", help="train.py arguments (after --)")
     a = p.parse_args(argv)
+    # Rows packed to travel (pack_rows.py) are unpacked in place, checked against the samples stage's sha256.
+    if os.path.exists(os.path.join(a.samples, "packed.json")) and not os.path.exists(os.path.join(a.samples, "train.tokens.u16")):
+        try:
+            unpack(a.samples, a.samples)
+        except SamplesError as e:
+            print(f"gpu_run: {e}", file=sys.stderr)
+            return 1
     with open(os.path.join(a.samples, "samples.json"), encoding="utf-8") as f:
         meta = json.load(f)
     L = meta["L"]
