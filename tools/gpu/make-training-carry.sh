@@ -11,7 +11,9 @@ cd "$ROOT"
 SAMPLES="$(realpath -m "${1:-out/training/v2}")"
 CARRY="$(realpath -m "${TRAINING_CARRY:-.device-carry/training}")"
 LIMIT_MIB="${TRAINING_CARRY_LIMIT_MIB:-60}"
-PYTHON="${STEERWAY_PYTHON:-python3}"
+# As the tests find it (tests/unit/training/torchPython.ts): the packer reads rows through data.py, which needs torch.
+PYTHON="${STEERWAY_PYTHON:-$([ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)}"
+"$PYTHON" -c 'import numpy, torch' 2> /dev/null || { echo "make-training-carry: $PYTHON cannot import numpy and torch (set STEERWAY_PYTHON)" >&2; exit 1; }
 [ -s "$SAMPLES/samples.json" ] || { echo "make-training-carry: $SAMPLES/samples.json not found (run the samples stage)" >&2; exit 1; }
 rm -rf "$CARRY"
 mkdir -p "$CARRY"
