@@ -14,5 +14,4 @@ PYTHON="${STEERWAY_PYTHON:-python3}"
 mkdir -p "$OUT"
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader > "$OUT/gpu-run.txt" 2>&1
 cd "$ROOT/training/python"
-set -o pipefail
 "$PYTHON" gpu_run.py --samples "$CARRY" --out "$OUT" --budget-s "$BUDGET" "$@" 2>&1 | tee -a "$OUT/gpu-run.txt"
