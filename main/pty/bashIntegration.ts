@@ -3,6 +3,11 @@
  * and how a cell's text is typed so that it runs as one command in the current shell.
  */
 
+/** What the host writes once a prompt's end marker is parsed: the prompt command reads input away up to it. */
+export function promptAcknowledgement(nonce: string): string {
+  return `${nonce}\x1d`;
+}
+
 /** The rcfile for `bash --noprofile --rcfile <file>`; the nonce lives only in unexported variables. */
 export function bashIntegrationScript(nonce: string): string {
   return `# Steerway shell integration, generated for one shell and deleted once read.
@@ -54,6 +59,11 @@ __steerway_precmd() {
   done
   __steerway_escape_cwd
   printf '\\e]633;P;%s;Cwd=%s\\a\\e]133;D;%s;%s\\a' "$__steerway_nonce" "$__steerway_cwd" "$__steerway_nonce" "$status"
+  # Keys typed for a command that has ended must not run as the next command: what the terminal still holds is
+  # read away, silently, up to the host's acknowledgement of this prompt (the nonce, then GS), which it sends once it
+  # stops passing keys on. (The terminal closing ends the wait; a GS typed by the user does not.)
+  local drained
+  while IFS= read -r -s -t 60 -d $'\\x1d' drained; do [[ $drained == *"$__steerway_nonce" ]] && break; done
   # Set on every prompt: a prompt command from ~/.bashrc (starship, ...) may have replaced them.
   PS1=$'\\\\[\\e]133;A;'"$__steerway_nonce"$'\\a\\\\]$ \\\\[\\e]133;B;'"$__steerway_nonce"$'\\a\\\\]'
   PS0=$'\\e]133;C;'"$__steerway_nonce"$'\\a'

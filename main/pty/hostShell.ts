@@ -3,7 +3,7 @@ import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn, type IPty } from 'node-pty';
-import { bashIntegrationScript, commandLine } from './bashIntegration';
+import { bashIntegrationScript, commandLine, promptAcknowledgement } from './bashIntegration';
 import { MarkerParser, type ShellEvent } from './markerParser';
 import { foregroundProcessGroup, hasExeced, killShellProcesses } from './processTree';
 import type { HostEvent, HostRequest } from './protocol';
@@ -103,7 +103,7 @@ export class HostShell {
   private constructor(
     private readonly request: CreateRequest,
     private readonly pty: IPty,
-    nonce: string,
+    private readonly nonce: string,
     private readonly rcDirectory: string,
     private readonly send: (event: HostEvent) => void,
   ) {
@@ -213,13 +213,18 @@ export class HostShell {
       case 'cwd':
         this.cwd = event.cwd;
         return;
-      case 'commandEnd':
-        if (!this.command?.started) return; // the first prompt's
+      case 'commandEnd': {
+        // Every prompt waits for its acknowledgement; keys for an ended command are passed on no more (it is
+        // forgotten first), and the prompt command reads away what the terminal still holds up to it.
+        const command = this.command?.started ? this.command : null;
+        if (command) this.command = null;
+        this.write(promptAcknowledgement(this.nonce));
+        if (!command) return; // the first prompt's (a command queued before it has not started)
         this.flushOutput();
-        this.stopInterruptWatch(this.command);
-        this.command = null;
+        this.stopInterruptWatch(command);
         this.send({ type: 'finished', shellId: this.request.shellId, exitCode: event.exitCode, cwd: this.cwd });
         return;
+      }
     }
   }
 

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PtyHost, ShellExitedError, ShellStartError, ShellUnavailableError, type ShellSession } from '../../../main/pty/ptyHost';
@@ -141,6 +141,24 @@ describe('ShellSession', () => {
     shell.input('echo injected\r');
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await runCollect(shell, 'echo ok')).output).toBe('ok\r\n');
+  });
+
+  it('never runs keys a command left unread as the next command (text typed as a cell ends)', async () => {
+    const shell = await newShell();
+    const leaked = path.join(home, 'leaked');
+    // `sleep` reads no input: what is typed meanwhile stays in the terminal when it ends.
+    const running = runCollect(shell, 'sleep 0.5');
+    let typing = true;
+    void running.then(() => (typing = false));
+    while (typing) {
+      shell.input(`touch ${leaked}\r`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await running;
+    const after = await runCollect(shell, `ls ${leaked} 2>&1; echo ok`);
+    expect(after.output).toContain('No such file');
+    expect(after.output).toContain('ok');
+    expect(existsSync(leaked)).toBe(false);
   });
 
   it('queues commands submitted together and runs them in order', async () => {
