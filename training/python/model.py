@@ -188,7 +188,7 @@ class Injection:
     layer: int
     head: int
     rows: torch.Tensor  # [L] bool
-    probs: torch.Tensor  # [L, K]: columns are key indices (KV cells of a fresh cache decoded in order)
+    probs: torch.Tensor  # [L, K], or [B, L, K] per sample: columns are key indices (KV cells of a fresh cache decoded in order)
 
 
 def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None, use_sdpa: bool,
@@ -206,8 +206,10 @@ def attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Ten
         mask = torch.ones(L, K, dtype=torch.bool, device=q.device).tril()
     scores = scores.masked_fill(~mask, float("-inf"))
     probs = scores.softmax(dim=-1)
+    if inject:
+        probs = probs.clone()  # softmax's backward reads its output: rows are replaced in a copy
     for j in inject or ():
-        probs[:, j.head, j.rows] = j.probs[j.rows].to(probs.dtype)
+        probs[:, j.head, j.rows] = j.probs[..., j.rows, :].to(probs.dtype)
     return torch.matmul(probs, wide(v)).to(q.dtype)
 
 
