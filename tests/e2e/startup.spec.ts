@@ -18,7 +18,11 @@ test.use({ viewport: { width: 1400, height: 900 } });
 
 const bareUrl = (url: string) => new URL('/', url).href;
 const tabs = (page: Page) => page.getByRole('tablist', { name: 'Open files' });
-const openFromTree = (page: Page, name: string) => page.getByRole('tree', { name: 'Files' }).getByRole('treeitem', { name }).click();
+/** Opens a file from the tree and waits until its tab is the active one (the open reads the file first). */
+async function openFromTree(page: Page, name: string): Promise<void> {
+  await page.getByRole('tree', { name: 'Files' }).getByRole('treeitem', { name }).click();
+  await expect(tabs(page).getByRole('tab', { name })).toHaveAttribute('aria-selected', 'true');
+}
 
 test('the access token lives in a cookie: a new page at the bare URL works, a browser without it gets the message', async ({ page, app, browser }) => {
   await page.goto(app.url);
