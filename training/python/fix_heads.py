@@ -28,7 +28,7 @@ import torch.nn.functional as F
 
 from data import Batches, SamplesError, Split, check_rows, open_split, read_meta
 from model import PAD, Injection, Layout, Llama, layout
-from train import to_batch
+from train import finetune_steps, to_batch
 from weights import WeightsError, load_weights
 
 PATTERNS = ("previous-token",)
@@ -106,22 +106,12 @@ def finetune(model: Llama, split: Split, heads: list[tuple[int, int]], steps: in
              autocast, log=lambda message: None) -> dict:
     """`steps` AdamW steps on the train split with the heads fixed in every forward; the batches depend on `seed`
     only, so two calls with the same seed train on the same rows."""
-    batches = Batches(split, batch_size, seed, False)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
-    model.train()
-    losses, tokens_seen, started = [], 0, time.time()
-    for step in range(steps):
-        tokens, seg = to_batch(split, batches.next(), torch.device("cpu"), False)
-        sums, counts = token_losses(model, tokens, seg, heads, autocast)
-        loss = sums.sum() / counts.sum().clamp(min=1)
-        tokens_seen += int(counts.sum())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        losses.append(float(loss))
-        log(f"fix_heads: {'fixed' if heads else 'own'} step {step + 1}/{steps} loss {losses[-1]:.4f} ({time.time() - started:.0f} s)")
-    return {"steps": steps, "tokensSeen": tokens_seen, "trainLosses": losses, "seconds": round(time.time() - started, 1)}
+    def report(step: int, losses: list[float], seconds: float) -> None:
+        log(f"fix_heads: {'fixed' if heads else 'own'} step {step}/{steps} loss {losses[-1]:.4f} ({seconds:.0f} s)")
+
+    trained = finetune_steps(model, split, Batches(split, batch_size, seed, False), steps, lr,
+                             lambda tokens, seg: token_losses(model, tokens, seg, heads, autocast), log=report)
+    return {"steps": steps, **trained}
 
 
 def run(weights: str, heads_spec: str, samples: str, steps: int, lr: float, batch_size: int, eval_rows: int, seed: int,

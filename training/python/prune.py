@@ -16,7 +16,6 @@ import json
 import os
 import re
 import sys
-import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -24,7 +23,7 @@ import torch
 
 from data import Batches, SamplesError, check_rows, open_split, read_meta
 from model import Llama
-from train import evaluate, to_batch, token_losses
+from train import evaluate, finetune_steps, token_losses
 from weights import WeightsError, load_weights, save_weights
 
 # GGUF names of the linear weights that are pruned.
@@ -94,28 +93,17 @@ def recover(model: Llama, masks: dict[str, torch.Tensor], samples: str, steps: i
         return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
 
     before = evaluate(model, eval_split, rows, eval_config, device, autocast)["evalLoss"]
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
-    model.train()
-    losses = []
-    tokens_seen = 0  # loss targets (not padding) the fine-tune trained on
-    started = time.time()
-    for step in range(steps):
-        tokens, seg = to_batch(train_split, batches.next(), device, False)
-        sums, counts = token_losses(model, tokens, seg, False, autocast)
-        loss = sums.sum() / counts.sum().clamp(min=1)
-        tokens_seen += int(counts.sum())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        apply_masks(model, masks)
-        losses.append(float(loss))
-        if (step + 1) % 10 == 0:
-            log(f"recover step {step + 1}/{steps} loss {np.mean(losses[-10:]):.4f} ({time.time() - started:.0f} s)")
+    def report(step: int, losses: list[float], seconds: float) -> None:
+        if step % 10 == 0:
+            log(f"recover step {step}/{steps} loss {np.mean(losses[-10:]):.4f} ({seconds:.0f} s)")
+
+    trained = finetune_steps(model, train_split, batches, steps, lr, lambda tokens, seg: token_losses(model, tokens, seg, False, autocast),
+                             after_step=lambda: apply_masks(model, masks), log=report)
+    losses = trained["trainLosses"]
     after = evaluate(model, eval_split, rows, eval_config, device, autocast)["evalLoss"]
-    return {"steps": steps, "lr": lr, "batchSize": batch_size, "L": meta["L"], "tokensSeen": tokens_seen, "evalRows": len(rows),
+    return {"steps": steps, "lr": lr, "batchSize": batch_size, "L": meta["L"], "tokensSeen": trained["tokensSeen"], "evalRows": len(rows),
             "evalLossBefore": before, "evalLossAfter": after, "trainLossFirst": losses[0] if losses else None,
-            "trainLossLast": float(np.mean(losses[-10:])) if losses else None, "seconds": round(time.time() - started, 1)}
+            "trainLossLast": float(np.mean(losses[-10:])) if losses else None, "seconds": trained["seconds"]}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

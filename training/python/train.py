@@ -161,6 +161,30 @@ def token_losses(model: torch.nn.Module, tokens: torch.Tensor, seg: torch.Tensor
     return (loss * weight).sum(dim=1), weight.sum(dim=1)
 
 
+def finetune_steps(model: torch.nn.Module, split: Split, batches: Batches, steps: int, lr: float, losses_of,
+                   after_step=lambda: None, log=lambda step, losses, seconds: None) -> dict:
+    """A short fine-tune on the CPU (pruning's recovery, fixed heads): `steps` AdamW steps (no weight decay, gradients
+    clipped at 1) on `batches` of `split`; `losses_of(tokens, seg)` gives per-row loss sums and target counts, as
+    token_losses does; `after_step` runs after each optimizer step. Returns the train losses, the loss targets (not
+    padding) trained on, and the seconds."""
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
+    model.train()
+    losses, tokens_seen, started = [], 0, time.time()
+    for step in range(steps):
+        tokens, seg = to_batch(split, batches.next(), torch.device("cpu"), False)
+        sums, counts = losses_of(tokens, seg)
+        loss = sums.sum() / counts.sum().clamp(min=1)
+        tokens_seen += int(counts.sum())
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        after_step()
+        losses.append(float(loss))
+        log(step + 1, losses, time.time() - started)
+    return {"trainLosses": losses, "tokensSeen": tokens_seen, "seconds": round(time.time() - started, 1)}
+
+
 @torch.no_grad()
 def evaluate(model, split: Split, rows: np.ndarray, c: TrainConfig, device, autocast) -> dict:
     """Mean loss per target over the eval rows, and over its sparse and dense rows. Always with the rows' own
