@@ -83,7 +83,28 @@ function stringValue(node: Node | null, text: string): string | null {
   return text.slice(node.startIndex + 1, node.endIndex - 1);
 }
 
-class Collector {
+/** What the collectors of every language share: the file, its text, its identifier occurrences, spans of nodes. */
+export abstract class CollectorBase {
+  readonly occurrences: Span[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly text: string,
+  ) {}
+
+  protected span(node: Node): Span {
+    return { name: this.text.slice(node.startIndex, node.endIndex), start: node.startIndex, end: node.endIndex };
+  }
+
+  /** A definition at `node`, counted as an occurrence. */
+  protected def(node: Node, extra: Partial<Def> = {}): Def {
+    const span = this.span(node);
+    this.occurrences.push(span);
+    return { ...span, file: this.file, ...extra };
+  }
+}
+
+class Collector extends CollectorBase {
   readonly root = newScope(null, true);
   readonly nameUses: NameUse[] = [];
   readonly memberUses: MemberUse[] = [];
@@ -91,19 +112,6 @@ class Collector {
   readonly imports: Def[] = [];
   readonly exportRefs = new Map<string, Def | Ref>();
   defaultExport: Def | Ref | null = null;
-  readonly occurrences: Span[] = [];
-
-  constructor(readonly file: string, readonly text: string) {}
-
-  private span(node: Node): Span {
-    return { name: this.text.slice(node.startIndex, node.endIndex), start: node.startIndex, end: node.endIndex };
-  }
-
-  private def(node: Node, extra: Partial<Def> = {}): Def {
-    const span = this.span(node);
-    this.occurrences.push(span);
-    return { ...span, file: this.file, ...extra };
-  }
 
   private declare(scope: Scope, def: Def): Def {
     if (!scope.names.has(def.name)) scope.names.set(def.name, def);

@@ -1,7 +1,7 @@
 // One Python file's syntax tree read into the same facts as a TS/JS file: LEGB scopes (builtins ignored).
 // Python binds a name for its whole scope, so every use is resolved after the walk; the first binding of a name in
 // a scope is its definition and later assignments to it are uses of that definition.
-import { bracketPairs, lineStartsOf, type Def, type FileFacts, type Ref, type Scope, type Span } from './facts';
+import { bracketPairs, CollectorBase, lineStartsOf, type Def, type FileFacts, type Ref, type Scope, type Span } from './facts';
 import { field, namedChildren, type PlainNode as Node } from './plainTree';
 
 /** In a method, the name of its first parameter (`self`) and the class it reaches. */
@@ -24,7 +24,7 @@ function moduleSource(node: Node, text: string): string | null {
   return path ? up + text.slice(path.startIndex, path.endIndex).replace(/\s+/g, '').split('.').join('/') : up;
 }
 
-class PythonCollector {
+class PythonCollector extends CollectorBase {
   readonly root: Scope = { parent: null, names: new Map(), hoists: true };
   /** `global` / `nonlocal` declarations by scope. */
   private readonly declared = new Map<Scope, Map<string, 'global' | 'nonlocal'>>();
@@ -35,19 +35,6 @@ class PythonCollector {
   /** Classes with the base classes they name, in definition order (bases defined in the same file are inherited). */
   readonly bases: { cls: Def; bases: Ref[] }[] = [];
   readonly imports: Def[] = [];
-  readonly occurrences: Span[] = [];
-
-  constructor(readonly file: string, readonly text: string) {}
-
-  private span(node: Node): Span {
-    return { name: this.text.slice(node.startIndex, node.endIndex), start: node.startIndex, end: node.endIndex };
-  }
-
-  private def(node: Node, extra: Partial<Def> = {}): Def {
-    const span = this.span(node);
-    this.occurrences.push(span);
-    return { ...span, file: this.file, ...extra };
-  }
 
   private use(node: Node, scope: Scope): void {
     if (node.startIndex === node.endIndex) return; // a name the parser inserted (MISSING)
