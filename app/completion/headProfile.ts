@@ -5,20 +5,34 @@ import { z } from 'zod';
 const Count = z.number().int().nonnegative();
 const Share = z.number().min(0).max(1);
 
-export const HeadScore = z.object({ layer: Count, head: Count, mass: Share, top1: Share });
+export const HEAD_PROFILE_VERSION = 1;
+
+export const HeadScore = z.object({
+  layer: Count,
+  head: Count,
+  /** Mean over the pattern's rows of the attention mass the head puts on the pattern's targets. */
+  mass: Share,
+  /** Share of the pattern's rows whose most attended key is one of the targets. */
+  top1: Share,
+});
 export type HeadScore = z.infer<typeof HeadScore>;
 
 export const PatternProfile = z.object({
+  /** Query rows the pattern has over all probed files (each head is scored on all of them). */
   rows: Count,
+  /** One score per (layer, head), ordered by layer then head. */
   heads: z.array(HeadScore),
-  /** The control: what a head attending uniformly (or picking a visible key at random) scores; absent in older profiles. */
+  /**
+   * The control: the mass of a head attending uniformly to the visible keys, which is also the expected top-1 of a
+   * head picking one visible key at random (mean over rows of targets / visible keys). Absent in older profiles.
+   */
   chance: Share.optional(),
 });
 export type PatternProfile = z.infer<typeof PatternProfile>;
 
 /** The profile file; patterns by name (the engine's pattern names: main checks that each is there). */
 export const HeadProfileFile = z.object({
-  version: z.literal(1),
+  version: z.literal(HEAD_PROFILE_VERSION),
   model: z.object({
     /** The engine's model identity (sha256 of the file): the profile's key. */
     identity: z.string().min(1),

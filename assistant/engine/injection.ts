@@ -4,7 +4,7 @@
 // a context whose KV cells equal positions (engine.ts), so a row's columns are its pattern's positions.
 import fs from 'node:fs';
 import { PATTERN_NAMES, PATTERNS, mapToPrompt, type PromptAnalysis, type PromptSpan, type SparseRow, type UseDefResult } from '../analysis';
-import { chooseHeads, headProfilePath, type HeadChoice, type HeadProfile } from '../heads/profile';
+import { chooseHeads, HeadProfileError, headProfilePath, parseHeadProfile, type HeadChoice, type HeadProfile } from '../heads/profile';
 import type { AttentionInjection, InjectedRows } from '../../native/binding';
 import type { InjectionReport } from '../../app/completion/vocabulary';
 import { InvalidRequestError } from './types';
@@ -59,13 +59,12 @@ export class HeadProfileReader {
 
 function readProfile(file: string, identity: string, nLayer: number, nHead: number): { profile: HeadProfile | null; error: string | null } {
   try {
-    const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as HeadProfile;
-    if (profile?.model?.identity !== identity) return { profile: null, error: 'it is for another model' };
+    const profile = parseHeadProfile(file, fs.readFileSync(file, 'utf8'));
+    if (profile.model.identity !== identity) return { profile: null, error: 'it is for another model' };
     if (profile.model.nLayer !== nLayer || profile.model.nHead !== nHead) return { profile: null, error: 'its shape differs from the model' };
-    checkHeads(chooseHeads(profile), nLayer, nHead);
     return { profile, error: null };
   } catch (err) {
-    return { profile: null, error: (err as Error).message };
+    return { profile: null, error: err instanceof HeadProfileError ? err.why : (err as Error).message };
   }
 }
 

@@ -1,37 +1,63 @@
 // A model's head profile (issue 13): how closely each attention head's observed attention follows each exact
 // pattern, and the choice of heads whose rows injection replaces. Written by `steerway heads`, read by the engine.
 import path from 'node:path';
+import type { z } from 'zod';
+import { HEAD_PROFILE_VERSION, HeadProfileFile, type HeadScore, type PatternProfile } from '../../app/completion/headProfile';
 import { PATTERN_NAMES, type PatternName } from '../analysis';
 
-export const HEAD_PROFILE_VERSION = 1;
+export { HEAD_PROFILE_VERSION, type HeadScore, type PatternProfile };
 
-export interface HeadScore {
-  layer: number;
-  head: number;
-  /** Mean over the pattern's rows of the attention mass the head puts on the pattern's targets, in [0, 1]. */
-  mass: number;
-  /** Share of the pattern's rows whose most attended key is one of the targets, in [0, 1]. */
-  top1: number;
+/** The profile file (its shape is the app's schema), with a score for every pattern of the analysis. */
+export type HeadProfile = Omit<HeadProfileFile, 'patterns'> & { patterns: Record<PatternName, PatternProfile> };
+
+/** A profile file that cannot be used: the message names the file and says, in one line, what is wrong (`why`). */
+export class HeadProfileError extends Error {
+  override readonly name = 'HeadProfileError';
+
+  constructor(
+    message: string,
+    readonly why: string = message,
+  ) {
+    super(message);
+  }
+
+  /** The profile at `file` is there but not usable, for `why`. */
+  static broken(file: string, why: string): HeadProfileError {
+    return new HeadProfileError(`The head profile ${file} is broken (${why}); run steerway heads again.`, why);
+  }
 }
 
-export interface PatternProfile {
-  /** Query rows the pattern has over all probed files (each head is scored on all of them). */
-  rows: number;
-  /** One score per (layer, head), ordered by layer then head. */
-  heads: HeadScore[];
-  /**
-   * The control: the mass of a head attending uniformly to the visible keys, which is also the expected top-1 of a
-   * head picking one visible key at random (mean over rows of targets / visible keys). Absent in older profiles.
-   */
-  chance?: number;
+/**
+ * The profile `steerway heads` wrote to `file`, checked whole: JSON, the schema, a score for every pattern, every
+ * head inside the model's layers x heads. Whose model it is, the caller checks.
+ */
+export function parseHeadProfile(file: string, text: string): HeadProfile {
+  const broken = (why: string) => HeadProfileError.broken(file, why);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw broken(`not JSON: ${(error as Error).message}`);
+  }
+  const parsed = HeadProfileFile.safeParse(json);
+  if (!parsed.success) throw broken(firstIssue(parsed.error));
+  const profile = parsed.data;
+  const missing = PATTERN_NAMES.filter((name) => !Object.hasOwn(profile.patterns, name));
+  if (missing.length > 0) throw broken(`no scores for ${missing.join(', ')}`);
+  const { nLayer, nHead } = profile.model;
+  for (const [name, pattern] of Object.entries(profile.patterns)) {
+    const outside = pattern.heads.find((s) => s.layer >= nLayer || s.head >= nHead);
+    if (outside) throw broken(`${name} scores head ${outside.layer}.${outside.head}, outside the model's ${nLayer} layers x ${nHead} heads`);
+  }
+  // Every pattern name is there and the rest matches HeadProfile field for field.
+  return profile as HeadProfile;
 }
 
-export interface HeadProfile {
-  version: typeof HEAD_PROFILE_VERSION;
-  /** `identity` is the engine's model identity (sha256 of the file): the profile's key. */
-  model: { identity: string; name: string; nLayer: number; nHead: number; nHeadKv: number };
-  files: { count: number; tokens: number };
-  patterns: Record<PatternName, PatternProfile>;
+/** The first thing wrong, where it is: `patterns.sink.heads.0.top1: Too big: expected number to be <=1`. */
+function firstIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more)` : '';
+  return `${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}${more}`;
 }
 
 /** A head whose softmax rows injection replaces by a pattern's rows (`zero`: by nothing, the ablation). */

@@ -7,12 +7,12 @@ import { newId } from '../../app/ids';
 import { boundPrefix, boundSuffix, promptLimits, shapeSuggestion } from '../../app/completion/query';
 import type { BlockSource, CompletionReport } from '../../app/completion/vocabulary';
 import type { HeadProfileView } from '../../app/completion/headProfile';
-import { AUTO_TOP1_THRESHOLD, chooseHeads, headProfilePath } from '../../assistant/heads/profile';
+import { AUTO_TOP1_THRESHOLD, chooseHeads, HeadProfileError, headProfilePath } from '../../assistant/heads/profile';
 import { UserFacingError, type CallHandlers, type EventSink } from '../transport/dispatcher';
 import { buildContext, estimateTokens, promptDocuments, type BuiltContext } from './contextBuilder';
 import { readDocument, stepDocuments, UrlFetcher } from './documents';
 import { EngineCrashedError, EngineRequestError, EngineUnavailableError, type EngineClientLike, type EngineConfig } from './engineClient';
-import { HeadProfileError, readHeadProfile } from './headProfiles';
+import { readHeadProfile } from './headProfiles';
 import type { ModelSource } from './modelSource';
 import { DIALECT_FORMAT, RemoteAbortedError, RemoteEngine, RemoteUnreachableError, type RemoteReport } from './remoteEngine';
 

@@ -4,10 +4,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PATTERN_NAMES } from '../../../assistant/analysis';
-import { headProfilePath, type HeadProfile } from '../../../assistant/heads/profile';
+import { HeadProfileError, headProfilePath, type HeadProfile } from '../../../assistant/heads/profile';
 import { AssistantService } from '../../../main/assistant/assistantService';
 import type { EngineClientLike, EngineClientState } from '../../../main/assistant/engineClient';
-import { HeadProfileError, readHeadProfile } from '../../../main/assistant/headProfiles';
+import { readHeadProfile } from '../../../main/assistant/headProfiles';
 import { EventLog, FakeBuffers, FakeModels } from './fixtures';
 
 const IDENTITY = 'a1'.repeat(32);
