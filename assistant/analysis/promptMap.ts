@@ -34,6 +34,24 @@ export interface PromptAnalysis {
   brackets: [number, number][];
 }
 
+/**
+ * For each UTF-8 byte offset of `text` (and its end), the UTF-16 offset of the character that byte belongs to:
+ * turns tokens' byte pieces into char offsets (a token starting inside a character gets that character's).
+ */
+export function charOfByte(text: string): Int32Array {
+  const table = new Int32Array(Buffer.byteLength(text, 'utf8') + 1);
+  let byte = 0;
+  let char = 0;
+  for (const c of text) {
+    const width = Buffer.byteLength(c, 'utf8');
+    table.fill(char, byte, byte + width);
+    byte += width;
+    char += c.length;
+  }
+  table[byte] = text.length;
+  return table;
+}
+
 /** The token holding char `offset`: the last token starting at or before it (`tokenStarts` ascending). */
 export function tokenAt(tokenStarts: readonly number[], offset: number): number {
   let lo = 0;

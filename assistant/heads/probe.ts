@@ -2,7 +2,7 @@
 // (layer, query head) per exact pattern: the mass its rows put on the pattern's targets, and how often its most
 // attended key is a target.
 import { isNativeError, type AddonContext, type AddonModel, type AttentionObservation, type NativeErrorCode } from '../../native/binding';
-import { mapToPrompt, PATTERN_NAMES, PATTERNS, UseDefAnalyzer, type PatternName, type PromptAnalysis, type SparseRow } from '../analysis';
+import { charOfByte, mapToPrompt, PATTERN_NAMES, PATTERNS, UseDefAnalyzer, type PatternName, type PromptAnalysis, type SparseRow } from '../analysis';
 import type { HeadProfile, HeadScore, PatternProfile } from './profile';
 
 /** The part of an observation the scoring reads: probabilities at ((token * nHead) + head) * nKv + cell. */
@@ -98,17 +98,7 @@ export class HeadTally {
  */
 export function tokenStartsOf(text: string, pieces: readonly Uint8Array[]): { starts: number[]; end: number } | null {
   const bytes = Buffer.from(text, 'utf8');
-  // The char index of the code point each byte belongs to; at bytes.length, text.length.
-  const charAt = new Int32Array(bytes.length + 1);
-  let byte = 0;
-  for (let char = 0; char < text.length; ) {
-    const code = text.codePointAt(char)!;
-    const width = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-    charAt.fill(char, byte, byte + width);
-    byte += width;
-    char += code > 0xffff ? 2 : 1;
-  }
-  charAt[bytes.length] = text.length;
+  const charAt = charOfByte(text);
   const starts: number[] = [];
   let at = 0;
   for (const piece of pieces) {

@@ -2,7 +2,7 @@
 // prompt's tokens, the exact patterns' rows there, the addon's injection for one decode call, and the use sites.
 // One sequence in a cache cleared and decoded in order from position 0: a token's KV cell is its position.
 import type { AttentionInjection, InjectedRows } from '../../native/binding';
-import { mapToPrompt, PATTERNS, type PatternName, type PromptAnalysis, type PromptSpan, type SparseRow, type UseDefResult } from '../../assistant/analysis';
+import { charOfByte, mapToPrompt, PATTERNS, type PatternName, type PromptAnalysis, type PromptSpan, type SparseRow, type UseDefResult } from '../../assistant/analysis';
 import type { HeadChoice } from '../../assistant/heads/profile';
 
 /** Consecutive prompt tokens; `source` when they are the tokens of `text`, chars [start, start + text.length) of an analysed file. */
@@ -18,19 +18,12 @@ type PieceReader = { tokenPiece(token: number): Uint8Array };
  * inside a multi-byte character gets that character's offset, one past the text's end gets its length.
  */
 export function tokenCharStarts(model: PieceReader, tokens: readonly number[], text: string): number[] {
-  const charOfByte: number[] = [];
-  let char = 0;
-  for (const c of text) {
-    const bytes = Buffer.byteLength(c);
-    for (let b = 0; b < bytes; b++) charOfByte.push(char);
-    char += c.length;
-  }
-  charOfByte.push(text.length);
+  const charAt = charOfByte(text);
   // A tokenizer that adds a leading space (SentencePiece) spells " " + text: that byte is no char of the text.
   const first = tokens.length > 0 ? model.tokenPiece(tokens[0]!) : new Uint8Array();
   let byte = first[0] === 0x20 && !text.startsWith(' ') ? -1 : 0;
   return tokens.map((token) => {
-    const start = charOfByte[Math.max(0, Math.min(byte, charOfByte.length - 1))]!;
+    const start = charAt[Math.max(0, Math.min(byte, charAt.length - 1))]!;
     byte += model.tokenPiece(token).length;
     return start;
   });
