@@ -9,7 +9,7 @@ import {
 } from '../../assistant/engine';
 import { greedyBatch } from './batch';
 import type { IdiomCase } from './idioms';
-import { bootstrapCI, mean, scoreIdiom, scoreInfill } from './metrics';
+import { bootstrapCI, mean, scoreIdiom, scoreInfill, type IdiomScore } from './metrics';
 import { scoreTokens, type TokenScores } from './perplexity';
 import { cutTasks, relatedFiles, type InfillKind, type InfillTask, type SourceFile } from './tasks';
 
@@ -40,13 +40,11 @@ export interface Difference {
   ci: { exactMatch: [number, number]; editSimilarity: [number, number] };
 }
 
-export interface IdiomResult {
+export interface IdiomResult extends IdiomScore {
   id: string;
   language: IdiomCase['language'];
   expected: string;
   answer: string;
-  exact: boolean;
-  similarity: number;
 }
 
 /** How the prompt was made: no documents (`full`), or the related files as documents in `full` or `sparse` mode. */
@@ -81,7 +79,7 @@ export interface EvalReport {
   /** Documents in full mode minus documents in sparse mode: what block-sparse attention costs. */
   sparseGap: Record<InfillKind, Difference>;
   results: TaskResult[];
-  idioms: { cases: number; exactMatch: number; editSimilarity: number; byLanguage: Record<IdiomCase['language'], { cases: number; exactMatch: number }>; results: IdiomResult[] };
+  idioms: { cases: number; exactMatch: number; editSimilarity: number; onCursorLine: number; byLanguage: Record<IdiomCase['language'], { cases: number; exactMatch: number }>; results: IdiomResult[] };
   seconds: number;
 }
 
@@ -279,6 +277,7 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
         cases: idiomResults.length,
         exactMatch: mean(idiomResults.map((r) => (r.exact ? 1 : 0))),
         editSimilarity: mean(idiomResults.map((r) => r.similarity)),
+        onCursorLine: mean(idiomResults.map((r) => (r.onCursorLine ? 1 : 0))),
         byLanguage: { typescript: languageSummary('typescript'), javascript: languageSummary('javascript') },
         results: idiomResults,
       },

@@ -45,17 +45,25 @@ export function mean(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((sum, v) => sum + v, 0) / values.length;
 }
 
+export interface IdiomScore extends InfillScore {
+  /**
+   * The answer writes on the cursor's line rather than starting a new one (issue 12: a model that ignored the cursor
+   * answered `  return ` by breaking the line).
+   */
+  onCursorLine: boolean;
+}
+
 /**
  * A one-line idiom's answer against its middle: the answer's first line, less a copy of the rest of the cursor's
  * line that the suffix already holds (a model may write `x * 2;` where the suffix starts with `;`: an editor
  * that overwrites to the end of the line shows the same line).
  */
-export function scoreIdiom(answer: string, expected: string, suffix: string): InfillScore {
+export function scoreIdiom(answer: string, expected: string, suffix: string): IdiomScore {
   let line = comparable(answer, 1);
   const rest = suffix.split('\n', 1)[0]!.trimEnd();
   if (rest && line.endsWith(rest) && line.length > rest.length) line = line.slice(0, -rest.length).trimEnd();
   const want = expected.trimEnd();
-  return { exact: line === want, similarity: editSimilarity(line, want) };
+  return { exact: line === want, similarity: editSimilarity(line, want), onCursorLine: line.trim() !== '' };
 }
 
 /**

@@ -123,6 +123,27 @@ class Training(unittest.TestCase):
         steps = [e["step"] for e in read_log(out) if not e.get("final")]
         self.assertEqual(steps, list(range(1, 13)))
 
+    def test_init_starts_from_given_weights_with_their_shape(self):
+        base = os.path.join(self.dir, "init-base")
+        rc, err = run(["--samples", self.samples, "--n-vocab", "64", "--out", base, *TINY, "--max-steps", "20",
+                       "--lr", "1e-2", "--warmup-steps", "2", "--eval-interval", "1000", "--time-budget-s", "0"])
+        self.assertEqual(rc, 0, err)
+        base_loss = read_json(os.path.join(base, "run.json"))["finalLosses"]["evalLoss"]
+        tuned = os.path.join(self.dir, "init-tuned")
+        # The preset's shape (4 x 256) is not the weights' (2 x 32): the weights decide. Step 0's rate is warmup's
+        # smallest, so the first held-out loss is the base model's, nowhere near a fresh model's log(64).
+        rc, err = run(["--samples", self.samples, "--n-vocab", "64", "--out", tuned, "--init", base, "--threads", "1",
+                       "--device", "cpu", "--max-steps", "1", "--lr", "1e-9", "--warmup-steps", "1000", "--eval-interval", "1000",
+                       "--eval-rows", "16", "--eval-batch-size", "8", "--time-budget-s", "0"])
+        self.assertEqual(rc, 0, err)
+        rec = read_json(os.path.join(tuned, "run.json"))
+        self.assertEqual(rec["parameters"], load_weights(base).n_params())
+        self.assertEqual(rec["init"], os.path.abspath(base))
+        self.assertAlmostEqual(rec["finalLosses"]["evalLoss"], base_loss, places=3)
+        rc, err = run(["--samples", self.samples, "--n-vocab", "64", "--out", os.path.join(self.dir, "init-none"),
+                       "--init", os.path.join(self.dir, "none"), *TINY])
+        self.assertEqual((rc, "weights.json not found" in err), (1, True), err)
+
     def test_missing_samples_give_one_clear_error(self):
         rc, err = run(["--samples", os.path.join(self.dir, "none"), "--n-vocab", "64", "--out", os.path.join(self.dir, "x"), *TINY])
         self.assertEqual(rc, 1)

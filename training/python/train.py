@@ -17,7 +17,7 @@ import os
 import platform
 import sys
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 import torch
@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from data import Batches, SamplesError, Split, check_rows, open_split, read_meta
 from model import MAX_BLOCK, PAD, QUERY, Llama, ModelConfig, dense_layout, layout
-from weights import save_weights
+from weights import WeightsError, load_weights, save_weights
 
 
 @dataclass
@@ -227,6 +227,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--preset", choices=sorted(PRESETS), default="mini")
     p.add_argument("--config", help="JSON file of TrainConfig fields (over the preset)")
     p.add_argument("--resume", action="store_true", help="continue from <out>/state.pt")
+    p.add_argument("--init", help="start from these weights (a folder with weights.json): a fine-tune; the model's shape is theirs, not the preset's")
     p.add_argument("--segment-s", type=float, default=0.0, help="stop this invocation after so many seconds (state.pt lets --resume go on)")
     for f in fields(TrainConfig):
         flag = "--" + f.name.replace("_", "-")
@@ -274,11 +275,24 @@ def main(argv: list[str]) -> int:
         print(f"train: {e}", file=sys.stderr)
         return 1
 
-    mc = ModelConfig(n_vocab=n_vocab, n_embd=c.n_embd, n_layer=c.n_layer, n_head=c.n_head, n_head_kv=c.n_head_kv,
-                     n_ff=c.n_ff, n_ctx_train=L, rope_freq_base=c.rope_freq_base, rms_eps=c.rms_eps,
-                     tied_embeddings=c.tied_embeddings)
-    model = Llama(mc)
-    model.init_weights(torch.Generator().manual_seed(c.seed))
+    if args.init:
+        try:
+            model = load_weights(args.init)
+        except (WeightsError, ValueError) as e:
+            print(f"train: --init {args.init}: {e}", file=sys.stderr)
+            return 1
+        if model.c.n_vocab != n_vocab:
+            print(f"train: --init {args.init} has {model.c.n_vocab} tokens, the samples' tokenizer {n_vocab}", file=sys.stderr)
+            return 1
+        # The context it was trained for stays what it was when the fine-tune's rows are shorter.
+        mc = replace(model.c, n_ctx_train=max(model.c.n_ctx_train, L))
+        model.c = mc
+    else:
+        mc = ModelConfig(n_vocab=n_vocab, n_embd=c.n_embd, n_layer=c.n_layer, n_head=c.n_head, n_head_kv=c.n_head_kv,
+                         n_ff=c.n_ff, n_ctx_train=L, rope_freq_base=c.rope_freq_base, rms_eps=c.rms_eps,
+                         tied_embeddings=c.tied_embeddings)
+        model = Llama(mc)
+        model.init_weights(torch.Generator().manual_seed(c.seed))
     model.to(device)
     cuda = device.type == "cuda"
     if cuda:
@@ -411,7 +425,8 @@ def main(argv: list[str]) -> int:
                     "evalRowsUsed": len(eval_rows), "composition": meta.get("composition")},
         "steps": step, "tokens": tokens_seen, "trainSeconds": round(train_seconds, 3),
         "wallSeconds": round(elapsed(), 3), "tokensPerSecond": round(tokens_seen / train_seconds, 1) if train_seconds else None,
-        "stopReason": stop_reason, "resumed": bool(args.resume), "finalLosses": last_eval, "best": best,
+        "stopReason": stop_reason, "resumed": bool(args.resume), "init": os.path.abspath(args.init) if args.init else None,
+        "finalLosses": last_eval, "best": best,
     }
     with open(os.path.join(args.out, "run.json.tmp"), "w", encoding="utf-8") as f:
         json.dump(run, f, indent=1)

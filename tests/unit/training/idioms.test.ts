@@ -36,15 +36,21 @@ describe('the idiom set', () => {
 describe('idiom scoring', () => {
   const suffix = ';\n}\n';
   it('is exact when the answer is the middle, or the middle followed by the rest of the line the suffix already holds', () => {
-    expect(scoreIdiom('x * 2', 'x * 2', suffix)).toEqual({ exact: true, similarity: 1 });
-    expect(scoreIdiom('x * 2;', 'x * 2', suffix)).toEqual({ exact: true, similarity: 1 });
+    expect(scoreIdiom('x * 2', 'x * 2', suffix)).toEqual({ exact: true, similarity: 1, onCursorLine: true });
+    expect(scoreIdiom('x * 2;', 'x * 2', suffix)).toEqual({ exact: true, similarity: 1, onCursorLine: true });
     expect(scoreIdiom('x * 2  \n}\n', 'x * 2', suffix).exact).toBe(true);
   });
 
   it('is not exact otherwise, with edit similarity on the cursor line', () => {
-    expect(scoreIdiom('x * 3', 'x * 2', suffix)).toEqual({ exact: false, similarity: 0.8 });
+    expect(scoreIdiom('x * 3', 'x * 2', suffix)).toEqual({ exact: false, similarity: 0.8, onCursorLine: true });
     expect(scoreIdiom('\nreturn x * 2', 'x * 2', suffix).exact).toBe(false);
     expect(scoreIdiom('x * 2;;', 'x * 2', suffix).exact).toBe(false);
-    expect(scoreIdiom('', 'x * 2', suffix)).toEqual({ exact: false, similarity: 0 });
+  });
+
+  it("says whether the answer writes on the cursor's line or breaks it", () => {
+    expect(scoreIdiom('\n  return x * 2', 'x * 2', suffix)).toMatchObject({ exact: false, onCursorLine: false });
+    expect(scoreIdiom('  \n', 'x * 2', suffix).onCursorLine).toBe(false);
+    expect(scoreIdiom('y;', 'x * 2', suffix)).toMatchObject({ exact: false, onCursorLine: true });
+    expect(scoreIdiom('', 'x * 2', suffix)).toEqual({ exact: false, similarity: 0, onCursorLine: false });
   });
 });
