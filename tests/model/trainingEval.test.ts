@@ -73,7 +73,7 @@ describe('training eval: infill through the engine', () => {
     const report = await evaluateModel({ modelPath, files: FILES, tasksPerKind: 2, seed: 1, documents: 1, perplexityFiles: 2, idioms, cpuBackend: pinnedCpuBackend() });
     expect(report.idioms.results.map((r) => r.id)).toEqual(['double', 'triple']);
     expect(report.idioms.byLanguage.javascript.cases).toBe(1);
-    expect(report.idioms.onCursorLine).toBe(report.idioms.results.filter((r) => r.onCursorLine).length / 2);
+    expect(report.idioms.startsOwnLine).toBe(report.idioms.results.filter((r) => r.startsOwnLine).length / 2);
 
     expect(report.results).toHaveLength(2 * 2 * 3);
     for (const kind of ['single-line', 'multi-line'] as const) {

@@ -79,7 +79,7 @@ export interface EvalReport {
   /** Documents in full mode minus documents in sparse mode: what block-sparse attention costs. */
   sparseGap: Record<InfillKind, Difference>;
   results: TaskResult[];
-  idioms: { cases: number; exactMatch: number; editSimilarity: number; onCursorLine: number; byLanguage: Record<IdiomCase['language'], { cases: number; exactMatch: number }>; results: IdiomResult[] };
+  idioms: { cases: number; exactMatch: number; editSimilarity: number; startsOwnLine: number; byLanguage: Record<IdiomCase['language'], { cases: number; exactMatch: number }>; results: IdiomResult[] };
   seconds: number;
 }
 
@@ -277,7 +277,7 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
         cases: idiomResults.length,
         exactMatch: mean(idiomResults.map((r) => (r.exact ? 1 : 0))),
         editSimilarity: mean(idiomResults.map((r) => r.similarity)),
-        onCursorLine: mean(idiomResults.map((r) => (r.onCursorLine ? 1 : 0))),
+        startsOwnLine: mean(idiomResults.map((r) => (r.startsOwnLine ? 1 : 0))),
         byLanguage: { typescript: languageSummary('typescript'), javascript: languageSummary('javascript') },
         results: idiomResults,
       },

@@ -47,10 +47,11 @@ export function mean(values: readonly number[]): number {
 
 export interface IdiomScore extends InfillScore {
   /**
-   * The answer writes on the cursor's line rather than starting a new one (issue 12: a model that ignored the cursor
-   * answered `  return ` by breaking the line).
+   * The answer writes a line of its own where the cursor is inside one: it starts with a line break or indentation
+   * that the middle does not (issue 12: models trained on middles from a line start answered `  return ` with
+   * `  // Returns true`).
    */
-  onCursorLine: boolean;
+  startsOwnLine: boolean;
 }
 
 /**
@@ -63,7 +64,7 @@ export function scoreIdiom(answer: string, expected: string, suffix: string): Id
   const rest = suffix.split('\n', 1)[0]!.trimEnd();
   if (rest && line.endsWith(rest) && line.length > rest.length) line = line.slice(0, -rest.length).trimEnd();
   const want = expected.trimEnd();
-  return { exact: line === want, similarity: editSimilarity(line, want), onCursorLine: line.trim() !== '' };
+  return { exact: line === want, similarity: editSimilarity(line, want), startsOwnLine: /^\s/.test(answer) && !/^\s/.test(expected) };
 }
 
 /**

@@ -13,10 +13,10 @@ export function evalMarkdown(reports: readonly { label: string; report: EvalRepo
   for (const { label, report } of reports) {
     lines.push(`| ${label} | ${report.tokens.perplexity.toFixed(2)} | ${pct(report.tokens.accuracy)} | ${report.tokens.tokens} |`);
   }
-  lines.push('', "| model | idioms | exact match | edit similarity | answered on the cursor's line | TypeScript EM | JavaScript EM |", '| --- | --- | --- | --- | --- | --- | --- |');
+  lines.push('', "| model | idioms | exact match | edit similarity | starts a line of its own (lower is better) | TypeScript EM | JavaScript EM |", '| --- | --- | --- | --- | --- | --- | --- |');
   for (const { label, report } of reports) {
     const { idioms: i } = report;
-    lines.push(`| ${label} | ${i.cases} | ${pct(i.exactMatch)} | ${pct(i.editSimilarity)} | ${pct(i.onCursorLine)} | ${pct(i.byLanguage.typescript.exactMatch)} (${i.byLanguage.typescript.cases}) | ${pct(i.byLanguage.javascript.exactMatch)} (${i.byLanguage.javascript.cases}) |`);
+    lines.push(`| ${label} | ${i.cases} | ${pct(i.exactMatch)} | ${pct(i.editSimilarity)} | ${pct(i.startsOwnLine)} | ${pct(i.byLanguage.typescript.exactMatch)} (${i.byLanguage.typescript.cases}) | ${pct(i.byLanguage.javascript.exactMatch)} (${i.byLanguage.javascript.cases}) |`);
   }
   lines.push('', '| model | task | no documents (EM / ES) | documents, full (EM / ES) | documents, sparse (EM / ES) | gain from documents (EM / ES, points [95% CI]) | sparse gap (EM / ES, points [95% CI]) |');
   lines.push('| --- | --- | --- | --- | --- | --- | --- |');

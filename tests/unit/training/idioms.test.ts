@@ -36,21 +36,23 @@ describe('the idiom set', () => {
 describe('idiom scoring', () => {
   const suffix = ';\n}\n';
   it('is exact when the answer is the middle, or the middle followed by the rest of the line the suffix already holds', () => {
-    expect(scoreIdiom('x * 2', 'x * 2', suffix)).toEqual({ exact: true, similarity: 1, onCursorLine: true });
-    expect(scoreIdiom('x * 2;', 'x * 2', suffix)).toEqual({ exact: true, similarity: 1, onCursorLine: true });
+    expect(scoreIdiom('x * 2', 'x * 2', suffix)).toEqual({ exact: true, similarity: 1, startsOwnLine: false });
+    expect(scoreIdiom('x * 2;', 'x * 2', suffix)).toEqual({ exact: true, similarity: 1, startsOwnLine: false });
     expect(scoreIdiom('x * 2  \n}\n', 'x * 2', suffix).exact).toBe(true);
   });
 
   it('is not exact otherwise, with edit similarity on the cursor line', () => {
-    expect(scoreIdiom('x * 3', 'x * 2', suffix)).toEqual({ exact: false, similarity: 0.8, onCursorLine: true });
+    expect(scoreIdiom('x * 3', 'x * 2', suffix)).toEqual({ exact: false, similarity: 0.8, startsOwnLine: false });
     expect(scoreIdiom('\nreturn x * 2', 'x * 2', suffix).exact).toBe(false);
     expect(scoreIdiom('x * 2;;', 'x * 2', suffix).exact).toBe(false);
+    expect(scoreIdiom('', 'x * 2', suffix)).toEqual({ exact: false, similarity: 0, startsOwnLine: false });
   });
 
-  it("says whether the answer writes on the cursor's line or breaks it", () => {
-    expect(scoreIdiom('\n  return x * 2', 'x * 2', suffix)).toMatchObject({ exact: false, onCursorLine: false });
-    expect(scoreIdiom('  \n', 'x * 2', suffix).onCursorLine).toBe(false);
-    expect(scoreIdiom('y;', 'x * 2', suffix)).toMatchObject({ exact: false, onCursorLine: true });
-    expect(scoreIdiom('', 'x * 2', suffix)).toEqual({ exact: false, similarity: 0, onCursorLine: false });
+  it('says whether the answer writes a line of its own where the cursor is inside one', () => {
+    expect(scoreIdiom('\n  return x * 2', 'x * 2', suffix)).toMatchObject({ exact: false, startsOwnLine: true });
+    expect(scoreIdiom('  // Returns true', 'x * 2', suffix).startsOwnLine).toBe(true);
+    expect(scoreIdiom('y;', 'x * 2', suffix).startsOwnLine).toBe(false);
+    // A middle that itself starts with a space (after a comma, say) may be answered so.
+    expect(scoreIdiom(' b', ' b', ');\n')).toMatchObject({ exact: true, startsOwnLine: false });
   });
 });
