@@ -45,6 +45,14 @@ export const SAMPLE_DEFAULTS = { length: 2048, blockSize: 256, fimRate: 0.5, spm
 export const FIM_SPANS = { lineRest: 0.4, linesFromCursor: 0.15, fromIndent: 0.25, chars: 0.2 } as const;
 export type FimSpan = keyof typeof FIM_SPANS;
 
+/**
+ * Share of the cursors inside a line (`lineRest`, `linesFromCursor`) that stand where a word or symbol starts (after a
+ * space or punctuation: `return |x`, `map(|x`); the others fall on any character (typing inside a word). Issue 12:
+ * with every cursor on any character, most prefixes ended inside a word, and a model fine-tuned on such rows answered
+ * `  return ` with the rest of a word (`efined = x;`).
+ */
+export const WORD_START_SHARE = 2 / 3;
+
 export type QueryKind = 'psm' | 'spm' | 'plain';
 
 /** What went into one row, for the composition and for tests. */
@@ -385,13 +393,29 @@ function lineSpan(text: string, at: number, span: Exclude<FimSpan, 'chars'>, uni
   const indentEnd = lineStart + /^[ \t]*/.exec(text.slice(lineStart, end0))![0].length;
   if (indentEnd >= end0) return [at, at];
   // A cursor inside the line: after the indentation, before its last character (the middle is never empty).
-  const cursor = span === 'fromIndent' ? indentEnd : onChar(text, indentEnd + Math.floor(uniform() * (end0 - indentEnd)));
+  const cursor = span === 'fromIndent' ? indentEnd : cursorInLine(text, indentEnd, end0, uniform);
   const more = span === 'lineRest' ? 0 : span === 'linesFromCursor' ? 1 + Math.floor(uniform() * 3) : Math.floor(uniform() * 4);
   let end = end0;
   for (let k = 0; k < more && end < text.length; k++) end = lineEnd(end + 1);
   // Blank lines taken at the end go back to the suffix: the middle ends with code.
   while (end > end0 && text[end - 1] === '\n') end--;
   return [cursor, end];
+}
+
+const WORD_CHAR = /[\p{L}\p{N}_$]/u;
+
+/** A cursor in (from, to): at a word or symbol start (WORD_START_SHARE of the time, where the line has one), else on any character. */
+function cursorInLine(text: string, from: number, to: number, uniform: () => number): number {
+  const any = onChar(text, from + Math.floor(uniform() * (to - from)));
+  if (uniform() >= WORD_START_SHARE) return any;
+  const starts: number[] = [];
+  for (let p = from + 1; p < to; p++) {
+    const c = text[p]!;
+    const before = text[p - 1]!;
+    if (/\s/.test(c) || isLow(text, p)) continue;
+    if (/\s/.test(before) || !WORD_CHAR.test(c) || !WORD_CHAR.test(before)) starts.push(p);
+  }
+  return starts.length > 0 ? starts[Math.floor(uniform() * starts.length)]! : any;
 }
 
 function summarize(rows: RowInfo[], packages: Package[], unique: UniqueCount): SplitSummary {

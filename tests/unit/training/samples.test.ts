@@ -227,6 +227,19 @@ describe('FIM at the cursor (issue 12)', () => {
     const oneLine = fim.filter((r) => inLine(r) && !r.info.query.middle.includes('\n'));
     expect(oneLine.length / fim.length).toBeGreaterThan(0.4);
   });
+
+  it('puts most cursors inside a line where a word or symbol starts (after a space or punctuation), some inside words', () => {
+    const word = /[\p{L}\p{N}_$]/u;
+    const inside = fim.filter((r) => r.info.span === 'lineRest' || r.info.span === 'linesFromCursor');
+    const atStart = inside.filter((r) => {
+      const { prefix, middle } = r.info.query;
+      const before = prefix[prefix.length - 1]!;
+      return /\s/.test(before) || !word.test(before) || !word.test(middle[0]!);
+    });
+    // WORD_START_SHARE (2/3) by choice, plus the characters that fall on a start by chance.
+    expect(atStart.length / inside.length).toBeGreaterThan(0.6);
+    expect(atStart.length / inside.length).toBeLessThan(0.95);
+  });
 });
 
 describe('options', () => {
