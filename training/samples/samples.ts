@@ -404,7 +404,7 @@ function lineSpan(text: string, at: number, span: Exclude<FimSpan, 'chars'>, uni
 
 const WORD_CHAR = /[\p{L}\p{N}_$]/u;
 
-/** A cursor in (from, to): at a word or symbol start (WORD_START_SHARE of the time, where the line has one), else on any character. */
+/** A cursor in [from, to): after `from`, where a word or symbol starts (WORD_START_SHARE of the time, where the line has one), else on any character. */
 function cursorInLine(text: string, from: number, to: number, uniform: () => number): number {
   const any = onChar(text, from + Math.floor(uniform() * (to - from)));
   if (uniform() >= WORD_START_SHARE) return any;
@@ -413,7 +413,7 @@ function cursorInLine(text: string, from: number, to: number, uniform: () => num
     const c = text[p]!;
     const before = text[p - 1]!;
     if (/\s/.test(c) || isLow(text, p)) continue;
-    if (/\s/.test(before) || !WORD_CHAR.test(c) || !WORD_CHAR.test(before)) starts.push(p);
+    if (!WORD_CHAR.test(c) || !WORD_CHAR.test(before)) starts.push(p);
   }
   return starts.length > 0 ? starts[Math.floor(uniform() * starts.length)]! : any;
 }
