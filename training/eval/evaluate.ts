@@ -9,7 +9,7 @@ import {
 } from '../../assistant/engine';
 import { greedyBatch } from './batch';
 import type { IdiomCase } from './idioms';
-import { bootstrapCI, mean, scoreIdiom, scoreInfill, type IdiomScore } from './metrics';
+import { bootstrapCI, mean, scoreIdiom, scoreInfill, type IdiomScore, type InfillScore } from './metrics';
 import { scoreTokens, type TokenScores } from './perplexity';
 import { cutTasks, relatedFiles, type InfillKind, type InfillTask, type SourceFile } from './tasks';
 
@@ -59,14 +59,12 @@ export interface InfillSummary {
   documents: number;
 }
 
-export interface TaskResult {
+export interface TaskResult extends InfillScore {
   id: string;
   kind: InfillKind;
   setting: InfillSetting;
   expected: string;
   answer: string;
-  exact: boolean;
-  similarity: number;
   documents: number;
 }
 
