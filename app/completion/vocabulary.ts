@@ -116,6 +116,8 @@ export const CompletionReport = z.object({
   totalMs: z.number(),
   /** Set by the engine; optional for reports made elsewhere (tests, older hosts). */
   phases: PhaseTimes.optional(),
+  /** The prefix's end that token healing took back from the prompt and the answer wrote again; absent when none. */
+  healedText: z.string().optional(),
   /** Only when the request injected attention patterns. */
   injection: InjectionReport.optional(),
 });

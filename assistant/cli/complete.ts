@@ -23,6 +23,8 @@ export interface CompleteArgs {
   seed: number;
   stop: StopBoundary;
   logprobs: number;
+  /** Token healing (the engine's default: on). */
+  tokenHealing: boolean;
   cacheDir: string | null;
   contextSize: number | null;
   blockTokens: number | null;
@@ -36,7 +38,7 @@ export interface CompleteArgs {
 export const COMPLETE_USAGE =
   'usage: steerway complete --model <file.gguf> --prefix-file <file|-> [--suffix-file <file>] [--doc <file>]... [--file-name <path>] ' +
   '[--mode full|prefix|sparse] [--boundary k] [--max-tokens n] [--temperature t] [--top-k n] [--top-p p] [--seed n] ' +
-  '[--stop none|line|block] [--logprobs K] [--cache-dir <dir>] [--context-size n] [--block-tokens n] [--memory-limit-mb n] [--threads n] ' +
+  '[--stop none|line|block] [--logprobs K] [--token-healing on|off] [--cache-dir <dir>] [--context-size n] [--block-tokens n] [--memory-limit-mb n] [--threads n] ' +
   '[--inject auto|layer.head=pattern,...] [--json]';
 
 export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
@@ -77,6 +79,7 @@ export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
       case '--seed': args.seed = integer(flag, value, 0, 0xffffffff); break;
       case '--stop': args.stop = oneOf(flag, value, STOP_BOUNDARIES); break;
       case '--logprobs': args.logprobs = integer(flag, value, 0, 20); break;
+      case '--token-healing': args.tokenHealing = oneOf(flag, value, ['on', 'off'] as const) === 'on'; break;
       case '--cache-dir': args.cacheDir = value; break;
       case '--context-size': args.contextSize = integer(flag, value, 64); break;
       case '--block-tokens': args.blockTokens = integer(flag, value, 1); break;
@@ -103,6 +106,7 @@ export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
     seed: args.seed ?? 0,
     stop: args.stop ?? 'none',
     logprobs: args.logprobs ?? 0,
+    tokenHealing: args.tokenHealing ?? true,
     cacheDir: args.cacheDir ?? null,
     contextSize: args.contextSize ?? null,
     blockTokens: args.blockTokens ?? null,
@@ -205,6 +209,7 @@ export async function runComplete(argv: readonly string[], io: CliIo = defaultIo
         seed: args.seed,
         stopAt: args.stop,
         logprobs: args.logprobs,
+        tokenHealing: args.tokenHealing,
         ...(args.inject ? { inject: args.inject } : {}),
         signal: controller.signal,
       };

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { isNativeError, loadAddon, type AddonContext, type AddonModel, type ContextOptions, type KvCacheType } from '../../native/binding';
 import { GgufFormatError, readGgufHeader } from '../gguf/header';
-import { documentTokens, detectFormat, queryTokens, sharedPrefixTokens, splitBlocks, type PromptFormat } from './format';
+import { documentTokens, detectFormat, queryPrompt, sharedPrefixTokens, splitBlocks, type PromptFormat } from './format';
+import { HealingConstraint, TokenPieceIndex } from './healing';
 import { boundaryCut, logprobsOf, partialStopLength, sampleToken, SeededRandom, stopCut } from './sampling';
 import { BlockStore } from './blockStore';
 import { emptyPhases, KvLayout, type Entry, type PromptInjection } from './kvLayout';
@@ -193,6 +194,8 @@ class Engine implements CompletionEngine {
   private analyzer: Promise<UseDefAnalyzer | null> | null = null;
   private readonly profiles: HeadProfileReader;
   private readonly pieces = new Map<number, Uint8Array>();
+  /** For token healing; built on the first request that heals (a pass over the vocabulary). */
+  private pieceIndex: TokenPieceIndex | null = null;
 
   constructor(
     private readonly llama: AddonModel,
@@ -312,7 +315,7 @@ class Engine implements CompletionEngine {
     return createHash('sha256').update(`${before}|`).update(new Uint8Array(Int32Array.from(tokens).buffer)).digest('hex');
   }
 
-  private prompt(request: CompletionRequest, keyBase = this.keyBase): { entries: Entry[]; query: number[] } {
+  private prompt(request: CompletionRequest, keyBase = this.keyBase): { entries: Entry[]; query: number[]; healed: string } {
     const entries: Entry[] = [];
     let offset = this.shared.length;
     (request.documents ?? []).forEach((doc, docIndex) => {
@@ -327,9 +330,10 @@ class Engine implements CompletionEngine {
       });
     });
     if (typeof request.prefix !== 'string') throw new InvalidRequestError('prefix must be a string');
-    const query = queryTokens(this.llama, this.format, request.prefix, request.suffix ?? '', request.fileName);
+    const healing = request.tokenHealing === false ? null : (this.pieceIndex ??= new TokenPieceIndex(this.llama));
+    const { tokens: query, healed } = queryPrompt(this.llama, this.format, request.prefix, request.suffix ?? '', request.fileName, healing);
     if (query.length === 0) throw new InvalidRequestError('nothing to complete: the prefix is empty');
-    return { entries, query };
+    return { entries, query, healed };
   }
 
   private validate(r: CompletionRequest): void {
@@ -342,6 +346,7 @@ class Engine implements CompletionEngine {
     checkInt('logprobs', r.logprobs, 0, MAX_LOGPROBS);
     if (r.temperature !== undefined && !(r.temperature >= 0 && Number.isFinite(r.temperature))) throw new InvalidRequestError('temperature must be a number >= 0');
     if (r.topP !== undefined && !(r.topP > 0 && r.topP <= 1)) throw new InvalidRequestError('topP must be in (0, 1]');
+    if (r.tokenHealing !== undefined && typeof r.tokenHealing !== 'boolean') throw new InvalidRequestError('tokenHealing must be true or false');
     if (r.stop !== undefined && !(Array.isArray(r.stop) && r.stop.every((x) => typeof x === 'string' && x.length > 0))) throw new InvalidRequestError('stop must be a list of non-empty strings');
   }
 
@@ -353,7 +358,7 @@ class Engine implements CompletionEngine {
     const maxTokens = request.maxTokens ?? 64;
     const notes = this.format.name === 'plain-prefix' ? [this.format.note] : [];
     const heads = this.injectedHeads(request, notes);
-    const { entries, query } = this.prompt(request, heads.length > 0 ? this.injectionKeyBase : this.keyBase);
+    const { entries, query, healed } = this.prompt(request, heads.length > 0 ? this.injectionKeyBase : this.keyBase);
     const promptIds = [...this.shared, ...entries.flatMap((e) => e.tokens), ...query];
     const needed = promptIds.length + maxTokens;
     if (needed > this.maxCells) throw new ContextOverflowError(needed, this.maxCells);
@@ -391,18 +396,20 @@ class Engine implements CompletionEngine {
       promptMs: 0,
       totalMs: 0,
       phases,
+      ...(healed ? { healedText: healed } : {}),
     };
     let injection: PromptInjection | undefined;
     try {
       const queryStart = promptIds.length - query.length;
-      injection = heads.length > 0 ? await this.injection(request, heads, entries, promptIds, queryStart, maxTokens, notes) : undefined;
+      injection = heads.length > 0 ? await this.injection(request, heads, entries, promptIds, queryStart, maxTokens, notes, healed) : undefined;
       if (injection) report.injection = injection.report;
       const job = { ids: promptIds, queryStart, maxTokens, report, phases, signal, ...(injection ? { injection } : {}) };
       let lastIndex: number;
       if (injection && mode === 'sparse') lastIndex = await kv.ordered(job, entries);
       else lastIndex = mode === 'sparse' ? await kv.sparse(job, entries, request.boundary ?? 0) : await kv.causal(job, mode === 'prefix');
       report.promptMs = performance.now() - started;
-      const result = await this.generate(kv, request, promptIds, lastIndex, maxTokens, report, started, signal, injection);
+      const healing = healed && this.pieceIndex ? new HealingConstraint(this.pieceIndex, healed) : null;
+      const result = await this.generate(kv, request, promptIds, lastIndex, maxTokens, report, started, signal, injection, healing);
       report.totalMs = performance.now() - started;
       return result;
     } catch (err) {
@@ -450,7 +457,7 @@ class Engine implements CompletionEngine {
    * The request's analysis (documents cached by content hash in the analyzer) mapped to the prompt's tokens,
    * and each chosen head's rows from it.
    */
-  private async injection(request: CompletionRequest, heads: HeadChoice[], entries: Entry[], ids: number[], queryStart: number, maxTokens: number, notes: string[]): Promise<PromptInjection> {
+  private async injection(request: CompletionRequest, heads: HeadChoice[], entries: Entry[], ids: number[], queryStart: number, maxTokens: number, notes: string[], healed: string): Promise<PromptInjection> {
     const analyzer = await (this.analyzer ??= UseDefAnalyzer.create().catch(() => null));
     const cursorFile = request.fileName ?? '';
     const { text, starts } = promptChars(ids.map((t) => this.piece(t)));
@@ -461,13 +468,16 @@ class Engine implements CompletionEngine {
     } else {
       notes.push('attention injection: the use-def analysis is unavailable (its grammars did not load): use-def, induction and bracket heads inject no rows');
     }
-    const spans = this.spans(request, entries, ids, queryStart, text, starts);
+    const spans = this.spans(request, entries, ids, queryStart, text, starts, healed);
     const rows = new InjectionRows(heads, analysisInPrompt(result, spans, starts), queryStart, ids.length + maxTokens);
     return { rows, report: { heads: heads.map((h) => ({ ...h })), ...reportEdges(result, cursorFile), injectedRows: 0 } };
   }
 
-  /** Where the analysed texts sit in the prompt's characters; a text the tokenizer did not give back as it is is left out. */
-  private spans(request: CompletionRequest, entries: Entry[], ids: number[], queryStart: number, text: string, starts: number[]): PromptSpan[] {
+  /**
+   * Where the analysed texts sit in the prompt's characters; a text the tokenizer did not give back as it is is left
+   * out. The prompt shows the prefix less its `healed` end (the answer writes that again).
+   */
+  private spans(request: CompletionRequest, entries: Entry[], ids: number[], queryStart: number, text: string, starts: number[], healed: string): PromptSpan[] {
     const charAt = (token: number): number => (token < starts.length ? starts[token]! : text.length);
     const spans: PromptSpan[] = [];
     (request.documents ?? []).forEach((doc, d) => {
@@ -479,7 +489,7 @@ class Engine implements CompletionEngine {
       if (at >= 0 && at + header.length + doc.text.length <= charAt(last.offset + last.length)) spans.push({ file: doc.name, start: 0, end: doc.text.length, promptStart: at + header.length });
     });
     const file = request.fileName ?? '';
-    const { prefix } = request;
+    const prefix = request.prefix.slice(0, request.prefix.length - healed.length);
     const suffix = request.suffix ?? '';
     const { fim } = this.format;
     if (fim.prefix === null || fim.suffix === null) {
@@ -491,7 +501,7 @@ class Engine implements CompletionEngine {
     const p = locate(text, prefix, charAt(queryStart + query.indexOf(fim.prefix) + 1));
     const s = locate(text, suffix, charAt(queryStart + query.indexOf(fim.suffix) + 1));
     if (p !== null) spans.push({ file, start: 0, end: prefix.length, promptStart: p });
-    if (s !== null) spans.push({ file, start: prefix.length, end: prefix.length + suffix.length, promptStart: s });
+    if (s !== null) spans.push({ file, start: request.prefix.length, end: request.prefix.length + suffix.length, promptStart: s });
     return spans;
   }
 
@@ -517,6 +527,7 @@ class Engine implements CompletionEngine {
     started: number,
     signal: AbortSignal | undefined,
     injection: PromptInjection | undefined,
+    healing: HealingConstraint | null,
   ): Promise<CompletionResult> {
     const { ctx } = kv;
     const temperature = request.temperature ?? 0;
@@ -543,7 +554,17 @@ class Engine implements CompletionEngine {
     while (result.tokens.length < maxTokens) {
       if (signal?.aborted) throw new CompletionAbortedError();
       let token: number;
-      if (needRow) {
+      if (healing?.active) {
+        // Only tokens that write the healed text again; the row stays the model's for the log-probabilities.
+        ctx.logits(index, row);
+        if (temperature > 0) {
+          const allowed = Float32Array.from(row);
+          healing.mask(allowed);
+          token = sampleToken(allowed, params, rng);
+        } else {
+          token = healing.pick(row);
+        }
+      } else if (needRow) {
         ctx.logits(index, row);
         token = sampleToken(row, params, rng);
       } else {
@@ -563,7 +584,7 @@ class Engine implements CompletionEngine {
         const text = (t: number): string => new TextDecoder().decode(piece(t));
         result.logprobs!.push({ token, text: text(token), logprob: lp.logprob, top: lp.top.map((x) => ({ ...x, text: text(x.token) })) });
       }
-      raw += decoder.decode(piece(token), { stream: true });
+      raw += decoder.decode(healing ? healing.accept(token, piece(token)) : piece(token), { stream: true });
       const cut = boundaryCut(raw, request.stopAt ?? 'none');
       if (cut >= 0) {
         raw = raw.slice(0, cut);

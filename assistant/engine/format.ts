@@ -1,5 +1,6 @@
 // Prompt formats, picked from the FIM token ids the GGUF declares (never from the model's file name).
 import type { TokenizeOptions, VocabInfo } from '../../native/binding';
+import { healTail, type TokenPieceIndex } from './healing';
 import type { FimTokens, PromptFormatName } from './types';
 
 /** The part of a loaded model the prompt builder needs (AddonModel satisfies it). */
@@ -77,12 +78,25 @@ export function documentTokens(model: VocabReader, format: PromptFormat, name: s
   return text(model, `File: ${name}\n${body}\n\n`);
 }
 
-export function queryTokens(model: VocabReader, format: PromptFormat, prefix: string, suffix: string, fileName: string | undefined): number[] {
+/**
+ * The query at the cursor: the file's header, then prefix, suffix and the middle token in the format's order. With
+ * `healing`, the prefix's last token is taken back where it could have merged with what follows (healing.ts);
+ * `healed` is its text, '' when none.
+ */
+export function queryPrompt(model: VocabReader, format: PromptFormat, prefix: string, suffix: string, fileName: string | undefined, healing: TokenPieceIndex | null): { tokens: number[]; healed: string } {
   const out: number[] = [];
   const { fim } = format;
   if (fim.fileSeparator !== null && fileName) out.push(fim.fileSeparator, ...text(model, `${fileName}\n`));
-  if (fim.prefix === null || fim.suffix === null || fim.middle === null) return [...out, ...text(model, prefix)];
-  return [...out, fim.prefix, ...text(model, prefix), fim.suffix, ...text(model, suffix), fim.middle];
+  const prefixTokens = text(model, prefix);
+  const plain = fim.prefix === null || fim.suffix === null || fim.middle === null;
+  // A plain prompt keeps at least one token of its own.
+  const { tokens: kept, text: healed } = healing && (!plain || out.length + prefixTokens.length > 1) ? healTail(prefixTokens, healing) : { tokens: prefixTokens, text: '' };
+  if (fim.prefix === null || fim.suffix === null || fim.middle === null) return { tokens: [...out, ...kept], healed };
+  return { tokens: [...out, fim.prefix, ...kept, fim.suffix, ...text(model, suffix), fim.middle], healed };
+}
+
+export function queryTokens(model: VocabReader, format: PromptFormat, prefix: string, suffix: string, fileName: string | undefined): number[] {
+  return queryPrompt(model, format, prefix, suffix, fileName, null).tokens;
 }
 
 /** Splits a document's tokens into blocks of at most `size` tokens. */

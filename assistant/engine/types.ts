@@ -71,6 +71,11 @@ export interface CompletionRequest {
   seed?: number;
   /** Default 'none'. */
   stopAt?: StopBoundary;
+  /**
+   * Token healing (default true): the prefix's last token is taken back and the answer's first tokens write its text
+   * again, chosen by the model (healing.ts); the report's `healedText` says what was taken back.
+   */
+  tokenHealing?: boolean;
   /** Strings that end the completion where one first appears (it is left out of the text), as OpenAI's and llama.cpp's `stop`. */
   stop?: readonly string[];
   /** Report the top K tokens with log-probabilities at each generated position (default 0). */

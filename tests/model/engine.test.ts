@@ -210,7 +210,8 @@ describeNative('completion engine: correctness', () => {
   });
 
   it('generates greedily and by seed, reports log-probabilities and speed', async () => {
-    const request = { ...REQ, documents: [DOC_A], maxTokens: 6, returnPromptLogits: false };
+    // Unconstrained from the first token: with healing its choice is not the top one (see the healing tests below).
+    const request = { ...REQ, documents: [DOC_A], maxTokens: 6, returnPromptLogits: false, tokenHealing: false };
     const streamed: string[] = [];
     const greedy = await f32.complete({ ...request, logprobs: 3, onText: (t) => streamed.push(t) });
     expect(streamed.join('')).toBe(greedy.text);
@@ -237,7 +238,8 @@ describeNative('completion engine: correctness', () => {
   });
 
   it('stops at an end-of-generation token', async () => {
-    const request = { ...REQ, documents: [DOC_A], maxTokens: 4 };
+    // The greedy first token, unconstrained by healing, is made end-of-sequence.
+    const request = { ...REQ, documents: [DOC_A], maxTokens: 4, tokenHealing: false };
     const first = (await f32.complete(request)).tokens[0]!;
     // The same weights with that token declared end-of-sequence: generation ends before it.
     const eos = await open({ typeK: 'f32', typeV: 'f32', flashAttention: 'disabled' }, withEos(gen.path, path.join(dir, 'eos.gguf'), first));
@@ -248,7 +250,8 @@ describeNative('completion engine: correctness', () => {
   });
 
   it('stops at the end of a line or of a block', async () => {
-    const request = { ...REQ, documents: [DOC_A], maxTokens: 4 };
+    // The greedy first token, unconstrained by healing, is given another text.
+    const request = { ...REQ, documents: [DOC_A], maxTokens: 4, tokenHealing: false };
     const first = (await f32.complete(request)).tokens[0]!;
     const model = await setupAddon().loadModel(gen.path, { vocabOnly: true });
     const text = model.tokenText(first);
@@ -265,6 +268,34 @@ describeNative('completion engine: correctness', () => {
     expect(block.tokens[0]).toBe(first);
     expect(block.report.stopReason).toBe('block');
     expect(block.text).toBe('');
+  });
+
+  it('token healing: takes the prefix\'s last token back and the answer writes its text again, as the model chooses', async () => {
+    const request = { ...REQ, prefix: 'const value = ', maxTokens: 6, returnPromptLogits: false, mode: 'full' as const };
+    const asTyped = await f32.complete({ ...request, tokenHealing: false });
+    const streamed: string[] = [];
+    const healed = await f32.complete({ ...request, logprobs: 2, onText: (t) => streamed.push(t) });
+    expect(asTyped.report.healedText).toBeUndefined();
+    expect(healed.report.healedText).toBe(' ');
+    // The same prompt less the prefix's last token (the one before <|fim_suffix|>).
+    const cut = asTyped.promptTokenIds.indexOf(gen.tokens.fimSuf) - 1;
+    expect(healed.promptTokenIds).toEqual(asTyped.promptTokenIds.filter((_, i) => i !== cut));
+    const vocab = await setupAddon().loadModel(gen.path, { vocabOnly: true });
+    try {
+      const written = new TextDecoder().decode(Buffer.concat(healed.tokens.map((t) => vocab.tokenPiece(t))));
+      // The first token starts with the space taken back; the answer is what comes after it.
+      expect(written.startsWith(' ')).toBe(true);
+      expect(healed.text).toBe(written.slice(1));
+      expect(streamed.join('')).toBe(healed.text);
+      // The log-probabilities are the model's, over every token: the healed step's top token may be one it could not pick.
+      expect(healed.logprobs).toHaveLength(healed.tokens.length);
+      for (let seed = 1; seed <= 6; seed++) {
+        const sampled = await f32.complete({ ...request, temperature: 3, seed, maxTokens: 1 });
+        expect(new TextDecoder().decode(vocab.tokenPiece(sampled.tokens[0]!)).startsWith(' ')).toBe(true);
+      }
+    } finally {
+      vocab.dispose();
+    }
   });
 
   it('serializes concurrent requests on its one context', async () => {

@@ -253,7 +253,7 @@ describeNative('completion engine: tiers, budgets, cancellation, errors', () => 
     await expect(engine(gen.path, { memoryLimitBytes: 1 << 20 })).rejects.toBeInstanceOf(ModelTooLargeError);
 
     const e = await open({ contextSize: 128 });
-    for (const bad of [{ mode: 'fast' }, { maxTokens: -1 }, { topP: 0 }, { temperature: Number.NaN }, { logprobs: 99 }, { boundary: 1.5 }]) {
+    for (const bad of [{ mode: 'fast' }, { maxTokens: -1 }, { topP: 0 }, { temperature: Number.NaN }, { logprobs: 99 }, { boundary: 1.5 }, { tokenHealing: 'yes' }]) {
       await expect(e.complete({ ...REQ, ...(bad as Partial<CompletionRequest>) })).rejects.toBeInstanceOf(InvalidRequestError);
     }
     // llama.cpp rounds the context up to 256 cells: this prompt needs more.
