@@ -170,6 +170,8 @@ export const SuggestionReport = z.object({
   /** The end of the prefix and the start of the suffix around the cursor, as sent. */
   cursorPrefix: z.string(),
   cursorSuffix: z.string(),
+  /** The end of the prefix that token healing left out of the prompt for the model to write again (local engine). */
+  healedText: z.string().optional(),
   promptTokens: z.number().int(),
   computedTokens: z.number().int(),
   reusedTokens: z.number().int(),

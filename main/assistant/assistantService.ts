@@ -83,6 +83,7 @@ export function suggestionReport(requestId: string, context: BuiltContext | null
     documents,
     cursorPrefix: prefix.slice(-REPORT_PREFIX_CHARS),
     cursorSuffix: suffix.slice(0, REPORT_SUFFIX_CHARS),
+    ...(report.healedText ? { healedText: report.healedText } : {}),
     promptTokens: report.promptTokens,
     computedTokens: report.computedTokens,
     reusedTokens: report.reusedFromContext + report.reusedFromMemory + report.reusedFromDisk,

@@ -23,6 +23,11 @@ export function engineText(engine: EngineUsed): string {
   return engine.kind === 'local' ? 'local model' : `${engine.dialect === 'llama.cpp' ? 'llama.cpp server' : 'OpenAI-compatible server'} at ${engine.url}`;
 }
 
+/** Spaces, tabs and line breaks as signs, so that a healed ' ' can be seen. */
+function visibleWhitespace(text: string): string {
+  return text.replace(/ /g, '␣').replace(/\t/g, '⇥').replace(/\n/g, '⏎');
+}
+
 function formatMs(ms: number): string {
   return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
@@ -71,6 +76,12 @@ export function ContextInspector() {
             <dd>
               {report.promptTokens} tokens ({report.computedTokens} computed, {report.reusedTokens} reused)
             </dd>
+            {report.healedText && (
+              <>
+                <dt>Token healing</dt>
+                <dd>the prompt stops before “{visibleWhitespace(report.healedText)}”, which the model writes again</dd>
+              </>
+            )}
             {timing && (
               <>
                 <dt>Debounce</dt>

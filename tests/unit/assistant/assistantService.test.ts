@@ -181,6 +181,15 @@ describe('assistant service', () => {
     expect(result.report.cursorPrefix.length).toBeLessThanOrEqual(400);
   });
 
+  it('passes on what token healing left out of the prompt, for the inspector', async () => {
+    const { service, engine } = setup();
+    await service.start();
+    const pending = service.handlers['assistant.complete'](input('r1', { prefix: 'let x = ' }));
+    await waitFor(() => engine.completes.length === 1);
+    engine.completes[0]!.resolve({ text: '1;', report: { ...report([]), healedText: ' ' } });
+    expect((await pending).report.healedText).toBe(' ');
+  });
+
   it('cancel rejects the call with code cancelled and tells the engine', async () => {
     const { service, engine } = setup();
     await service.start();

@@ -56,6 +56,15 @@ describe('ContextInspector', () => {
     expect(inspector.textContent).toContain('61 ms');
   });
 
+  it('says what token healing left out of the prompt, its whitespace visible, and nothing when it left out nothing', () => {
+    renderWith(new FakeApi(), <ContextInspector />);
+    act(() => assistantStore.setState({ report: fakeReport({ cursorPrefix: 'return ', healedText: ' ' }) }));
+    const inspector = screen.getByRole('region', { name: 'Context inspector' });
+    expect(inspector.textContent).toContain('Token healingthe prompt stops before “␣”, which the model writes again');
+    act(() => assistantStore.setState({ report: fakeReport({ cursorPrefix: 'return ' }) }));
+    expect(inspector.textContent).not.toContain('Token healing');
+  });
+
   it('shows what attention injection did: the heads replaced, the use-def edges found, the rows injected', () => {
     renderWith(new FakeApi(), <ContextInspector />);
     const inspector = screen.getByRole('region', { name: 'Context inspector' });
