@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddonModel } from '../../native/binding';
-import { createCompletionEngine, detectFormat, queryTokens, sharedPrefixTokens } from '../../assistant/engine';
+import { createCompletionEngine, detectFormat, queryPrompt, sharedPrefixTokens, TokenPieceIndex } from '../../assistant/engine';
 import { greedyBatch, PARALLEL } from '../../training/eval/batch';
 import { evaluateModel } from '../../training/eval/evaluate';
 import { parseIdioms } from '../../training/eval/idioms';
@@ -43,17 +43,23 @@ describe('training eval: token scores', () => {
 });
 
 describe('training eval: batched greedy answers', () => {
-  it('are the engine full mode answers, for more prompts than run side by side', async () => {
+  it('are the engine full mode answers, token healing included, for more prompts than run side by side', async () => {
     const modelPath = makeModel(tempDir(), { seed: 4 }).path;
     const model = await setupAddon().loadModel(modelPath);
     const engine = await createCompletionEngine({ modelPath, repoName: 'alpha', cpuBackend: pinnedCpuBackend() });
     try {
       const format = detectFormat(model);
       const asks = Array.from({ length: PARALLEL + 3 }, (_, i) => ({
-        prefix: FILES[i % FILES.length]!.text.slice(0, 40 + 7 * i), suffix: FILES[i % FILES.length]!.text.slice(60 + 7 * i), fileName: `src/f${i}.ts`,
+        // Every third prefix ends with a space, which healing takes back.
+        prefix: `${FILES[i % FILES.length]!.text.slice(0, 40 + 7 * i)}${i % 3 === 0 ? ' ' : ''}`, suffix: FILES[i % FILES.length]!.text.slice(60 + 7 * i), fileName: `src/f${i}.ts`,
         maxTokens: 6 + (i % 5), stopAt: i % 2 === 0 ? 'line' as const : 'none' as const,
       }));
-      const prompts = asks.map((a) => ({ tokens: [...sharedPrefixTokens(model, format, 'alpha'), ...queryTokens(model, format, a.prefix, a.suffix, a.fileName)], maxTokens: a.maxTokens, stopAt: a.stopAt }));
+      const index = new TokenPieceIndex(model);
+      const prompts = asks.map((a) => {
+        const query = queryPrompt(model, format, a.prefix, a.suffix, a.fileName, index);
+        return { tokens: [...sharedPrefixTokens(model, format, 'alpha'), ...query.tokens], healed: query.healed, maxTokens: a.maxTokens, stopAt: a.stopAt };
+      });
+      expect(prompts.filter((p) => p.healed === ' ').length).toBeGreaterThanOrEqual(PARALLEL / 3);
       const batched = await greedyBatch(model, prompts);
       const expected: string[] = [];
       for (const a of asks) expected.push((await engine.complete({ ...a, mode: 'full' })).text);

@@ -3,13 +3,15 @@
 // of them (a small model on a CPU is bound by reading its weights, not by the tokens of a step), and the per-token
 // work of the token scores is one pass over each logit row.
 import type { AddonContext, AddonModel } from '../../native/binding';
-import { boundaryCut, type StopBoundary } from '../../assistant/engine';
+import { boundaryCut, HealingConstraint, TokenPieceIndex, type StopBoundary } from '../../assistant/engine';
 
 export interface GreedyPrompt {
   /** The whole prompt's token ids, as the engine would decode them (causal, no block reuse). */
   tokens: readonly number[];
   maxTokens: number;
   stopAt: StopBoundary;
+  /** The prefix's end that token healing took out of `tokens` (queryPrompt's `healed`): the answer writes it again. */
+  healed?: string;
 }
 
 /** Most prompts decoded side by side: sequences of one context. */
@@ -75,8 +77,8 @@ export async function decodeRuns(ctx: AddonContext, runs: { seq: number; tokens:
 }
 
 /**
- * Greedy answers to `prompts`, as the engine's `full` mode gives them (same prompt tokens, argmax, end of generation
- * and `stopAt` as `boundaryCut` cuts them), in groups (see GROUP_CELLS).
+ * Greedy answers to `prompts`, as the engine's `full` mode gives them (same prompt tokens, argmax, token healing, end of
+ * generation and `stopAt` as `boundaryCut` cuts them), in groups (see GROUP_CELLS).
  */
 export async function greedyBatch(model: AddonModel, prompts: readonly GreedyPrompt[]): Promise<string[]> {
   const answers: string[] = new Array(prompts.length).fill('');
@@ -86,12 +88,19 @@ export async function greedyBatch(model: AddonModel, prompts: readonly GreedyPro
   const most = Math.max(...batches.map((g) => g.reduce((n, i) => n + cells(i), 0)));
   const size = Math.ceil(most / 256) * 256;
   const ctx = await model.createContext({ nCtx: size, nBatch: Math.min(BATCH, size), nSeqMax: PARALLEL });
+  const index = prompts.some((p) => p.healed) ? new TokenPieceIndex(model) : null;
+  const row = new Float32Array(ctx.nVocab);
   try {
     for (const members of batches) {
       const group = members.map((i) => prompts[i]!);
       ctx.clearMemory();
       const next = new Map<number, number>();
-      await decodeRuns(ctx, group.map((p, seq) => ({ seq, tokens: p.tokens, from: 0, logits: 'last' })), (seq, _pos, i) => next.set(seq, ctx.argmax(i)));
+      const healing = group.map((p) => (p.healed && index ? new HealingConstraint(index, p.healed) : null));
+      const choose = (seq: number, _pos: number, i: number): void => {
+        const h = healing[seq];
+        next.set(seq, h?.active ? h.pick(ctx.logits(i, row)) : ctx.argmax(i));
+      };
+      await decodeRuns(ctx, group.map((p, seq) => ({ seq, tokens: p.tokens, from: 0, logits: 'last' })), choose);
       const out = group.map(() => ({ tokens: 0, raw: '', decoder: new TextDecoder() }));
       const live = new Set(group.map((_, seq) => seq));
       while (live.size > 0) {
@@ -107,7 +116,8 @@ export async function greedyBatch(model: AddonModel, prompts: readonly GreedyPro
           // The engine's text: the tokens' bytes through a streaming decoder, cut where `stopAt` says.
           const o = out[seq]!;
           o.tokens++;
-          o.raw += o.decoder.decode(model.tokenPiece(token), { stream: true });
+          const piece = model.tokenPiece(token);
+          o.raw += o.decoder.decode(healing[seq] ? healing[seq].accept(token, piece) : piece, { stream: true });
           const cut = boundaryCut(o.raw, p.stopAt);
           answers[members[seq]!] = cut >= 0 ? o.raw.slice(0, cut) : o.raw;
           if (cut >= 0) live.delete(seq);
@@ -116,7 +126,7 @@ export async function greedyBatch(model: AddonModel, prompts: readonly GreedyPro
             live.delete(seq);
           } else step.push({ seq, tokens: [token], from: p.tokens.length + o.tokens - 1, logits: 'last' });
         }
-        if (step.length > 0) await decodeRuns(ctx, step, (seq, _pos, i) => next.set(seq, ctx.argmax(i)));
+        if (step.length > 0) await decodeRuns(ctx, step, choose);
       }
     }
   } finally {

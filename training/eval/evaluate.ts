@@ -5,7 +5,7 @@
 // `sparse` setting goes through the engine, whose block cache serves a package's tasks.
 import { loadAddon, type AddonModel } from '../../native/binding';
 import {
-  createCompletionEngine, detectFormat, documentTokens, queryTokens, sharedPrefixTokens, type CompletionEngine, type DocumentInput, type PromptFormat, type StopBoundary,
+  createCompletionEngine, detectFormat, documentTokens, queryPrompt, sharedPrefixTokens, TokenPieceIndex, type CompletionEngine, type DocumentInput, type PromptFormat, type StopBoundary,
 } from '../../assistant/engine';
 import { greedyBatch } from './batch';
 import type { IdiomCase } from './idioms';
@@ -29,6 +29,8 @@ export interface EvalOptions {
   perplexityTokens?: number;
   /** One-line idioms to answer (none by default). */
   idioms?: readonly IdiomCase[];
+  /** Token healing in every answer, as the engine does by default (default true; false is the control). */
+  tokenHealing?: boolean;
   cpuBackend?: string;
   onProgress?: (message: string) => void;
 }
@@ -70,6 +72,7 @@ export interface TaskResult extends InfillScore {
 
 export interface EvalReport {
   model: { path: string; description: string; params: number; contextTrain: number };
+  tokenHealing: boolean;
   tokens: TokenScores;
   infill: Record<InfillKind, Record<InfillSetting, InfillSummary>>;
   /** Exact match and edit similarity, documents in full mode minus no documents, per kind. */
@@ -154,20 +157,20 @@ export function answerTokens(model: AddonModel, task: InfillTask): number {
 
 const stopAt = (kind: InfillKind): StopBoundary => (kind === 'single-line' ? 'line' : 'none');
 
-async function sparseAnswer(engine: CompletionEngine, model: AddonModel, task: InfillTask, documents: DocumentInput[]): Promise<string> {
+async function sparseAnswer(engine: CompletionEngine, model: AddonModel, task: InfillTask, documents: DocumentInput[], tokenHealing: boolean): Promise<string> {
   const result = await engine.complete({
-    prefix: task.prefix, suffix: task.suffix, fileName: task.path, documents, mode: 'sparse', maxTokens: answerTokens(model, task), stopAt: stopAt(task.kind),
+    prefix: task.prefix, suffix: task.suffix, fileName: task.path, documents, mode: 'sparse', maxTokens: answerTokens(model, task), stopAt: stopAt(task.kind), tokenHealing,
   });
   return result.text;
 }
 
-/** The engine's `full` prompt: shared prefix, each document whole, the query. */
-function fullPrompt(model: AddonModel, format: PromptFormat, repo: string, task: { prefix: string; suffix: string; path: string }, documents: readonly DocumentInput[]): number[] {
-  return [
-    ...sharedPrefixTokens(model, format, repo),
-    ...documents.flatMap((d) => documentTokens(model, format, d.name, d.text)),
-    ...queryTokens(model, format, task.prefix, task.suffix, task.path),
-  ];
+/** The engine's `full` prompt (shared prefix, each document whole, the query) and what token healing took back. */
+function fullPrompt(model: AddonModel, format: PromptFormat, repo: string, task: { prefix: string; suffix: string; path: string }, documents: readonly DocumentInput[], healing: TokenPieceIndex | null): { tokens: number[]; healed: string } {
+  const query = queryPrompt(model, format, task.prefix, task.suffix, task.path, healing);
+  return {
+    tokens: [...sharedPrefixTokens(model, format, repo), ...documents.flatMap((d) => documentTokens(model, format, d.name, d.text)), ...query.tokens],
+    healed: query.healed,
+  };
 }
 
 function summarize(results: readonly TaskResult[]): InfillSummary {
@@ -180,7 +183,7 @@ function summarize(results: readonly TaskResult[]): InfillSummary {
 }
 
 /** Per task, the paired difference of two settings' scores: its mean and 95% bootstrap interval. */
-function difference(a: readonly TaskResult[], b: readonly TaskResult[], seed: number): Difference {
+export function difference(a: readonly InfillScore[], b: readonly InfillScore[], seed: number): Difference {
   const exact = a.map((r, i) => (r.exact ? 1 : 0) - (b[i]!.exact ? 1 : 0));
   const similarity = a.map((r, i) => r.similarity - b[i]!.similarity);
   return {
@@ -203,6 +206,8 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
   const progress = options.onProgress ?? (() => undefined);
   const { model, info, contextTrain, format } = await openEvalModel(options.modelPath, options.cpuBackend);
   const taskFiles = options.taskFiles ?? options.files;
+  const tokenHealing = options.tokenHealing ?? true;
+  const healing = tokenHealing ? new TokenPieceIndex(model) : null;
   try {
     const scored = taskFiles.slice(0, options.perplexityFiles);
     progress(`token scores on ${scored.length} files`);
@@ -212,8 +217,8 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
     const related = tasks.map((task) => fitDocuments(model, relatedFiles(task, options.files, options.documents, 6000), task, contextTrain));
     progress(`${tasks.length} infill tasks without documents and with documents in full mode, batched`);
     const batched = await greedyBatch(model, [
-      ...tasks.map((task) => ({ tokens: fullPrompt(model, format, task.package, task, []), maxTokens: answerTokens(model, task), stopAt: stopAt(task.kind) })),
-      ...tasks.map((task, i) => ({ tokens: fullPrompt(model, format, task.package, task, related[i]!), maxTokens: answerTokens(model, task), stopAt: stopAt(task.kind) })),
+      ...tasks.map((task) => ({ ...fullPrompt(model, format, task.package, task, [], healing), maxTokens: answerTokens(model, task), stopAt: stopAt(task.kind) })),
+      ...tasks.map((task, i) => ({ ...fullPrompt(model, format, task.package, task, related[i]!, healing), maxTokens: answerTokens(model, task), stopAt: stopAt(task.kind) })),
     ]);
     const sparse: string[] = new Array(tasks.length).fill('');
     const byPackage = new Map<string, number[]>();
@@ -224,7 +229,7 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
         modelPath: options.modelPath, contextSize: contextTrain * 2, repoName: pkg, ...(options.cpuBackend ? { cpuBackend: options.cpuBackend } : {}),
       });
       try {
-        for (const i of indices) sparse[i] = await sparseAnswer(engine, model, tasks[i]!, related[i]!);
+        for (const i of indices) sparse[i] = await sparseAnswer(engine, model, tasks[i]!, related[i]!, tokenHealing);
       } finally {
         await engine.dispose();
       }
@@ -245,7 +250,7 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
     const idiomCases = options.idioms ?? [];
     progress(`${idiomCases.length} idioms, batched`);
     const idiomAnswers = await greedyBatch(model, idiomCases.map((c) => ({
-      tokens: fullPrompt(model, format, IDIOM_REPO, c, []), maxTokens: answerTokens(model, c), stopAt: 'line' as const,
+      ...fullPrompt(model, format, IDIOM_REPO, c, [], healing), maxTokens: answerTokens(model, c), stopAt: 'line' as const,
     })));
     const idiomResults: IdiomResult[] = idiomCases.map((c, i) => ({
       id: c.id, language: c.language, expected: c.middle, answer: idiomAnswers[i]!, ...scoreIdiom(idiomAnswers[i]!, c.middle, c.suffix),
@@ -266,6 +271,7 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
     }
     return {
       model: { path: options.modelPath, description: info.description, params: info.nParams, contextTrain },
+      tokenHealing,
       tokens,
       infill,
       documentGain,
