@@ -155,8 +155,9 @@ describeNative('native addon: lifecycle', () => {
     const before = rss();
     for (let i = 0; i < 20; i++) await cycle();
     const growth = rss() - before;
-    // A leaked model is ~50 MB and a leaked context ~5 MB (60 contexts here): a leak shows as GBs.
-    expect(growth).toBeLessThan(64 * 1024 * 1024);
+    // A leaked model is ~50 MB and a leaked context ~5 MB (60 contexts here): the smallest leak shows as 300 MB or
+    // more. Without one, the arenas still moved by up to 81 MB with the whole suite running beside on 2 cores.
+    expect(growth).toBeLessThan(128 * 1024 * 1024);
     expect(addon.liveObjects()).toEqual({ models: 1, contexts: 0 });
   });
 });
