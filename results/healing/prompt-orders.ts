@@ -4,8 +4,7 @@
 // npx tsx results/healing/prompt-orders.ts <out.json> <label>=<model.gguf>...
 // writes every answer: {label: {"<order>, token healing on|off": {idiom id: answer}}}.
 import { writeFileSync } from 'node:fs';
-import { sharedPrefixTokens, TokenPieceIndex } from '../../assistant/engine';
-import { healTail } from '../../assistant/engine/healing';
+import { healTail, sharedPrefixTokens, TokenPieceIndex } from '../../assistant/engine';
 import { greedyBatch } from '../../training/eval/batch';
 import { openEvalModel } from '../../training/eval/evaluate';
 import { loadIdioms, type IdiomCase } from '../../training/eval/idioms';

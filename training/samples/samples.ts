@@ -4,10 +4,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { healTail, TokenPieceIndex } from '../../assistant/engine';
 import { Rng } from '../../tools/gguf-fixtures/random';
 import type { Split } from '../corpus/corpus';
 import { readCorpus } from '../corpus/read';
-import { Tokenizer } from '../tokenizer/tokenizer';
+import { TOKEN_TYPE, Tokenizer } from '../tokenizer/tokenizer';
 import { fitEnd, fitStart } from './fit';
 import { NgramCounter, type UniqueCount } from './unique';
 
@@ -25,13 +26,19 @@ export interface SampleOptions {
   spmRate?: number;
   /** Share of rows with block-sparse segments; the others are dense (default 0.5). */
   sparseShare?: number;
+  /**
+   * Share of the PSM rows asked as the engine asks, with token healing (assistant/engine/healing.ts): the prefix's
+   * last token left out where a longer token begins with it, its text the start of the middle (default 3/4; the
+   * rest stay as typed, for servers that do not heal, as llama-server with this model).
+   */
+  healedShare?: number;
   /** How many times each window of each file is a final file (default 1). */
   passes?: number;
   seed?: number;
 }
 
 /** The options' defaults, one place for the builder and samples.json. */
-export const SAMPLE_DEFAULTS = { length: 2048, blockSize: 256, fimRate: 0.5, spmRate: 0, sparseShare: 0.5, passes: 1 } as const;
+export const SAMPLE_DEFAULTS = { length: 2048, blockSize: 256, fimRate: 0.5, spmRate: 0, sparseShare: 0.5, healedShare: 3 / 4, passes: 1 } as const;
 
 /**
  * Where a FIM sample's cursor is and how far its middle runs, with their shares. Issue 12 found a model trained on
@@ -65,8 +72,11 @@ export interface RowInfo {
   /** The row has document blocks with their own segments. */
   sparse: boolean;
   documents: { path: string; tokens: number; blocks: number; truncated: boolean }[];
-  /** The part of the final file in the row: file.slice(start, end) is prefix + middle + suffix (plain: all in `prefix`). */
-  query: { prefix: string; middle: string; suffix: string; start: number; end: number; endOfText: boolean };
+  /**
+   * The part of the final file in the row: file.slice(start, end) is prefix + middle + suffix (plain: all in `prefix`);
+   * `healed`: the end of `prefix` that token healing moved to the middle's tokens ('' when none).
+   */
+  query: { prefix: string; middle: string; suffix: string; start: number; end: number; endOfText: boolean; healed: string };
   sharedTokens: number;
   documentTokens: number;
   queryTokens: number;
@@ -89,6 +99,8 @@ export interface SplitSummary {
   psm: number;
   spm: number;
   plain: number;
+  /** PSM rows whose prefix's end token healing moved to the middle (`healedShare`). */
+  healed: number;
   /** FIM rows by how the span was drawn (FIM_SPANS). */
   spans: Record<FimSpan, number>;
   sparse: number;
@@ -176,7 +188,10 @@ function sharedDepth(x: readonly string[], y: readonly string[]): number {
 
 function resolvedOptions(options: SampleOptions): Required<Omit<SampleOptions, 'length' | 'blockSize' | 'seed'>> {
   const d = SAMPLE_DEFAULTS;
-  return { fimRate: options.fimRate ?? d.fimRate, spmRate: options.spmRate ?? d.spmRate, sparseShare: options.sparseShare ?? d.sparseShare, passes: options.passes ?? d.passes };
+  return {
+    fimRate: options.fimRate ?? d.fimRate, spmRate: options.spmRate ?? d.spmRate, sparseShare: options.sparseShare ?? d.sparseShare,
+    healedShare: options.healedShare ?? d.healedShare, passes: options.passes ?? d.passes,
+  };
 }
 
 /** The span kind for a uniform draw `u` in [0, 1), by FIM_SPANS' shares. */
@@ -195,6 +210,7 @@ export class RowBuilder {
   private readonly B: number;
   private readonly o: Required<Omit<SampleOptions, 'length' | 'blockSize' | 'seed'>>;
   private readonly encode: (text: string) => number[];
+  private readonly pieces: TokenPieceIndex;
 
   constructor(private readonly tok: Tokenizer, private readonly packages: Package[], options: SampleOptions = {}) {
     this.L = options.length ?? SAMPLE_DEFAULTS.length;
@@ -202,11 +218,14 @@ export class RowBuilder {
     this.o = resolvedOptions(options);
     if (!Number.isInteger(this.L) || this.L < 128) throw new SampleOptionsError(`length must be an integer of at least 128, got ${this.L}`);
     if (!Number.isInteger(this.B) || this.B < 1) throw new SampleOptionsError(`blockSize must be a positive integer, got ${this.B}`);
-    for (const [name, v] of Object.entries({ fimRate: this.o.fimRate, spmRate: this.o.spmRate, sparseShare: this.o.sparseShare })) {
+    for (const [name, v] of Object.entries({ fimRate: this.o.fimRate, spmRate: this.o.spmRate, sparseShare: this.o.sparseShare, healedShare: this.o.healedShare })) {
       if (!(v >= 0 && v <= 1)) throw new SampleOptionsError(`${name} must be in [0, 1], got ${v}`);
     }
     if (!Number.isInteger(this.o.passes) || this.o.passes < 1) throw new SampleOptionsError(`passes must be a positive integer, got ${this.o.passes}`);
     this.encode = (text) => tok.encode(text);
+    this.pieces = new TokenPieceIndex({
+      info: { nVocab: tok.size }, tokenPiece: (t) => tok.piece(t), isControl: (t) => tok.types[t] === TOKEN_TYPE.control, isEog: (t) => t === tok.special.eot,
+    });
   }
 
   private doc(f: SourceFile): Uint16Array {
@@ -338,7 +357,7 @@ export class RowBuilder {
     const endOfText = start + body.text.length === text.length;
     // <|endoftext|> only where the file really ends: a cut file must not teach the model to stop there.
     const tokens = endOfText ? [...body.tokens, this.tok.special.eot] : body.tokens;
-    return { tokens, info: { prefix: body.text, middle: '', suffix: '', start, end: start + body.text.length, endOfText } };
+    return { tokens, info: { prefix: body.text, middle: '', suffix: '', start, end: start + body.text.length, endOfText, healed: '' } };
   }
 
   private fimQuery(file: SourceFile, job: Job, budget: number, kind: QueryKind, uniform: () => number): { tokens: number[]; span: FimSpan; info: RowInfo['query'] } {
@@ -371,11 +390,24 @@ export class RowBuilder {
       prefix = fitEnd(prefix.text, rest - suffix.tokens.length, this.tok);
       suffix = fitStart(suffixFull.text, rest - prefix.tokens.length, this.tok);
     }
+    let prefixTokens = prefix.tokens;
+    let middleTokens = middle.tokens;
+    let healed = '';
+    if (kind === 'psm' && uniform() < this.o.healedShare) {
+      const h = healTail(prefix.tokens, this.pieces);
+      const merged = h.text ? this.encode(h.text + middle.text) : [];
+      // Healing moves a token's text; a middle that came out longer than the two were stays as typed (the row's budget).
+      if (h.text && h.tokens.length + merged.length <= prefix.tokens.length + middle.tokens.length) {
+        prefixTokens = h.tokens;
+        middleTokens = merged;
+        healed = h.text;
+      }
+    }
     const tokens = kind === 'psm'
-      ? [s.fimPre, ...prefix.tokens, s.fimSuf, ...suffix.tokens, s.fimMid, ...middle.tokens, s.eot]
-      : [s.fimPre, s.fimSuf, ...suffix.tokens, s.fimMid, ...prefix.tokens, ...middle.tokens, s.eot];
+      ? [s.fimPre, ...prefixTokens, s.fimSuf, ...suffix.tokens, s.fimMid, ...middleTokens, s.eot]
+      : [s.fimPre, s.fimSuf, ...suffix.tokens, s.fimMid, ...prefixTokens, ...middleTokens, s.eot];
     const start = a - prefix.text.length;
-    return { tokens, span, info: { prefix: prefix.text, middle: middle.text, suffix: suffix.text, start, end: b + suffix.text.length, endOfText: true } };
+    return { tokens, span, info: { prefix: prefix.text, middle: middle.text, suffix: suffix.text, start, end: b + suffix.text.length, endOfText: true, healed } };
   }
 }
 
@@ -440,6 +472,7 @@ function summarize(rows: RowInfo[], packages: Package[], unique: UniqueCount): S
     psm: kind('psm'),
     spm: kind('spm'),
     plain: kind('plain'),
+    healed: rows.filter((r) => r.query.healed !== '').length,
     spans: Object.fromEntries(Object.keys(FIM_SPANS).map((k) => [k, rows.filter((r) => r.span === k).length])) as Record<FimSpan, number>,
     sparse: rows.filter((r) => r.sparse).length,
     dense: rows.filter((r) => !r.sparse).length,

@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../tools/gguf-fixtures/random';
 import type { CorpusRecord } from '../../../training/corpus/corpus';
 import { fitEnd, fitStart } from '../../../training/samples/fit';
-import { RowBuilder, SampleOptionsError, SEGMENT, buildSamples, countRuns, readPackages, type Row, type SampleOptions } from '../../../training/samples/samples';
-import { CONTROL_TOKENS, Tokenizer } from '../../../training/tokenizer/tokenizer';
-import { detectFormat, documentTokens, queryTokens, sharedPrefixTokens, type VocabReader } from '../../../assistant/engine/format';
+import { RowBuilder, SAMPLE_DEFAULTS, SampleOptionsError, SEGMENT, buildSamples, countRuns, readPackages, type Row, type SampleOptions } from '../../../training/samples/samples';
+import { CONTROL_TOKENS, TOKEN_TYPE, Tokenizer } from '../../../training/tokenizer/tokenizer';
+import { detectFormat, documentTokens, queryPrompt, sharedPrefixTokens, type VocabReader } from '../../../assistant/engine/format';
+import { TokenPieceIndex } from '../../../assistant/engine/healing';
 import type { VocabInfo } from '../../../native/binding';
 import { ChunkCounter, trainBpe } from '../../../training/tokenizer/trainer';
 
@@ -84,7 +85,8 @@ describe('a row', () => {
       const q = info.query;
       const header = [s.fimSep, ...enc(`${info.path}\n`)];
       const query =
-        info.kind === 'psm' ? [...header, s.fimPre, ...enc(q.prefix), s.fimSuf, ...enc(q.suffix), s.fimMid, ...enc(q.middle), s.eot]
+        // A healed row leaves the prefix's last token out and tokenizes its text with the middle.
+        info.kind === 'psm' ? [...header, s.fimPre, ...enc(q.prefix).slice(0, q.healed ? -1 : undefined), s.fimSuf, ...enc(q.suffix), s.fimMid, ...enc(q.healed + q.middle), s.eot]
         : info.kind === 'spm' ? [...header, s.fimPre, s.fimSuf, ...enc(q.suffix), s.fimMid, ...enc(q.prefix), ...enc(q.middle), s.eot]
         : [...header, ...enc(q.prefix), ...(q.endOfText ? [s.eot] : [])];
       expect(used).toEqual([...shared, ...docs, ...query]);
@@ -99,7 +101,8 @@ describe('a row', () => {
     const text = tok.decode(Array.from(row.tokens.subarray(0, L - info.padTokens)));
     const docs = info.documents.map((d) => `${c.fimSep}${d.path}\n${texts.get(`${info.package}:${d.path}`)}\n`).join('');
     const q = info.query;
-    expect(text).toBe(`${c.fimRep}${info.package}\n${docs}${c.fimSep}${info.path}\n${c.fimPre}${q.prefix}${c.fimSuf}${q.suffix}${c.fimMid}${q.middle}${c.eot}`);
+    const typed = q.prefix.slice(0, q.prefix.length - q.healed.length);
+    expect(text).toBe(`${c.fimRep}${info.package}\n${docs}${c.fimSep}${info.path}\n${c.fimPre}${typed}${c.fimSuf}${q.suffix}${c.fimMid}${q.healed}${q.middle}${c.eot}`);
   });
 
   it('holds a contiguous part of the final file, the whole file when it fits', () => {
@@ -191,18 +194,34 @@ describe('FIM at the cursor (issue 12)', () => {
     fim = [1, 2, 3, 4, 5, 6].flatMap((seed) => rows({ fimRate: 1 }, seed));
   });
 
-  it('writes the final file token for token as the engine prompt (format.ts), then the middle and <|endoftext|>', () => {
+  it('writes the final file token for token as the engine prompt (format.ts), with token healing in most rows, then the middle and <|endoftext|>', () => {
     const view = engineView(tok);
     const format = detectFormat(view);
     expect(format.name).toBe('qwen2.5-coder');
+    const index = new TokenPieceIndex({
+      info: { nVocab: tok.size }, tokenPiece: (t) => tok.piece(t), isControl: (t) => tok.types[t] === TOKEN_TYPE.control, isEog: (t) => t === tok.special.eot,
+    });
+    let healable = 0;
+    let healed = 0;
     for (const { tokens, info } of fim) {
       expect(info.kind).toBe('psm');
       const shared = sharedPrefixTokens(view, format, info.package);
       const docs = info.documents.flatMap((d) => documentTokens(view, format, d.path, texts.get(`${info.package}:${d.path}`)!).slice(0, d.tokens));
       const q = info.query;
-      const prompt = [...shared, ...docs, ...queryTokens(view, format, q.prefix, q.suffix, info.path)];
-      expect(Array.from(tokens.subarray(0, L - info.padTokens))).toEqual([...prompt, ...enc(q.middle), tok.special.eot]);
+      // As the engine asks with healing: the prefix less its end, the middle's tokens starting with that end's text.
+      const asked = queryPrompt(view, format, q.prefix, q.suffix, info.path, index);
+      if (asked.healed) healable++;
+      const query = q.healed ? asked.tokens : queryPrompt(view, format, q.prefix, q.suffix, info.path, null).tokens;
+      if (q.healed) {
+        healed++;
+        expect(q.healed).toBe(asked.healed);
+      }
+      expect(Array.from(tokens.subarray(0, L - info.padTokens))).toEqual([...shared, ...docs, ...query, ...enc(q.healed + q.middle), tok.special.eot]);
     }
+    expect(healable).toBeGreaterThan(20);
+    // --healed 0: every row as typed.
+    expect([1, 2].flatMap((seed) => rows({ fimRate: 1, healedShare: 0 }, seed)).filter((r) => r.info.query.healed !== '')).toEqual([]);
+    expect(Math.abs(healed / healable - SAMPLE_DEFAULTS.healedShare)).toBeLessThan(0.15);
   });
 
   it('mostly asks what an editor asks: a cursor inside a line, the middle running to a line end', () => {
@@ -262,6 +281,7 @@ describe('options', () => {
     expect(() => new RowBuilder(tok, pkgs, { blockSize: 0 })).toThrow(SampleOptionsError);
     expect(() => new RowBuilder(tok, pkgs, { fimRate: 1.5 })).toThrow(SampleOptionsError);
     expect(() => new RowBuilder(tok, pkgs, { passes: 0 })).toThrow(SampleOptionsError);
+    expect(() => new RowBuilder(tok, pkgs, { healedShare: -0.5 })).toThrow(SampleOptionsError);
   });
 });
 
