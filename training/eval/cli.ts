@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   });
   const healingSettings = new Map([['on', [true]], ['off', [false]], ['both', [true, false]]]).get(values['token-healing']!);
   if (!healingSettings) throw new Error(`--token-healing must be on, off or both, got ${values['token-healing']}`);
-  if (!values.run) throw new Error('usage: training:eval --run out/training/<run> [--model file.gguf] [--compare label=file.gguf] [--tasks N] [--pick-files N]');
+  if (!values.run) throw new Error('usage: training:eval --run out/training/<run> [--model file.gguf] [--compare label=file.gguf] [--tasks N] [--pick-files N] [--token-healing on|off|both]');
   const files: SourceFile[] = [...readCorpus(join(values.run, 'corpus.jsonl'), 'eval')].map(({ package: pkg, path, text }) => ({ package: pkg, path, text }));
   const seed = Number(values.seed);
   if (values['pick-files']) {
