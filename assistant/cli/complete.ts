@@ -23,8 +23,8 @@ export interface CompleteArgs {
   seed: number;
   stop: StopBoundary;
   logprobs: number;
-  /** Token healing (the engine's default: on). */
-  tokenHealing: boolean;
+  /** Token healing; null: the engine's default for the model (on without FIM tokens). */
+  tokenHealing: boolean | null;
   cacheDir: string | null;
   contextSize: number | null;
   blockTokens: number | null;
@@ -106,7 +106,7 @@ export function parseCompleteArgs(argv: readonly string[]): CompleteArgs {
     seed: args.seed ?? 0,
     stop: args.stop ?? 'none',
     logprobs: args.logprobs ?? 0,
-    tokenHealing: args.tokenHealing ?? true,
+    tokenHealing: args.tokenHealing ?? null,
     cacheDir: args.cacheDir ?? null,
     contextSize: args.contextSize ?? null,
     blockTokens: args.blockTokens ?? null,
@@ -209,7 +209,7 @@ export async function runComplete(argv: readonly string[], io: CliIo = defaultIo
         seed: args.seed,
         stopAt: args.stop,
         logprobs: args.logprobs,
-        tokenHealing: args.tokenHealing,
+        ...(args.tokenHealing === null ? {} : { tokenHealing: args.tokenHealing }),
         ...(args.inject ? { inject: args.inject } : {}),
         signal: controller.signal,
       };

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isNativeError, loadAddon, type AddonContext, type AddonModel, type ContextOptions, type KvCacheType } from '../../native/binding';
 import { GgufFormatError, readGgufHeader } from '../gguf/header';
-import { documentTokens, detectFormat, queryPrompt, sharedPrefixTokens, splitBlocks, type PromptFormat } from './format';
+import { documentTokens, detectFormat, healsByDefault, queryPrompt, sharedPrefixTokens, splitBlocks, type PromptFormat } from './format';
 import { HealingConstraint, TokenPieceIndex } from './healing';
 import { boundaryCut, logprobsOf, partialStopLength, sampleToken, SeededRandom, stopCut } from './sampling';
 import { BlockStore } from './blockStore';
@@ -330,7 +330,7 @@ class Engine implements CompletionEngine {
       });
     });
     if (typeof request.prefix !== 'string') throw new InvalidRequestError('prefix must be a string');
-    const healing = request.tokenHealing === false ? null : (this.pieceIndex ??= new TokenPieceIndex(this.llama));
+    const healing = (request.tokenHealing ?? healsByDefault(this.format)) ? (this.pieceIndex ??= new TokenPieceIndex(this.llama)) : null;
     const { tokens: query, healed } = queryPrompt(this.llama, this.format, request.prefix, request.suffix ?? '', request.fileName, healing);
     if (query.length === 0) throw new InvalidRequestError('nothing to complete: the prefix is empty');
     return { entries, query, healed };

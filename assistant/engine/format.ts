@@ -79,6 +79,15 @@ export function documentTokens(model: VocabReader, format: PromptFormat, name: s
 }
 
 /**
+ * Token healing by default only where the model continues plain text (no FIM tokens): a FIM model is trained on a
+ * prefix tokenized apart from its middle, as the engine sends it, and healing measurably hurt one trained so (README,
+ * "Token healing, measured").
+ */
+export function healsByDefault(format: PromptFormat): boolean {
+  return format.name === 'plain-prefix';
+}
+
+/**
  * The query at the cursor: the file's header, then prefix, suffix and the middle token in the format's order. With
  * `healing`, the prefix's last token is taken back where it could have merged with what follows (healing.ts);
  * `healed` is its text, '' when none.

@@ -2,7 +2,9 @@
 // with a lone space token, which in tokenized text is almost always followed by a digit (` 0` is two tokens, ` x`
 // one), so a model trained on whole files answers `0;`. Healing takes the prefix's last token back out of the prompt
 // and makes the first generated tokens spell its text again, so the model chooses how that text continues (` x`);
-// guidance and llama.cpp's token healing do the same. Measured in README, "Token healing".
+// guidance and llama.cpp's token healing do the same. A FIM model trained on prefixes tokenized apart from their
+// middles has seen such ends, so the engine heals by default only without FIM (format.ts, healsByDefault); measured
+// in README, "Token healing, measured".
 
 /** What the index needs of a loaded model (AddonModel satisfies it). */
 export interface PieceSource {

@@ -72,8 +72,9 @@ export interface CompletionRequest {
   /** Default 'none'. */
   stopAt?: StopBoundary;
   /**
-   * Token healing (default true): the prefix's last token is taken back and the answer's first tokens write its text
-   * again, chosen by the model (healing.ts); the report's `healedText` says what was taken back.
+   * Token healing: the prefix's last token is taken back and the answer's first tokens write its text again, chosen
+   * by the model (healing.ts); the report's `healedText` says what was taken back. Default: on for a model without
+   * FIM tokens, off for a FIM model (`healsByDefault`).
    */
   tokenHealing?: boolean;
   /** Strings that end the completion where one first appears (it is left out of the text), as OpenAI's and llama.cpp's `stop`. */

@@ -210,8 +210,7 @@ describeNative('completion engine: correctness', () => {
   });
 
   it('generates greedily and by seed, reports log-probabilities and speed', async () => {
-    // Unconstrained from the first token: with healing its choice is not the top one (see the healing tests below).
-    const request = { ...REQ, documents: [DOC_A], maxTokens: 6, returnPromptLogits: false, tokenHealing: false };
+    const request = { ...REQ, documents: [DOC_A], maxTokens: 6, returnPromptLogits: false };
     const streamed: string[] = [];
     const greedy = await f32.complete({ ...request, logprobs: 3, onText: (t) => streamed.push(t) });
     expect(streamed.join('')).toBe(greedy.text);
@@ -238,8 +237,7 @@ describeNative('completion engine: correctness', () => {
   });
 
   it('stops at an end-of-generation token', async () => {
-    // The greedy first token, unconstrained by healing, is made end-of-sequence.
-    const request = { ...REQ, documents: [DOC_A], maxTokens: 4, tokenHealing: false };
+    const request = { ...REQ, documents: [DOC_A], maxTokens: 4 };
     const first = (await f32.complete(request)).tokens[0]!;
     // The same weights with that token declared end-of-sequence: generation ends before it.
     const eos = await open({ typeK: 'f32', typeV: 'f32', flashAttention: 'disabled' }, withEos(gen.path, path.join(dir, 'eos.gguf'), first));
@@ -250,8 +248,7 @@ describeNative('completion engine: correctness', () => {
   });
 
   it('stops at the end of a line or of a block', async () => {
-    // The greedy first token, unconstrained by healing, is given another text.
-    const request = { ...REQ, documents: [DOC_A], maxTokens: 4, tokenHealing: false };
+    const request = { ...REQ, documents: [DOC_A], maxTokens: 4 };
     const first = (await f32.complete(request)).tokens[0]!;
     const model = await setupAddon().loadModel(gen.path, { vocabOnly: true });
     const text = model.tokenText(first);
@@ -272,9 +269,11 @@ describeNative('completion engine: correctness', () => {
 
   it('token healing: takes the prefix\'s last token back and the answer writes its text again, as the model chooses', async () => {
     const request = { ...REQ, prefix: 'const value = ', maxTokens: 6, returnPromptLogits: false, mode: 'full' as const };
-    const asTyped = await f32.complete({ ...request, tokenHealing: false });
+    // A FIM model is asked as typed unless the request says otherwise.
+    const asTyped = await f32.complete(request);
+    expect((await f32.complete({ ...request, tokenHealing: false })).promptTokenIds).toEqual(asTyped.promptTokenIds);
     const streamed: string[] = [];
-    const healed = await f32.complete({ ...request, logprobs: 2, onText: (t) => streamed.push(t) });
+    const healed = await f32.complete({ ...request, tokenHealing: true, logprobs: 2, onText: (t) => streamed.push(t) });
     expect(asTyped.report.healedText).toBeUndefined();
     expect(healed.report.healedText).toBe(' ');
     // The same prompt less the prefix's last token (the one before <|fim_suffix|>).
@@ -290,7 +289,7 @@ describeNative('completion engine: correctness', () => {
       // The log-probabilities are the model's, over every token: the healed step's top token may be one it could not pick.
       expect(healed.logprobs).toHaveLength(healed.tokens.length);
       for (let seed = 1; seed <= 6; seed++) {
-        const sampled = await f32.complete({ ...request, temperature: 3, seed, maxTokens: 1 });
+        const sampled = await f32.complete({ ...request, tokenHealing: true, temperature: 3, seed, maxTokens: 1 });
         expect(new TextDecoder().decode(vocab.tokenPiece(sampled.tokens[0]!)).startsWith(' ')).toBe(true);
       }
     } finally {

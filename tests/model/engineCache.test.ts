@@ -274,6 +274,9 @@ describeNative('completion engine: tiers, budgets, cancellation, errors', () => 
     const r = await plain.complete({ ...REQ, documents: [DOC_A], maxTokens: 2 });
     expect(r.report.format).toBe('plain-prefix');
     expect(r.report.notes.join(' ')).toMatch(/no FIM tokens/);
+    // Such a model continues plain text: its prompt is healed by default (REQ's prefix ends with '(').
+    expect(r.report.healedText).toBe('(');
+    expect((await plain.complete({ ...REQ, maxTokens: 2, tokenHealing: false })).report.healedText).toBeUndefined();
     expect(plain.promptTokens({ ...REQ, suffix: 'one' })).toEqual(plain.promptTokens({ ...REQ, suffix: 'two' }));
   });
 });

@@ -19,7 +19,7 @@ describe('complete: argument parsing', () => {
   it('reads every option, repeated --doc, --flag=value, and defaults', () => {
     const a = parseCompleteArgs(['--model', 'm.gguf', '--prefix-file=p.txt', '--doc', 'a', '--doc', 'b', '--mode', 'full', '--boundary', '8', '--max-tokens', '3', '--temperature', '0.5', '--seed', '9', '--logprobs', '4', '--cache-dir', 'c', '--stop', 'line', '--threads', '2', '--token-healing', 'off', '--json']);
     expect(a).toMatchObject({ model: 'm.gguf', prefixFile: 'p.txt', docs: ['a', 'b'], mode: 'full', boundary: 8, maxTokens: 3, temperature: 0.5, seed: 9, logprobs: 4, cacheDir: 'c', stop: 'line', threads: 2, tokenHealing: false, json: true });
-    expect(parseCompleteArgs(['--model', 'm', '--prefix-file', 'p'])).toMatchObject({ mode: 'sparse', boundary: 0, maxTokens: 64, temperature: 0, tokenHealing: true, json: false, suffixFile: null });
+    expect(parseCompleteArgs(['--model', 'm', '--prefix-file', 'p'])).toMatchObject({ mode: 'sparse', boundary: 0, maxTokens: 64, temperature: 0, tokenHealing: null, json: false, suffixFile: null });
   });
 
   it('shows files inside the working directory to the model by their relative path', () => {

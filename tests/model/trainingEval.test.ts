@@ -62,7 +62,7 @@ describe('training eval: batched greedy answers', () => {
       expect(prompts.filter((p) => p.healed === ' ').length).toBeGreaterThanOrEqual(PARALLEL / 3);
       const batched = await greedyBatch(model, prompts);
       const expected: string[] = [];
-      for (const a of asks) expected.push((await engine.complete({ ...a, mode: 'full' })).text);
+      for (const a of asks) expected.push((await engine.complete({ ...a, mode: 'full', tokenHealing: true })).text);
       expect(batched).toEqual(expected);
       expect(batched.some((t) => t.length > 0)).toBe(true);
     } finally {
@@ -76,7 +76,9 @@ describe('training eval: infill through the engine', () => {
   it('runs every task in the three settings; with one short document sparse equals full exactly', async () => {
     const modelPath = makeModel(tempDir(), { seed: 4 }).path;
     const idioms = parseIdioms('@@@ double src/a.ts\nexport const double = (x: number) => «x * 2»;\n@@@ triple lib/b.js\nconst triple = (x) => «x * 3»;\n');
-    const report = await evaluateModel({ modelPath, files: FILES, tasksPerKind: 2, seed: 1, documents: 1, perplexityFiles: 2, idioms, cpuBackend: pinnedCpuBackend() });
+    // Healed, so that the engine's sparse answers and the batched full ones must heal alike to agree.
+    const report = await evaluateModel({ modelPath, files: FILES, tasksPerKind: 2, seed: 1, documents: 1, perplexityFiles: 2, idioms, tokenHealing: true, cpuBackend: pinnedCpuBackend() });
+    expect(report.tokenHealing).toBe(true);
     expect(report.idioms.results.map((r) => r.id)).toEqual(['double', 'triple']);
     expect(report.idioms.byLanguage.javascript.cases).toBe(1);
     expect(report.idioms.startsOwnLine).toBe(report.idioms.results.filter((r) => r.startsOwnLine).length / 2);

@@ -1,8 +1,8 @@
 // `npm run training:eval -- --run out/training/<run> [--model model.gguf] [--compare label=other.gguf]`:
 // evaluates on the fixed list of held-out files (eval-files.json) of the run's corpus, and on the idioms, and
 // writes eval.json and eval.md into the run folder. `--pick-files N` chooses a new fixed list from the corpus first.
-// `--token-healing off` asks without token healing (the engine heals by default); `both` evaluates each model both
-// ways side by side, the second labelled "<label>, no token healing".
+// `--token-healing on|off` asks with or without token healing (default: as the engine asks the model); `both`
+// evaluates each model both ways side by side, the second labelled "<label>, no token healing".
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,12 +31,12 @@ async function main(): Promise<void> {
       'perplexity-files': { type: 'string', default: '16' },
       'pick-files': { type: 'string' },
       seed: { type: 'string', default: '1' },
-      'token-healing': { type: 'string', default: 'on' },
+      'token-healing': { type: 'string', default: 'auto' },
     },
   });
-  const healingSettings = new Map([['on', [true]], ['off', [false]], ['both', [true, false]]]).get(values['token-healing']!);
-  if (!healingSettings) throw new Error(`--token-healing must be on, off or both, got ${values['token-healing']}`);
-  if (!values.run) throw new Error('usage: training:eval --run out/training/<run> [--model file.gguf] [--compare label=file.gguf] [--tasks N] [--pick-files N] [--token-healing on|off|both]');
+  const healingSettings = new Map<string, (boolean | undefined)[]>([['auto', [undefined]], ['on', [true]], ['off', [false]], ['both', [true, false]]]).get(values['token-healing']!);
+  if (!healingSettings) throw new Error(`--token-healing must be auto, on, off or both, got ${values['token-healing']}`);
+  if (!values.run) throw new Error('usage: training:eval --run out/training/<run> [--model file.gguf] [--compare label=file.gguf] [--tasks N] [--pick-files N] [--token-healing auto|on|off|both]');
   const files: SourceFile[] = [...readCorpus(join(values.run, 'corpus.jsonl'), 'eval')].map(({ package: pkg, path, text }) => ({ package: pkg, path, text }));
   const seed = Number(values.seed);
   if (values['pick-files']) {
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     }),
   ];
   const reports: { label: string; report: EvalReport }[] = [];
-  const runs = models.flatMap((m) => healingSettings.map((tokenHealing) => ({ ...m, tokenHealing, label: tokenHealing || healingSettings.length === 1 ? m.label : `${m.label}, no token healing` })));
+  const runs = models.flatMap((m) => healingSettings.map((tokenHealing) => ({ ...m, tokenHealing, label: tokenHealing !== false || healingSettings.length === 1 ? m.label : `${m.label}, no token healing` })));
   for (const { label, path, tokenHealing } of runs) {
     const report = await evaluateModel({
       modelPath: path,
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       documents: Number(values.documents),
       perplexityFiles: Number(values['perplexity-files']),
       idioms,
-      tokenHealing,
+      ...(tokenHealing === undefined ? {} : { tokenHealing }),
       onProgress: (message) => console.error(`[eval ${label}] ${message}`),
     });
     console.error(`[eval ${label}] ${report.seconds.toFixed(1)} s`);

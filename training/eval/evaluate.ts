@@ -5,7 +5,7 @@
 // `sparse` setting goes through the engine, whose block cache serves a package's tasks.
 import { loadAddon, type AddonModel } from '../../native/binding';
 import {
-  createCompletionEngine, detectFormat, documentTokens, queryPrompt, sharedPrefixTokens, TokenPieceIndex, type CompletionEngine, type DocumentInput, type PromptFormat, type StopBoundary,
+  createCompletionEngine, detectFormat, documentTokens, healsByDefault, queryPrompt, sharedPrefixTokens, TokenPieceIndex, type CompletionEngine, type DocumentInput, type PromptFormat, type StopBoundary,
 } from '../../assistant/engine';
 import { greedyBatch } from './batch';
 import type { IdiomCase } from './idioms';
@@ -29,7 +29,7 @@ export interface EvalOptions {
   perplexityTokens?: number;
   /** One-line idioms to answer (none by default). */
   idioms?: readonly IdiomCase[];
-  /** Token healing in every answer, as the engine does by default (default true; false is the control). */
+  /** Token healing in every answer (default: the engine's for the model, `healsByDefault`). */
   tokenHealing?: boolean;
   cpuBackend?: string;
   onProgress?: (message: string) => void;
@@ -206,7 +206,7 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
   const progress = options.onProgress ?? (() => undefined);
   const { model, info, contextTrain, format } = await openEvalModel(options.modelPath, options.cpuBackend);
   const taskFiles = options.taskFiles ?? options.files;
-  const tokenHealing = options.tokenHealing ?? true;
+  const tokenHealing = options.tokenHealing ?? healsByDefault(format);
   const healing = tokenHealing ? new TokenPieceIndex(model) : null;
   try {
     const scored = taskFiles.slice(0, options.perplexityFiles);

@@ -1,5 +1,5 @@
 // npx tsx training/samples/cli.ts --out out/training/<run> [--length 2048] [--block 256] [--fim 0.5]
-//   [--spm 0.5] [--sparse 0.5] [--healed 0.75] [--passes 1] [--seed 1] [--corpus <run>/corpus.jsonl] [--tokenizer <run>/tokenizer.json]
+//   [--spm 0.5] [--sparse 0.5] [--healed 0] [--passes 1] [--seed 1] [--corpus <run>/corpus.jsonl] [--tokenizer <run>/tokenizer.json]
 // Writes train/eval .tokens.u16 and .segments.u8 and samples.json into --out.
 import path from 'node:path';
 import { parseArgs } from 'node:util';

@@ -194,23 +194,23 @@ describe('FIM at the cursor (issue 12)', () => {
     fim = [1, 2, 3, 4, 5, 6].flatMap((seed) => rows({ fimRate: 1 }, seed));
   });
 
-  it('writes the final file token for token as the engine prompt (format.ts), with token healing in most rows, then the middle and <|endoftext|>', () => {
+  it('writes the final file token for token as the engine prompt (format.ts), as typed or healed (--healed), then the middle and <|endoftext|>', () => {
     const view = engineView(tok);
     const format = detectFormat(view);
     expect(format.name).toBe('qwen2.5-coder');
     const index = new TokenPieceIndex({
       info: { nVocab: tok.size }, tokenPiece: (t) => tok.piece(t), isControl: (t) => tok.types[t] === TOKEN_TYPE.control, isEog: (t) => t === tok.special.eot,
     });
-    let healable = 0;
     let healed = 0;
-    for (const { tokens, info } of fim) {
+    const healedShare = 0.75;
+    const someHealed = [1, 2, 3].flatMap((seed) => rows({ fimRate: 1, healedShare }, seed));
+    for (const { tokens, info } of [...fim, ...someHealed]) {
       expect(info.kind).toBe('psm');
       const shared = sharedPrefixTokens(view, format, info.package);
       const docs = info.documents.flatMap((d) => documentTokens(view, format, d.path, texts.get(`${info.package}:${d.path}`)!).slice(0, d.tokens));
       const q = info.query;
       // As the engine asks with healing: the prefix less its end, the middle's tokens starting with that end's text.
       const asked = queryPrompt(view, format, q.prefix, q.suffix, info.path, index);
-      if (asked.healed) healable++;
       const query = q.healed ? asked.tokens : queryPrompt(view, format, q.prefix, q.suffix, info.path, null).tokens;
       if (q.healed) {
         healed++;
@@ -218,10 +218,12 @@ describe('FIM at the cursor (issue 12)', () => {
       }
       expect(Array.from(tokens.subarray(0, L - info.padTokens))).toEqual([...shared, ...docs, ...query, ...enc(q.healed + q.middle), tok.special.eot]);
     }
-    expect(healable).toBeGreaterThan(20);
-    // --healed 0: every row as typed.
-    expect([1, 2].flatMap((seed) => rows({ fimRate: 1, healedShare: 0 }, seed)).filter((r) => r.info.query.healed !== '')).toEqual([]);
-    expect(Math.abs(healed / healable - SAMPLE_DEFAULTS.healedShare)).toBeLessThan(0.15);
+    // By default every row is as typed, as the engine asks a FIM model.
+    expect(SAMPLE_DEFAULTS.healedShare).toBe(0);
+    expect(fim.filter((r) => r.info.query.healed !== '')).toEqual([]);
+    const healableThere = someHealed.filter((r) => queryPrompt(view, format, r.info.query.prefix, '', r.info.path, index).healed !== '').length;
+    expect(healableThere).toBeGreaterThan(20);
+    expect(Math.abs(healed / healableThere - healedShare)).toBeLessThan(0.15);
   });
 
   it('mostly asks what an editor asks: a cursor inside a line, the middle running to a line end', () => {
