@@ -90,21 +90,19 @@ export class TokenPieceIndex {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * The prompt's tokens with the last one taken back where healing applies: `removed` is its bytes (latin1) and `text`
- * its text, both '' when nothing is taken back (a token that could not have merged with what follows, or one that
- * is not whole UTF-8 characters: the user's text must come back as it was).
+ * The prompt's tokens with the last one taken back where healing applies, and its text; '' when nothing is taken
+ * back (a token that could not have merged with what follows, or one that is not whole UTF-8 characters: the
+ * user's text must come back as it was).
  */
-export function healTail(tokens: readonly number[], index: TokenPieceIndex): { tokens: number[]; removed: string; text: string } {
+export function healTail(tokens: readonly number[], index: TokenPieceIndex): { tokens: number[]; text: string } {
   const last = tokens[tokens.length - 1];
   const piece = last === undefined ? '' : index.piece(last);
-  if (piece === '' || !index.extendable(piece)) return { tokens: [...tokens], removed: '', text: '' };
-  let text: string;
+  if (piece === '' || !index.extendable(piece)) return { tokens: [...tokens], text: '' };
   try {
-    text = strictUtf8.decode(Uint8Array.from(piece, (c) => c.charCodeAt(0)));
+    return { tokens: tokens.slice(0, -1), text: strictUtf8.decode(Uint8Array.from(piece, (c) => c.charCodeAt(0))) };
   } catch {
-    return { tokens: [...tokens], removed: '', text: '' };
+    return { tokens: [...tokens], text: '' };
   }
-  return { tokens: tokens.slice(0, -1), removed: piece, text };
 }
 
 /**

@@ -211,7 +211,8 @@ export class RowBuilder {
   private readonly B: number;
   private readonly o: Required<Omit<SampleOptions, 'length' | 'blockSize' | 'seed'>>;
   private readonly encode: (text: string) => number[];
-  private readonly pieces: TokenPieceIndex;
+  /** For healed rows (`healedShare`); none without. */
+  private readonly pieces: TokenPieceIndex | null;
 
   constructor(private readonly tok: Tokenizer, private readonly packages: Package[], options: SampleOptions = {}) {
     this.L = options.length ?? SAMPLE_DEFAULTS.length;
@@ -224,9 +225,9 @@ export class RowBuilder {
     }
     if (!Number.isInteger(this.o.passes) || this.o.passes < 1) throw new SampleOptionsError(`passes must be a positive integer, got ${this.o.passes}`);
     this.encode = (text) => tok.encode(text);
-    this.pieces = new TokenPieceIndex({
+    this.pieces = this.o.healedShare > 0 ? new TokenPieceIndex({
       info: { nVocab: tok.size }, tokenPiece: (t) => tok.piece(t), isControl: (t) => tok.types[t] === TOKEN_TYPE.control, isEog: (t) => t === tok.special.eot,
-    });
+    }) : null;
   }
 
   private doc(f: SourceFile): Uint16Array {
@@ -394,7 +395,8 @@ export class RowBuilder {
     let prefixTokens = prefix.tokens;
     let middleTokens = middle.tokens;
     let healed = '';
-    if (kind === 'psm' && uniform() < this.o.healedShare) {
+    // Drawn for every PSM row, so that rows of different shares differ only in their healing.
+    if (kind === 'psm' && uniform() < this.o.healedShare && this.pieces) {
       const h = healTail(prefix.tokens, this.pieces);
       const merged = h.text ? this.encode(h.text + middle.text) : [];
       // Healing moves a token's text; a middle that came out longer than the two were stays as typed (the row's budget).
