@@ -97,11 +97,14 @@ export function queryPrompt(model: VocabReader, format: PromptFormat, prefix: st
   const { fim } = format;
   if (fim.fileSeparator !== null && fileName) out.push(fim.fileSeparator, ...text(model, `${fileName}\n`));
   const prefixTokens = text(model, prefix);
-  const plain = fim.prefix === null || fim.suffix === null || fim.middle === null;
-  // A plain prompt keeps at least one token of its own.
-  const { tokens: kept, text: healed } = healing && (!plain || out.length + prefixTokens.length > 1) ? healTail(prefixTokens, healing) : { tokens: prefixTokens, text: '' };
-  if (fim.prefix === null || fim.suffix === null || fim.middle === null) return { tokens: [...out, ...kept], healed };
-  return { tokens: [...out, fim.prefix, ...kept, fim.suffix, ...text(model, suffix), fim.middle], healed };
+  const heal = (allowed: boolean): { tokens: number[]; text: string } => (healing && allowed ? healTail(prefixTokens, healing) : { tokens: prefixTokens, text: '' });
+  if (fim.prefix === null || fim.suffix === null || fim.middle === null) {
+    // A plain prompt keeps at least one token of its own.
+    const kept = heal(out.length + prefixTokens.length > 1);
+    return { tokens: [...out, ...kept.tokens], healed: kept.text };
+  }
+  const kept = heal(true);
+  return { tokens: [...out, fim.prefix, ...kept.tokens, fim.suffix, ...text(model, suffix), fim.middle], healed: kept.text };
 }
 
 export function queryTokens(model: VocabReader, format: PromptFormat, prefix: string, suffix: string, fileName: string | undefined): number[] {

@@ -30,7 +30,7 @@ async function askInOrders(modelPath: string): Promise<Record<string, Record<str
         const tokens = [...sharedPrefixTokens(model, format, 'workspace'), sep, ...text(`${c.path}\n`), ...build(c, healed.tokens)];
         return { tokens, healed: healed.text, maxTokens: 32, stopAt: 'line' as const };
       });
-      const answers = await greedyBatch(model, prompts);
+      const answers = await greedyBatch(model, prompts, index);
       const scores = cases.map((c, i) => scoreIdiom(answers[i]!, c.middle, c.suffix));
       const label = `${order}, token healing ${healing ? 'on' : 'off'}`;
       const exact = scores.filter((s) => s.exact).length;

@@ -60,7 +60,7 @@ describe('training eval: batched greedy answers', () => {
         return { tokens: [...sharedPrefixTokens(model, format, 'alpha'), ...query.tokens], healed: query.healed, maxTokens: a.maxTokens, stopAt: a.stopAt };
       });
       expect(prompts.filter((p) => p.healed === ' ').length).toBeGreaterThanOrEqual(PARALLEL / 3);
-      const batched = await greedyBatch(model, prompts);
+      const batched = await greedyBatch(model, prompts, index);
       const expected: string[] = [];
       for (const a of asks) expected.push((await engine.complete({ ...a, mode: 'full', tokenHealing: true })).text);
       expect(batched).toEqual(expected);

@@ -3,7 +3,7 @@
 // of them (a small model on a CPU is bound by reading its weights, not by the tokens of a step), and the per-token
 // work of the token scores is one pass over each logit row.
 import type { AddonContext, AddonModel } from '../../native/binding';
-import { boundaryCut, HealingConstraint, TokenPieceIndex, type StopBoundary } from '../../assistant/engine';
+import { boundaryCut, HealingConstraint, type StopBoundary, type TokenPieceIndex } from '../../assistant/engine';
 
 export interface GreedyPrompt {
   /** The whole prompt's token ids, as the engine would decode them (causal, no block reuse). */
@@ -78,24 +78,25 @@ export async function decodeRuns(ctx: AddonContext, runs: { seq: number; tokens:
 
 /**
  * Greedy answers to `prompts`, as the engine's `full` mode gives them (same prompt tokens, argmax, token healing, end of
- * generation and `stopAt` as `boundaryCut` cuts them), in groups (see GROUP_CELLS).
+ * generation and `stopAt` as `boundaryCut` cuts them), in groups (see GROUP_CELLS). `pieces`: the model's index for
+ * healed prompts, the caller's (built once per model).
  */
-export async function greedyBatch(model: AddonModel, prompts: readonly GreedyPrompt[]): Promise<string[]> {
+export async function greedyBatch(model: AddonModel, prompts: readonly GreedyPrompt[], pieces: TokenPieceIndex | null = null): Promise<string[]> {
   const answers: string[] = new Array(prompts.length).fill('');
   if (prompts.length === 0) return answers;
+  if (!pieces && prompts.some((p) => p.healed)) throw new Error("greedyBatch: healed prompts need the model's TokenPieceIndex");
   const cells = (i: number): number => prompts[i]!.tokens.length + prompts[i]!.maxTokens;
   const batches = groups(prompts.map((_, i) => i), cells);
   const most = Math.max(...batches.map((g) => g.reduce((n, i) => n + cells(i), 0)));
   const size = Math.ceil(most / 256) * 256;
   const ctx = await model.createContext({ nCtx: size, nBatch: Math.min(BATCH, size), nSeqMax: PARALLEL });
-  const index = prompts.some((p) => p.healed) ? new TokenPieceIndex(model) : null;
   const row = new Float32Array(ctx.nVocab);
   try {
     for (const members of batches) {
       const group = members.map((i) => prompts[i]!);
       ctx.clearMemory();
       const next = new Map<number, number>();
-      const healing = group.map((p) => (p.healed && index ? new HealingConstraint(index, p.healed) : null));
+      const healing = group.map((p) => (p.healed && pieces ? new HealingConstraint(pieces, p.healed) : null));
       const choose = (seq: number, _pos: number, i: number): void => {
         const h = healing[seq];
         next.set(seq, h?.active ? h.pick(ctx.logits(i, row)) : ctx.argmax(i));

@@ -219,7 +219,7 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
     const batched = await greedyBatch(model, [
       ...tasks.map((task) => ({ ...fullPrompt(model, format, task.package, task, [], healing), maxTokens: answerTokens(model, task), stopAt: stopAt(task.kind) })),
       ...tasks.map((task, i) => ({ ...fullPrompt(model, format, task.package, task, related[i]!, healing), maxTokens: answerTokens(model, task), stopAt: stopAt(task.kind) })),
-    ]);
+    ], healing);
     const sparse: string[] = new Array(tasks.length).fill('');
     const byPackage = new Map<string, number[]>();
     tasks.forEach((task, i) => byPackage.set(task.package, [...(byPackage.get(task.package) ?? []), i]));
@@ -251,7 +251,7 @@ export async function evaluateModel(options: EvalOptions): Promise<EvalReport> {
     progress(`${idiomCases.length} idioms, batched`);
     const idiomAnswers = await greedyBatch(model, idiomCases.map((c) => ({
       ...fullPrompt(model, format, IDIOM_REPO, c, [], healing), maxTokens: answerTokens(model, c), stopAt: 'line' as const,
-    })));
+    })), healing);
     const idiomResults: IdiomResult[] = idiomCases.map((c, i) => ({
       id: c.id, language: c.language, expected: c.middle, answer: idiomAnswers[i]!, ...scoreIdiom(idiomAnswers[i]!, c.middle, c.suffix),
     }));

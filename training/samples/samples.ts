@@ -205,6 +205,13 @@ function spanKind(u: number): FimSpan {
   return 'chars';
 }
 
+/** The training tokenizer's vocabulary indexed as the engine indexes a loaded model's, for healed rows. */
+export function pieceIndex(tok: Tokenizer): TokenPieceIndex {
+  return new TokenPieceIndex({
+    info: { nVocab: tok.size }, tokenPiece: (t) => tok.piece(t), isControl: (t) => tok.types[t] === TOKEN_TYPE.control, isEog: (t) => t === tok.special.eot,
+  });
+}
+
 /** Builds rows for the packages of one split. */
 export class RowBuilder {
   private readonly L: number;
@@ -225,9 +232,7 @@ export class RowBuilder {
     }
     if (!Number.isInteger(this.o.passes) || this.o.passes < 1) throw new SampleOptionsError(`passes must be a positive integer, got ${this.o.passes}`);
     this.encode = (text) => tok.encode(text);
-    this.pieces = this.o.healedShare > 0 ? new TokenPieceIndex({
-      info: { nVocab: tok.size }, tokenPiece: (t) => tok.piece(t), isControl: (t) => tok.types[t] === TOKEN_TYPE.control, isEog: (t) => t === tok.special.eot,
-    }) : null;
+    this.pieces = this.o.healedShare > 0 ? pieceIndex(tok) : null;
   }
 
   private doc(f: SourceFile): Uint16Array {

@@ -8,10 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../tools/gguf-fixtures/random';
 import type { CorpusRecord } from '../../../training/corpus/corpus';
 import { fitEnd, fitStart } from '../../../training/samples/fit';
-import { RowBuilder, SAMPLE_DEFAULTS, SampleOptionsError, SEGMENT, buildSamples, countRuns, readPackages, type Row, type SampleOptions } from '../../../training/samples/samples';
-import { CONTROL_TOKENS, TOKEN_TYPE, Tokenizer } from '../../../training/tokenizer/tokenizer';
+import { pieceIndex, RowBuilder, SAMPLE_DEFAULTS, SampleOptionsError, SEGMENT, buildSamples, countRuns, readPackages, type Row, type SampleOptions } from '../../../training/samples/samples';
+import { CONTROL_TOKENS, Tokenizer } from '../../../training/tokenizer/tokenizer';
 import { detectFormat, documentTokens, queryPrompt, sharedPrefixTokens, type VocabReader } from '../../../assistant/engine/format';
-import { TokenPieceIndex } from '../../../assistant/engine/healing';
 import type { VocabInfo } from '../../../native/binding';
 import { ChunkCounter, trainBpe } from '../../../training/tokenizer/trainer';
 
@@ -198,9 +197,7 @@ describe('FIM at the cursor (issue 12)', () => {
     const view = engineView(tok);
     const format = detectFormat(view);
     expect(format.name).toBe('qwen2.5-coder');
-    const index = new TokenPieceIndex({
-      info: { nVocab: tok.size }, tokenPiece: (t) => tok.piece(t), isControl: (t) => tok.types[t] === TOKEN_TYPE.control, isEog: (t) => t === tok.special.eot,
-    });
+    const index = pieceIndex(tok);
     let healed = 0;
     const healedShare = 0.75;
     const someHealed = [1, 2, 3].flatMap((seed) => rows({ fimRate: 1, healedShare }, seed));
