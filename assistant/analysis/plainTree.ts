@@ -57,6 +57,17 @@ function shifted(node: PlainNode, delta: number): PlainNode {
   return makeNode(node.type, node.named, node.field, node.startIndex + delta, node.endIndex + delta, node.children.length === 0 ? NO_CHILDREN : node.children.map((c) => shifted(c, delta)));
 }
 
+/**
+ * `node` as if the `length` chars inserted at `at` had not been: later offsets move back, nodes made of the inserted
+ * text keep no width (like the parser's MISSING nodes). Subtrees wholly before the insertion are reused.
+ */
+export function withoutInsertion(node: PlainNode, at: number, length: number): PlainNode {
+  if (node.endIndex <= at) return node;
+  if (node.startIndex >= at + length) return shifted(node, -length);
+  const back = (offset: number) => (offset <= at ? offset : Math.max(at, offset - length));
+  return makeNode(node.type, node.named, node.field, back(node.startIndex), back(node.endIndex), node.children.map((child) => withoutInsertion(child, at, length)));
+}
+
 interface Tables {
   types: (string | null)[];
   fields: (string | null)[];
@@ -108,18 +119,21 @@ export function plainTree(tree: Tree, previous: PlainNode | null = null, edit: T
     return null;
   };
 
+  // ERROR's id (0xFFFF) is outside the language's table: asked of the cursor, as those nodes are few.
+  const typeAt = (c: TreeCursor) => tables.types[c.nodeTypeId] ?? c.nodeType;
+
   const build = (c: TreeCursor, old: PlainNode | null): PlainNode => {
     const typeId = c.nodeTypeId;
-    const type = tables.types[typeId] ?? '';
+    const type = typeAt(c);
     const startIndex = c.startIndex;
     const endIndex = c.endIndex;
-    const named = tables.named[typeId] ?? false;
+    const named = tables.named[typeId] ?? c.nodeIsNamed;
     const fieldName = tables.fields[c.currentFieldId] ?? null;
     const children: PlainNode[] = [];
     if (c.gotoFirstChild()) {
       const candidates = old?.children ?? [];
       do {
-        const childType = tables.types[c.nodeTypeId] ?? '';
+        const childType = typeAt(c);
         const childStart = c.startIndex;
         const childEnd = c.endIndex;
         const reused = reusable(candidates, childType, childStart, childEnd);

@@ -2,9 +2,10 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { Edit, Parser, type Point, type Tree } from 'web-tree-sitter';
+import { closersAt, errorChars } from './cursorRepair';
 import { collectFacts, lookup, type Def, type FileFacts, type Span } from './facts';
 import { collectPythonFacts } from './pythonFacts';
-import { plainTree, type PlainNode, type TextEdit } from './plainTree';
+import { plainTree, withoutInsertion, type PlainNode } from './plainTree';
 import { languageOfFile, loadGrammars, type AnalysisLanguage, type Grammars } from './grammars';
 
 /** A place in a file: 1-based line, 0-based column (UTF-16 code units), and its char offsets in the file's text. */
@@ -100,10 +101,56 @@ function lineOf(lineStarts: readonly number[], offset: number): number {
   return lo;
 }
 
+/** A text, its tree-sitter tree and the tree's plain copy. */
+interface Parsed {
+  readonly text: string;
+  readonly tree: Tree;
+  readonly plain: PlainNode;
+}
+
+/** A cursor file's last parse, and the parse with the brackets open at the cursor closed when that was used. */
+interface KeptTrees {
+  readonly language: AnalysisLanguage;
+  readonly parsed: Parsed;
+  readonly closed: Parsed | null;
+}
+
+function deleteTrees(kept: KeptTrees): void {
+  kept.parsed.tree.delete();
+  kept.closed?.tree.delete();
+}
+
+/** `text` parsed, incrementally from `before` (left as it was) when given: its tree and copy are one edit away. */
+function parseFrom(parser: Parser, text: string, before?: Parsed | null): Parsed | null {
+  if (!before) {
+    const tree = parser.parse(text);
+    return tree && { text, tree, plain: plainTree(tree) };
+  }
+  const change = editBetween(before.text, text);
+  const old = before.tree.copy();
+  old.edit(change);
+  const tree = parser.parse(text, old);
+  old.delete();
+  return tree && { text, tree, plain: plainTree(tree, before.plain, { start: change.startIndex, oldEnd: change.oldEndIndex, newEnd: change.newEndIndex }) };
+}
+
+/**
+ * `parsed` with the brackets open at `cursor` closed there, parsed from the last such text (or from `parsed`);
+ * null when nothing is open or the parser reads no more of it than of the text as typed.
+ */
+function closedAtCursor(parser: Parser, parsed: Parsed, cursor: number, before: Parsed | null | undefined): Parsed | null {
+  const closers = closersAt(parsed.plain, cursor);
+  if (!closers) return null;
+  const closed = parseFrom(parser, parsed.text.slice(0, cursor) + closers + parsed.text.slice(cursor), before ?? parsed);
+  if (!closed || errorChars(closed.plain) < errorChars(parsed.plain)) return closed;
+  closed.tree.delete();
+  return null;
+}
+
 export class UseDefAnalyzer {
   private readonly parsers = new Map<AnalysisLanguage, Parser>();
   private readonly cache = new Map<string, FileFacts>();
-  private readonly trees = new Map<string, { language: AnalysisLanguage; text: string; tree: Tree; plain: PlainNode }>();
+  private readonly trees = new Map<string, KeptTrees>();
 
   private constructor(private readonly grammars: Grammars) {}
 
@@ -114,9 +161,9 @@ export class UseDefAnalyzer {
 
   /** Edges for the code at the cursor and the attached documents; bad code or an unknown language gives no edges. */
   analyze(cursor: CursorCode, documents: readonly AnalysisDocument[] = []): UseDefResult {
-    const code = 'code' in cursor ? cursor.code : cursor.prefix + cursor.suffix;
+    const [code, at] = 'code' in cursor ? [cursor.code, undefined] : [cursor.prefix + cursor.suffix, cursor.prefix.length];
     const files: FileFacts[] = [];
-    const own = this.facts(cursor.file, code, true);
+    const own = this.facts(cursor.file, code, true, at);
     if (own) files.push(own);
     for (const doc of documents) {
       if (slashes(doc.file) === slashes(cursor.file)) continue;
@@ -126,11 +173,14 @@ export class UseDefAnalyzer {
     return { edges: resolveEdges(files), files };
   }
 
-  /** The facts of one file, from the cache or parsed now; null for an unknown language, a huge text or a failure. */
-  private facts(file: string, text: string, atCursor: boolean): FileFacts | null {
+  /**
+   * The facts of one file, from the cache or parsed now; null for an unknown language, a huge text or a failure.
+   * With the `cursor` offset, brackets left open there are closed for the parse (the facts depend on where it is).
+   */
+  private facts(file: string, text: string, atCursor: boolean, cursor?: number): FileFacts | null {
     const language = languageOfFile(file);
     if (!language || text.length > MAX_ANALYSIS_CHARS) return null;
-    const key = createHash('sha256').update(`${language}\0${file}\0`).update(text).digest('hex');
+    const key = createHash('sha256').update(`${language}\0${file}\0${cursor ?? ''}\0`).update(text).digest('hex');
     const cached = this.cache.get(key);
     if (cached) {
       this.cache.delete(key);
@@ -138,7 +188,7 @@ export class UseDefAnalyzer {
       return cached;
     }
     try {
-      const root = this.parse(file, language, text, atCursor);
+      const root = this.parse(file, language, text, atCursor, cursor);
       if (!root) return null;
       const facts = language === 'python' ? collectPythonFacts(file, text, root) : collectFacts(file, text, root);
       this.cache.set(key, facts);
@@ -149,8 +199,11 @@ export class UseDefAnalyzer {
     }
   }
 
-  /** Parses into a plain tree; the cursor's file reuses its previous tree and copy (one edit apart while the user types). */
-  private parse(file: string, language: AnalysisLanguage, text: string, atCursor: boolean): PlainNode | null {
+  /**
+   * Parses into a plain tree; the cursor's file reuses its previous trees (one edit apart while the user types), and
+   * where its text does not parse, the tree with the brackets open at `cursor` closed is used when it reads more.
+   */
+  private parse(file: string, language: AnalysisLanguage, text: string, atCursor: boolean, cursor?: number): PlainNode | null {
     let parser = this.parsers.get(language);
     if (!parser) {
       parser = new Parser().setLanguage(this.grammars[language]);
@@ -158,35 +211,31 @@ export class UseDefAnalyzer {
     }
     const key = slashes(file);
     const previous = atCursor ? this.trees.get(key) : undefined;
-    let edit: TextEdit | null = null;
-    if (previous?.language === language) {
-      const change = editBetween(previous.text, text);
-      previous.tree.edit(change);
-      edit = { start: change.startIndex, oldEnd: change.oldEndIndex, newEnd: change.newEndIndex };
+    if (previous) this.trees.delete(key);
+    const usable = previous?.language === language ? previous : undefined;
+    try {
+      const parsed = parseFrom(parser, text, usable?.parsed);
+      if (!parsed) return null;
+      if (!atCursor) {
+        parsed.tree.delete();
+        return parsed.plain;
+      }
+      const closed = cursor !== undefined && parsed.tree.rootNode.hasError ? closedAtCursor(parser, parsed, cursor, usable?.closed) : null;
+      this.trees.set(key, { language, parsed, closed });
+      if (this.trees.size > TREES_KEPT) {
+        const [oldest, entry] = this.trees.entries().next().value!;
+        deleteTrees(entry);
+        this.trees.delete(oldest);
+      }
+      return closed ? withoutInsertion(closed.plain, cursor!, closed.text.length - text.length) : parsed.plain;
+    } finally {
+      if (previous) deleteTrees(previous);
     }
-    const tree = parser.parse(text, edit ? previous!.tree : null);
-    if (previous) {
-      previous.tree.delete();
-      this.trees.delete(key);
-    }
-    if (!tree) return null;
-    const plain = plainTree(tree, edit ? previous!.plain : null, edit);
-    if (!atCursor) {
-      tree.delete();
-      return plain;
-    }
-    this.trees.set(key, { language, text, tree, plain });
-    if (this.trees.size > TREES_KEPT) {
-      const [oldest, entry] = this.trees.entries().next().value!;
-      entry.tree.delete();
-      this.trees.delete(oldest);
-    }
-    return plain;
   }
 
   /** Frees the parsers and kept trees (the grammars stay loaded for the process). */
   dispose(): void {
-    for (const { tree } of this.trees.values()) tree.delete();
+    for (const entry of this.trees.values()) deleteTrees(entry);
     this.trees.clear();
     for (const parser of this.parsers.values()) parser.delete();
     this.parsers.clear();

@@ -1,7 +1,9 @@
 // Use-def analysis latency (issue 13 item 1: the query, the code at the cursor of 300 lines, within 5 ms warm).
 //   npm run bench:usedef [-- --reps 200]      writes results/usedef-bench.json
 // "typing": each query is the previous text with one more char (the incremental path an editor takes);
-// "fresh": a text the analyzer has no tree for (a full parse); "document": an attached document's one-time analysis.
+// "open": typing a call whose brackets stay open at the cursor, in the middle of the file (each query also parses
+// the text with them closed); "fresh": a text the analyzer has no tree for (a full parse); "document": an attached
+// document's one-time analysis.
 // Wall time and the process's CPU time are both recorded: on a loaded machine wall time mostly measures the queue.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -91,6 +93,15 @@ async function main(argv: string[]): Promise<void> {
     const sample = timed(() => { edges = analyzer.analyze({ file: 'src/main.ts', code }, documents).edges.length; });
     if (i >= 20) typing.push(sample);
   }
+  const middle = base.indexOf('\n  return () =>', base.length / 2);
+  const [before, after] = [base.slice(0, middle), base.slice(middle)];
+  const call = `\n  const v = build1(text, [first, parse(${'second + '.repeat(Math.ceil(reps / 9))}`;
+  const open: { wall: number; cpu: number }[] = [];
+  for (let n = 1; n <= reps + 20; n++) {
+    const prefix = before + call.slice(0, n);
+    const sample = timed(() => analyzer.analyze({ file: 'src/open.ts', prefix, suffix: after }, documents));
+    if (n > 20) open.push(sample);
+  }
   const fresh: { wall: number; cpu: number }[] = [];
   for (let i = 0; i < Math.max(10, Math.floor(reps / 4)); i++) {
     const text = `${base}\n// ${i}`;
@@ -106,6 +117,7 @@ async function main(argv: string[]): Promise<void> {
     edges,
     targetMs: TARGET_MS,
     typing: summary(typing),
+    open: summary(open),
     fresh: summary(fresh),
     documentFirstAnalysisMs: Math.round(document.wall * 1000) / 1000,
   };
@@ -114,6 +126,7 @@ async function main(argv: string[]): Promise<void> {
   const line = (name: string, s: ReturnType<typeof summary>) => `${name.padEnd(8)} wall p50 ${s.wallMs.p50} ms, p95 ${s.wallMs.p95} ms; cpu p50 ${s.cpuMs.p50} ms, p95 ${s.cpuMs.p95} ms (n=${s.n})`;
   console.log(`use-def query, ${LINES} lines (${base.length} chars), ${edges} edges; target ${TARGET_MS} ms; load ${result.machine.loadAverage1m.toFixed(1)} on ${result.machine.cpus} cores`);
   console.log(line('typing', result.typing));
+  console.log(`${line('open', result.open)}; ${(result.open.cpuMs.p50 / result.typing.cpuMs.p50).toFixed(2)}x typing's cpu p50`);
   console.log(line('fresh', result.fresh));
   console.log(`document first analysis ${result.documentFirstAnalysisMs} ms; results/usedef-bench.json`);
 }

@@ -85,7 +85,11 @@ test('with attention injection on, the inspector lists the heads replaced, the u
   await page.locator('.monaco-editor .view-lines').click();
   await page.keyboard.press('Control+End');
   await page.keyboard.type('const total = add(base');
-  await expect(inspector.getByRole('figure', { name: 'Prompt at the cursor' })).toContainText('const total = add(base▌');
+  // Monaco does not always close the bracket as it is typed (in one CI run it did not): whatever it added after the
+  // cursor goes, so the code is as typed, with the call open, which the analysis closes for its parse.
+  await page.keyboard.press('Shift+End');
+  await page.keyboard.press('Delete');
+  await expect(inspector.getByRole('figure', { name: 'Prompt at the cursor' })).toContainText(/const total = add\(base▌$/);
 
   const injection = inspector.getByRole('region', { name: 'Attention injection' });
   await expect(injection.getByRole('list', { name: 'Heads replaced' }).getByRole('listitem')).toHaveText(['0.0 → sink', '1.2 → previous-token']);

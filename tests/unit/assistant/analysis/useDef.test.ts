@@ -163,3 +163,49 @@ describe('use-def edges', () => {
     fresh.dispose();
   });
 });
+
+describe('code being typed (brackets left open at the cursor)', () => {
+  /** Edges of `prefix|suffix` as the engine asks: the cursor between the two. */
+  const typed = (file: string, prefix: string, suffix = '') => show(file, analyzer.analyze({ file, prefix, suffix }));
+  const SOURCE = 'export function add(a: number, b: number) {\n  return a + b;\n}\nconst base = 10;\n';
+
+  it('finds the uses of a call still open at the end of the file, as if its bracket had been closed', () => {
+    const closed = typed('a.ts', `${SOURCE}const total = add(base`, ')');
+    expect(closed).toContain('add 5:14 -> a.ts 1:16');
+    expect(closed).toContain('base 5:18 -> a.ts 4:6');
+    expect(typed('a.ts', `${SOURCE}const total = add(base`)).toEqual(closed);
+    expect(typed('a.ts', `${SOURCE}const total = add(base`, '\n')).toEqual(closed);
+  });
+
+  it('closes what the cursor leaves open inside a block the rest of the file closes, so local names resolve', () => {
+    const prefix = 'const y = 0;\nfunction f(x: number) {\n  const y = x + 1;\n  return g([y, x';
+    const suffix = '\n}\nfunction g(v: number[]) { return v; }\n';
+    expect(typed('a.ts', prefix, suffix)).toEqual([
+      'x 3:12 -> a.ts 2:11', 'g 4:9 -> a.ts 6:9', 'y 4:12 -> a.ts 3:8', 'x 4:15 -> a.ts 2:11', 'v 6:33 -> a.ts 6:11',
+    ]);
+  });
+
+  it('closes Python brackets too', () => {
+    expect(typed('a.py', 'def add(a, b):\n    return a + b\n\nbase = 1\ntotal = add(base, [base')).toEqual([
+      'a 2:11 -> a.py 1:8', 'b 2:15 -> a.py 1:11', 'add 5:8 -> a.py 1:4', 'base 5:12 -> a.py 4:0', 'base 5:19 -> a.py 4:0',
+    ]);
+  });
+
+  it('leaves code alone where closing brackets does not make it parse, and never counts brackets in strings', () => {
+    expect(typed('a.ts', 'const s = "(((";\nconst k = 1;\nk', '')).toEqual(['k 3:0 -> a.ts 2:6']);
+    const broken = 'const k = 1;\nconst s = `${k';
+    expect(typed('a.ts', broken, ' + "')).toEqual(show('b.ts', analyzer.analyze({ file: 'b.ts', code: `${broken} + "` })).map((e) => e.replace('b.ts', 'a.ts')));
+  });
+
+  it('gives the same edges typed a character at a time (incremental reparse) as a fresh analysis', async () => {
+    const fresh = await UseDefAnalyzer.create();
+    const line = 'const total = add(base, add(1';
+    for (let n = 0; n <= line.length; n++) {
+      const prefix = SOURCE + line.slice(0, n);
+      const incremental = typed('inc.ts', prefix, '\n');
+      expect(incremental).toEqual(show(`fresh${n}.ts`, fresh.analyze({ file: `fresh${n}.ts`, prefix, suffix: '\n' })).map((e) => e.replace(`fresh${n}.ts`, 'inc.ts')));
+    }
+    expect(typed('inc.ts', SOURCE + line, '\n')).toEqual(expect.arrayContaining(['add 5:14 -> inc.ts 1:16', 'base 5:18 -> inc.ts 4:6', 'add 5:24 -> inc.ts 1:16']));
+    fresh.dispose();
+  });
+});
