@@ -3,8 +3,8 @@
 // Closing the brackets the cursor leaves open, as an editor's auto-close would have, and parsing again gives them back.
 import type { PlainNode } from './plainTree';
 
-const CLOSER_OF: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}', '${': '}' };
-const CLOSERS = new Set(Object.values(CLOSER_OF));
+const CLOSER_OF: ReadonlyMap<string, string> = new Map([['(', ')'], ['[', ']'], ['{', '}'], ['${', '}']]);
+const CLOSERS = new Set(CLOSER_OF.values());
 
 /** Calls `visit` on the tokens of the text in order: leaves with a width (the parser's MISSING nodes have none). */
 function forEachToken(node: PlainNode, visit: (token: PlainNode) => void): void {
@@ -17,7 +17,7 @@ function forEachToken(node: PlainNode, visit: (token: PlainNode) => void): void 
 
 /** The index in `open` of the innermost opener that `closer` closes, or -1. */
 function opened(open: readonly string[], closer: string): number {
-  for (let i = open.length - 1; i >= 0; i--) if (CLOSER_OF[open[i]!] === closer) return i;
+  for (let i = open.length - 1; i >= 0; i--) if (CLOSER_OF.get(open[i]!) === closer) return i;
   return -1;
 }
 
@@ -32,12 +32,12 @@ export function closersAt(root: PlainNode, cursor: number): string {
   let insert = '';
   /** Closes at the cursor the brackets open inside `open[depth]` and drops them with it. */
   const closeInside = (depth: number) => {
-    for (let j = open.length - 1; j > depth; j--) insert += CLOSER_OF[open[j]!]!;
+    for (let j = open.length - 1; j > depth; j--) insert += CLOSER_OF.get(open[j]!)!;
     open.length = Math.max(depth, 0);
   };
   forEachToken(root, (token) => {
     const type = token.type;
-    const isOpener = type in CLOSER_OF;
+    const isOpener = CLOSER_OF.has(type);
     if (!isOpener && !CLOSERS.has(type)) return;
     if (token.startIndex < cursor) {
       if (isOpener) open.push(type);
