@@ -175,12 +175,15 @@ export class UseDefAnalyzer {
 
   /**
    * The facts of one file, from the cache or parsed now; null for an unknown language, a huge text or a failure.
-   * With the `cursor` offset, brackets left open there are closed for the parse (the facts depend on where it is).
+   * With the `cursor` offset, brackets left open there are closed for the parse: the facts of a text that does not
+   * parse are cached for that cursor, those of one that does for any.
    */
   private facts(file: string, text: string, atCursor: boolean, cursor?: number): FileFacts | null {
     const language = languageOfFile(file);
     if (!language || text.length > MAX_ANALYSIS_CHARS) return null;
-    const key = createHash('sha256').update(`${language}\0${file}\0${cursor ?? ''}\0`).update(text).digest('hex');
+    const textKey = createHash('sha256').update(`${language}\0${file}\0`).update(text).digest('hex');
+    const cursorKey = `${textKey}@${cursor}`;
+    const key = cursor === undefined || this.cache.has(textKey) ? textKey : cursorKey;
     const cached = this.cache.get(key);
     if (cached) {
       this.cache.delete(key);
@@ -188,10 +191,10 @@ export class UseDefAnalyzer {
       return cached;
     }
     try {
-      const root = this.parse(file, language, text, atCursor, cursor);
-      if (!root) return null;
-      const facts = language === 'python' ? collectPythonFacts(file, text, root) : collectFacts(file, text, root);
-      this.cache.set(key, facts);
+      const parsed = this.parse(file, language, text, atCursor, cursor);
+      if (!parsed) return null;
+      const facts = language === 'python' ? collectPythonFacts(file, text, parsed.root) : collectFacts(file, text, parsed.root);
+      this.cache.set(parsed.cursorDependent ? cursorKey : textKey, facts);
       if (this.cache.size > CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
       return facts;
     } catch {
@@ -201,9 +204,10 @@ export class UseDefAnalyzer {
 
   /**
    * Parses into a plain tree; the cursor's file reuses its previous trees (one edit apart while the user types), and
-   * where its text does not parse, the tree with the brackets open at `cursor` closed is used when it reads more.
+   * where its text does not parse, the tree with the brackets open at `cursor` closed is used when it reads more
+   * (`cursorDependent`: the tree may then differ with the cursor).
    */
-  private parse(file: string, language: AnalysisLanguage, text: string, atCursor: boolean, cursor?: number): PlainNode | null {
+  private parse(file: string, language: AnalysisLanguage, text: string, atCursor: boolean, cursor?: number): { root: PlainNode; cursorDependent: boolean } | null {
     let parser = this.parsers.get(language);
     if (!parser) {
       parser = new Parser().setLanguage(this.grammars[language]);
@@ -218,16 +222,17 @@ export class UseDefAnalyzer {
       if (!parsed) return null;
       if (!atCursor) {
         parsed.tree.delete();
-        return parsed.plain;
+        return { root: parsed.plain, cursorDependent: false };
       }
-      const closed = cursor !== undefined && parsed.tree.rootNode.hasError ? closedAtCursor(parser, parsed, cursor, usable?.closed) : null;
+      const cursorDependent = cursor !== undefined && parsed.tree.rootNode.hasError;
+      const closed = cursorDependent ? closedAtCursor(parser, parsed, cursor, usable?.closed) : null;
       this.trees.set(key, { language, parsed, closed });
       if (this.trees.size > TREES_KEPT) {
         const [oldest, entry] = this.trees.entries().next().value!;
         deleteTrees(entry);
         this.trees.delete(oldest);
       }
-      return closed ? withoutInsertion(closed.plain, cursor!, closed.text.length - text.length) : parsed.plain;
+      return { root: closed ? withoutInsertion(closed.plain, cursor!, closed.text.length - text.length) : parsed.plain, cursorDependent };
     } finally {
       if (previous) deleteTrees(previous);
     }

@@ -197,6 +197,15 @@ describe('code being typed (brackets left open at the cursor)', () => {
     expect(typed('a.ts', broken, ' + "')).toEqual(show('b.ts', analyzer.analyze({ file: 'b.ts', code: `${broken} + "` })).map((e) => e.replace('b.ts', 'a.ts')));
   });
 
+  it('reuses the facts of code that parses wherever the cursor is; code that does not is analysed for its cursor', () => {
+    const factsAt = (code: string, at: number) => analyzer.analyze({ file: 'moved.ts', prefix: code.slice(0, at), suffix: code.slice(at) }).files[0];
+    const parses = 'const k = 1;\nf(k);\n';
+    expect(factsAt(parses, 15)).toBe(factsAt(parses, 3));
+    const open = 'const k = 1;\nf(k, g(k\n';
+    expect(factsAt(open, open.length - 1)).not.toBe(factsAt(open, 15));
+    expect(show('moved.ts', analyzer.analyze({ file: 'moved.ts', prefix: open.slice(0, -1), suffix: '\n' }))).toEqual(['k 2:2 -> moved.ts 1:6', 'k 2:7 -> moved.ts 1:6']);
+  });
+
   it('gives the same edges typed a character at a time (incremental reparse) as a fresh analysis', async () => {
     const fresh = await UseDefAnalyzer.create();
     const line = 'const total = add(base, add(1';
